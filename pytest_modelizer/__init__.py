@@ -1,0 +1,19 @@
+"""pytest-modelizer: learned models of black-box programs for pytest."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# Cheap imports only: importing the plugin must not pull in torch or fuzzingbook.
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
+from pytest_modelizer.tokenizer import LarkTokenizer
+
+__all__ = [
+    "Behaviour",
+    "LarkTokenizer",
+    "Subject",
+    "TrainingConfig",
+    "__version__",
+    "command_version",
+    "package_version",
+]

@@ -1,0 +1,41 @@
+"""Model and training configuration (torch-free, so subjects can import it cheaply)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of the encoder-decoder Transformer."""
+
+    d_model: int = 128
+    n_heads: int = 4
+    enc_layers: int = 2
+    dec_layers: int = 2
+    d_ff: int = 512
+    dropout: float = 0.1
+    max_len: int = 160
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How many pairs to synthesize and how to train on them; all of it enters the model key."""
+
+    pairs: int = 4000
+    seed: int = 0
+    max_nonterminals: int = 12
+    coverage_share: float = 0.1
+    max_input_chars: int = 400
+    val_fraction: float = 0.05
+    batch_size: int = 64
+    lr: float = 1e-3
+    max_epochs: int = 60
+    max_minutes: float = 10.0
+    patience: int = 4
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def replace(self, **changes: Any) -> "TrainingConfig":
+        from dataclasses import replace
+
+        return replace(self, **changes)

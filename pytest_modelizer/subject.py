@@ -1,0 +1,125 @@
+"""Subjects: a program, its input grammar, its tokenizers and how to train a model of it."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence, Union
+
+from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.tokenizer import LarkTokenizer
+
+Program = Union[Callable[[str], str], Sequence[str]]
+Grammar = Mapping[str, Sequence[Any]]
+
+DIRECTIONS = ("forward", "inverse")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A program under test: callable `str -> str` or argv command, plus what a model needs.
+
+    `program` is either a callable taking the input text and returning the output text, or an
+    argv list; a command gets the input on stdin (`stdin=True`) or as its last argument.
+    `program_version` names the program's version (use `package_version` for a callable,
+    `command_version` for a command); it is part of the model key, so an upgrade invalidates
+    models. `version` is the version of this subject definition itself.
+    """
+
+    name: str
+    program: Program
+    grammar: Grammar
+    input_tokenizer: LarkTokenizer
+    output_tokenizer: LarkTokenizer
+    program_version: str | Callable[[], str] = "unknown"
+    version: str = "1"
+    timeout: float = 5.0
+    stdin: bool = True
+    start_symbol: str = "<start>"
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    # Failure kinds that mean "input outside the program's language", reported apart.
+    rejections: tuple[str, ...] = ()
+    # Where models shipped with the subject live (read-only; the cache dir is searched first).
+    shipped_models: Path | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "/\\ "):
+            raise ValueError(f"Subject name {self.name!r} must be non-empty without spaces or slashes")
+        if self.start_symbol not in self.grammar:
+            raise ValueError(f"Subject {self.name!r}: grammar has no start symbol {self.start_symbol!r}")
+
+    @property
+    def is_command(self) -> bool:
+        return not callable(self.program)
+
+    def resolved_program_version(self) -> str:
+        version = self.program_version
+        return version() if callable(version) else version
+
+    def grammar_fingerprint(self) -> str:
+        text = json.dumps(self.grammar, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def tokenizers(self, direction: str) -> tuple[LarkTokenizer, LarkTokenizer]:
+        """(source, target) tokenizers of the model for `direction`."""
+        if direction == "forward":
+            return self.input_tokenizer, self.output_tokenizer
+        if direction == "inverse":
+            return self.output_tokenizer, self.input_tokenizer
+        raise ValueError(f"unknown direction {direction!r}; valid: {', '.join(DIRECTIONS)}")
+
+    def key_components(self, direction: str, training: TrainingConfig | None = None) -> dict[str, str]:
+        """Everything that must invalidate a model, as readable strings (diffed in errors)."""
+        from pytest_modelizer import __version__
+        from pytest_modelizer.store import FORMAT_VERSION
+
+        training = training or self.training
+        program = self.program if self.is_command else getattr(self.program, "__qualname__", repr(self.program))
+        return {
+            "subject": self.name,
+            "subject version": self.version,
+            "program": " ".join(program) if isinstance(program, (list, tuple)) else str(program),
+            "program version": self.resolved_program_version(),
+            "direction": direction,
+            "grammar": self.grammar_fingerprint(),
+            "input tokenizer": self.input_tokenizer.fingerprint,
+            "output tokenizer": self.output_tokenizer.fingerprint,
+            "training": json.dumps(asdict(training), sort_keys=True),
+            "format": f"{FORMAT_VERSION}",
+            "plugin": __version__.split(".")[0],
+        }
+
+    def model_key(self, direction: str, training: TrainingConfig | None = None) -> str:
+        text = json.dumps(self.key_components(direction, training), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def package_version(distribution: str) -> Callable[[], str]:
+    """A lazy `program_version` reading an installed distribution's version."""
+
+    def version() -> str:
+        from importlib.metadata import PackageNotFoundError, version as dist_version
+
+        try:
+            return f"{distribution}=={dist_version(distribution)}"
+        except PackageNotFoundError:
+            return f"{distribution} (not installed)"
+
+    return version
+
+
+def command_version(argv: Sequence[str], timeout: float = 10.0) -> Callable[[], str]:
+    """A lazy `program_version` taking the first line a command prints (e.g. `--version`)."""
+
+    def version() -> str:
+        try:
+            done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{argv[0]} (unavailable: {exc.__class__.__name__})"
+        lines = (done.stdout or done.stderr).strip().splitlines()
+        return lines[0] if lines else f"{argv[0]} (no version output)"
+
+    return version

@@ -1,0 +1,176 @@
+"""Lark-based tokenizers that turn content into numbered placeholders, and vocabularies."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Sequence
+
+from pytest_modelizer.behaviour import Behaviour
+
+# A failure is its own token sequence: this marker (no lexer can produce it), then the kind.
+FAILURE_TOKEN = "\u27c2FAIL"
+_TERMINAL_DEF = re.compile(r"^\s*([A-Z_][A-Z0-9_]*)(?:\.-?\d+)?\s*:", re.MULTILINE)
+
+
+class TokenizeError(ValueError):
+    """The text contains characters the tokenizer's terminals do not match."""
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """Tokens of one text, with placeholders, and the mapping that restores them."""
+
+    tokens: tuple[str, ...]
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LarkTokenizer:
+    """A lexer given as lark terminal definitions; `content` terminals become placeholders.
+
+    `terminals` is lark grammar text holding only terminal definitions (priorities allowed,
+    `%import` allowed). Every character of an input must be matched by some terminal; add a
+    low-priority catch-all terminal so unusual characters still tokenize (they become
+    vocabulary entries, or make the input uncovered if the model never saw them).
+    """
+
+    terminals: str
+    content: tuple[str, ...] = ()
+
+    @cached_property
+    def _lark(self):
+        from lark import Lark
+
+        names = _TERMINAL_DEF.findall(self.terminals)
+        if not names:
+            raise ValueError("LarkTokenizer: the grammar defines no terminals")
+        unknown = set(self.content) - set(names)
+        if unknown:
+            raise ValueError(f"LarkTokenizer: content terminals {sorted(unknown)} are not defined; defined: {names}")
+        source = f"{self.terminals}\nstart: _tok*\n_tok: {' | '.join(names)}\n"
+        return Lark(source, parser="lalr", lexer="basic")
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of the definition, part of every model key that uses this tokenizer."""
+        text = self.terminals + "\0" + ",".join(self.content)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def lex(self, text: str) -> list[tuple[str, str]]:
+        """(terminal type, value) pairs covering `text`."""
+        from lark.exceptions import UnexpectedCharacters
+
+        try:
+            return [(tok.type, str(tok)) for tok in self._lark.lex(text)]
+        except UnexpectedCharacters as exc:
+            raise TokenizeError(f"no terminal matches {text[exc.pos_in_stream:exc.pos_in_stream + 20]!r} at offset {exc.pos_in_stream}") from None
+
+    def tokenize(self, text: str) -> Tokenized:
+        """Tokens with content replaced by `TYPE_n`, numbered per type in order of appearance."""
+        tokens: list[str] = []
+        mapping: dict[str, str] = {}
+        seen: dict[tuple[str, str], str] = {}
+        counts: dict[str, int] = {}
+        for kind, value in self.lex(text):
+            if kind in self.content:
+                placeholder = seen.get((kind, value))
+                if placeholder is None:
+                    counts[kind] = counts.get(kind, 0) + 1
+                    placeholder = f"{kind}_{counts[kind]}"
+                    seen[(kind, value)] = placeholder
+                    mapping[placeholder] = value
+                tokens.append(placeholder)
+            else:
+                tokens.append(value)
+        return Tokenized(tuple(tokens), mapping)
+
+    def tokenize_with(self, text: str, mapping: dict[str, str]) -> Tokenized:
+        """Tokens of `text` using placeholders from an existing `mapping` (the other side's).
+
+        Content values absent from `mapping` get fresh placeholders numbered after it: the
+        model must then produce content it never saw, which a placeholder cannot restore.
+        """
+        inverse = {value: ph for ph, value in mapping.items()}
+        merged = dict(mapping)
+        counts: dict[str, int] = {}
+        for ph in mapping:
+            kind, _, n = ph.rpartition("_")
+            counts[kind] = max(counts.get(kind, 0), int(n))
+        tokens: list[str] = []
+        for kind, value in self.lex(text):
+            if kind not in self.content:
+                tokens.append(value)
+                continue
+            # Matched by value alone: the other side may call the same content by another type.
+            placeholder = inverse.get(value)
+            if placeholder is None:
+                counts[kind] = counts.get(kind, 0) + 1
+                placeholder = f"{kind}_{counts[kind]}"
+                inverse[value] = placeholder
+                merged[placeholder] = value
+            tokens.append(placeholder)
+        return Tokenized(tuple(tokens), merged)
+
+    def detokenize(self, tokens: Iterable[str], mapping: dict[str, str]) -> str:
+        """Join tokens, restoring placeholders from `mapping` (unknown ones stay as written)."""
+        return "".join(mapping.get(tok, tok) for tok in tokens)
+
+
+def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
+    """Tokens of a behaviour: the output's tokens, or the failure marker and the failure kind."""
+    if not behaviour.ok:
+        return Tokenized((FAILURE_TOKEN, str(behaviour.failure)), dict(mapping))
+    return tokenizer.tokenize_with(behaviour.output or "", mapping)
+
+
+def tokens_behaviour(tokenizer: LarkTokenizer, tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:
+    """The behaviour that predicted tokens describe (inverse of `behaviour_tokens`)."""
+    if tokens and tokens[0] == FAILURE_TOKEN:
+        return Behaviour.failed(tokens[1] if len(tokens) > 1 else "unknown")
+    return Behaviour.success(tokenizer.detokenize(tokens, mapping))
+
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
+
+
+@dataclass
+class Vocabulary:
+    """Token strings <-> ids; ids 0-3 are pad, bos, eos, unk."""
+
+    itos: list[str]
+
+    @classmethod
+    def build(cls, sequences: Iterable[Sequence[str]]) -> "Vocabulary":
+        seen: dict[str, None] = {}
+        for seq in sequences:
+            for tok in seq:
+                seen.setdefault(tok, None)
+        return cls(list(SPECIALS) + sorted(seen))
+
+    @cached_property
+    def stoi(self) -> dict[str, int]:
+        return {tok: i for i, tok in enumerate(self.itos)}
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def covers(self, tokens: Sequence[str]) -> bool:
+        return all(tok in self.stoi for tok in tokens)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """Ids of `tokens` framed by bos/eos; unknown tokens map to unk."""
+        stoi = self.stoi
+        return [BOS, *(stoi.get(tok, UNK) for tok in tokens), EOS]
+
+    def decode(self, ids: Sequence[int]) -> list[str]:
+        """Tokens of `ids`, stopping at eos and dropping specials."""
+        out = []
+        for i in ids:
+            if i == EOS:
+                break
+            if i > UNK:
+                out.append(self.itos[i])
+        return out
