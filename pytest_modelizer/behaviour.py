@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Raw escape codes, and their escaped form as it appears in an exception repr.
+_ANSI = re.compile(r"(?:\x1b|\\x1b|\\033)\[[0-9;]*[A-Za-z]")
 # Addresses, temp paths and long numbers differ between runs; they must not split failure kinds.
 _VOLATILE = re.compile(r"0x[0-9a-fA-F]+|/tmp/\S+")
 

@@ -1,0 +1,3 @@
+from pytest_modelizer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""Fidelity of a model against the real program: exact match, BLEU, token accuracy, coverage."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.data import Pair, encode_pair
+from pytest_modelizer.mock import MockProgram
+
+
+@dataclass
+class Scored:
+    """One evaluated input: covered or not, exact or not, and the two token sequences."""
+
+    covered: bool
+    exact: bool
+    predicted: Sequence[str]
+    reference: Sequence[str]
+
+
+def _bleu(scored: Sequence[Scored]) -> tuple[float, float]:
+    """Mean sentence BLEU in [0, 1] and its standard error, on token sequences."""
+    import sacrebleu
+
+    symbols: dict[str, str] = {}
+
+    def words(tokens: Sequence[str]) -> str:
+        # Tokens may hold spaces and newlines: give each a space-free symbol for sacrebleu.
+        return " ".join(symbols.setdefault(t, f"t{len(symbols)}") for t in tokens)
+
+    values = []
+    for s in scored:
+        if not s.covered or not s.reference:
+            values.append(1.0 if s.covered and s.exact else 0.0)
+            continue
+        bleu = sacrebleu.sentence_bleu(words(s.predicted), [words(s.reference)], tokenize="none")
+        values.append(bleu.score / 100)
+    if not values:
+        return 0.0, 0.0
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / max(1, len(values) - 1)
+    return mean, math.sqrt(var / len(values))
+
+
+def _token_accuracy(s: Scored) -> float:
+    if not s.covered:
+        return 0.0
+    length = max(len(s.predicted), len(s.reference))
+    if length == 0:
+        return 1.0
+    return sum(a == b for a, b in zip(s.predicted, s.reference)) / length
+
+
+def summarize(scored: Sequence[Scored]) -> dict:
+    """The metrics over evaluated inputs; uncovered inputs count as misses."""
+    n = len(scored)
+    bleu, bleu_se = _bleu(scored)
+    return {
+        "n": n,
+        "exact_match": sum(s.exact for s in scored) / n if n else 0.0,
+        "bleu": bleu,
+        "bleu_se": bleu_se,
+        "token_accuracy": sum(_token_accuracy(s) for s in scored) / n if n else 0.0,
+        "coverage": sum(s.covered for s in scored) / n if n else 0.0,
+    }
+
+
+def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[list[Scored], float]:
+    """Score the mock on pairs whose real behaviour is known; returns (scores, mock seconds).
+
+    Forward: the prediction must equal the recorded behaviour. Inverse: the model gets the
+    recorded output; the real program (`runner`) runs on the predicted input, and the pair is
+    exact when that reproduces the output (a round trip).
+    """
+    subject = mock.subject
+    ok_pairs = list(pairs) if mock.direction == "forward" else [p for p in pairs if p.behaviour.ok]
+    queries = [p.input if mock.direction == "forward" else (p.behaviour.output or "") for p in ok_pairs]
+    start = time.perf_counter()
+    predictions = mock.predict_batch(queries)
+    mock_seconds = time.perf_counter() - start
+    round_trip: list[Behaviour | None] = [None] * len(ok_pairs)
+    if mock.direction == "inverse":
+        if runner is None:
+            raise ValueError("scoring an inverse model needs a ProgramRunner for the round trip")
+        todo = [i for i, p in enumerate(predictions) if p.behaviour is not None]
+        runs = runner.run_many([predictions[i].behaviour.output or "" for i in todo])
+        for i, run in zip(todo, runs):
+            round_trip[i] = run.behaviour
+    scored = []
+    for i, (pair, pred) in enumerate(zip(ok_pairs, predictions)):
+        example = encode_pair(subject, mock.direction, pair)
+        reference = example.tgt if example else ()
+        covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
+        if mock.direction == "forward":
+            exact = covered and pred.behaviour == pair.behaviour
+        else:
+            exact = covered and round_trip[i] == pair.behaviour
+        scored.append(Scored(covered, bool(exact), pred.tokens, reference))
+    return scored, mock_seconds
+
+
+def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | None = None) -> dict:
+    """Run the real program on `inputs` for reference behaviour and score the mock against it."""
+    from pytest_modelizer.runner import ProgramRunner
+
+    with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
+        runs = runner.run_many(inputs)
+        pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
+        mock._memo.clear()  # time real decoding, not memo hits
+        scored, mock_seconds = score_pairs(mock, pairs, runner)
+    report = summarize(scored)
+    report.update(
+        subject=mock.subject.name,
+        direction=mock.direction,
+        key=mock.artifact.key,
+        parameters=int(mock.artifact.meta.get("parameters", 0)),
+        mock_ms_per_call=1000 * mock_seconds / max(1, len(scored)),
+        program_ms_per_call=1000 * sum(r.seconds for r in runs) / max(1, len(runs)),
+    )
+    return report

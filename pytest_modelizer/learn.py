@@ -1,0 +1,92 @@
+"""From a subject to a stored model: synthesize, run, tokenize, train, evaluate, save."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Callable
+
+from pytest_modelizer import __version__
+from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.data import encode_pair, split, synthesize_pairs
+from pytest_modelizer.store import ModelArtifact, ModelStore, save_artifact
+from pytest_modelizer.subject import Subject
+from pytest_modelizer.tokenizer import Vocabulary
+
+# Shares of the synthesized pairs held out for early stopping and for the reported fidelity.
+TEST_FRACTION = 0.05
+
+
+def learn(
+    subject: Subject,
+    direction: str,
+    store: ModelStore,
+    training: TrainingConfig | None = None,
+    device: str = "cpu",
+    log: Callable[[str], None] = lambda msg: None,
+    progress: Callable[[object], None] | None = None,
+) -> ModelArtifact:
+    """Train the `direction` model of `subject` and save it in `store`'s cache dir."""
+    import torch
+
+    from pytest_modelizer.evaluate import score_pairs, summarize
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.model import Seq2Seq
+    from pytest_modelizer.runner import ProgramRunner
+    from pytest_modelizer.train import train_model
+
+    training = training or subject.training
+    key = subject.model_key(direction, training)
+    started = time.time()
+    pairs = synthesize_pairs(subject, training, store.cache_dir, log)
+    synthesis_seconds = time.time() - started
+    max_tokens = training.model.max_len - 2
+    examples = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
+    examples = [e for e in examples if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
+    if len(examples) < 10:
+        raise ValueError(
+            f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs tokenize within "
+            f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
+        )
+    train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
+    src_vocab = Vocabulary.build(e.src for e in train)
+    tgt_vocab = Vocabulary.build(e.tgt for e in train)
+    torch.manual_seed(training.seed)
+    model = Seq2Seq(training.model, len(src_vocab), len(tgt_vocab))
+    log(
+        f"training {subject.name} {direction}: {len(train)} pairs, {model.num_parameters():,} parameters, "
+        f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
+    )
+    result = train_model(
+        model,
+        [(src_vocab.encode(e.src), tgt_vocab.encode(e.tgt)) for e in train],
+        [(src_vocab.encode(e.src), tgt_vocab.encode(e.tgt)) for e in val],
+        training,
+        device=device,
+        progress=progress,
+    )
+    meta = {
+        "key": key,
+        "components": subject.key_components(direction, training),
+        "subject": subject.name,
+        "direction": direction,
+        "model": asdict(training.model),
+        "training": asdict(training),
+        "src_vocab": src_vocab.itos,
+        "tgt_vocab": tgt_vocab.itos,
+        "parameters": model.num_parameters(),
+        "train_pairs": len(train),
+        "train_seconds": round(result.seconds, 1),
+        "synthesis_seconds": round(synthesis_seconds, 1),
+        "epochs": result.epochs,
+        "device": device,
+        "plugin_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    artifact = ModelArtifact(meta, {k: v.detach().cpu() for k, v in model.state_dict().items()})
+    mock = MockProgram(subject, direction, artifact, device="cpu")
+    with ProgramRunner(subject) as runner:
+        scored, mock_seconds = score_pairs(mock, [e.pair for e in test], runner)
+    meta["metrics"] = {**summarize(scored), "held_out": "synthetic"}
+    log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs")
+    save_artifact(artifact, store.path_for(subject.name, direction, key))
+    return artifact

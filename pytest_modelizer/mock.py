@@ -1,0 +1,164 @@
+"""MockProgram: a trained model standing in for the real program."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.store import ModelArtifact
+from pytest_modelizer.subject import Subject
+from pytest_modelizer.tokenizer import TokenizeError, Vocabulary, behaviour_tokens, tokens_behaviour
+
+
+class PredictedFailure(Exception):
+    """The model predicts that the real program fails on this input."""
+
+    def __init__(self, subject: str, behaviour: Behaviour) -> None:
+        super().__init__(f"model of {subject!r} predicts the program fails: {behaviour.failure}")
+        self.behaviour = behaviour
+
+
+class UncoveredInputError(ValueError):
+    """The model cannot represent this input (a token it never saw, or too long)."""
+
+
+@dataclass
+class Prediction:
+    """A model's answer for one input; `behaviour` is None when the input is not covered."""
+
+    behaviour: Behaviour | None
+    tokens: tuple[str, ...] = ()
+    src_tokens: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def covered(self) -> bool:
+        return self.behaviour is not None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a test may want to know about the model behind a mock."""
+
+    subject: str
+    direction: str
+    key: str
+    parameters: int
+    metrics: dict
+    path: str
+
+
+@dataclass
+class MockStats:
+    calls: int = 0
+    predicted: int = 0
+    seconds: float = 0.0
+
+    @property
+    def mean_ms(self) -> float:
+        return 1000 * self.seconds / self.calls if self.calls else 0.0
+
+
+class MockProgram:
+    """Callable like the program (`str -> str`); `.batch()` for many inputs; predictions memoized."""
+
+    def __init__(self, subject: Subject, direction: str, artifact: ModelArtifact, device: str = "cpu") -> None:
+        import torch
+
+        from pytest_modelizer.config import ModelConfig
+        from pytest_modelizer.model import Seq2Seq
+
+        self.subject = subject
+        self.direction = direction
+        self.artifact = artifact
+        self.device = device
+        meta = artifact.meta
+        self.src_vocab = Vocabulary(meta["src_vocab"])
+        self.tgt_vocab = Vocabulary(meta["tgt_vocab"])
+        self.model_config = ModelConfig(**meta["model"])
+        model = Seq2Seq(self.model_config, len(self.src_vocab), len(self.tgt_vocab))
+        model.load_state_dict({k: torch.as_tensor(v) for k, v in artifact.state_dict.items()})
+        self.model = model.to(device).eval()
+        self.src_tokenizer, self.tgt_tokenizer = subject.tokenizers(direction)
+        self.stats = MockStats()
+        self._memo: dict[str, Prediction] = {}
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(
+            subject=self.subject.name,
+            direction=self.direction,
+            key=self.artifact.key,
+            parameters=int(self.artifact.meta.get("parameters", 0)),
+            metrics=dict(self.artifact.metrics),
+            path=str(self.artifact.path),
+        )
+
+    def _source(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
+        """Source tokens and mapping, or the reason the input is not covered."""
+        try:
+            if self.direction == "forward":
+                tok = self.src_tokenizer.tokenize(text)
+            else:
+                tok = behaviour_tokens(self.src_tokenizer, Behaviour.success(text), {})
+        except TokenizeError as exc:
+            return f"cannot tokenize: {exc}"
+        unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
+        if unknown:
+            return f"tokens never seen in training: {sorted(set(unknown))[:5]}"
+        if len(tok.tokens) + 2 > self.model_config.max_len:
+            return f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}"
+        return tok.tokens, tok.mapping
+
+    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
+        """Predictions for `texts`, decoding only those not seen before, in one batch."""
+        start = time.perf_counter()
+        todo: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
+        for text in texts:
+            if text in self._memo or text in todo:
+                continue
+            source = self._source(text)
+            if isinstance(source, str):
+                self._memo[text] = Prediction(None, reason=source)
+            else:
+                todo[text] = source
+        if todo:
+            ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
+            outputs = self.model.generate(ids, max_len=self.model_config.max_len)
+            for (text, (tokens, mapping)), out in zip(todo.items(), outputs):
+                predicted = tuple(self.tgt_vocab.decode(out))
+                behaviour = tokens_behaviour(self.tgt_tokenizer, predicted, mapping)
+                self._memo[text] = Prediction(behaviour, predicted, tokens)
+            self.stats.predicted += len(todo)
+        self.stats.calls += len(texts)
+        self.stats.seconds += time.perf_counter() - start
+        return [self._memo[text] for text in texts]
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_batch([text])[0]
+
+    def _result(self, text: str, prediction: Prediction) -> str:
+        if prediction.behaviour is None:
+            raise UncoveredInputError(
+                f"the {self.direction} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
+                f"{text[:60]!r}: {prediction.reason}. Add such inputs to the subject's grammar and retrain "
+                f"(pytest --modelizer-train)"
+            )
+        if not prediction.behaviour.ok:
+            raise PredictedFailure(self.subject.name, prediction.behaviour)
+        return prediction.behaviour.output or ""
+
+    def __call__(self, text: str) -> str:
+        return self._result(text, self.predict(text))
+
+    def batch(self, texts: Sequence[str]) -> list[str]:
+        """Outputs for many inputs at once (one batched decode); raises like a single call."""
+        return [self._result(t, p) for t, p in zip(texts, self.predict_batch(list(texts)))]
+
+    def __repr__(self) -> str:
+        return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"
+
+
+def parameters_of(state_dict: dict[str, Any]) -> int:
+    return sum(int(v.numel()) for v in state_dict.values())

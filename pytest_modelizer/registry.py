@@ -1,0 +1,73 @@
+"""Where subjects come from: the `pytest_modelizer.subjects` entry points and conftest hooks."""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Iterable
+
+from pytest_modelizer.subject import Subject
+
+ENTRY_POINT_GROUP = "pytest_modelizer.subjects"
+
+
+class UnknownSubjectError(LookupError):
+    """No subject has this name; the message lists the known ones."""
+
+
+@dataclass
+class SubjectRegistry:
+    """Subjects by name; entry-point subjects load only when first asked for."""
+
+    declared: dict[str, Subject] = field(default_factory=dict)
+    _entry_points: dict = field(default_factory=dict)
+
+    @classmethod
+    def discover(cls, declared: Iterable[Subject] = ()) -> "SubjectRegistry":
+        registry = cls()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            registry._entry_points.setdefault(ep.name, ep)
+        for subject in declared:
+            registry.add(subject)
+        return registry
+
+    def add(self, subject: Subject) -> None:
+        if not isinstance(subject, Subject):
+            raise TypeError(f"expected a pytest_modelizer.Subject, got {subject!r}")
+        if subject.name in self.declared and self.declared[subject.name] is not subject:
+            raise ValueError(f"two subjects are named {subject.name!r}; subject names must be unique")
+        self.declared[subject.name] = subject
+
+    def names(self) -> list[str]:
+        return sorted(set(self.declared) | set(self._entry_points))
+
+    def get(self, name: str) -> Subject:
+        if name in self.declared:
+            return self.declared[name]
+        ep = self._entry_points.get(name)
+        if ep is None:
+            known = ", ".join(self.names()) or "none"
+            raise UnknownSubjectError(
+                f"unknown subject {name!r}; known subjects: {known}. Declare it in a conftest.py hook "
+                f"`pytest_modelizer_subjects(config)` or an entry point in the {ENTRY_POINT_GROUP!r} group"
+            )
+        loaded = ep.load()
+        subject = loaded() if callable(loaded) and not isinstance(loaded, Subject) else loaded
+        if not isinstance(subject, Subject) or subject.name != name:
+            raise TypeError(f"entry point {ep.value!r} must give a Subject named {name!r}, got {subject!r}")
+        self.declared[name] = subject
+        return subject
+
+
+def subjects_from_file(path: Path) -> list[Subject]:
+    """Subjects declared by `pytest_modelizer_subjects` in a Python file (e.g. a conftest.py)."""
+    spec = importlib.util.spec_from_file_location(f"_modelizer_conftest_{abs(hash(str(path)))}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    hook = getattr(module, "pytest_modelizer_subjects", None)
+    if hook is None:
+        raise LookupError(f"{path} defines no pytest_modelizer_subjects(config) hook")
+    return list(hook(config=None) or [])

@@ -1,0 +1,119 @@
+"""Synthesize program inputs from a subject's grammar with fuzzingbook's fuzzers."""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+# Inputs are produced in fixed-size chunks, each seeded from (seed, chunk index), so the result
+# does not depend on how many processes produce them.
+CHUNK = 250
+
+
+class GrammarError(ValueError):
+    """The subject's grammar is not a valid fuzzingbook grammar."""
+
+
+@dataclass(frozen=True)
+class SynthesisPlan:
+    """What to synthesize: how many distinct inputs, from which seed, how big."""
+
+    count: int
+    seed: int = 0
+    max_nonterminals: int = 12
+    coverage_share: float = 0.1
+    max_chars: int = 400
+    start_symbol: str = "<start>"
+
+
+def bnf_grammar(grammar: Mapping[str, Sequence[Any]], start_symbol: str = "<start>") -> dict:
+    """The grammar with EBNF shortcuts expanded and a start symbol that never recurs."""
+    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
+
+    converted = convert_ebnf_grammar({k: list(v) for k, v in grammar.items()})
+    if not is_valid_grammar(converted, start_symbol=start_symbol):
+        raise GrammarError("grammar is not a valid fuzzingbook grammar (fuzzingbook printed the reason above)")
+    return _isolate_start(converted, start_symbol)
+
+
+def _isolate_start(grammar: dict, start: str) -> dict:
+    """Rename a recursive start symbol: GrammarCoverageFuzzer asserts when the start recurs."""
+    def text(expansion: Any) -> str:
+        return expansion[0] if isinstance(expansion, tuple) else expansion
+
+    if not any(start in text(e) for exps in grammar.values() for e in exps):
+        return grammar
+    inner = start[:-1] + "-body>"
+    renamed: dict = {start: [inner]}
+    for symbol, expansions in grammar.items():
+        new = []
+        for e in expansions:
+            replaced = text(e).replace(start, inner)
+            new.append((replaced, e[1]) if isinstance(e, tuple) else replaced)
+        renamed[inner if symbol == start else symbol] = new
+    return renamed
+
+
+def _chunk_seed(seed: int, chunk: int) -> int:
+    return int.from_bytes(hashlib.sha256(f"{seed}:{chunk}".encode()).digest()[:8], "big")
+
+
+def _has_probabilities(grammar: Mapping[str, Sequence[Any]]) -> bool:
+    return any(isinstance(e, tuple) and "prob" in e[1] for exps in grammar.values() for e in exps)
+
+
+def _fuzz_chunk(args: tuple) -> list[str]:
+    """One chunk of inputs; runs in a worker process."""
+    grammar, plan, chunk, coverage = args
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.GrammarFuzzer import GrammarFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    random.seed(_chunk_seed(plan.seed, chunk))
+    if coverage:
+        kind = GrammarCoverageFuzzer
+    else:  # The probabilistic fuzzer only pays for itself where the grammar has probabilities.
+        kind = ProbabilisticGrammarFuzzer if _has_probabilities(grammar) else GrammarFuzzer
+    fuzzer = kind(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
+    out: list[str] = []
+    attempts = 0
+    while len(out) < CHUNK and attempts < CHUNK * 4:
+        attempts += 1
+        text = fuzzer.fuzz()
+        if len(text) <= plan.max_chars:
+            out.append(text)
+    return out
+
+
+def synthesize(
+    grammar: Mapping[str, Sequence[Any]],
+    plan: SynthesisPlan,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """`plan.count` distinct inputs (fewer if the grammar cannot produce that many)."""
+    bnf = bnf_grammar(grammar, plan.start_symbol)
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    seen: dict[str, None] = {}
+    chunk = 0
+    stale_rounds = 0
+    with ProcessPoolExecutor(workers) as pool:
+        while len(seen) < plan.count and stale_rounds < 3:
+            need = plan.count - len(seen)
+            n_chunks = max(1, min(4 * workers, -(-need // CHUNK)))
+            # The coverage fuzzer is slow; it seeds the first chunks only, for the share asked.
+            coverage_chunks = int(plan.coverage_share * plan.count / CHUNK + 0.999)
+            batch = [(bnf, plan, chunk + i, chunk + i < coverage_chunks) for i in range(n_chunks)]
+            chunk += n_chunks
+            before = len(seen)
+            for texts in pool.map(_fuzz_chunk, batch):
+                for text in texts:
+                    if len(seen) < plan.count:
+                        seen.setdefault(text, None)
+            stale_rounds = stale_rounds + 1 if len(seen) - before < CHUNK // 10 else 0
+            if progress:
+                progress(len(seen))
+    return list(seen)
