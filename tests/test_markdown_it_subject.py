@@ -1,0 +1,132 @@
+"""The bundled markdown-it subject: cheap import, lossless tokenizers, a grammar that covers."""
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPORA = Path(__file__).parent.parent / "subjects" / "corpora"
+
+pytest.importorskip("markdown_it")
+
+
+def _corpus(name: str) -> list[str]:
+    with (CORPORA / name).open(encoding="utf-8") as f:
+        return [json.loads(line)["input"] for line in f]
+
+
+@pytest.fixture(scope="module")
+def subject():
+    from pytest_modelizer.subjects.markdown_it import subject
+
+    return subject
+
+
+@pytest.fixture(scope="module")
+def fuzzed(subject) -> list[str]:
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.Grammars import convert_ebnf_grammar
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    grammar = convert_ebnf_grammar(dict(subject.grammar))
+    random.seed(0)
+    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
+    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
+    return [(coverage if i % 10 == 0 else probabilistic).fuzz() for i in range(1000)]
+
+
+def test_import_is_cheap():
+    code = (
+        "import sys, pytest_modelizer.subjects.markdown_it as m\n"
+        "assert m.subject.name == 'markdown-it'\n"
+        "heavy = [n for n in ('markdown_it', 'torch', 'fuzzingbook') if n in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_render_and_version(subject):
+    assert subject.program("# *hi*\n") == "<h1><em>hi</em></h1>\n"
+    assert subject.resolved_program_version().startswith("markdown-it-py==")
+
+
+@pytest.mark.parametrize("corpus", ["commonmark.jsonl", "docs.jsonl"])
+def test_tokenizers_are_lossless_on_corpora(subject, corpus):
+    entries = _corpus(corpus)
+    assert len(entries) >= 300
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    for text in entries:
+        html = subject.program(text)
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        for tok in (out.tokenize(html), out.tokenize_with(html, tokens.mapping)):
+            assert out.detokenize(tok.tokens, tok.mapping) == html
+        # Every tokenizer also reads the other side's language.
+        for tokenizer, other in ((inp, html), (out, text)):
+            tok = tokenizer.tokenize(other)
+            assert tokenizer.detokenize(tok.tokens, tok.mapping) == other
+
+
+def test_grammar_is_valid(subject):
+    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
+
+    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
+
+
+def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):
+    for text in fuzzed[:200]:
+        html = subject.program(text)
+        assert text.endswith("\n") and html
+    assert sorted(len(t) for t in fuzzed)[len(fuzzed) // 2] < 200
+
+
+def test_fuzzed_output_content_comes_from_input(subject, fuzzed):
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    fresh = 0
+    for text in fuzzed:
+        tokens = inp.tokenize(text)
+        html = subject.program(text)
+        restored = out.tokenize_with(html, tokens.mapping)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        assert out.detokenize(restored.tokens, restored.mapping) == html
+        fresh += len(restored.mapping) > len(tokens.mapping)
+    assert fresh <= len(fuzzed) // 100
+
+
+FEATURES = {
+    "atx/setext headings": [f"<h{i}>" for i in range(1, 7)],
+    "paragraph": ["<p>"],
+    "emphasis": ["<em>"],
+    "strong": ["<strong>"],
+    "inline code": ["<p><code>", " <code>"],
+    "link": ['<a href="http'],
+    "link title": ['" title="'],
+    "image": ["<img src="],
+    "autolink": ['<a href="mailto:'],
+    "fenced code with info": ['<pre><code class="language-'],
+    "code block": ["<pre><code>"],
+    "block quote": ["<blockquote>"],
+    "nested block quote": ["<blockquote>\n<blockquote>"],
+    "ordered list": ["<ol>", '<ol start="'],
+    "bullet list": ["<ul>"],
+    "nested list": ["<li>"],
+    "thematic break": ["<hr />"],
+    "hard break": ["<br />"],
+    "entity or escape": ["&amp;", "&lt;", "&gt;", "&quot;", "\u00a9", "#", "*"],
+}
+
+
+def test_fuzzed_inputs_cover_markdown_features(subject, fuzzed):
+    html = [subject.program(text) for text in fuzzed]
+    for feature, needles in FEATURES.items():
+        for needle in needles:
+            assert any(needle in h for h in html), f"no fuzzed input produces {needle!r} ({feature})"
+    assert any(re.search(r"<li>.*\n<ul>", h) for h in html), "no nested list"
+    assert any("\\" in t and "<br />" in subject.program(t) for t in fuzzed), "no backslash hard break"
+    assert any(re.search(r"&[a-z#0-9]+;", t) for t in fuzzed), "no entity in the input"
+    assert any(re.search(r"\\[*_#`]", t) for t in fuzzed), "no backslash escape in the input"
