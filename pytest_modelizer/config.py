@@ -16,6 +16,8 @@ class ModelConfig:
     d_ff: int = 512
     dropout: float = 0.1
     max_len: int = 160
+    learned_positions: bool = True  # else fixed sinusoids
+    tie_embeddings: bool = True  # target embedding shared with the output projection
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class TrainingConfig:
     max_epochs: int = 60
     max_minutes: float = 10.0
     patience: int = 4
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    label_smoothing: float = 0.0
+    eval_every_pairs: int = 8000  # evaluate at least this often (and every epoch)
+    eval_max: int = 500  # validation pairs decoded per evaluation (0: all)
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def replace(self, **changes: Any) -> "TrainingConfig":

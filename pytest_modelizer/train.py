@@ -1,0 +1,203 @@
+"""Training loop: length-bucketed batches, AdamW with warmup + cosine decay, exact-match early stop.
+
+Deterministic for `cfg.seed` on CPU with a fixed thread count: the batch order comes from
+`random.Random(seed)`, weights and dropout from `torch.manual_seed(seed)` (the global torch
+generator is reseeded). Not bitwise deterministic on CUDA (atomics in some kernels). The
+wall-clock limit `cfg.max_minutes` makes *where* training stops depend on machine speed; the
+learning-rate schedule depends only on steps, so two runs agree up to the earlier stop.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.model import Seq2Seq
+from pytest_modelizer.tokenizer import PAD
+
+Pair = tuple[list[int], list[int]]
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """A snapshot of a running training, for progress bars."""
+
+    epoch: int
+    step: int
+    total_steps_estimate: int
+    loss: float
+    val_exact: float | None
+    elapsed_s: float
+    pairs_per_s: float
+
+
+@dataclass
+class TrainResult:
+    """How training went; `history` has one dict per evaluation."""
+
+    epochs: int
+    steps: int
+    seconds: float
+    best_val_exact: float
+    pairs_per_s: float
+    stopped: str = ""  # "max_epochs", "patience", "time", "perfect"
+    skipped: int = 0  # training pairs longer than the model's max_len
+    history: list[dict] = field(default_factory=list)
+
+
+def set_threads() -> int:
+    """Use every core available to this process unless the user chose a thread count."""
+    if not any(os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        torch.set_num_threads(cores)
+    return torch.get_num_threads()
+
+
+def make_batches(pairs: list[Pair], batch_size: int, rng: random.Random, chunk_batches: int = 50) -> list[list[int]]:
+    """Index batches of similar length: shuffle, sort within chunks, then shuffle the batches."""
+    idx = list(range(len(pairs)))
+    rng.shuffle(idx)
+    chunk = batch_size * chunk_batches
+    batches = []
+    for c in range(0, len(idx), chunk):
+        part = sorted(idx[c:c + chunk], key=lambda i: (len(pairs[i][0]) + len(pairs[i][1])))
+        batches.extend(part[b:b + batch_size] for b in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _pad(seqs: list[torch.Tensor]) -> torch.Tensor:
+    """Right-pad 1-d long tensors with PAD into (B, L)."""
+    return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=PAD)
+
+
+def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
+    """Share of pairs whose greedy prediction equals the target (ids without BOS/EOS)."""
+    if not pairs:
+        return 0.0
+    targets = [t[1:-1] for _, t in pairs]
+    steps = min(model.cfg.max_len, max(len(t) for t in targets) + 4)
+    preds = model.generate([s for s, _ in pairs], max_len=steps, batch_size=batch_size)
+    return sum(p == t for p, t in zip(preds, targets)) / len(pairs)
+
+
+def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1) -> float:
+    """Linear warmup to 1, then cosine decay to `floor` at `total` steps."""
+    if step < warmup:
+        return (step + 1) / warmup
+    frac = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac))
+
+
+def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: TrainingConfig, device: str = "cpu",
+                progress: Callable[[TrainProgress], None] | None = None) -> TrainResult:
+    """Train `model` in place on (source ids, target ids) pairs; restores the best weights by val exact match."""
+    start = time.perf_counter()
+    deadline = start + cfg.max_minutes * 60
+    set_threads()
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    max_len = model.cfg.max_len
+    kept = [(s, t) for s, t in train if len(s) <= max_len and len(t) - 1 <= max_len]
+    skipped = len(train) - len(kept)
+    if not kept:
+        raise ValueError(f"no training pair fits max_len={max_len} ({len(train)} pairs given)")
+    val = [(s, t) for s, t in val if len(s) <= max_len and len(t) - 1 <= max_len][: cfg.eval_max or None]
+    data = [(torch.tensor(s, dtype=torch.long), torch.tensor(t, dtype=torch.long)) for s, t in kept]
+
+    model.to(device)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+    steps_per_epoch = math.ceil(len(data) / cfg.batch_size)
+    total = steps_per_epoch * cfg.max_epochs
+    warmup = min(cfg.warmup_steps, max(1, total // 10))
+    eval_steps = min(steps_per_epoch, max(1, math.ceil(cfg.eval_every_pairs / cfg.batch_size)))
+    use_amp = device.startswith("cuda")
+
+    best_exact, best_state, bad_evals = -1.0, None, 0
+    step, epoch, pairs_seen, train_s, loss_avg = 0, 0, 0, 0.0, float("nan")
+    history: list[dict] = []
+    stopped = "max_epochs"
+    last_eval_step = 0
+
+    def report(val_exact: float | None) -> None:
+        if progress is not None:
+            progress(TrainProgress(epoch, step, total, loss_avg, val_exact, time.perf_counter() - start,
+                                   pairs_seen / train_s if train_s else 0.0))
+
+    def evaluate() -> bool:
+        """Evaluate, keep the best weights; True when training should stop."""
+        nonlocal best_exact, best_state, bad_evals, last_eval_step, stopped
+        last_eval_step = step
+        exact = exact_match(model, val) if val else 0.0
+        history.append({"epoch": epoch, "step": step, "seconds": round(time.perf_counter() - start, 2),
+                        "loss": loss_avg, "val_exact": exact})
+        if exact > best_exact or best_state is None:
+            best_exact, bad_evals = exact, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            bad_evals += 1
+        report(exact)
+        if val and exact >= 1.0:
+            stopped = "perfect"
+        elif bad_evals >= cfg.patience:
+            stopped = "patience"
+        else:
+            return False
+        return True
+
+    done = False
+    for epoch in range(1, cfg.max_epochs + 1):
+        for batch in make_batches(kept, cfg.batch_size, rng):
+            t0 = time.perf_counter()
+            src = _pad([data[i][0] for i in batch]).to(device)
+            tgt = _pad([data[i][1] for i in batch]).to(device)
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * lr_factor(step, warmup, total)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
+                logits = model(src, tgt[:, :-1])  # (B, T, V)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), tgt[:, 1:].flatten(),
+                                   ignore_index=PAD, label_smoothing=cfg.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            step += 1
+            pairs_seen += len(batch)
+            value = loss.item()
+            loss_avg = value if math.isnan(loss_avg) else 0.95 * loss_avg + 0.05 * value
+            train_s += time.perf_counter() - t0
+            if step % 10 == 0:
+                report(None)
+            if step % eval_steps == 0 and evaluate():
+                done = True
+                break
+            if time.perf_counter() >= deadline:
+                stopped = "time"
+                done = True
+                break
+        if done:
+            break
+    if last_eval_step != step:
+        reason = stopped
+        evaluate()
+        if stopped != "perfect":
+            stopped = reason
+
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(epochs=epoch, steps=step, seconds=round(time.perf_counter() - start, 2),
+                       best_val_exact=max(best_exact, 0.0), pairs_per_s=pairs_seen / train_s if train_s else 0.0,
+                       stopped=stopped, skipped=skipped, history=history)
