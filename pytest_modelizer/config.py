@@ -18,6 +18,9 @@ class ModelConfig:
     max_len: int = 160
     learned_positions: bool = True  # else fixed sinusoids
     tie_embeddings: bool = True  # target embedding shared with the output projection
+    # One vocabulary and embedding for source and target: a placeholder such as TEXT_3 is then
+    # the same vector on both sides, which makes copying it a matter of attention.
+    shared_vocab: bool = True
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ def write_pairs(path: Path, pairs: Sequence[Pair]) -> None:
 
 def read_pairs(path: Path) -> list[Pair]:
     pairs = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text().split("\n"):
+        if not line:
+            continue
         data = json.loads(line)
         pairs.append(Pair(data["input"], Behaviour.from_json(data)))
     return pairs
@@ -65,7 +67,7 @@ def read_pairs(path: Path) -> list[Pair]:
 def read_inputs(path: Path) -> list[str]:
     """Inputs from a JSON-lines file with an `input` key per line (errors name the line)."""
     inputs = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(path.read_text().split("\n"), 1):  # not splitlines: U+2028 may be in a string
         if not line.strip():
             continue
         try:

@@ -48,8 +48,11 @@ def learn(
             f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
         )
     train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
-    src_vocab = Vocabulary.build(e.src for e in train)
-    tgt_vocab = Vocabulary.build(e.tgt for e in train)
+    if training.model.shared_vocab:
+        src_vocab = tgt_vocab = Vocabulary.build([*(e.src for e in train), *(e.tgt for e in train)])
+    else:
+        src_vocab = Vocabulary.build(e.src for e in train)
+        tgt_vocab = Vocabulary.build(e.tgt for e in train)
     torch.manual_seed(training.seed)
     model = Seq2Seq(training.model, len(src_vocab), len(tgt_vocab))
     log(

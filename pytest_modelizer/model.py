@@ -120,8 +120,12 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.cfg = cfg
         D = cfg.d_model
-        self.src_emb = nn.Embedding(src_vocab, D, padding_idx=PAD)
         self.tgt_emb = nn.Embedding(tgt_vocab, D, padding_idx=PAD)
+        if cfg.shared_vocab:
+            assert src_vocab == tgt_vocab, "shared_vocab needs one vocabulary for both sides"
+            self.src_emb = self.tgt_emb
+        else:
+            self.src_emb = nn.Embedding(src_vocab, D, padding_idx=PAD)
         if cfg.learned_positions:
             self.src_pos = nn.Parameter(torch.zeros(cfg.max_len, D))
             self.tgt_pos = nn.Parameter(torch.zeros(cfg.max_len, D))

@@ -105,6 +105,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             state.ensure_trained(needs, lambda text: (writer.write(text), writer.flush()))
         except ModelError as exc:
             raise pytest.UsageError(str(exc)) from None
+        except ValueError as exc:  # GrammarError, too few usable pairs, ...: the subject needs fixing
+            raise pytest.UsageError(f"modelizer: training failed: {exc}") from None
 
 
 def _spec(request: pytest.FixtureRequest) -> ModelizeSpec:

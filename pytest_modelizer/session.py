@@ -94,8 +94,10 @@ class ModelizerSession:
                     continue
                 write(f"modelizer: training the {direction} model of {subject.name} (key {subject.model_key(direction)})\n")
                 bar = ProgressBar(write)
-                learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
-                bar.close()
+                try:
+                    learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
+                finally:
+                    bar.close()
                 self.trained.append((subject.name, direction))
 
 

@@ -1,6 +1,7 @@
 """ModelStore: the on-disk model cache, keyed, locked, written atomically, never pickled."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -56,10 +57,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a shared cache wants the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it; once per process, before any writer thread
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -85,15 +94,12 @@ def save_artifact(artifact: ModelArtifact, path: Path) -> None:
 
 def load_artifact(path: Path) -> ModelArtifact:
     """Load a model file with `weights_only=True`; anything else is reported as corrupt."""
-    import pickle
-    import zipfile
-
     import torch
 
     fix = f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`"
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - torch's weights-only unpickler raises anything (IndexError, ...)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CorruptModelError(f"model file {path} is unreadable ({reason}); {fix}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION or "meta" not in payload:

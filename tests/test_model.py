@@ -11,7 +11,9 @@ from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.model import Seq2Seq
 from pytest_modelizer.tokenizer import BOS, EOS, PAD
 
-SMALL = ModelConfig(d_model=32, n_heads=4, enc_layers=2, dec_layers=2, d_ff=64, dropout=0.0, max_len=40)
+SMALL = ModelConfig(
+    d_model=32, n_heads=4, enc_layers=2, dec_layers=2, d_ff=64, dropout=0.0, max_len=40, shared_vocab=False
+)
 
 
 def random_sources(n: int, vocab: int, seed: int, max_tokens: int = 20) -> list[list[int]]:
@@ -78,3 +80,13 @@ def test_state_dict_round_trip_weights_only(learned: bool):
     fresh.load_state_dict(state)
     src = random_sources(6, 20, seed=2)
     assert fresh.generate(src, max_len=20) == model.generate(src, max_len=20)
+
+
+def test_shared_vocab_uses_one_embedding_for_both_sides():
+    cfg = ModelConfig(**{**SMALL.__dict__, "shared_vocab": True})
+    model = Seq2Seq(cfg, 30, 30)
+    assert model.src_emb is model.tgt_emb
+    separate = Seq2Seq(SMALL, 30, 30)
+    assert model.num_parameters() == separate.num_parameters() - 30 * SMALL.d_model
+    with pytest.raises(AssertionError, match="shared_vocab"):
+        Seq2Seq(cfg, 20, 25)

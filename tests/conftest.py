@@ -1,0 +1,62 @@
+"""Shared fixtures: the toy "shout" subject, trained once per session, and pytester helpers."""
+from __future__ import annotations
+
+import os
+
+# Tiny models train several times faster on one thread than on two contended ones; set before
+# torch is imported anywhere (subprocesses inherit it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+import toy  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def toy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache holding the trained forward model of `toy.SUBJECT` (trained once)."""
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    cache = tmp_path_factory.mktemp("toy-cache")
+    learn(toy.SUBJECT, "forward", ModelStore(cache))
+    return cache
+
+
+@pytest.fixture
+def toy_pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester whose conftest.py declares the toy subject."""
+    pytester.makeconftest(toy.conftest_source())
+    return pytester
+
+
+@pytest.fixture(autouse=True)
+def _modules_outlive_inline_runs(request: pytest.FixtureRequest) -> None:
+    """pytester's in-process runs unload the modules they imported. torch (a C extension) cannot
+    be imported twice in a process, and reloaded stdlib modules confuse pickling: import what
+    the plugin loads lazily here, outside those runs, so that they keep it."""
+    if "pytester" in request.fixturenames:
+        import importlib
+
+        for name in LAZY_MODULES:
+            importlib.import_module(name)
+
+
+LAZY_MODULES = (
+    "torch",
+    "sacrebleu",
+    "filelock",
+    "lark",
+    "concurrent.futures.process",
+    "fuzzingbook.Grammars",
+    "pytest_modelizer.data",
+    "pytest_modelizer.evaluate",
+    "pytest_modelizer.learn",
+    "pytest_modelizer.mock",
+    "pytest_modelizer.model",
+    "pytest_modelizer.runner",
+    "pytest_modelizer.synthesis",
+    "pytest_modelizer.train",
+)

@@ -1,0 +1,152 @@
+"""The `modelizer` command: subjects, train, eval."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import toy
+from pytest_modelizer.cli import main
+
+EVAL_KEYS = {
+    "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage",
+    "mock_ms_per_call", "program_ms_per_call",
+}
+
+
+@pytest.fixture
+def conftest_file(tmp_path):
+    """A --conftest file declaring the full toy subject."""
+    path = tmp_path / "toy_conftest.py"
+    path.write_text(toy.conftest_source())
+    return path
+
+
+@pytest.fixture
+def quick_conftest(tmp_path):
+    """A --conftest file declaring the toy subject with its quick training config."""
+    path = tmp_path / "quick_conftest.py"
+    path.write_text(toy.conftest_source("toy.QUICK_SUBJECT"))
+    return path
+
+
+def write_inputs(path, texts):
+    path.write_text("".join(json.dumps({"input": t}) + "\n" for t in texts))
+    return path
+
+
+def test_subjects_lists_entry_points_and_conftest_subjects(conftest_file, toy_cache):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(toy.TESTS_DIR), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_modelizer", "subjects", "--conftest", str(conftest_file),
+         "--cache-dir", str(toy_cache)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("markdown-it  (subject ") for line in lines)
+    assert "shout  (subject 1, program 1.0)" in lines
+    key = toy.SUBJECT.model_key("forward")
+    ready = [line for line in lines if line.strip().startswith(f"forward  key {key}: ready (")]
+    assert len(ready) == 1 and "held-out exact match" in ready[0]
+    assert f"  inverse  key {toy.SUBJECT.model_key('inverse')}: missing" in lines
+
+
+def test_subjects_reports_stale_models(tmp_path, toy_cache, capsys):
+    conftest = tmp_path / "v2.py"
+    conftest.write_text(toy.conftest_source("toy.make_subject(version='2')"))
+    assert main(["subjects", "--conftest", str(conftest), "--cache-dir", str(toy_cache)]) == 0
+    out = capsys.readouterr().out
+    assert "shout  (subject 2, program 1.0)" in out
+    assert ": stale (run: modelizer train shout --direction forward)" in out
+
+
+def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    code = main(["train", "shout", "--conftest", str(quick_conftest), "--cache-dir", str(cache), "--pairs", "120"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    key = toy.QUICK_SUBJECT.model_key("forward", toy.QUICK_TRAINING.replace(pairs=120))
+    assert key != toy.QUICK_SUBJECT.model_key("forward")
+    path = cache / "shout" / f"forward-{key}.pt"
+    assert path.is_file()
+    assert captured.out.startswith(f"shout forward: key {key}, ")
+    assert f"saved to {path}" in captured.out
+    assert "synthesizing 120 inputs" in captured.err
+    pairs = list((cache / "shout").glob("pairs-*.jsonl"))
+    assert len(pairs) == 1 and len(pairs[0].read_text().splitlines()) == 120
+
+
+def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42", "emu !ant bee"])
+    code = main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)  # exactly one JSON object
+    assert EVAL_KEYS <= set(report)
+    assert report["subject"] == "shout" and report["direction"] == "forward"
+    assert report["n"] == 4
+    assert report["coverage"] == 0.75  # "cat 42" has digits, which no training input had
+    for name in ("exact_match", "bleu", "token_accuracy"):
+        assert 0.0 <= report[name] <= 0.75 + 1e-9
+    assert report["bleu_se"] >= 0 and report["mock_ms_per_call"] > 0 and report["program_ms_per_call"] > 0
+
+
+def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "dog", "owl"])
+    code = main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs), "--limit", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith(f"shout forward on {inputs} (n=2): exact match ")
+    assert "coverage 100.0%" in out
+
+
+def test_inverse_direction(quick_conftest, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
+    assert main(["train", "shout", *common]) == 0
+    key = toy.QUICK_SUBJECT.model_key("inverse")
+    assert (cache / "shout" / f"inverse-{key}.pt").is_file()
+    assert capsys.readouterr().out.startswith(f"shout inverse: key {key}, ")
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42"])
+    assert main(["eval", "shout", *common, "--inputs", str(inputs), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["direction"] == "inverse"
+    assert report["n"] == 2  # the failing input has no output to invert
+
+
+def test_eval_without_model_names_the_train_command(conftest_file, tmp_path, capsys):
+    code = main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path / "empty")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no forward model of subject 'shout'" in err
+    assert "modelizer train shout --direction forward" in err
+
+
+def test_unknown_subject_exits_2_with_known_subjects(conftest_file, tmp_path, capsys):
+    code = main(["train", "nope", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("modelizer: error: unknown subject 'nope'; known subjects: markdown-it, shout.")
+
+
+def test_malformed_jsonl_names_the_line(conftest_file, toy_cache, tmp_path, capsys):
+    inputs = tmp_path / "bad.jsonl"
+    inputs.write_text('{"input": "cat"}\n\n{"text": "dog"}\n')
+    code = main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{inputs}:3: expected a JSON object with an 'input' key" in err
+
+
+def test_conftest_without_hook_is_an_error(tmp_path, capsys):
+    path = tmp_path / "empty_conftest.py"
+    path.write_text("X = 1\n")
+    assert main(["subjects", "--conftest", str(path), "--cache-dir", str(tmp_path)]) == 2
+    assert "defines no pytest_modelizer_subjects(config) hook" in capsys.readouterr().err

@@ -1,0 +1,168 @@
+"""The `mock_program` and `real_program` fixtures on the trained toy model."""
+from __future__ import annotations
+
+import pytest
+
+import toy
+
+
+@pytest.fixture
+def run(toy_pytester, toy_cache):
+    """Run a test file (source) in the pytester dir against the trained toy model."""
+
+    def run(source: str, *args: str) -> pytest.RunResult:
+        toy_pytester.makepyfile(source)
+        return toy_pytester.runpytest("--modelizer-cache-dir", str(toy_cache), *args)
+
+    return run
+
+
+def test_mock_is_callable_like_the_program(run):
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            out = mock_program("cat !dog")
+            assert isinstance(out, str) and out
+            assert mock_program("cat !dog") == out
+            assert repr(mock_program).startswith("<MockProgram shout forward key=")
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_mock_learned_the_simple_cases(run):
+    # What even a tiny model learns reliably: one word, one shouted word, and that content is
+    # a placeholder, so words the model never saw come out unchanged.
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            assert mock_program("cat") == "cat"
+            assert mock_program("!dog") == "<b>dog</b>"
+            assert mock_program("zebra") == "zebra"
+            assert mock_program("!aardvark") == "<b>aardvark</b>"
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_batch_matches_single_calls(run):
+    result = run(
+        """
+        import pytest
+
+        INPUTS = ["owl", "!bee ant", "cat dog !emu", "owl"]
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            outs = mock_program.batch(INPUTS)
+            assert len(outs) == 4 and all(isinstance(o, str) for o in outs)
+            assert outs == [mock_program(text) for text in INPUTS]
+            assert outs[0] == outs[3]
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_info_describes_the_model(run):
+    key = toy.SUBJECT.model_key("forward")
+    result = run(
+        f"""
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            info = mock_program.info
+            assert (info.subject, info.direction, info.key) == ("shout", "forward", {key!r})
+            assert 10_000 < info.parameters < 1_000_000
+            assert info.path.endswith("forward-{key}.pt")
+            assert {{"n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage"}} <= set(info.metrics)
+            assert 0.0 <= info.metrics["exact_match"] <= 1.0 and info.metrics["n"] > 0
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_predictions_are_memoized_and_summarized(run):
+    key = toy.SUBJECT.model_key("forward")
+    result = run(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            for _ in range(3):
+                mock_program("cat !dog")
+            mock_program.batch(["cat !dog", "owl"])
+            assert mock_program.stats.calls == 5
+            assert mock_program.stats.predicted == 2
+            assert mock_program.stats.mean_ms > 0
+        """
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*= modelizer =*", f"shout (forward) key {key}: held-out exact match *% (n=*); 5 mock calls, * ms mean"]
+    )
+
+
+def test_uncovered_input_raises(run):
+    result = run(
+        """
+        import pytest
+        from pytest_modelizer.mock import UncoveredInputError
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            with pytest.raises(UncoveredInputError) as info:
+                mock_program("cat 42")
+            message = str(info.value)
+            assert "cannot represent 'cat 42'" in message
+            assert "never seen in training" in message and "'4'" in message
+            assert "--modelizer-train" in message
+            with pytest.raises(UncoveredInputError, match="more than the model's 62"):
+                mock_program(" ".join(["cat"] * 40))
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_real_program_returns_behaviour(run):
+    result = run(
+        """
+        import pytest
+        from pytest_modelizer import Behaviour
+
+        @pytest.mark.modelize("shout")
+        def test_it(real_program):
+            assert real_program("cat !dog") == Behaviour.success("cat|<b>dog</b>")
+            failed = real_program("cat 42")
+            assert not failed.ok
+            assert failed.failure == "ValueError"
+            assert failed.message == "numbers are not words"
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_real_program_times_out(toy_pytester):
+    toy_pytester.makeconftest(toy.conftest_source("toy.make_subject(name='hang', program=toy.hang, timeout=0.3)"))
+    toy_pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.modelize("hang")
+        def test_it(real_program):
+            start = time.perf_counter()
+            behaviour = real_program("cat")
+            assert time.perf_counter() - start < 5
+            assert behaviour.failure == "timeout"
+        """
+    )
+    result = toy_pytester.runpytest("--modelizer-cache-dir", str(toy_pytester.path / "cache"))
+    result.assert_outcomes(passed=1)

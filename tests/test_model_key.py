@@ -1,0 +1,74 @@
+"""The model key: everything that changes what a model learns changes the key, and nothing else."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+import toy
+from pytest_modelizer import LarkTokenizer
+from pytest_modelizer.config import ModelConfig
+
+BASE = toy.make_subject()
+
+
+def other_program(text: str) -> str:
+    return text
+
+
+CHANGES = {
+    "name": dict(name="shout2"),
+    "subject version": dict(version="2"),
+    "program version": dict(program_version="1.1"),
+    "program": dict(program=other_program),
+    "grammar": dict(grammar={**toy.GRAMMAR, "<w>": [*toy.GRAMMAR["<w>"], "yak"]}),
+    "input tokenizer terminals": dict(
+        input_tokenizer=LarkTokenizer(toy.INPUT_TOKENIZER.terminals + "\nTAB: /\\t/", content=("WORD",))
+    ),
+    "input tokenizer content": dict(input_tokenizer=LarkTokenizer(toy.INPUT_TOKENIZER.terminals, content=())),
+    "output tokenizer": dict(
+        output_tokenizer=LarkTokenizer(toy.OUTPUT_TOKENIZER.terminals, content=("WORD", "BAR"))
+    ),
+    "training pairs": dict(training=toy.TRAINING.replace(pairs=601)),
+    "training seed": dict(training=toy.TRAINING.replace(seed=1)),
+    "training lr": dict(training=toy.TRAINING.replace(lr=5e-4)),
+    "model config": dict(training=toy.TRAINING.replace(model=ModelConfig(d_model=32, max_len=64))),
+    "model layers": dict(training=toy.TRAINING.replace(model=replace(toy.TINY_MODEL, enc_layers=2))),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_key_changes(change):
+    changed = toy.make_subject(**change)
+    for direction in ("forward", "inverse"):
+        assert changed.model_key(direction) != BASE.model_key(direction)
+
+
+def test_key_depends_on_direction_and_explicit_training():
+    assert BASE.model_key("forward") != BASE.model_key("inverse")
+    assert BASE.model_key("forward", toy.QUICK_TRAINING) == toy.QUICK_SUBJECT.model_key("forward")
+    assert BASE.model_key("forward", toy.QUICK_TRAINING) != BASE.model_key("forward")
+
+
+@pytest.mark.parametrize("change", [dict(description="words, shouted"), dict(timeout=1.0)], ids=["description", "timeout"])
+def test_key_ignores_what_does_not_change_the_model(change):
+    assert toy.make_subject(**change).model_key("forward") == BASE.model_key("forward")
+
+
+def test_key_components_are_readable():
+    components = BASE.key_components("forward")
+    assert components["subject"] == "shout"
+    assert components["subject version"] == "1"
+    assert components["program version"] == "1.0"
+    assert components["program"] == "shout"
+    assert components["direction"] == "forward"
+
+
+def test_key_is_stable_across_processes():
+    code = "import toy; print(toy.SUBJECT.model_key('forward'), toy.SUBJECT.model_key('inverse'))"
+    env = {**os.environ, "PYTHONPATH": str(toy.TESTS_DIR), "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert done.stdout.split() == [toy.SUBJECT.model_key("forward"), toy.SUBJECT.model_key("inverse")]

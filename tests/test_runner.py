@@ -1,0 +1,131 @@
+"""Running the real program: callables in worker processes, commands in process groups."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import toy
+from pytest_modelizer import Behaviour
+from pytest_modelizer.runner import ProgramRunner, run_command, run_program
+
+
+def ansi_error(text: str) -> str:
+    raise RuntimeError(f"\x1b[4mbad\x1b[0m   input at 0x7f3a2b1c {text}")
+
+
+def moody(text: str) -> str:
+    """Hangs on "hang", dies on "die", returns bytes on "bytes", else shouts."""
+    if text == "hang":
+        time.sleep(60)
+    if text == "die":
+        os._exit(3)
+    if text == "bytes":
+        return b"cat"  # type: ignore[return-value]
+    return toy.shout(text)
+
+
+def test_callable_success():
+    assert run_program(toy.SUBJECT, "cat !dog") == Behaviour.success("cat|<b>dog</b>")
+
+
+def test_exception_recorded_with_type_and_message():
+    behaviour = run_program(toy.SUBJECT, "cat 42")
+    assert behaviour == Behaviour.failed("ValueError", "numbers are not words")
+    assert not behaviour.ok
+
+
+def test_exception_message_is_cleaned():
+    behaviour = run_program(toy.make_subject(program=ansi_error), "x")
+    assert behaviour.failure == "RuntimeError"
+    assert behaviour.message == "bad input at <...> x"
+
+
+def test_timeout_kills_the_call_and_the_runner_keeps_working():
+    with ProgramRunner(toy.make_subject(program=moody, timeout=0.5), workers=1) as runner:
+        start = time.perf_counter()
+        hung = runner.run("hang")
+        assert time.perf_counter() - start < 5
+        assert hung.behaviour.failure == "timeout"
+        assert "0.5 s" in hung.behaviour.message
+        assert runner.run("cat").behaviour == Behaviour.success("cat")
+
+
+def test_dead_worker_is_a_crash_and_is_replaced():
+    with ProgramRunner(toy.make_subject(program=moody), workers=1) as runner:
+        died = runner.run("die").behaviour
+        assert died.failure == "crash"
+        assert "code 3" in died.message
+        assert runner.run("!cat").behaviour == Behaviour.success("<b>cat</b>")
+
+
+def test_non_str_result_is_bad_output():
+    behaviour = run_program(toy.make_subject(program=moody), "bytes")
+    assert behaviour.failure == "bad-output"
+    assert "bytes" in behaviour.message
+
+
+def test_run_many_keeps_input_order_across_workers():
+    texts = ["cat", "hang", "!dog", "1", "die", "owl emu"]
+    with ProgramRunner(toy.make_subject(program=moody, timeout=0.5), workers=2) as runner:
+        runs = runner.run_many(texts)
+    assert [r.behaviour.output or r.behaviour.failure for r in runs] == [
+        "cat", "timeout", "<b>dog</b>", "ValueError", "crash", "owl|emu",
+    ]
+
+
+def command(argv, **changes):
+    return toy.make_subject(program=list(argv), **changes)
+
+
+def test_command_on_stdin():
+    assert run_program(command(["tr", "a-z", "A-Z"]), "cat !dog") == Behaviour.success("CAT !DOG")
+
+
+def test_command_with_input_as_argument():
+    assert run_program(command(["printf", "[%s]"], stdin=False), "cat dog") == Behaviour.success("[cat dog]")
+
+
+def test_command_nonzero_exit_keeps_stderr():
+    behaviour = run_program(command(["sh", "-c", "echo 'it broke' >&2; exit 3"]), "x")
+    assert behaviour.failure == "exit 3"
+    assert behaviour.message == "it broke"
+
+
+def test_command_that_cannot_start():
+    behaviour = run_program(command(["/nonexistent/program"]), "x")
+    assert behaviour.failure == "cannot-start"
+
+
+def process_gone(pid: int) -> bool:
+    """True when `pid` no longer runs (gone, or a zombie nobody reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (process state)")
+def test_command_timeout_kills_the_process_group(tmp_path):
+    pidfile = tmp_path / "pid"
+    subject = command(["sh", "-c", f"sleep 30 & echo $! > {pidfile}; sleep 30"], timeout=0.5)
+    start = time.perf_counter()
+    behaviour = run_program(subject, "x")
+    assert time.perf_counter() - start < 10
+    assert behaviour.failure == "timeout"
+    pid = int(pidfile.read_text())
+    deadline = time.time() + 5
+    while not process_gone(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    assert process_gone(pid), f"background child {pid} survived the timeout"
+
+
+def test_command_undecodable_output_is_bad_output():
+    argv = [sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'caf\\xe9')"]
+    behaviour = run_command(argv, "", timeout=30).behaviour
+    assert behaviour.failure == "bad-output"
+    assert "UTF-8" in behaviour.message

@@ -1,0 +1,173 @@
+"""ModelStore and model files: atomic writes, safe loading, locking."""
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+from filelock import FileLock
+
+from pytest_modelizer.store import (
+    FORMAT_VERSION,
+    CorruptModelError,
+    LockTimeoutError,
+    ModelArtifact,
+    ModelStore,
+    atomic_write_bytes,
+    load_artifact,
+    read_meta,
+    save_artifact,
+)
+
+
+class Booby:
+    """Unpickling this creates a directory: proof that a loader executed the pickle."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def artifact() -> ModelArtifact:
+    return ModelArtifact({"key": "abc123", "metrics": {"exact_match": 0.5}}, {"w": torch.arange(6.0).reshape(2, 3)})
+
+
+def test_atomic_write_leaves_only_the_file(tmp_path):
+    target = tmp_path / "sub" / "model.pt"
+    atomic_write_bytes(target, b"one")
+    atomic_write_bytes(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["model.pt"]
+
+
+def test_failed_write_keeps_old_file_and_no_temp(tmp_path, monkeypatch):
+    target = tmp_path / "model.pt"
+    atomic_write_bytes(target, b"old")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pytest_modelizer.store.os.fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_bytes(target, b"new" * 1000)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_save_and_load_round_trip(tmp_path):
+    path = tmp_path / "m.pt"
+    save_artifact(artifact(), path)
+    loaded = load_artifact(path)
+    assert loaded.key == "abc123"
+    assert loaded.metrics == {"exact_match": 0.5}
+    assert torch.equal(loaded.state_dict["w"], torch.arange(6.0).reshape(2, 3))
+    assert loaded.path == path
+    assert read_meta(path)["key"] == "abc123"
+
+
+def assert_corrupt(path: Path, *fragments: str) -> None:
+    with pytest.raises(CorruptModelError) as info:
+        load_artifact(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "--modelizer-train" in message and f"rm {path}" in message
+    for fragment in fragments:
+        assert fragment in message
+    assert read_meta(path) is None
+
+
+def test_garbage_file_is_corrupt(tmp_path):
+    path = tmp_path / "m.pt"
+    path.write_bytes(b"this is not a model at all")
+    assert_corrupt(path, "unreadable")
+
+
+def test_truncated_model_is_corrupt(tmp_path):
+    good = tmp_path / "good.pt"
+    save_artifact(artifact(), good)
+    path = tmp_path / "m.pt"
+    path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    assert_corrupt(path)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"weights": torch.zeros(2)}, torch.zeros(3), {"format": FORMAT_VERSION + 1, "meta": "{}", "state_dict": {}}],
+    ids=["dict", "tensor", "other-format"],
+)
+def test_other_torch_file_is_not_a_model(tmp_path, payload):
+    path = tmp_path / "m.pt"
+    torch.save(payload, path)
+    assert_corrupt(path, "is not a pytest-modelizer model")
+
+
+def test_damaged_description_is_corrupt(tmp_path):
+    path = tmp_path / "m.pt"
+    torch.save({"format": FORMAT_VERSION, "meta": "{not json", "state_dict": {}}, path)
+    assert_corrupt(path, "damaged description")
+
+
+@pytest.mark.parametrize("writer", ["torch", "pickle"])
+def test_malicious_pickle_is_never_executed(tmp_path, writer):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "m.pt"
+    payload = {"format": FORMAT_VERSION, "meta": "{}", "state_dict": {"x": Booby(marker)}}
+    if writer == "torch":
+        torch.save(payload, path)
+    else:
+        path.write_bytes(pickle.dumps(payload))
+    # The payload really does create the marker when unpickled naively.
+    assert not marker.exists()
+    assert_corrupt(path)
+    assert not marker.exists()
+
+
+def test_lock_timeout_names_the_model_and_the_fix(tmp_path):
+    store = ModelStore(tmp_path, lock_timeout=0.2)
+    (tmp_path / "shout").mkdir()
+    holder = FileLock(str(tmp_path / "shout" / ".forward.lock"))
+    acquired, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder:
+            acquired.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert acquired.wait(10)
+        with pytest.raises(LockTimeoutError) as info:
+            with store.lock("shout", "forward"):
+                pass
+    finally:
+        release.set()
+        thread.join()
+    message = str(info.value)
+    assert "timed out after 0.2 s" in message
+    assert "forward model of 'shout'" in message
+    assert "--modelizer-lock-timeout" in message
+    assert ".forward.lock" in message
+    # Once the holder is gone, the lock is free again.
+    with store.lock("shout", "forward"):
+        pass
+
+
+def test_find_prefers_cache_then_shipped(tmp_path):
+    store = ModelStore(tmp_path / "cache")
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "forward-k1.pt").write_bytes(b"x")
+    assert store.find("s", "forward", "k1", shipped) == shipped / "forward-k1.pt"
+    assert store.find("s", "forward", "k1") is None
+    cached = store.path_for("s", "forward", "k1")
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"y")
+    assert store.find("s", "forward", "k1", shipped) == cached
+    assert store.find("s", "inverse", "k1", shipped) is None
+    assert store.others("s", "forward") == [cached]

@@ -1,0 +1,70 @@
+"""Input synthesis from grammars: seeded, deduplicated, bounded, EBNF-aware."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import toy
+from pytest_modelizer.synthesis import GrammarError, SynthesisPlan, bnf_grammar, synthesize
+
+SHOUT = re.compile(r"!?(cat|dog|owl|bee|ant|emu)( !?(cat|dog|owl|bee|ant|emu))*")
+
+
+def test_same_seed_same_inputs_whatever_the_worker_count():
+    plan = SynthesisPlan(300, seed=3, max_nonterminals=5)
+    one = synthesize(toy.GRAMMAR, plan, workers=1)
+    two = synthesize(toy.GRAMMAR, plan, workers=2)
+    assert len(one) == 300
+    assert one == two
+    assert all(SHOUT.fullmatch(text) for text in one)
+
+
+def test_other_seed_other_inputs():
+    a = synthesize(toy.GRAMMAR, SynthesisPlan(100, seed=1, max_nonterminals=5), workers=1)
+    b = synthesize(toy.GRAMMAR, SynthesisPlan(100, seed=2, max_nonterminals=5), workers=1)
+    assert a != b
+
+
+def test_inputs_are_distinct_and_stop_when_the_grammar_is_exhausted():
+    grammar = {"<start>": ["a", "b", "c"]}
+    out = synthesize(grammar, SynthesisPlan(50, seed=0), workers=1)
+    assert sorted(out) == ["a", "b", "c"]
+    many = synthesize(toy.GRAMMAR, SynthesisPlan(200, seed=0, max_nonterminals=5), workers=1)
+    assert len(set(many)) == len(many) == 200
+
+
+def test_max_chars_bounds_every_input():
+    plan = SynthesisPlan(100, seed=0, max_nonterminals=10, max_chars=12)
+    out = synthesize(toy.GRAMMAR, plan, workers=1)
+    assert out and max(len(text) for text in out) <= 12
+    # Without the bound the same grammar produces longer inputs.
+    assert max(len(t) for t in synthesize(toy.GRAMMAR, SynthesisPlan(100, seed=0, max_nonterminals=10), workers=1)) > 12
+
+
+def test_ebnf_grammar_is_accepted():
+    grammar = {"<start>": ["<digit>+<sign>?"], "<digit>": ["0", "1"], "<sign>": ["+", "-"]}
+    out = synthesize(grammar, SynthesisPlan(40, seed=0, max_nonterminals=8), workers=1)
+    assert len(out) == 40
+    assert all(re.fullmatch(r"[01]+[+-]?", text) for text in out)
+    assert any(text[-1] in "+-" for text in out) and any(text[-1] in "01" for text in out)
+
+
+@pytest.mark.parametrize(
+    "grammar",
+    [{"<start>": ["<nope>"]}, {"<start>": ["a"], "<unused>": ["b"]}, {"<start>": []}],
+    ids=["undefined", "unreachable", "empty"],
+)
+def test_invalid_grammar_raises_grammar_error(grammar):
+    with pytest.raises(GrammarError, match="not a valid fuzzingbook grammar"):
+        synthesize(grammar, SynthesisPlan(5), workers=1)
+
+
+def test_recursive_start_symbol_works_with_the_coverage_fuzzer():
+    bnf = bnf_grammar(toy.GRAMMAR)
+    assert not any("<start>" in e for exps in bnf.values() for e in exps)
+    out = synthesize(toy.GRAMMAR, SynthesisPlan(60, seed=0, max_nonterminals=5, coverage_share=1.0), workers=1)
+    assert len(out) == 60
+    assert all(SHOUT.fullmatch(text) for text in out)
+    # Coverage seeds every word in the first inputs.
+    assert {w for text in out for w in re.findall("[a-z]+", text)} == {"cat", "dog", "owl", "bee", "ant", "emu"}

@@ -1,0 +1,106 @@
+"""Tokenizers with numbered placeholders, vocabularies, and behaviour tokens."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import toy
+from pytest_modelizer import Behaviour, LarkTokenizer
+from pytest_modelizer.tokenizer import (
+    BOS,
+    EOS,
+    FAILURE_TOKEN,
+    PAD,
+    UNK,
+    TokenizeError,
+    Vocabulary,
+    behaviour_tokens,
+    tokens_behaviour,
+)
+
+IN, OUT = toy.INPUT_TOKENIZER, toy.OUTPUT_TOKENIZER
+TWO_KINDS = LarkTokenizer('WORD: /[a-z]+/\nNUM: /[0-9]+/\nSP: " "\nOTHER.-1: /./s', content=("WORD", "NUM"))
+
+
+def test_placeholders_numbered_per_type_in_order_of_appearance():
+    tok = TWO_KINDS.tokenize("b 7 a 7 b 3 c")
+    assert tok.tokens == (
+        "WORD_1", " ", "NUM_1", " ", "WORD_2", " ", "NUM_1", " ", "WORD_1", " ", "NUM_2", " ", "WORD_3",
+    )
+    assert tok.mapping == {"WORD_1": "b", "NUM_1": "7", "WORD_2": "a", "NUM_2": "3", "WORD_3": "c"}
+
+
+def test_non_content_terminals_stay_literal():
+    tok = IN.tokenize("cat !dog cat")
+    assert tok.tokens == ("WORD_1", " ", "!", "WORD_2", " ", "WORD_1")
+    assert tok.mapping == {"WORD_1": "cat", "WORD_2": "dog"}
+    # Different words with the same shape give the same tokens: that is what lets a model generalize.
+    assert IN.tokenize("yak !zebra yak").tokens == tok.tokens
+
+
+ALPHABET = "abcxyz !!<>/b|||\n\t09é€\\\"'"
+
+
+@pytest.mark.parametrize("tokenizer", [IN, OUT, TWO_KINDS], ids=["input", "output", "two-kinds"])
+def test_detokenize_inverts_tokenize(tokenizer):
+    rng = random.Random(0)
+    texts = ["", "<b>cat</b>|dog", "!!", *("".join(rng.choices(ALPHABET, k=rng.randint(0, 40))) for _ in range(400))]
+    for text in texts:
+        tok = tokenizer.tokenize(text)
+        assert tokenizer.detokenize(tok.tokens, tok.mapping) == text
+
+
+def test_tokenize_with_reuses_the_input_mapping():
+    src = IN.tokenize("cat !dog")
+    out = OUT.tokenize_with("cat|<b>dog</b>|emu", src.mapping)
+    assert out.tokens == ("WORD_1", "|", "<b>", "WORD_2", "</b>", "|", "WORD_3")
+    assert out.mapping == {"WORD_1": "cat", "WORD_2": "dog", "WORD_3": "emu"}
+    assert src.mapping == {"WORD_1": "cat", "WORD_2": "dog"}  # not modified
+    assert OUT.detokenize(out.tokens, src.mapping) == "cat|<b>dog</b>|WORD_3"
+
+
+def test_tokenize_without_catch_all_reports_the_offset():
+    strict = LarkTokenizer('WORD: /[a-z]+/\nSP: " "', content=("WORD",))
+    with pytest.raises(TokenizeError, match="offset 4"):
+        strict.tokenize("cat 42")
+
+
+def test_content_terminals_must_be_defined():
+    with pytest.raises(ValueError, match="NAME"):
+        LarkTokenizer('WORD: /[a-z]+/', content=("NAME",)).tokenize("a")
+
+
+def test_fingerprint_covers_terminals_and_content():
+    assert IN.fingerprint == LarkTokenizer(IN.terminals, content=("WORD",)).fingerprint
+    assert IN.fingerprint != LarkTokenizer(IN.terminals, content=()).fingerprint
+    assert IN.fingerprint != LarkTokenizer(IN.terminals + "\nTAB: /\\t/", content=("WORD",)).fingerprint
+
+
+def test_vocabulary_encode_decode_covers():
+    vocab = Vocabulary.build([("WORD_1", " ", "WORD_2"), ("!", "WORD_1")])
+    assert vocab.itos[:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
+    assert len(vocab) == 8
+    ids = vocab.encode(["WORD_1", "!", "WORD_2"])
+    assert ids[0] == BOS and ids[-1] == EOS and UNK not in ids
+    assert vocab.decode(ids) == ["WORD_1", "!", "WORD_2"]
+    assert vocab.encode(["WORD_9"]) == [BOS, UNK, EOS]
+    assert vocab.decode([BOS, vocab.stoi["!"], PAD, EOS, vocab.stoi["WORD_1"]]) == ["!"]
+    assert vocab.covers(["WORD_1", " "]) and not vocab.covers(["WORD_1", "?"])
+
+
+def test_behaviour_tokens_round_trip():
+    src = IN.tokenize("cat !dog")
+    ok = Behaviour.success("cat|<b>dog</b>")
+    tok = behaviour_tokens(OUT, ok, src.mapping)
+    assert tok.tokens == ("WORD_1", "|", "<b>", "WORD_2", "</b>")
+    assert tokens_behaviour(OUT, tok.tokens, src.mapping) == ok
+
+    failed = Behaviour.failed("ValueError", "numbers are not words")
+    tok = behaviour_tokens(OUT, failed, src.mapping)
+    assert tok.tokens == (FAILURE_TOKEN, "ValueError")
+    back = tokens_behaviour(OUT, tok.tokens, src.mapping)
+    assert back.failure == "ValueError" and not back.ok
+    # No lexer produces the failure marker, so no output can be mistaken for a failure.
+    assert FAILURE_TOKEN not in OUT.tokenize(FAILURE_TOKEN + " x").tokens
+    assert tokens_behaviour(OUT, (FAILURE_TOKEN,), {}).failure == "unknown"

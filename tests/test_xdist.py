@@ -1,0 +1,58 @@
+"""Under pytest-xdist, workers needing the same missing model train it once, under a lock."""
+from __future__ import annotations
+
+import toy
+
+# Every worker imports this conftest; it counts the calls of `learn` in a shared log file.
+COUNT_TRAINING = """
+import os
+import pytest_modelizer.learn
+
+_learn = pytest_modelizer.learn.learn
+
+def _counting_learn(subject, direction, *args, **kwargs):
+    with open(os.environ["TRAINING_LOG"], "a") as log:
+        log.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {subject.name} {direction}\\n")
+    return _learn(subject, direction, *args, **kwargs)
+
+pytest_modelizer.learn.learn = _counting_learn
+"""
+
+TEST = """
+import pytest
+
+@pytest.mark.modelize("shout")
+def test_{name}(mock_program):
+    assert isinstance(mock_program("{text}"), str)
+"""
+
+
+def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
+    log = tmp_path / "training.log"
+    monkeypatch.setenv("TRAINING_LOG", str(log))
+    pytester.makeconftest(toy.conftest_source("toy.QUICK_SUBJECT", extra=COUNT_TRAINING))
+    pytester.makepyfile(
+        test_one=TEST.format(name="one", text="cat"),
+        test_two=TEST.format(name="two", text="!dog owl"),
+    )
+    cache = tmp_path / "cache"
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "--dist", "load", "--modelizer-train", "--modelizer-cache-dir", str(cache)
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*2 workers*"])
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
+    key = toy.QUICK_SUBJECT.model_key("forward")
+    assert sorted(p.name for p in (cache / "shout").iterdir() if not p.name.startswith(".")) == [
+        f"forward-{key}.pt",
+        f"pairs-{_synthesis_key()}.jsonl",
+    ]
+    assert not list(cache.rglob("*.tmp"))
+
+
+def _synthesis_key() -> str:
+    from pytest_modelizer.data import synthesis_key
+
+    return synthesis_key(toy.QUICK_SUBJECT, toy.QUICK_TRAINING)

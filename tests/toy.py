@@ -1,0 +1,98 @@
+"""A toy subject for the plugin's tests: "shout", small enough to train a model in seconds.
+
+`shout` splits its input at spaces, turns `!word` into `<b>word</b>`, joins the parts with `|`
+and raises ValueError on a digit-only word. Its grammar only produces lowercase words, so a
+model trained on it never sees digits or capitals.
+
+Importing this module imports neither torch nor fuzzingbook.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig
+from pytest_modelizer.config import ModelConfig
+
+
+def shout(text: str) -> str:
+    out = []
+    for part in text.split(" "):
+        if part.startswith("!"):
+            out.append("<b>" + part[1:] + "</b>")
+        elif part.isdigit():
+            raise ValueError("numbers are not words")
+        else:
+            out.append(part)
+    return "|".join(out)
+
+
+def hang(text: str) -> str:
+    """A program that never answers (for timeout tests)."""
+    import time
+
+    time.sleep(60)
+    return text
+
+
+GRAMMAR = {
+    "<start>": ["<item>", "<item> <start>"],
+    "<item>": ["<w>", "!<w>"],
+    "<w>": ["cat", "dog", "owl", "bee", "ant", "emu"],
+}
+
+# Both tokenizers end in a low-priority catch-all, so every string tokenizes.
+INPUT_TOKENIZER = LarkTokenizer('WORD: /[a-z]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s', content=("WORD",))
+OUTPUT_TOKENIZER = LarkTokenizer('WORD: /[a-z]+/\nTAG: /<\\/?b>/\nBAR: "|"\nOTHER.-1: /./s', content=("WORD",))
+
+TINY_MODEL = ModelConfig(d_model=64, n_heads=4, enc_layers=1, dec_layers=1, d_ff=128, max_len=64)
+
+# Enough to learn shout well: generous patience so early-stopping tweaks do not matter.
+TRAINING = TrainingConfig(
+    pairs=600, max_nonterminals=5, max_minutes=1.5, max_epochs=200, patience=30, model=TINY_MODEL
+)
+
+# For tests that only need *a* model quickly (its accuracy is irrelevant there).
+QUICK_TRAINING = TrainingConfig(
+    pairs=200, max_nonterminals=5, max_minutes=0.3, max_epochs=3, patience=30, model=TINY_MODEL
+)
+
+
+def make_subject(**changes) -> Subject:
+    """The shout subject, with `changes` to any Subject field."""
+    fields = dict(
+        name="shout",
+        program=shout,
+        grammar=GRAMMAR,
+        input_tokenizer=INPUT_TOKENIZER,
+        output_tokenizer=OUTPUT_TOKENIZER,
+        program_version="1.0",
+        training=TRAINING,
+    )
+    fields.update(changes)
+    return Subject(**fields)
+
+
+SUBJECT = make_subject()
+QUICK_SUBJECT = make_subject(training=QUICK_TRAINING)
+
+
+def pytest_modelizer_subjects(config):
+    return [SUBJECT]
+
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def conftest_source(subject: str = "toy.SUBJECT", extra: str = "") -> str:
+    """Source of a conftest.py (for pytester or `modelizer --conftest`) declaring `subject`.
+
+    `subject` is a Python expression evaluated with this module imported as `toy`.
+    """
+    return (
+        "import sys\n"
+        f"sys.path.insert(0, {str(TESTS_DIR)!r})\n"
+        "import toy\n"
+        f"{extra}\n"
+        "def pytest_modelizer_subjects(config):\n"
+        f"    return [{subject}]\n"
+    )
