@@ -1,6 +1,7 @@
 """pytest hooks and fixtures of pytest-modelizer (kept thin: the work lives in other modules)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -162,19 +163,37 @@ def _modelizer_marker(request: pytest.FixtureRequest):
         yield
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand the model usage to the controller for its summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    state = session.config.stash.get(STATE, None)
+    if workeroutput is not None and state is not None:
+        workeroutput["modelizer"] = json.dumps(state.usage())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """On the pytest-xdist controller, merge a finished worker's model usage."""
+    data = getattr(node, "workeroutput", {}).get("modelizer")
+    if data:
+        node.config.stash[STATE].merge_usage(json.loads(data))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """Per model used: key, held-out fidelity, mock calls served and their mean latency."""
     state = config.stash.get(STATE, None)
-    if state is None or not (state.mocks or state.trained):
+    usage = state.usage() if state is not None else {}
+    if not usage:
         return
     terminalreporter.section("modelizer")
-    for name, direction in state.trained:
-        terminalreporter.write_line(f"trained {name} ({direction})")
-    for (name, direction), mock in state.mocks.items():
-        metrics = mock.info.metrics
-        exact = metrics.get("exact_match")
-        fidelity = f"held-out exact match {exact:.1%} (n={metrics.get('n')})" if exact is not None else "no metrics"
+    for name, entry in sorted(usage.items()):
+        if entry.get("trained"):
+            terminalreporter.write_line(f"trained {name}")
+        if entry.get("key") is None:
+            continue
+        exact = entry.get("exact_match")
+        fidelity = f"held-out exact match {exact:.1%} (n={entry.get('n')})" if exact is not None else "no metrics"
+        mean_ms = 1000 * entry["seconds"] / entry["calls"] if entry["calls"] else 0.0
         terminalreporter.write_line(
-            f"{name} ({direction}) key {mock.info.key}: {fidelity}; "
-            f"{mock.stats.calls} mock calls, {mock.stats.mean_ms:.1f} ms mean"
+            f"{name} key {entry['key']}: {fidelity}; {entry['calls']} mock calls, {mean_ms:.1f} ms mean"
         )

@@ -22,6 +22,39 @@ class ModelizerSession:
     train: bool = False
     mocks: dict = field(default_factory=dict)
     trained: list = field(default_factory=list)
+    # Usage reported by pytest-xdist workers, merged into this (the controller's) summary.
+    worker_usage: dict = field(default_factory=dict)
+
+    def usage(self) -> dict[str, dict]:
+        """Per "subject (direction)": model key, fidelity, mock calls and seconds, trained or not."""
+        usage: dict[str, dict] = {}
+        for (name, direction), mock in self.mocks.items():
+            metrics = mock.info.metrics
+            usage[f"{name} ({direction})"] = {
+                "key": mock.info.key,
+                "exact_match": metrics.get("exact_match"),
+                "n": metrics.get("n"),
+                "calls": mock.stats.calls,
+                "seconds": mock.stats.seconds,
+            }
+        for name, direction in self.trained:
+            usage.setdefault(f"{name} ({direction})", {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
+        for label, entry in self.worker_usage.items():
+            mine = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
+            mine["calls"] += entry["calls"]
+            mine["seconds"] += entry["seconds"]
+            mine["trained"] = mine.get("trained", False) or entry.get("trained", False)
+            for k in ("key", "exact_match", "n"):
+                mine[k] = mine.get(k) if mine.get(k) is not None else entry.get(k)
+        return usage
+
+    def merge_usage(self, usage: dict[str, dict]) -> None:
+        """Add a worker's usage (calls and seconds add up; key and metrics are the same)."""
+        for label, entry in usage.items():
+            mine = self.worker_usage.setdefault(label, {**entry, "calls": 0, "seconds": 0.0, "trained": False})
+            mine["calls"] += entry["calls"]
+            mine["seconds"] += entry["seconds"]
+            mine["trained"] = mine["trained"] or entry.get("trained", False)
 
     def model_path(self, subject: Subject, direction: str) -> Path | None:
         return self.store.find(subject.name, direction, subject.model_key(direction), subject.shipped_models)

@@ -262,7 +262,9 @@ subject = Subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=TrainingConfig(pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300),
+    training=TrainingConfig(
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=16, max_minutes=12
+    ),
     shipped_models=Path(__file__).parent / "models" / "markdown-it",
     description="CommonMark Markdown block -> HTML (markdown-it-py, commonmark preset)",
 )

@@ -29,6 +29,7 @@ def test_{name}(mock_program):
 
 def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     log = tmp_path / "training.log"
+    key = toy.QUICK_SUBJECT.model_key("forward")
     monkeypatch.setenv("TRAINING_LOG", str(log))
     pytester.makeconftest(toy.conftest_source("toy.QUICK_SUBJECT", extra=COUNT_TRAINING))
     pytester.makepyfile(
@@ -41,10 +42,13 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*2 workers*"])
+    # The controller's summary merges what the workers did: one training, two mock calls.
+    result.stdout.fnmatch_lines(
+        ["*= modelizer =*", "trained shout (forward)", f"shout (forward) key {key}: held-out exact match *; 2 mock calls*"]
+    )
     lines = log.read_text().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
-    key = toy.QUICK_SUBJECT.model_key("forward")
     assert sorted(p.name for p in (cache / "shout").iterdir() if not p.name.startswith(".")) == [
         f"forward-{key}.pt",
         f"pairs-{_synthesis_key()}.jsonl",

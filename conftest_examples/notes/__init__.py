@@ -1,0 +1,1 @@
+"""A tiny release-notes app whose pages go through a Markdown converter (markdown-it-py)."""
