@@ -121,16 +121,14 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
             "pytest --modelizer-train", f"modelizer train {subject.name} --direction {args.direction}", 1))
     mock = MockProgram(subject, args.direction, load_artifact(path), args.device)
     if args.inputs:
-        inputs = read_inputs(args.inputs)
+        inputs = read_inputs(args.inputs)[: args.limit]
         source = str(args.inputs)
     else:
         limit = args.limit or 500
         pairs_file = session.store.cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
         seen = {p.input for p in read_pairs(pairs_file)} if pairs_file.is_file() else set()
-        inputs = [x for x in _held_out_inputs(subject, training, limit) if x not in seen]
+        inputs = [x for x in _held_out_inputs(subject, training, limit) if x not in seen][:limit]
         source = "synthetic held-out"
-    if args.limit:
-        inputs = inputs[: args.limit]
     report = evaluate_inputs(mock, inputs)
     report["inputs"] = source
     if args.json:
