@@ -44,6 +44,9 @@ class TrainingConfig:
     label_smoothing: float = 0.0
     eval_every_pairs: int = 8000  # evaluate at least this often (and every epoch)
     eval_max: int = 500  # validation pairs decoded per evaluation (0: all)
+    # Real inputs hold more placeholders than synthetic ones: renumber those of half the training
+    # pairs to random increasing indices up to this limit, so that every index gets learned.
+    placeholder_limit: int = 0
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def replace(self, **changes: Any) -> "TrainingConfig":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -136,3 +136,24 @@ def split(items: Sequence, seed: int, val_fraction: float, test_fraction: float)
     test = [items[i] for i in order[n_val:n_val + n_test]]
     train = [items[i] for i in order[n_val + n_test:]]
     return train, val, test
+
+
+def renumber_placeholders(example: Example, content: set[str], limit: int, rng: random.Random) -> Example:
+    """The example with each content type's placeholders moved to random increasing indices <= `limit`."""
+    found: dict[str, set[int]] = {}
+    for token in (*example.src, *example.tgt):
+        kind, _, number = token.rpartition("_")
+        if kind in content and number.isdigit():
+            found.setdefault(kind, set()).add(int(number))
+    mapping: dict[str, str] = {}
+    for kind, numbers in found.items():
+        if len(numbers) > limit:
+            return example
+        # Increasing, so placeholders stay numbered in order of appearance, only with gaps.
+        targets = sorted(rng.sample(range(1, limit + 1), len(numbers)))
+        mapping.update({f"{kind}_{a}": f"{kind}_{b}" for a, b in zip(sorted(numbers), targets)})
+    return replace(
+        example,
+        src=tuple(mapping.get(t, t) for t in example.src),
+        tgt=tuple(mapping.get(t, t) for t in example.tgt),
+    )

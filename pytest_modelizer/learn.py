@@ -1,13 +1,14 @@
 """From a subject to a stored model: synthesize, run, tokenize, train, evaluate, save."""
 from __future__ import annotations
 
+import random
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.config import TrainingConfig
-from pytest_modelizer.data import encode_pair, split, synthesize_pairs
+from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.store import ModelArtifact, ModelStore, save_artifact
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.tokenizer import Vocabulary
@@ -39,34 +40,15 @@ def learn(
     started = time.time()
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
     synthesis_seconds = time.time() - started
-    max_tokens = training.model.max_len - 2
-    examples = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
-    examples = [e for e in examples if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
-    if len(examples) < 10:
-        raise ValueError(
-            f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs tokenize within "
-            f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
-        )
-    train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
-    if training.model.shared_vocab:
-        src_vocab = tgt_vocab = Vocabulary.build([*(e.src for e in train), *(e.tgt for e in train)])
-    else:
-        src_vocab = Vocabulary.build(e.src for e in train)
-        tgt_vocab = Vocabulary.build(e.tgt for e in train)
+    data = prepare(subject, direction, training, pairs)
+    train, val, test, src_vocab, tgt_vocab = data.train, data.val, data.test, data.src_vocab, data.tgt_vocab
     torch.manual_seed(training.seed)
     model = Seq2Seq(training.model, len(src_vocab), len(tgt_vocab))
     log(
         f"training {subject.name} {direction}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
-    result = train_model(
-        model,
-        [(src_vocab.encode(e.src), tgt_vocab.encode(e.tgt)) for e in train],
-        [(src_vocab.encode(e.src), tgt_vocab.encode(e.tgt)) for e in val],
-        training,
-        device=device,
-        progress=progress,
-    )
+    result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress)
     meta = {
         "key": key,
         "components": subject.key_components(direction, training),
@@ -93,3 +75,43 @@ def learn(
     log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs")
     save_artifact(artifact, store.path_for(subject.name, direction, key))
     return artifact
+
+
+@dataclass
+class Prepared:
+    """A subject's pairs ready for training one direction: splits and vocabularies."""
+
+    train: list[Example]
+    val: list[Example]
+    test: list[Example]
+    src_vocab: Vocabulary
+    tgt_vocab: Vocabulary
+
+    def ids(self, examples: list[Example]) -> list[tuple[list[int], list[int]]]:
+        return [(self.src_vocab.encode(e.src), self.tgt_vocab.encode(e.tgt)) for e in examples]
+
+
+def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: list[Pair]) -> Prepared:
+    """Tokenize, drop what exceeds the model's length, split, augment and build vocabularies."""
+    max_tokens = training.model.max_len - 2
+    examples = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
+    examples = [e for e in examples if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
+    if len(examples) < 10:
+        raise ValueError(
+            f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs tokenize within "
+            f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
+        )
+    train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
+    extra: list[tuple[str, ...]] = []
+    if training.placeholder_limit:
+        content = set(subject.input_tokenizer.content) | set(subject.output_tokenizer.content)
+        rng = random.Random(training.seed)
+        train = [renumber_placeholders(e, content, training.placeholder_limit, rng) if rng.random() < 0.5 else e
+                 for e in train]
+        extra = [tuple(f"{kind}_{n}" for kind in sorted(content) for n in range(1, training.placeholder_limit + 1))]
+    if training.model.shared_vocab:
+        src_vocab = tgt_vocab = Vocabulary.build([*(e.src for e in train), *(e.tgt for e in train), *extra])
+    else:
+        src_vocab = Vocabulary.build([*(e.src for e in train), *extra])
+        tgt_vocab = Vocabulary.build([*(e.tgt for e in train), *extra])
+    return Prepared(train, val, test, src_vocab, tgt_vocab)

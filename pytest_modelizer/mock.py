@@ -68,7 +68,9 @@ class MockProgram:
 
         from pytest_modelizer.config import ModelConfig
         from pytest_modelizer.model import Seq2Seq
+        from pytest_modelizer.train import set_threads
 
+        set_threads()
         self.subject = subject
         self.direction = direction
         self.artifact = artifact

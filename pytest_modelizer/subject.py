@@ -43,6 +43,8 @@ class Subject:
     rejections: tuple[str, ...] = ()
     # Where models shipped with the subject live (read-only; the cache dir is searched first).
     shipped_models: Path | None = None
+    # Real-world evaluation inputs (JSON lines with an "input" key) by name; not in the model key.
+    corpora: Mapping[str, Path] = field(default_factory=dict)
     description: str = ""
 
     def __post_init__(self) -> None:

@@ -53,10 +53,13 @@ grammar: dict[str, list] = {
         _p("<hr>", 0.07),
     ],
     # ---- leaf blocks
+    # Documentation paragraphs run over several lines: the model must see such lengths.
     "<paragraph>": [
-        _p("<line>\n", 0.55),
-        _p("<line>\n<line>\n", 0.25),
-        _p("<line><hardbreak><line>\n", 0.2),
+        _p("<line>\n", 0.4),
+        _p("<line>\n<line>\n", 0.2),
+        _p("<line>\n<line>\n<line>\n", 0.15),
+        _p("<line>\n<line>\n<line>\n<line>\n", 0.1),
+        _p("<line><hardbreak><line>\n", 0.15),
     ],
     "<hardbreak>": ["  \n", "\\\n"],
     "<atx>": [
@@ -150,7 +153,7 @@ grammar: dict[str, list] = {
         "<text> <span><punct>",
         "<text> <span><punct> <text>",
     ],
-    "<punct>": [".", ",", ":", ";"],
+    "<punct>": [".", ",", ":", ";", "!", "?", "<rp>"],
     "<text>": [_p("<word>", 0.4), _p("<word> <word>", 0.35), "<word> <word> <word>"],
     "<word>": WORDS,
     "<span>": [
@@ -163,7 +166,11 @@ grammar: dict[str, list] = {
         _p("<escape>", 0.1),
         _p("<entity>", 0.1),
         "<lp><text><rp>",
+        "<tagged>",
+        "<lp><text>: <autolink><rp>",
     ],
+    # Issue and user references as in changelogs: "#270", "@name".
+    "<tagged>": ["#<word>", "@<word>"],
     "<emph>": [_p("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],
     "<strong>": [_p("**<text><st><st>", 0.5), "__<text>__", "**<text> *<text><st> <text><st><st>"],
     "<code>": [_p("`<text>`", 0.6), "`<text> <codesym> <text>`", "`` <text> ` <text> ``"],
@@ -172,6 +179,7 @@ grammar: dict[str, list] = {
         _p('[<text>]<lp><url> "<text>"<rp>', 0.25),
         "[<code>]<lp><url><rp>",
         "[<emph>]<lp><url><rp>",
+        "[<tagged>]<lp><url><rp>",
     ],
     "<image>": [_p("![<text>]<lp><url><rp>", 0.6), '![<text>]<lp><url> "<text>"<rp>'],
     "<autolink>": [_p("<lt><url><gt>", 0.7), "<lt><email><gt>"],
@@ -263,8 +271,13 @@ subject = Subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=16, max_minutes=12
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=16, max_minutes=15,
+        placeholder_limit=32,
     ),
     shipped_models=Path(__file__).parent / "models" / "markdown-it",
+    corpora={
+        "commonmark-spec": Path(__file__).parent / "corpora" / "commonmark.jsonl",
+        "package-docs": Path(__file__).parent / "corpora" / "docs.jsonl",
+    },
     description="CommonMark Markdown block -> HTML (markdown-it-py, commonmark preset)",
 )

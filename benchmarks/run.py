@@ -1,0 +1,259 @@
+"""Run `modelizer bench` for subjects, keep the JSON, and regenerate BENCHMARKS.md from it.
+
+    python benchmarks/run.py                       # every bundled subject that has a model
+    python benchmarks/run.py markdown-it --only latency,startup
+    python benchmarks/run.py --render-only         # rebuild BENCHMARKS.md from benchmarks/results/
+
+Each benchmark runs in a fresh `python -m pytest_modelizer bench ... --json` process; its JSON
+goes to `benchmarks/results/<subject>-<direction>-<bench>.json`. BENCHMARKS.md is written only
+from those files: no number in it is typed by hand.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+MARKDOWN = ROOT / "BENCHMARKS.md"
+BENCHES = ("fidelity", "latency", "training", "startup")
+
+
+def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
+    """Entry-point subjects whose current forward model is in the cache or shipped."""
+    from pytest_modelizer.bench import find_model
+    from pytest_modelizer.registry import SubjectRegistry
+    from pytest_modelizer.store import ModelError, ModelStore
+
+    registry, store = SubjectRegistry.discover(), ModelStore(cache_dir)
+    names = []
+    for name in registry.names():
+        try:
+            find_model(store, registry.get(name), "forward")
+        except ModelError as exc:
+            print(f"skipping {name}: {exc}", file=sys.stderr)
+            continue
+        names.append(name)
+    return names
+
+
+def run_fidelity(subject: str, args: argparse.Namespace) -> dict:
+    """`modelizer eval --json` on fresh synthetic inputs and on each of the subject's corpora."""
+    from pytest_modelizer.registry import SubjectRegistry
+
+    corpora = SubjectRegistry.discover().get(subject).corpora if not args.conftest else {}
+    sets = [("synthetic held-out", [])] + [(name, ["--inputs", str(path)]) for name, path in corpora.items()]
+    reports = []
+    for label, extra in sets:
+        argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--direction", args.direction,
+                "--cache-dir", str(args.cache_dir), *extra]
+        print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            raise SystemExit(f"evaluation of {subject} on {label} failed:\n{done.stderr[-3000:]}")
+        reports.append({"set": label, **json.loads(done.stdout.strip().splitlines()[-1])})
+    return {"subject": subject, "direction": args.direction, "reports": reports}
+
+
+def run_bench(kind: str, subject: str, args: argparse.Namespace) -> dict:
+    if kind == "fidelity":
+        return run_fidelity(subject, args)
+    argv = [sys.executable, "-m", "pytest_modelizer", "bench", kind, subject, "--json",
+            "--direction", args.direction, "--cache-dir", str(args.cache_dir)]
+    for path in args.conftest:
+        argv += ["--conftest", str(path)]
+    if kind == "latency":
+        argv += ["--calls", str(args.calls)]
+        if args.baseline_calls is not None:
+            argv += ["--baseline-calls", str(args.baseline_calls)]
+        if args.threads is not None:
+            argv += ["--threads", str(args.threads)]
+    elif kind == "training":
+        argv += ["--minutes", str(args.minutes), "--target", str(args.target)]
+    else:
+        argv += ["--repeats", str(args.repeats)]
+    print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} benchmark of {subject} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# BENCHMARKS.md
+# ---------------------------------------------------------------------------------------------
+
+def _f(value, digits: int = 2, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{suffix}"
+    return f"{value}{suffix}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def _mm(entry) -> str:
+    """min (median) milliseconds."""
+    return "–" if not entry else f"{entry['min_ms']:.0f} ({entry['median_ms']:.0f})"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def render(results: dict[str, dict]) -> str:
+    """Markdown tables of the result files (name -> JSON)."""
+    by_kind: dict[str, list[tuple[str, dict]]] = {k: [] for k in BENCHES}
+    for name, data in sorted(results.items()):
+        kind = name.rsplit("-", 1)[-1]
+        if kind in by_kind:
+            by_kind[kind].append((name, data))
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `python benchmarks/run.py` from `benchmarks/results/*.json`; do not edit by hand.",
+        "See `benchmarks/README.md` for how each number is measured.",
+        "",
+    ]
+    if by_kind["fidelity"]:
+        out += ["## Fidelity: model vs the real program", "",
+                "`modelizer eval --json` per input set. *exact*: share of inputs whose predicted behaviour equals "
+                "the program's (uncovered inputs count as misses); *BLEU*: mean sentence BLEU on token sequences "
+                "(sacrebleu) with its standard error; *coverage*: share of inputs the tokenizers and vocabulary can "
+                "represent; times in milliseconds per call (mock batched; program inside its worker process).", ""]
+        rows = []
+        for _, d in by_kind["fidelity"]:
+            for r in d["reports"]:
+                rows.append([r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]),
+                             _pct(r["exact_match"]), f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}",
+                             _pct(r["token_accuracy"]), f"{r['parameters']:,}", _f(r.get("train_pairs")),
+                             _f(r.get("train_seconds"), 0, " s"), _f(r["mock_ms_per_call"]),
+                             _f(r["program_ms_per_call"], 3)])
+        out += _table(["subject", "direction", "inputs", "n", "coverage", "exact", "BLEU", "token accuracy",
+                       "parameters", "training pairs", "training time", "mock ms", "program ms"], rows)
+        out += [""]
+    if by_kind["latency"]:
+        out += ["## Latency: mock vs program vs paper-style decoding", "",
+                "Milliseconds per call on the same fresh inputs. *batched*: one `predict_batch` over all inputs "
+                "(KV cache); *mock*: one call at a time (KV cache); *program*: time inside the worker process "
+                "(*wall*: including the IPC); *baseline*: the paper's decoding (no KV cache, one input at a time) "
+                "on the same model, on the first *baseline calls* inputs. Ratios are the batched mock's time over "
+                "the others'; *KV cache speedup* is the baseline's time over the unbatched mock's on those same "
+                "inputs (the cache alone, without batching).", ""]
+        rows = []
+        for _, d in by_kind["latency"]:
+            rows.append([d["subject"], d["direction"], f"{d['parameters']:,}", _f(d["threads"]), _f(d["calls"]),
+                         _f(d["baseline_calls"]),
+                         _f(d["mock_ms_per_call"]), _f(d["mock_batched_ms_per_call"]), _f(d["program_ms_per_call"], 3),
+                         _f(d["program_wall_ms_per_call"]), _f(d["baseline_ms_per_call"]),
+                         _f(d["ratio_vs_program"], 2, "x"), _f(d["ratio_vs_baseline"], 3, "x"),
+                         _f(d.get("kv_cache_speedup"), 1, "x"), _f(d["outputs_identical"])])
+        out += _table(["subject", "direction", "parameters", "threads", "calls", "baseline calls", "mock", "batched",
+                       "program", "program wall", "baseline", "batched / program", "batched / baseline",
+                       "KV cache speedup", "cached = uncached"], rows) + [""]
+    if by_kind["training"]:
+        out += ["## Training: our configuration vs the paper's", "",
+                "Each configuration trains in a fresh process for at most the given minutes on the same pairs "
+                "(synthesis excluded). *pairs/s* counts training steps only; *time to target* is wall time "
+                "from the start until validation exact match first reached the target; *held-out* is exact "
+                "match on the split `learn` holds out; *peak RSS* is the process's `ru_maxrss`.", ""]
+        rows = []
+        for _, d in by_kind["training"]:
+            for label, c in d["configs"].items():
+                model = c["training"]["model"]
+                shape = (f"d {model['d_model']}, {model['n_heads']} heads, {model['enc_layers']}+{model['dec_layers']} "
+                         f"layers, ff {model['d_ff']}, batch {c['training']['batch_size']}, lr {c['training']['lr']:g}")
+                rows.append([d["subject"], label, shape, f"{c['parameters']:,}", _f(c["threads"]),
+                             _f(d["minutes"], 1), _f(c["pairs_per_s"], 0), _f(c["steps"]),
+                             _pct(c["held_out_exact_match"]),
+                             f"{_pct(d['target'])}: {_f(c['time_to_target_s'], 0, ' s')}",
+                             _f(c["peak_rss_mb"], 0, " MB"), c["stopped"]])
+        out += _table(["subject", "config", "model and optimizer", "parameters", "threads", "max min",
+                       "pairs/s", "steps", "held-out exact", "time to target", "peak RSS", "stopped"], rows) + [""]
+        synth = [[d["subject"], _f(d["pairs"]), "cached" if d["pairs_cached"] else _f(d["synthesis_seconds"], 1, " s")]
+                 for _, d in by_kind["training"]]
+        out += ["Synthesis of the training pairs (measured only when they were not cached):", ""]
+        out += _table(["subject", "pairs", "synthesis"], synth) + [""]
+    if by_kind["startup"]:
+        out += ["## Startup", "",
+                "Fresh processes; min (median) in milliseconds. *plugin overhead*: a pytest run of one trivial "
+                "test with the plugin minus the same run with `-p no:modelizer`. *load + first call*: "
+                "`load_artifact` + `MockProgram` + one prediction, after the imports (*imports*: torch and the "
+                "plugin's model modules).", ""]
+        rows = []
+        for _, d in by_kind["startup"]:
+            imp, pt, load = d["import"], d["pytest"], d.get("load", {})
+            rows.append([d["subject"] or "–", _f(d["repeats"]), _mm(imp["python_pass"]), _mm(imp["import_pytest"]),
+                         _mm(imp["import_plugin"]), _mm(pt["without_plugin"]), _mm(pt["with_plugin"]),
+                         _mm(d["pytest_plugin_overhead_ms"]),
+                         _mm(load.get("import_s")), _mm(load.get("load_and_first_s")), _mm(load.get("total_s"))])
+        out += _table(["subject", "repeats", "python -c pass", "import pytest", "import plugin", "pytest, no plugin",
+                       "pytest, plugin", "plugin overhead", "imports", "load + first call", "all"], rows) + [""]
+    out += ["## Machines", ""]
+    rows = []
+    for name, d in sorted(results.items()):
+        m = d.get("machine", {})
+        rows.append([f"`{name}.json`", _f(m.get("cpu_count")), _f(m.get("cpus_available")), _f(m.get("torch")),
+                     _f(m.get("threads")), _f(m.get("python")), _f(m.get("platform")), _f(m.get("date"))])
+    out += _table(["result", "CPUs", "CPUs available", "torch", "threads", "python", "platform", "date"], rows)
+    return "\n".join(out) + "\n"
+
+
+def load_results(folder: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("subjects", nargs="*", help="default: every bundled subject with a model")
+    parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: latency, training, startup")
+    parser.add_argument("--direction", default="forward")
+    parser.add_argument("--cache-dir", type=Path,
+                        default=Path(os.environ.get("MODELIZER_CACHE_DIR", ROOT / ".modelizer")))
+    parser.add_argument("--conftest", type=Path, action="append", default=[], help="passed on to `modelizer bench`")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--baseline-calls", type=int)
+    parser.add_argument("--threads", type=int, help="torch threads for the latency bench (default: torch's)")
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--markdown", type=Path, default=MARKDOWN)
+    parser.add_argument("--render-only", action="store_true", help="only rebuild the Markdown from the JSON files")
+    args = parser.parse_args(argv)
+    args.cache_dir = args.cache_dir.resolve()
+    args.conftest = [p.resolve() for p in args.conftest]
+
+    if not args.render_only:
+        kinds = [k.strip() for k in args.only.split(",") if k.strip()]
+        unknown = set(kinds) - set(BENCHES)
+        if unknown:
+            parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {', '.join(BENCHES)}")
+        subjects = args.subjects or bundled_subjects_with_models(args.cache_dir)
+        if not subjects:
+            parser.error("no subject given and no bundled subject has a model")
+        args.results.mkdir(parents=True, exist_ok=True)
+        for subject in subjects:
+            for kind in kinds:
+                report = run_bench(kind, subject, args)
+                path = args.results / f"{subject}-{args.direction}-{kind}.json"
+                path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+                print(f"wrote {path}", file=sys.stderr)
+    args.markdown.write_text(render(load_results(args.results)))
+    print(f"wrote {args.markdown}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""`modelizer bench` and benchmarks/run.py on the toy subject: keys present, numbers sane."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+
+import pytest
+
+import toy
+from pytest_modelizer import bench
+from pytest_modelizer.cli import main
+from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.store import ModelStore
+
+ISSUE_KEYS = {"subject", "calls", "mock_ms_per_call", "mock_batched_ms_per_call", "program_ms_per_call",
+              "baseline_ms_per_call", "ratio_vs_program", "ratio_vs_baseline"}
+TIMES = ("mock_ms_per_call", "mock_batched_ms_per_call", "program_ms_per_call", "program_wall_ms_per_call",
+         "baseline_ms_per_call")
+
+
+@pytest.fixture(scope="module")
+def registry() -> SubjectRegistry:
+    return SubjectRegistry.discover([toy.SUBJECT])
+
+
+@pytest.fixture(scope="module")
+def conftest_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "toy_conftest.py"
+    path.write_text(toy.conftest_source())
+    return path
+
+
+@pytest.fixture(scope="module")
+def latency(registry, toy_cache) -> dict:
+    return bench.run_latency(registry, ModelStore(toy_cache), "shout", calls=20, baseline_calls=5)
+
+
+def test_latency_report(latency, toy_cache):
+    assert ISSUE_KEYS | {"direction", "parameters", "threads", "outputs_identical"} <= set(latency)
+    assert latency["subject"] == "shout" and latency["direction"] == "forward"
+    assert 0 < latency["calls"] <= 20 and latency["baseline_calls"] == min(5, latency["calls"])
+    assert latency["parameters"] > 0 and latency["threads"] >= 1
+    for key in TIMES:
+        assert latency[key] > 0, key
+    batched = latency["mock_batched_ms_per_call"]
+    assert math.isclose(latency["ratio_vs_program"], batched / latency["program_ms_per_call"])
+    assert math.isclose(latency["ratio_vs_baseline"], batched / latency["baseline_ms_per_call"])
+    assert latency["program_wall_ms_per_call"] >= latency["program_ms_per_call"]  # the wall adds IPC
+    assert latency["outputs_identical"] is True and latency["batched_identical"] is True
+    assert latency["model"].startswith(str(toy_cache))
+    json.dumps(latency)
+
+
+def test_latency_keeps_covered_given_inputs(registry, toy_cache):
+    # Digits never occur in the toy grammar: the model has no tokens for them.
+    inputs = ["cat !dog", "owl 42", "bee ant", "cat !dog"]
+    report = bench.run_latency(registry, ModelStore(toy_cache), "shout", inputs=inputs, baseline_calls=1)
+    assert report["inputs"] == "given" and report["inputs_given"] == 3 and report["calls"] == 2
+
+
+def test_cli_latency_json(conftest_file, toy_cache, capsys):
+    code = main(["bench", "latency", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--calls", "8", "--baseline-calls", "2", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert ISSUE_KEYS <= set(json.loads(captured.out))
+
+
+def test_cli_names_the_fix_when_no_model(conftest_file, tmp_path, capsys):
+    code = main(["bench", "latency", "shout", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path)])
+    assert code == 2
+    assert "modelizer train shout --direction forward" in capsys.readouterr().err
+
+
+def test_startup_report(registry, toy_cache, conftest_file):
+    report = bench.bench_startup(registry, ModelStore(toy_cache), "shout", repeats=1, conftests=[conftest_file])
+    for label in ("python_pass", "import_pytest", "import_plugin"):
+        assert report["import"][label]["min_ms"] > 0
+    for label in ("with_plugin", "without_plugin"):
+        assert report["pytest"][label]["min_ms"] > 0
+    assert set(report["pytest_plugin_overhead_ms"]) == {"min_ms", "median_ms"}
+    for label in ("import_s", "load_s", "first_prediction_s", "load_and_first_s", "total_s"):
+        assert report["load"][label]["min_ms"] > 0, label
+    assert report["load"]["total_s"]["min_ms"] >= report["load"]["load_and_first_s"]["min_ms"]
+    assert report["parameters"] > 0 and report["machine"]["threads"] >= 1
+
+
+def test_paper_configuration():
+    paper = bench.paper_training(toy.TRAINING, minutes=2)
+    m = paper.model
+    assert (m.d_model, m.n_heads, m.enc_layers, m.dec_layers, m.d_ff) == (256, 8, 1, 1, 1024)
+    assert (paper.lr, paper.batch_size, paper.max_minutes) == (5e-4, 1, 2)
+    assert paper.pairs == toy.TRAINING.pairs and m.max_len == toy.TRAINING.model.max_len  # same data
+
+
+def test_training_report_and_markdown(registry, toy_cache, conftest_file, latency, tmp_path):
+    before = sorted(toy_cache.rglob("*.pt"))
+    report = bench.run_training(registry, ModelStore(toy_cache), "shout", minutes=0.02, target=0.5,
+                                conftests=[conftest_file])
+    assert report["pairs_cached"] is True and report["synthesis_seconds"] is None
+    ours, paper = report["configs"]["ours"], report["configs"]["paper"]
+    for c in (ours, paper):
+        assert c["pairs_per_s"] > 0 and c["steps"] > 0 and c["peak_rss_mb"] > 10
+        assert 0 <= c["held_out_exact_match"] <= 1 and c["curve"]
+        assert all(p["seconds"] > 0 and 0 <= p["exact_match"] <= 1 for p in c["curve"])
+        reached = [p["seconds"] for p in c["curve"] if p["exact_match"] >= 0.5]
+        assert c["time_to_target_s"] == (reached[0] if reached else None)
+    assert paper["parameters"] > ours["parameters"]
+    assert paper["training"]["batch_size"] == 1 and ours["training"]["batch_size"] == toy.TRAINING.batch_size
+    assert sorted(toy_cache.rglob("*.pt")) == before  # nothing saved as a model
+
+    spec = importlib.util.spec_from_file_location("bench_run", toy.TESTS_DIR.parent / "benchmarks" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "shout-forward-latency.json").write_text(json.dumps(latency))
+    (results / "shout-forward-training.json").write_text(json.dumps(report))
+    markdown = tmp_path / "BENCHMARKS.md"
+    assert run.main(["--render-only", "--results", str(results), "--markdown", str(markdown)]) == 0
+    text = markdown.read_text()
+    assert "## Latency" in text and "## Training" in text and "## Machines" in text
+    assert f"{latency['mock_batched_ms_per_call']:.2f}" in text
+    assert f"{ours['pairs_per_s']:.0f}" in text
