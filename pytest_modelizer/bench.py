@@ -90,23 +90,10 @@ def find_model(store: ModelStore, subject: Subject, direction: str, training: Tr
 
 def fresh_inputs(subject: Subject, count: int, training: TrainingConfig | None = None,
                  cache_dir: Path | None = None) -> list[str]:
-    """Up to `count` distinct synthesized inputs that are not among the cached training inputs."""
-    from pytest_modelizer.data import read_pairs, synthesis_key
-    from pytest_modelizer.synthesis import SynthesisPlan, synthesize
+    """Up to `count` fresh inputs, from a seed apart from training's and `modelizer eval`'s."""
+    from pytest_modelizer.data import held_out_inputs
 
-    training = training or subject.training
-    seen: set[str] = set()
-    if cache_dir is not None:
-        pairs_file = cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
-        if pairs_file.is_file():
-            seen = {p.input for p in read_pairs(pairs_file)}
-    plan = SynthesisPlan(count * 2, training.seed + INPUT_SEED_OFFSET, training.max_nonterminals,
-                         training.coverage_share, training.max_input_chars, subject.start_symbol)
-    out: list[str] = []
-    for text in synthesize(subject.grammar, plan):
-        if text not in seen and text not in out:
-            out.append(text)
-    return out[:count]
+    return held_out_inputs(subject, count, training or subject.training, cache_dir, INPUT_SEED_OFFSET)
 
 
 # ---------------------------------------------------------------------------------------------

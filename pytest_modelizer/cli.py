@@ -125,17 +125,8 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
-def _held_out_inputs(subject: Subject, training, limit: int) -> list[str]:
-    """Fresh synthetic inputs: another seed than training's, without any training input."""
-    from pytest_modelizer.synthesis import SynthesisPlan, synthesize
-
-    plan = SynthesisPlan(limit * 2, training.seed + 7919, training.max_nonterminals, training.coverage_share,
-                         training.max_input_chars, subject.start_symbol)
-    return synthesize(subject.grammar, plan)
-
-
 def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.data import read_inputs, synthesis_key, read_pairs
+    from pytest_modelizer.data import held_out_inputs, read_inputs
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
@@ -151,10 +142,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
         inputs = read_inputs(args.inputs)[: args.limit]
         source = str(args.inputs)
     else:
-        limit = args.limit or 500
-        pairs_file = session.store.cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
-        seen = {p.input for p in read_pairs(pairs_file)} if pairs_file.is_file() else set()
-        inputs = [x for x in _held_out_inputs(subject, training, limit) if x not in seen][:limit]
+        inputs = held_out_inputs(subject, args.limit or 500, training, session.store.cache_dir)
         source = "synthetic held-out"
     report = evaluate_inputs(mock, inputs)
     report["inputs"] = source

@@ -112,6 +112,25 @@ def synthesize_pairs(
     return pairs
 
 
+def held_out_inputs(
+    subject: Subject, count: int, training: TrainingConfig, cache_dir: Path | None = None, seed_offset: int = 7919
+) -> list[str]:
+    """Up to `count` fresh inputs: another seed, the same mix of fuzzers, no cached training input."""
+    from pytest_modelizer.synthesis import SynthesisPlan, synthesize
+
+    seen: set[str] = set()
+    if cache_dir is not None:
+        pairs_file = cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
+        if pairs_file.is_file():
+            seen = {p.input for p in read_pairs(pairs_file)}
+    seed = training.seed + seed_offset
+    plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
+                         training.max_input_chars, subject.start_symbol)
+    inputs = [x for x in synthesize(subject.grammar, plan) if x not in seen]
+    random.Random(seed).shuffle(inputs)  # the coverage fuzzer's inputs come first: spread them out
+    return inputs[:count]
+
+
 def encode_pair(subject: Subject, direction: str, pair: Pair) -> Example | None:
     """Tokens of a pair for `direction`, or None when a side cannot be tokenized."""
     try:

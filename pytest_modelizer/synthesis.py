@@ -67,7 +67,7 @@ def _has_probabilities(grammar: Mapping[str, Sequence[Any]]) -> bool:
 
 def _fuzz_chunk(args: tuple) -> list[str]:
     """One chunk of inputs; runs in a worker process."""
-    grammar, plan, chunk, coverage = args
+    grammar, plan, chunk, coverage, size = args
     from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
     from fuzzingbook.GrammarFuzzer import GrammarFuzzer
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
@@ -80,7 +80,7 @@ def _fuzz_chunk(args: tuple) -> list[str]:
     fuzzer = kind(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
     out: list[str] = []
     attempts = 0
-    while len(out) < CHUNK and attempts < CHUNK * 4:
+    while len(out) < size and attempts < size * 4:
         attempts += 1
         text = fuzzer.fuzz()
         if len(text) <= plan.max_chars:
@@ -104,9 +104,12 @@ def synthesize(
         while len(seen) < plan.count and stale_rounds < 3:
             need = plan.count - len(seen)
             n_chunks = max(1, min(4 * workers, -(-need // CHUNK)))
-            # The coverage fuzzer is slow; it seeds the first chunks only, for the share asked.
-            coverage_chunks = int(plan.coverage_share * plan.count / CHUNK + 0.999)
-            batch = [(bnf, plan, chunk + i, chunk + i < coverage_chunks) for i in range(n_chunks)]
+            # The coverage fuzzer is slow; it makes the first chunks only, up to the share asked.
+            covered = round(plan.coverage_share * plan.count)
+            batch = []
+            for i in range(chunk, chunk + n_chunks):
+                coverage_size = max(0, min(CHUNK, covered - i * CHUNK))
+                batch.append((bnf, plan, i, coverage_size > 0, coverage_size or CHUNK))
             chunk += n_chunks
             before = len(seen)
             for texts in pool.map(_fuzz_chunk, batch):

@@ -1,0 +1,235 @@
+"""The bundled `latexify` subject: a Python expression -> its LaTeX, as latexify-py writes it.
+
+The program builds `def f():\\n    return <expression>` in a pseudo-file registered with
+`linecache` (latexify reads a function's source with `inspect.getsource`), executes it and calls
+`latexify.get_latex(f, use_signature=False)`, which is what `@latexify.expression` does: the
+output is the LaTeX of the expression alone. Failures are behaviour: latexify's
+`LatexifyNotSupportedError` ("Unsupported AST: Slice", "... Lambda", "... NamedExpr",
+"... Starred", "... Dict", ...) and `SyntaxError` for text that is not a Python expression (a
+rejection: the input is outside the program's language), its message without file and line.
+
+Content: names are split at underscores (latexify writes `my_var` as `\\mathrm{my\\_var}`), and
+each piece is a `LETTER_n` (one letter: latexify writes it bare) or a `WORD_n` (longer: it goes
+into `\\mathrm{...}`), so the model sees which form a name takes; numbers of two or more digits
+are `NUMBER_n`; single digits, operators, keywords, `math.` and the function names latexify
+renders specially (`sqrt`, `sin`, `abs`, ...) are vocabulary, as are LaTeX commands.
+
+Importing this module imports neither latexify nor torch nor fuzzingbook.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+
+_FILENAME = "<modelizer-latexify>"
+
+
+def to_latex(expression: str) -> str:
+    """latexify's LaTeX for one Python expression (what `@latexify.expression` shows)."""
+    import ast
+    import linecache
+    import warnings
+
+    import latexify
+
+    try:
+        ast.parse(expression, mode="eval")
+        source = f"def f():\n    return (\n{expression}\n)\n" if "\n" in expression else f"def f():\n    return {expression}\n"
+        with warnings.catch_warnings():  # e.g. "is" with a literal
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(source, _FILENAME, "exec")
+    except SyntaxError as exc:
+        raise SyntaxError(exc.msg) from None  # Without the pseudo-file name and line number.
+    linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
+    try:
+        namespace: dict = {}
+        exec(code, namespace)
+        return latexify.get_latex(namespace["f"], use_signature=False)
+    finally:
+        linecache.cache.pop(_FILENAME, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Grammar (fuzzingbook format), by precedence level, so every input is a valid expression;
+# bounded nesting (nested positions take the non-recursive <inner>).
+# Literal "(", ")", "*", "+", "<", ">" go through their own symbols for fuzzingbook's EBNF
+# conversion. Rare alternatives use constructs latexify does not support.
+# --------------------------------------------------------------------------------------------
+
+LETTERS = ["x", "y", "z", "a", "b", "c", "n", "k", "t", "A"]
+WORDS = ["rate", "price", "total", "width", "alpha", "count", "x1", "dt", "self", "data"]
+UNDERSCORED = ["x_1", "n_max", "my_var", "t_0", "_cache", "max_len"]
+NUMBERS = ["0", "1", "2", "3", "4", "5", "10", "12", "100", "0.5", "1.5", "2.75", "3.14", "1000"]
+MATH_UNARY = ["sqrt", "sin", "cos", "tan", "exp", "log", "log10", "log2", "floor", "ceil", "fabs", "factorial", "asin", "atan", "sinh", "tanh", "gamma", "prod", "fsum"]
+MATH_OTHER = ["hypot", "atan2", "pow", "comb", "gcd", "isclose"]
+MATH_CONSTANTS = ["pi", "e", "inf", "tau"]
+
+
+def _p(expansion: str, prob: float) -> tuple[str, dict]:
+    return (expansion, {"prob": prob})
+
+
+def _names() -> list:
+    """Names with probabilities: one letter (bare in LaTeX), words, underscored words."""
+    out = [_p(n, 0.6 / len(LETTERS)) for n in LETTERS]
+    out += [_p(n, 0.3 / len(WORDS)) for n in WORDS]
+    return out + UNDERSCORED  # the remaining 0.1
+
+
+# Flat on purpose: fuzzingbook's cost search (unmemoized) is exponential in the number of paths
+# through the grammar, so nesting goes through few, short levels: <expr> -> <operand> -> <simple>.
+grammar: dict[str, list] = {
+    "<start>": [_p("<expr>", 0.98), "<unsupported>"],
+    "<expr>": [
+        _p("<operand>", 0.17),
+        _p("<operand> <addop> <operand>", 0.17),
+        _p("<operand> <mulop> <operand>", 0.14),
+        _p("<operand> <addop> <operand> <mulop> <operand>", 0.05),
+        _p("<operand> <mulop> <operand> <addop> <operand>", 0.05),
+        _p("<operand> <star><star> <operand>", 0.06),
+        _p("<unop><operand>", 0.03),
+        _p("<operand> <cmp> <operand>", 0.1),
+        _p("<simple> <cmp> <simple> <cmp> <simple>", 0.02),
+        _p("<simple> <cmp> <simple> and <simple> <cmp> <simple>", 0.03),
+        _p("<simple> <cmp> <simple> or <name>", 0.02),
+        _p("not <operand>", 0.02),
+        _p("<name> is None", 0.01),
+        _p("<name> is not None", 0.01),
+        _p("<name> and <name>", 0.02),
+        _p("<name> or <name>", 0.02),
+        _p("<simple> <membership> <name>", 0.02),
+        _p("<operand> if <simple> <cmp> <simple> else <operand>", 0.04),
+        "<operand> if <name> else <operand>",
+        "<simple> if <name> else <simple> if <name> else <simple>",
+    ],
+    "<operand>": [
+        _p("<name>", 0.36),
+        _p("<number>", 0.14),
+        _p("<call>", 0.25),
+        _p("<lp><simple><rp>", 0.08),
+        _p("<name>[<index>]", 0.07),
+        _p("<name>.<name>", 0.04),
+        _p("<name>.<name>.<name>", 0.01),
+        "<name>[<index>][<index>]",
+        "math.<constant>",
+        "<keyword_constant>",
+        "<name>.<name>.<name><lp><name>, <name><rp>",
+    ],
+    "<keyword_constant>": ["None", "True", "False"],
+    "<simple>": [
+        _p("<name>", 0.3),
+        _p("<number>", 0.15),
+        _p("<atom> <addop> <atom>", 0.17),
+        _p("<atom> <mulop> <atom>", 0.14),
+        _p("<atom> <star><star> <atom>", 0.05),
+        _p("math.<unary_fn><lp><atom><rp>", 0.07),
+        "-<atom>",
+        "<name>[<atom>]",
+        "math.<constant>",
+    ],
+    "<call>": [
+        _p("math.<unary_fn><lp><simple><rp>", 0.4),
+        _p("<unary_fn><lp><simple><rp>", 0.05),
+        _p("math.<other><lp><atom>, <atom><rp>", 0.1),
+        _p("abs<lp><simple><rp>", 0.1),
+        _p("<builtin><lp><atom>, <atom><rp>", 0.1),
+        _p("<name><lp><simple><rp>", 0.1),
+        "<name><lp><atom>, <atom><rp>",
+        "<name><lp><rp>",
+        "<name>.<name><lp><atom><rp>",
+        "<name>.<name><lp><rp>",
+        "sum<lp><atom> for <letter> in range<lp><name><rp><rp>",
+    ],
+    "<index>": [_p("<name>", 0.4), _p("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
+    "<atom>": [_p("<name>", 0.64), "<number>"],
+    "<cmp>": ["==", "!=", "<lt>", "<gt>", "<lt>=", "<gt>="],
+    "<membership>": ["in", "not in", "is", "is not"],
+    "<addop>": [_p("<plus>", 0.6), "-"],
+    "<mulop>": [_p("<star>", 0.34), _p("/", 0.26), "//", "%", "@", "&", "|", "^", "<lt><lt>", "<gt><gt>"],
+    "<unop>": [_p("-", 0.8), "<plus>", "~"],
+    "<unary_fn>": MATH_UNARY,
+    "<other>": MATH_OTHER,
+    "<constant>": MATH_CONSTANTS,
+    "<builtin>": ["min", "max", "round", "pow"],
+    # Constructs latexify reports as "not supported".
+    "<unsupported>": [
+        "<name>[<number>:<name>]",
+        "<name>[::<number>]",
+        "<name>[<name>:]",
+        "lambda <letter>: <simple>",
+        "<lp><letter> := <simple><rp>",
+        "<name><lp><star><name><rp>",
+        "{<name>: <simple>}",
+        "<atom> <plus> <name>[<number>:]",
+    ],
+    "<name>": _names(),
+    "<letter>": LETTERS,
+    "<number>": NUMBERS,
+    "<lp>": ["("],
+    "<rp>": [")"],
+    "<star>": ["*"],
+    "<plus>": ["+"],
+    "<lt>": ["<"],
+    "<gt>": [">"],
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Tokenizers. Priorities: vocabulary 4-5 > content 3 > whitespace 2 > catch-all -1.
+# --------------------------------------------------------------------------------------------
+
+_SPECIAL = (
+    "abs|acos|acosh|arccos|arccot|arccsc|arcosh|arcoth|arcsec|arcsch|arcsin|arctan|arsech|arsinh|"
+    "artanh|asin|asinh|atan|atanh|ceil|cos|cosh|cot|coth|csc|csch|exp|fabs|factorial|floor|fsum|"
+    "gamma|log|log10|log2|prod|sec|sech|sin|sinh|sqrt|sum|tan|tanh|range"
+)
+_CONTENT = r"""
+LETTER.3: /[A-Za-z](?![A-Za-z0-9])/
+WORD.3: /[A-Za-z][A-Za-z0-9]+/
+DIGIT.4: /(?<![\w.])[0-9](?![\w.])/
+NUMBER.3: /(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?[jJ]?/
+SPACES.2: /[ \t]+/
+NL.2: /\r?\n/
+ANY.-1: /[\s\S]/
+"""
+
+INPUT_TERMINALS = _CONTENT + rf"""
+MATH.5: /(?<![\w.])math\./
+SPECIAL.5: /(?<!\w)(?:(?<=math\.)|(?<!\.))(?:{_SPECIAL})(?=\()/
+KEYWORD.4: /(?: |(?<![\w.]))(?:not in|is not|and|or|not|if|else|in|is|lambda|for|None|True|False)(?!\w) ?/
+OP.4: / ?(?:\*\*|\/\/|<<|>>|<=|>=|==|!=|:=|->|[-+*\/%@&|^~<>=]) ?/
+COMMA.4: /, ?/
+COLON.4: /: ?/
+PUNCT.4: /[()\[\]{{}}.'"_]/
+"""
+
+OUTPUT_TERMINALS = _CONTENT + r"""
+FIXED.5: / ?\\(?:mathrm\{(?:math|if|otherwise|None|True|False)\}|begin\{array\}\{ll\}|end\{array\}|log_\{10\}|log_2) ?/
+DELIM.5: / ?(?:\\math(?:open|close)\{\})?\\(?:left|right)(?:\\[{}|]|\\[lr](?:floor|ceil)|[()\[\]|.])? ?/
+COMMAND.4: / ?\\(?:[A-Za-z]+|[^A-Za-z\n])(?:\{\}|\{(?! ))? ?/
+BRACE.4: /[_^]\{|\}\{|\{ ?| ?\}/
+OP.4: / ?(?:[-+=<>!|]|, ?|&) ?/
+PUNCT.4: /[.()\[\]"]/
+"""
+
+CONTENT = ("LETTER", "WORD", "NUMBER")
+
+input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
+output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
+
+subject = Subject(
+    name="latexify",
+    program=to_latex,
+    program_version=package_version("latexify-py"),
+    grammar=grammar,
+    input_tokenizer=input_tokenizer,
+    output_tokenizer=output_tokenizer,
+    rejections=("SyntaxError",),
+    training=TrainingConfig(
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=16, max_minutes=12
+    ),
+    shipped_models=Path(__file__).parent / "models" / "latexify",
+    corpora={"stdlib-expressions": Path(__file__).parent / "corpora" / "stdlib_expressions.jsonl"},
+    description="Python expression -> LaTeX (latexify-py, expression style)",
+)

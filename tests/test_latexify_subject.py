@@ -1,0 +1,141 @@
+"""The bundled latexify subject: cheap import, lossless tokenizers, failures that are reached."""
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "stdlib_expressions.jsonl"
+
+pytest.importorskip("latexify", reason="needs the latexify extra: pip install 'pytest-modelizer[latexify]'")
+
+
+@pytest.fixture(scope="module")
+def subject():
+    from pytest_modelizer.subjects.latexify_expr import subject
+
+    return subject
+
+
+@pytest.fixture(scope="module")
+def fuzzed(subject) -> list[str]:
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    from pytest_modelizer.synthesis import bnf_grammar
+
+    grammar = bnf_grammar(subject.grammar)
+    random.seed(0)
+    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
+    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
+    return [(coverage if i % 10 == 0 else probabilistic).fuzz() for i in range(1000)]
+
+
+@pytest.fixture(scope="module")
+def behaviours(subject, fuzzed):
+    from pytest_modelizer.runner import ProgramRunner
+
+    with ProgramRunner(subject, workers=2) as runner:
+        return [run.behaviour for run in runner.run_many(fuzzed)]
+
+
+def test_import_is_cheap():
+    code = (
+        "import sys, pytest_modelizer.subjects.latexify_expr as m\n"
+        "assert m.subject.name == 'latexify'\n"
+        "heavy = [n for n in ('latexify', 'torch', 'fuzzingbook') if n in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_to_latex_and_version(subject):
+    assert subject.program("math.sqrt(x) + y ** 2") == r"\sqrt{ x } + y^{2}"
+    assert subject.program("rate * my_var") == r"\mathrm{rate} \cdot \mathrm{my\_var}"
+    assert subject.program("a if b else c").startswith(r"\left\{ \begin{array}{ll} a, & \mathrm{if} \ b")
+    assert subject.resolved_program_version() == "latexify-py==0.4.4"
+
+
+def test_grammar_is_valid(subject):
+    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
+
+    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
+
+
+@pytest.mark.parametrize(
+    ("expression", "kind", "message"),
+    [
+        ("x[1:2]", "LatexifyNotSupportedError", "Unsupported AST: Slice"),
+        ("lambda x: x", "LatexifyNotSupportedError", "Unsupported AST: Lambda"),
+        ("x +", "SyntaxError", "invalid syntax"),
+        ("await x", "SyntaxError", "'await' outside async function"),
+    ],
+)
+def test_failures_are_clean_behaviour(subject, expression, kind, message):
+    from pytest_modelizer.runner import run_program
+
+    behaviour = run_program(subject, expression)
+    assert (behaviour.failure, behaviour.message) == (kind, message)
+    assert kind in subject.rejections or kind != "SyntaxError"
+
+
+def test_corpus_tokenizers_are_lossless(subject):
+    entries = [json.loads(line)["input"] for line in CORPUS.open(encoding="utf-8")]
+    assert len(entries) >= 300
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    for text in entries:
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        try:
+            latex = subject.program(text)
+        except Exception:  # noqa: BLE001 - failures are checked elsewhere
+            continue
+        for tok in (out.tokenize(latex), out.tokenize_with(latex, tokens.mapping)):
+            assert out.detokenize(tok.tokens, tok.mapping) == latex
+
+
+def test_fuzzed_outputs_copy_the_inputs_content(subject, fuzzed, behaviours):
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    fresh = 0
+    for text, behaviour in zip(fuzzed, behaviours):
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        if behaviour.ok:
+            restored = out.tokenize_with(behaviour.output, tokens.mapping)
+            assert out.detokenize(restored.tokens, restored.mapping) == behaviour.output
+            fresh += len(restored.mapping) > len(tokens.mapping)
+    assert fresh <= len(fuzzed) // 100
+
+
+def test_fuzzed_failures_are_rare_but_present(fuzzed, behaviours):
+    failures = [b for b in behaviours if not b.ok]
+    assert 0.01 * len(fuzzed) <= len(failures) <= 0.12 * len(fuzzed)
+    messages = {b.message for b in failures}
+    assert {b.failure for b in failures} == {"LatexifyNotSupportedError"}
+    for construct in ("Slice", "Lambda", "NamedExpr", "Dict", "Starred"):
+        assert f"Unsupported AST: {construct}" in messages
+
+
+FEATURES = {
+    "arithmetic": [r" \+ ", r" - ", r" \* ", r" / ", r" // ", r" % "],
+    "power": [r" \*\* "],
+    "comparison": [r" == ", r" <= ", r" != "],
+    "boolean": [r" and ", r" or ", r"^not "],
+    "math call": [r"math\.sqrt\(", r"math\.sin\(", r"math\.log\("],
+    "attribute": [r"^\w+\.\w+$"],
+    "subscript": [r"\w\[\w+\]"],
+    "conditional": [r" if .* else "],
+    "names": [r"\b[a-z]\b", r"\b[a-z]{3,}\b", r"[a-z]_[a-z0-9]"],
+    "numbers": [r"\b\d+\.\d+\b", r"\b\d{2,}\b"],
+}
+
+
+def test_fuzzed_inputs_cover_the_features(fuzzed):
+    for feature, needles in FEATURES.items():
+        for needle in needles:
+            assert any(re.search(needle, t) for t in fuzzed), f"no fuzzed input matches {needle!r} ({feature})"

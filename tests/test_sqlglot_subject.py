@@ -1,0 +1,144 @@
+"""The bundled sqlglot-tsql subject: cheap import, lossless tokenizers, failures that are reached."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "sqlglot.jsonl"
+
+pytest.importorskip("sqlglot", reason="needs the sqlglot extra: pip install 'pytest-modelizer[sqlglot]'")
+
+
+@pytest.fixture(scope="module")
+def subject():
+    from pytest_modelizer.subjects.sqlglot_tsql import subject
+
+    return subject
+
+
+@pytest.fixture(scope="module")
+def fuzzed(subject) -> list[str]:
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    from pytest_modelizer.synthesis import bnf_grammar
+
+    grammar = bnf_grammar(subject.grammar)
+    random.seed(0)
+    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
+    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
+    return [(coverage if i % 4 == 0 else probabilistic).fuzz() for i in range(400)]
+
+
+@pytest.fixture(scope="module")
+def behaviours(subject, fuzzed):
+    from pytest_modelizer.runner import ProgramRunner
+
+    with ProgramRunner(subject, workers=2) as runner:
+        return [run.behaviour for run in runner.run_many(fuzzed)]
+
+
+def test_import_is_cheap():
+    code = (
+        "import sys, pytest_modelizer.subjects.sqlglot_tsql as m\n"
+        "assert m.subject.name == 'sqlglot-tsql'\n"
+        "heavy = [n for n in ('sqlglot', 'torch', 'fuzzingbook') if n in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_transpile_and_version(subject):
+    assert subject.program("SELECT a FROM t LIMIT 5") == "SELECT TOP 5 a FROM t"
+    assert subject.program("SELECT a || b FROM t WHERE c GLOB 'x*'") == "SELECT a + b FROM t WHERE c GLOB 'x*'"
+    assert subject.resolved_program_version() == "sqlglot==30.30.0"
+
+
+def test_grammar_is_valid(subject):
+    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
+
+    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind", "message"),
+    [
+        ("SELECT group_concat(DISTINCT a) FROM t", "UnsupportedError", "T-SQL STRING_AGG doesn't support DISTINCT."),
+        ("SELECT json_extract(a, '$.b[*]') FROM t", "UnsupportedError", "Unsupported JSONPathPart type JSONPathWildcard"),
+        ("SELECT json_extract(a, '$..b') FROM t", "ValueError", "Unsupported expression type JSONPathRecursive"),
+        ("SELECT a FROM t WHERE a = ?1", "ParseError", "Invalid expression / Unexpected token. Line 1, Col: 28."),
+        ("SELECT 'abc", "TokenError", "Error tokenizing"),
+    ],
+)
+def test_failures_are_clean_behaviour(subject, sql, kind, message):
+    from pytest_modelizer.runner import run_program
+
+    behaviour = run_program(subject, sql)
+    assert (behaviour.failure, behaviour.message) == (kind, message)
+    assert "\x1b" not in behaviour.message and "SELECT" not in behaviour.message
+
+
+def test_corpus_tokenizers_are_lossless(subject):
+    entries = [json.loads(line)["input"] for line in CORPUS.open(encoding="utf-8")]
+    assert len(entries) >= 300
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    for text in entries:
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        try:
+            tsql = subject.program(text)
+        except Exception:  # noqa: BLE001 - failures are checked elsewhere
+            continue
+        for tok in (out.tokenize(tsql), out.tokenize_with(tsql, tokens.mapping)):
+            assert out.detokenize(tok.tokens, tok.mapping) == tsql
+
+
+def test_fuzzed_inputs_are_short_and_their_content_is_copied(subject, fuzzed, behaviours):
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    fresh = 0
+    for text, behaviour in zip(fuzzed, behaviours):
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        if behaviour.ok:
+            restored = out.tokenize_with(behaviour.output, tokens.mapping)
+            assert out.detokenize(restored.tokens, restored.mapping) == behaviour.output
+            fresh += len(restored.mapping) > len(tokens.mapping)
+    assert fresh <= len(fuzzed) // 100
+    assert sorted(len(t) for t in fuzzed)[len(fuzzed) // 2] < 150
+
+
+def test_fuzzed_failures_are_rare_but_present(fuzzed, behaviours):
+    failures = [b for b in behaviours if not b.ok]
+    assert 0.01 * len(fuzzed) <= len(failures) <= 0.15 * len(fuzzed)
+    kinds = {b.failure for b in failures}
+    assert {"UnsupportedError", "ParseError"} <= kinds, kinds
+    assert all("\x1b" not in b.message and "SELECT" not in b.message for b in failures)
+
+
+FEATURES = {
+    "DISTINCT": ["SELECT DISTINCT "],
+    "aggregate": [r"count\(", r"sum\(", r"avg\(", r"max\("],
+    "alias": [" AS "],
+    "qualified column": [r"\w\.\w"],
+    "joins": [" LEFT JOIN ", " INNER JOIN ", " CROSS JOIN ", " NATURAL JOIN ", " RIGHT JOIN ", " FULL OUTER JOIN "],
+    "comparisons": [" = ", " < ", " <> "],
+    "LIKE, IN, BETWEEN, NOT": [" LIKE ", " IN \\(", " BETWEEN ", "NOT "],
+    "AND/OR, parentheses": [" AND ", " OR ", r"\(\w+ \S+ "],
+    "GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET": [" GROUP BY ", " HAVING ", " ORDER BY ", " LIMIT ", " OFFSET "],
+    "subquery and CTE": [r"\(SELECT ", "^WITH "],
+    "sqlite surface": [" GLOB ", "iif\\(", r" \|\| ", "strftime\\(", "json_extract\\(", " ->> ", "date", " OVER \\("],
+    "compound": [" UNION ", " INTERSECT ", " EXCEPT "],
+}
+
+
+def test_fuzzed_inputs_cover_the_features(fuzzed):
+    import re
+
+    for feature, needles in FEATURES.items():
+        for needle in needles:
+            assert any(re.search(needle, t) for t in fuzzed), f"no fuzzed input matches {needle!r} ({feature})"
