@@ -271,7 +271,7 @@ subject = Subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=16, max_minutes=15,
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=24, max_minutes=15, patience=8,
         placeholder_limit=32,
     ),
     shipped_models=Path(__file__).parent / "models" / "markdown-it",
