@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Sequence
 
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.store import ModelArtifact
@@ -161,6 +161,3 @@ class MockProgram:
     def __repr__(self) -> str:
         return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"
 
-
-def parameters_of(state_dict: dict[str, Any]) -> int:
-    return sum(int(v.numel()) for v in state_dict.values())

@@ -60,7 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--modelizer-device={device!r} is not valid; use cpu, cuda or cuda:N")
     timeout = float(_setting(config, "modelizer_lock_timeout", "modelizer_lock_timeout"))
     config.stash[STATE] = ModelizerSession(
-        registry=SubjectRegistry(),
+        registry=None,  # discovered at collection, once conftest files have declared theirs
         store=ModelStore(path, lock_timeout=timeout),
         device=device,
         train=bool(_setting(config, "modelizer_train", "modelizer_train")),
@@ -76,7 +76,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def _registry(config: pytest.Config) -> SubjectRegistry:
     state = config.stash[STATE]
-    if not state.registry._entry_points and not state.registry.declared:
+    if state.registry is None:
         declared = [s for group in config.hook.pytest_modelizer_subjects(config=config) for s in (group or [])]
         state.registry = SubjectRegistry.discover(declared)
     return state.registry

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from pytest_modelizer.behaviour import Behaviour, clean_message
+from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.subject import Subject
 
 # Outputs beyond this are treated as a failure: a program that floods stdout is not mockable.
@@ -198,6 +198,3 @@ def run_program(subject: Subject, text: str) -> Behaviour:
     with ProgramRunner(subject, workers=1) as runner:
         return runner.run(text).behaviour
 
-
-def describe_failure(behaviour: Behaviour) -> str:
-    return clean_message(str(behaviour))

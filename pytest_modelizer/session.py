@@ -16,7 +16,7 @@ from pytest_modelizer.subject import Subject
 class ModelizerSession:
     """Resolves subjects to mocks, trains on demand when allowed, and keeps call statistics."""
 
-    registry: SubjectRegistry
+    registry: SubjectRegistry | None
     store: ModelStore
     device: str = "cpu"
     train: bool = False
