@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from subject_checks import assert_import_is_cheap, fuzz_sample
 
 CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "stdlib_expressions.jsonl"
 
@@ -24,16 +22,7 @@ def subject():
 
 @pytest.fixture(scope="module")
 def fuzzed(subject) -> list[str]:
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
-    from pytest_modelizer.synthesis import bnf_grammar
-
-    grammar = bnf_grammar(subject.grammar)
-    random.seed(0)
-    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
-    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
-    return [(coverage if i % 10 == 0 else probabilistic).fuzz() for i in range(1000)]
+    return fuzz_sample(subject, 1000, coverage_every=10)
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +34,7 @@ def behaviours(subject, fuzzed):
 
 
 def test_import_is_cheap():
-    code = (
-        "import sys, pytest_modelizer.subjects.latexify_expr as m\n"
-        "assert m.subject.name == 'latexify'\n"
-        "heavy = [n for n in ('latexify', 'torch', 'fuzzingbook') if n in sys.modules]\n"
-        "assert not heavy, heavy\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    assert_import_is_cheap('pytest_modelizer.subjects.latexify_expr', 'latexify', 'latexify')
 
 
 def test_to_latex_and_version(subject):

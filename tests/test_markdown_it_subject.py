@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import json
-import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from subject_checks import assert_import_is_cheap, fuzz_sample
 
 CORPORA = Path(__file__).parent.parent / "subjects" / "corpora"
 
@@ -29,25 +27,11 @@ def subject():
 
 @pytest.fixture(scope="module")
 def fuzzed(subject) -> list[str]:
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
-    from fuzzingbook.Grammars import convert_ebnf_grammar
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
-    grammar = convert_ebnf_grammar(dict(subject.grammar))
-    random.seed(0)
-    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
-    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
-    return [(coverage if i % 10 == 0 else probabilistic).fuzz() for i in range(1000)]
+    return fuzz_sample(subject, 1000, coverage_every=10)
 
 
 def test_import_is_cheap():
-    code = (
-        "import sys, pytest_modelizer.subjects.markdown_it as m\n"
-        "assert m.subject.name == 'markdown-it'\n"
-        "heavy = [n for n in ('markdown_it', 'torch', 'fuzzingbook') if n in sys.modules]\n"
-        "assert not heavy, heavy\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    assert_import_is_cheap('pytest_modelizer.subjects.markdown_it', 'markdown-it', 'markdown_it')
 
 
 def test_render_and_version(subject):

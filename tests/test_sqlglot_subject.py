@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import json
-import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from subject_checks import assert_import_is_cheap, fuzz_sample
 
 CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "sqlglot.jsonl"
 
@@ -23,16 +21,7 @@ def subject():
 
 @pytest.fixture(scope="module")
 def fuzzed(subject) -> list[str]:
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
-    from pytest_modelizer.synthesis import bnf_grammar
-
-    grammar = bnf_grammar(subject.grammar)
-    random.seed(0)
-    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=12)
-    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=12)
-    return [(coverage if i % 4 == 0 else probabilistic).fuzz() for i in range(400)]
+    return fuzz_sample(subject, 400, coverage_every=4)
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +33,7 @@ def behaviours(subject, fuzzed):
 
 
 def test_import_is_cheap():
-    code = (
-        "import sys, pytest_modelizer.subjects.sqlglot_tsql as m\n"
-        "assert m.subject.name == 'sqlglot-tsql'\n"
-        "heavy = [n for n in ('sqlglot', 'torch', 'fuzzingbook') if n in sys.modules]\n"
-        "assert not heavy, heavy\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    assert_import_is_cheap('pytest_modelizer.subjects.sqlglot_tsql', 'sqlglot-tsql', 'sqlglot')
 
 
 def test_transpile_and_version(subject):

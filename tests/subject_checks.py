@@ -1,0 +1,31 @@
+"""Checks every bundled subject's tests share: a cheap import and a fuzzed sample of inputs."""
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+
+
+def assert_import_is_cheap(module: str, name: str, program_module: str) -> None:
+    """Importing the subject's module (in a fresh process) loads neither its program nor torch."""
+    code = (
+        f"import sys, {module} as m\n"
+        f"assert m.subject.name == {name!r}\n"
+        f"heavy = [n for n in ({program_module!r}, 'torch', 'fuzzingbook') if n in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def fuzz_sample(subject, count: int, coverage_every: int, max_nonterminals: int = 12) -> list[str]:
+    """Seeded inputs: every `coverage_every`-th from the coverage fuzzer, the rest probabilistic."""
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    from pytest_modelizer.synthesis import bnf_grammar
+
+    grammar = bnf_grammar(subject.grammar)
+    random.seed(0)
+    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=max_nonterminals)
+    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=max_nonterminals)
+    return [(coverage if i % coverage_every == 0 else probabilistic).fuzz() for i in range(count)]
