@@ -29,3 +29,11 @@ def fuzz_sample(subject, count: int, coverage_every: int, max_nonterminals: int 
     probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=max_nonterminals)
     coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=max_nonterminals)
     return [(coverage if i % coverage_every == 0 else probabilistic).fuzz() for i in range(count)]
+
+
+def run_sample(subject, inputs: list[str]) -> list:
+    """The real program's behaviour on each input, through the plugin's worker-process runner."""
+    from pytest_modelizer.runner import ProgramRunner
+
+    with ProgramRunner(subject, workers=2) as runner:
+        return [run.behaviour for run in runner.run_many(inputs)]

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample
+from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
 
 CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "sqlglot.jsonl"
 
@@ -26,10 +26,7 @@ def fuzzed(subject) -> list[str]:
 
 @pytest.fixture(scope="module")
 def behaviours(subject, fuzzed):
-    from pytest_modelizer.runner import ProgramRunner
-
-    with ProgramRunner(subject, workers=2) as runner:
-        return [run.behaviour for run in runner.run_many(fuzzed)]
+    return run_sample(subject, fuzzed)
 
 
 def test_import_is_cheap():
