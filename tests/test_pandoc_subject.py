@@ -1,0 +1,230 @@
+"""The bundled pandoc subjects: cheap import, pandoc run with a timeout, lossless tokenizers, rare failures."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+
+from pytest_modelizer.subjects.pandoc import INSTALL_HINT, PANDOC
+
+CORPORA = Path(__file__).parent.parent / "subjects" / "corpora"
+
+# Not importorskip: the plain `pypandoc` distribution imports too, but ships no pandoc binary.
+needs_pandoc = pytest.mark.skipif(
+    PANDOC is None, reason=f"needs the pandoc extra (pypandoc-binary): {INSTALL_HINT}"
+)
+
+
+def _corpus(name: str) -> list[dict]:
+    with (CORPORA / name).open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def _markdown_blocks() -> dict[str, str]:
+    """The Markdown corpora's blocks by `FILE:LINE`, as pandoc-html-blocks.jsonl names them."""
+    return {
+        f"{name}:{number}": row["input"]
+        for name in ("commonmark.jsonl", "docs.jsonl")
+        for number, row in enumerate(_corpus(name), 1)
+    }
+
+
+@pytest.fixture(scope="module")
+def html_subject():
+    from pytest_modelizer.subjects.pandoc import html_subject
+
+    return html_subject
+
+
+@pytest.fixture(scope="module")
+def markdown_subject():
+    from pytest_modelizer.subjects.pandoc import markdown_subject
+
+    return markdown_subject
+
+
+@pytest.fixture(scope="module")
+def fuzzed_markdown(html_subject) -> list[str]:
+    return fuzz_sample(html_subject, 300, coverage_every=10)
+
+
+@pytest.fixture(scope="module")
+def fuzzed_html(markdown_subject) -> list[str]:
+    return fuzz_sample(markdown_subject, 200, coverage_every=10)
+
+
+@pytest.fixture(scope="module")
+def markdown_behaviours(html_subject, fuzzed_markdown):
+    return run_sample(html_subject, fuzzed_markdown)
+
+
+@pytest.fixture(scope="module")
+def html_behaviours(markdown_subject, fuzzed_html):
+    return run_sample(markdown_subject, fuzzed_html)
+
+
+def test_import_is_cheap():
+    assert_import_is_cheap("pytest_modelizer.subjects.pandoc", "pandoc-html", "pypandoc")
+
+
+def test_missing_pandoc_fails_naming_the_install_command():
+    # A process where pypandoc cannot be found, as without the pandoc extra.
+    code = (
+        "import importlib.util as u\n"
+        "real = u.find_spec\n"
+        "u.find_spec = lambda name, *a: None if name == 'pypandoc' else real(name, *a)\n"
+        "from pytest_modelizer.runner import run_program\n"
+        "from pytest_modelizer.subjects.pandoc import html_subject\n"
+        "b = run_program(html_subject, '# x\\n')\n"
+        "print(b.failure, b.message, html_subject.key_components('forward')['program'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.startswith("cannot-start ") and INSTALL_HINT in done.stdout
+    assert done.stdout.rstrip().endswith(" pandoc -f markdown-auto_identifiers -t html --wrap=preserve --syntax-highlighting=none")
+
+
+def test_grammars_are_valid(html_subject, markdown_subject):
+    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
+
+    for subject in (html_subject, markdown_subject):
+        assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
+
+
+HTML_CASES = [
+    ("# *hi*\n", "<h1><em>hi</em></h1>\n"),
+    ("Head\n====\n", "<h1>Head</h1>\n"),
+    ('A "quote" -- it\'s...\n', "<p>A “quote” – it’s…</p>\n"),
+    ("foo\nbar  \nbaz\n", "<p>foo\nbar<br />\nbaz</p>\n"),
+    ("```python\nx < 1\n```\n", '<pre class="python"><code>x &lt; 1</code></pre>\n'),
+    ("3. a\n4. b\n", '<ol start="3" type="1">\n<li>a</li>\n<li>b</li>\n</ol>\n'),
+    ("- [x] done\n", '<ul class="task-list">\n<li><label><input type="checkbox" checked="" />done</label></li>\n</ul>\n'),
+    ("x^2^ ~~no~~ @doe\n", '<p>x<sup>2</sup> <del>no</del> <span class="citation" data-cites="doe">@doe</span></p>\n'),
+    ("<http://a.io>\n", '<p><a href="http://a.io" class="uri">http://a.io</a></p>\n'),
+    ("| a | b |\n|---|--:|\n| 1 | 2 |\n", "<table>\n<thead>\n<tr>\n<th>a</th>\n<th style=\"text-align: right;\">b</th>\n</tr>\n"
+     "</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td style=\"text-align: right;\">2</td>\n</tr>\n</tbody>\n</table>\n"),
+]
+MARKDOWN_CASES = [
+    ("<p>foo <em>bar</em>\nbaz</p>\n", "foo *bar*\nbaz\n"),
+    ("<ol start=\"3\" type=\"1\">\n<li>a</li>\n</ol>\n", "3.  a\n"),
+    ("<p>“q” it’s – x [y]</p>\n", "\"q\" it's -- x \\[y\\]\n"),
+    ('<h2 id="sec">Head</h2>\n', "## Head {#sec}\n"),
+]
+
+
+@needs_pandoc
+def test_programs_and_versions(html_subject, markdown_subject):
+    for subject, cases in ((html_subject, HTML_CASES), (markdown_subject, MARKDOWN_CASES)):
+        behaviours = run_sample(subject, [text for text, _ in cases])
+        assert [b.output for b in behaviours] == [expected for _, expected in cases]
+        assert subject.resolved_program_version() == "pypandoc-binary==1.17, pandoc 3.9"
+        # The key names the binary, not where this environment installed it.
+        assert subject.key_components("forward")["program"].startswith("pandoc -f ")
+
+
+@needs_pandoc
+def test_unmatched_brackets_time_out_within_the_subject_timeout(html_subject):
+    from pytest_modelizer.runner import run_program
+
+    start = time.perf_counter()
+    behaviour = run_program(html_subject, "[" * 24 + "foo\n")
+    elapsed = time.perf_counter() - start
+    assert behaviour.failure == "timeout"
+    assert html_subject.timeout <= elapsed < html_subject.timeout + 2.0
+
+
+def _assert_lossless(tokenizer, text: str) -> None:
+    tokens = tokenizer.tokenize(text)
+    assert tokenizer.detokenize(tokens.tokens, tokens.mapping) == text
+
+
+def test_tokenizers_are_lossless_on_corpora(html_subject):
+    """Each side's tokenizer on its corpus and on the other's; pandoc's HTML restores through the Markdown's placeholders."""
+    md, html = html_subject.input_tokenizer, html_subject.output_tokenizer
+    blocks = _markdown_blocks()
+    html_rows = _corpus("pandoc-html-blocks.jsonl")
+    assert len(blocks) >= 2000 and len(html_rows) >= 2000
+    for text in [*blocks.values(), *(row["input"] for row in html_rows)]:
+        _assert_lossless(md, text)
+        _assert_lossless(html, text)
+    for row in html_rows:
+        mapping = md.tokenize(blocks[row["block"]]).mapping
+        restored = html.tokenize_with(row["input"], mapping)
+        assert html.detokenize(restored.tokens, restored.mapping) == row["input"]
+
+
+@needs_pandoc
+def test_html_corpus_is_what_pandoc_writes(html_subject):
+    """A spread sample of pandoc-html-blocks.jsonl, rendered again (extract_pandoc.py made it)."""
+    rows = _corpus("pandoc-html-blocks.jsonl")
+    blocks = _markdown_blocks()
+    sample = rows[:: len(rows) // 40]
+    behaviours = run_sample(html_subject, [blocks[row["block"]] for row in sample])
+    assert [b.output for b in behaviours] == [row["input"] for row in sample]
+
+
+def _check_fuzzed(subject, inputs, behaviours, max_fresh: int) -> None:
+    """Lossless, short enough for the model (160 tokens), and the output's content comes from the input."""
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    fresh = 0
+    for text, behaviour in zip(inputs, behaviours):
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        assert len(tokens.tokens) <= 158, text
+        if behaviour.ok:
+            restored = out.tokenize_with(behaviour.output, tokens.mapping)
+            assert out.detokenize(restored.tokens, restored.mapping) == behaviour.output
+            assert len(restored.tokens) <= 158, text
+            fresh += len(restored.mapping) > len(tokens.mapping)
+    assert fresh <= max_fresh
+
+
+@needs_pandoc
+def test_fuzzed_markdown_is_short_and_its_content_is_copied(html_subject, fuzzed_markdown, markdown_behaviours):
+    _check_fuzzed(html_subject, fuzzed_markdown, markdown_behaviours, max_fresh=len(fuzzed_markdown) // 100)
+    assert sorted(len(t) for t in fuzzed_markdown)[len(fuzzed_markdown) // 2] < 100
+
+
+@needs_pandoc
+def test_fuzzed_html_is_short_and_its_content_is_copied(markdown_subject, fuzzed_html, html_behaviours):
+    _check_fuzzed(markdown_subject, fuzzed_html, html_behaviours, max_fresh=len(fuzzed_html) // 100)
+    assert all(b.ok for b in html_behaviours)
+
+
+@needs_pandoc
+def test_fuzzed_failures_are_rare_timeouts(fuzzed_markdown, markdown_behaviours):
+    failures = [b for b in markdown_behaviours if not b.ok]
+    assert 0.005 * len(fuzzed_markdown) <= len(failures) <= 0.08 * len(fuzzed_markdown), len(failures)
+    assert {b.failure for b in failures} == {"timeout"}
+
+
+MARKDOWN_FEATURES = {
+    "headings": [f"<h{i}>" for i in range(1, 7)],
+    "inlines": ["<em>", "<strong>", "<code>", '<a href="http', '" title="', "<img src=", 'class="uri"', 'class="email"'],
+    "blocks": ["<blockquote>", "<ul>", "<ol", "<li><p>", "<pre><code>", '<pre class="', "<hr />", "<br />"],
+    "pandoc extensions": ["<table>", "<dl>", '<div class="line-block">', "<figure>", "<del>", "<sup>", "<sub>",
+                          'class="citation"', 'class="task-list"', 'class="footnote-ref"', '<div class="'],
+    "smart": ["“", "’", "–", "—", "…"],
+    "escapes and entities": ["&amp;", "&lt;", "©", "\u00a0"],
+}
+
+
+@needs_pandoc
+def test_fuzzed_markdown_covers_pandoc_features(markdown_behaviours):
+    html = [b.output for b in markdown_behaviours if b.ok]
+    for feature, needles in MARKDOWN_FEATURES.items():
+        for needle in needles:
+            assert any(needle in h for h in html), f"no fuzzed input produces {needle!r} ({feature})"
+    assert any(re.search(r"<li>.*\n<ul>", h) for h in html), "no nested list"
+
+
+@needs_pandoc
+def test_fuzzed_html_covers_the_markdown_writer(html_behaviours):
+    markdown = [b.output for b in html_behaviours]
+    for needle in ["# ", "*", "**", "`", "](http", "![", "<http", "> ", "- ", "1.  ", "    ", "::: ", "~~", "\\"]:
+        assert any(needle in m for m in markdown), f"no fuzzed input makes pandoc write {needle!r}"
