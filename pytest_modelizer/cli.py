@@ -11,6 +11,7 @@ from typing import Sequence
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
 from pytest_modelizer.store import ModelError, ModelStore, load_artifact, read_meta
+from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.subject import DIRECTIONS, Subject
 
 
@@ -23,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("subject")
     model.add_argument("--direction", choices=DIRECTIONS, default="forward")
+    model.add_argument("--aspect", choices=ASPECTS, default="output",
+                       help="what the model learns: the whole output, or only whether and how the program fails")
     model.add_argument("--pairs", type=int, help="synthesized pairs (changes the model key)")
     model.add_argument("--seed", type=int, help="synthesis and training seed (changes the model key)")
     model.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
@@ -37,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
     evaluate.add_argument("--limit", type=int, help="evaluate at most N inputs (default: all, or 500 synthetic)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    cases = sub.add_parser("cases", parents=[common],
+                           help="propose failure-likely inputs with the failure models, confirmed on the real program")
+    cases.add_argument("subject")
+    cases.add_argument("--target", default="failure", help="'failure' (default), 'failure:KIND' or 'output:TEXT'")
+    cases.add_argument("--budget", type=int, default=200, help="real-program executions to spend (default 200)")
+    cases.add_argument("--count", type=int, default=10, help="cases to keep (default 10)")
+    cases.add_argument("--seed", type=int, default=0)
+    cases.add_argument("--file", type=Path, help="store the cases into this case file (with --test)")
+    cases.add_argument("--test", help="the test name the cases belong to in --file, e.g. test_x or TestY::test_x")
+    cases.add_argument("--json", action="store_true", help="print the cases as one JSON object")
     _bench_parser(sub, common)
     return parser
 
@@ -49,6 +62,10 @@ def _bench_parser(sub, common: argparse.ArgumentParser) -> None:
     target.add_argument("subject")
     target.add_argument("--direction", choices=DIRECTIONS, default="forward")
     target.add_argument("--json", action="store_true", help="print one JSON object")
+    failures = kinds.add_parser("failures", parents=[common, target],
+                                help="failures found per budget of real runs: model-driven vs fuzzingbook's fuzzers")
+    failures.add_argument("--budget", type=int, default=1000, help="real-program executions per method and seed")
+    failures.add_argument("--seeds", type=int, default=3, help="seeds to average over (default 3)")
     latency = kinds.add_parser("latency", parents=[common, target],
                                help="mock (unbatched, batched) vs the real program vs no-KV-cache decoding")
     latency.add_argument("--calls", type=int, default=200, help="inputs to time (default 200)")
@@ -84,25 +101,27 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
     for name in session.registry.names():
         subject = session.registry.get(name)
         print(f"{name}  (subject {subject.version}, program {subject.resolved_program_version()})")
-        for direction in DIRECTIONS:
-            path = session.model_path(subject, direction)
+        for aspected, direction in [(subject.with_aspect(a), d) for a in ASPECTS for d in DIRECTIONS]:
+            label = aspected.model_label(direction)
+            path = session.model_path(aspected, direction)
             if path is not None:
                 meta = read_meta(path) or {}
                 exact = meta.get("metrics", {}).get("exact_match")
                 fidelity = f", held-out exact match {exact:.1%}" if exact is not None else ""
                 status = f"ready ({path}{fidelity})"
-            elif session.store.others(name, direction, subject.shipped_models):
-                status = f"stale (run: modelizer train {name} --direction {direction})"
+            elif session.store.others(name, label, subject.shipped_models):
+                aspect = f" --aspect {aspected.aspect}" if aspected.aspect != "output" else ""
+                status = f"stale (run: modelizer train {name} --direction {direction}{aspect})"
             else:
                 status = "missing"
-            print(f"  {direction:<8} key {subject.model_key(direction)}: {status}")
+            print(f"  {label:<8} key {aspected.model_key(direction)}: {status}")
     return 0
 
 
 def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.learn import learn
 
-    subject = session.registry.get(args.subject)
+    subject = session.registry.get(args.subject).with_aspect(args.aspect)
     training = _training(subject, args)
     session.check_device()
     bar = ProgressBar(stderr_write)
@@ -113,12 +132,13 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
         from pytest_modelizer.store import save_artifact
 
-        for old in subject.shipped_models.glob(f"{args.direction}-*.pt"):
+        label = subject.model_label(args.direction)
+        for old in subject.shipped_models.glob(f"{label}-*.pt"):
             old.unlink()
-        save_artifact(artifact, subject.shipped_models / f"{args.direction}-{artifact.key}.pt")
+        save_artifact(artifact, subject.shipped_models / f"{label}-{artifact.key}.pt")
     metrics = artifact.metrics
     print(
-        f"{subject.name} {args.direction}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
+        f"{subject.name} {subject.model_label(args.direction)}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
         f"{artifact.meta['train_seconds']} s training, held-out exact match {metrics['exact_match']:.1%} "
         f"(n={metrics['n']}), BLEU {metrics['bleu']:.3f}; saved to {artifact.path}"
     )
@@ -130,13 +150,14 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
-    subject = session.registry.get(args.subject)
+    subject = session.registry.get(args.subject).with_aspect(args.aspect)
     training = _training(subject, args)
     key = subject.model_key(args.direction, training)
-    path = session.store.find(subject.name, args.direction, key, subject.shipped_models)
+    path = session.store.find(subject.name, subject.model_label(args.direction), key, subject.shipped_models)
     if path is None:
+        aspect = f" --aspect {args.aspect}" if args.aspect != "output" else ""
         raise ModelError(session.missing_message(subject, args.direction).replace(
-            "pytest --modelizer-train", f"modelizer train {subject.name} --direction {args.direction}", 1))
+            "pytest --modelizer-train", f"modelizer train {subject.name} --direction {args.direction}{aspect}", 1))
     mock = MockProgram(subject, args.direction, load_artifact(path), args.device)
     if args.inputs:
         inputs = read_inputs(args.inputs)[: args.limit]
@@ -150,7 +171,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
         print(json.dumps(report, sort_keys=True))
     else:
         print(
-            f"{subject.name} {args.direction} on {source} (n={report['n']}): exact match {report['exact_match']:.1%}, "
+            f"{subject.name} {subject.model_label(args.direction)} on {source} (n={report['n']}): exact match {report['exact_match']:.1%}, "
             f"BLEU {report['bleu']:.3f} ± {report['bleu_se']:.3f}, token accuracy {report['token_accuracy']:.1%}, "
             f"coverage {report['coverage']:.1%}; mock {report['mock_ms_per_call']:.2f} ms/call, "
             f"program {report['program_ms_per_call']:.2f} ms/call"
@@ -162,7 +183,13 @@ def cmd_bench(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer import bench
     from pytest_modelizer.data import read_inputs
 
-    if args.bench == "latency":
+    if args.bench == "failures":
+        report = bench.run_failures(session.registry, session.store, args.subject, args.budget, range(args.seeds))
+        text = (f"{args.subject}, {args.budget} executions x {args.seeds} seeds: model {report['model_failures']:.0f} "
+                f"failures, {report['model_kinds']:.1f} kinds; best baseline ({report['baseline']}) "
+                f"{report['baseline_failures']:.0f} failures, {report['baseline_kinds']:.1f} kinds; ratio "
+                f"{report['ratio']:.1f}x, kinds ratio {report['kinds_ratio']:.2f}x")
+    elif args.bench == "latency":
         if args.threads:
             import torch
 
@@ -199,9 +226,35 @@ def cmd_bench(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
+    from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
+
+    if (args.file is None) != (args.test is None):
+        raise ValueError("--file and --test go together: the case file and the test whose entry to write")
+    subject = session.registry.get(args.subject)
+    tests = read_case_file(args.file) if args.file and args.file.is_file() else {}
+    cases, report = update_cases(session, subject, args.target, args.count, args.budget,
+                                 tests.get(args.test) if args.test else None, log=lambda m: stderr_write(m + "\n"),
+                                 seed=args.seed)
+    if args.file:
+        tests[args.test] = cases
+        write_case_file(args.file, tests)
+    if args.json:
+        print(json.dumps({**cases.to_json(), "new": report.new, "unchanged": report.unchanged,
+                          "changed": len(report.changed)}, ensure_ascii=False, sort_keys=True))
+    else:
+        for case in cases.cases:
+            print(f"{case.id}\t{case.input!r}\t{case.expected}")
+        where = f" into {args.file} ({args.test})" if args.file else ""
+        print(f"{len(cases.cases)} cases ({report.new} new, {report.unchanged} unchanged, "
+              f"{len(report.changed)} changed){where}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval, "bench": cmd_bench}
+    commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval, "bench": cmd_bench,
+                "cases": cmd_cases}
     try:
         return commands[args.command](_session(args), args)
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:

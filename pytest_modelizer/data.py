@@ -12,7 +12,7 @@ from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.store import atomic_write_text
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import TokenizeError, behaviour_tokens
+from pytest_modelizer.tokenizer import TokenizeError
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,15 @@ def held_out_inputs(
 
 
 def encode_pair(subject: Subject, direction: str, pair: Pair) -> Example | None:
-    """Tokens of a pair for `direction`, or None when a side cannot be tokenized."""
+    """Tokens of a pair for `direction` under the subject's aspect, or None when a side cannot be tokenized."""
+    from pytest_modelizer.aspect import behaviour_side
+
     try:
         if direction == "forward":
             src = subject.input_tokenizer.tokenize(pair.input)
-            tgt = behaviour_tokens(subject.output_tokenizer, pair.behaviour, src.mapping)
+            tgt = behaviour_side(subject, pair.behaviour, src.mapping)
         else:
-            src = behaviour_tokens(subject.output_tokenizer, pair.behaviour, {})
+            src = behaviour_side(subject, pair.behaviour, {})
             tgt = subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
     except TokenizeError:
         return None

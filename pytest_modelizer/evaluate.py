@@ -75,29 +75,41 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[
     recorded output; the real program (`runner`) runs on the predicted input, and the pair is
     exact when that reproduces the output (a round trip).
     """
+    from pytest_modelizer.aspect import failure_kind, project
+
     subject = mock.subject
-    ok_pairs = list(pairs) if mock.direction == "forward" else [p for p in pairs if p.behaviour.ok]
-    queries = [p.input if mock.direction == "forward" else (p.behaviour.output or "") for p in ok_pairs]
+    failure_aspect = subject.aspect == "failure"
+    if mock.direction == "forward":
+        kept = list(pairs)
+        queries = [p.input for p in kept]
+    elif failure_aspect:  # the query is a failure kind: only failing pairs have one worth asking for
+        kept = [p for p in pairs if not p.behaviour.ok]
+        queries = [failure_kind(subject, p.behaviour) for p in kept]
+    else:
+        kept = [p for p in pairs if p.behaviour.ok]
+        queries = [p.behaviour.output or "" for p in kept]
     start = time.perf_counter()
     predictions = mock.predict_batch(queries)
     mock_seconds = time.perf_counter() - start
-    round_trip: list[Behaviour | None] = [None] * len(ok_pairs)
+    round_trip: list[Behaviour | None] = [None] * len(kept)
     if mock.direction == "inverse":
         if runner is None:
             raise ValueError("scoring an inverse model needs a ProgramRunner for the round trip")
         todo = [i for i, p in enumerate(predictions) if p.behaviour is not None]
         runs = runner.run_many([predictions[i].behaviour.output or "" for i in todo])
         for i, run in zip(todo, runs):
-            round_trip[i] = run.behaviour
+            round_trip[i] = project(subject, run.behaviour)
     scored = []
-    for i, (pair, pred) in enumerate(zip(ok_pairs, predictions)):
+    for i, (pair, pred) in enumerate(zip(kept, predictions)):
         example = encode_pair(subject, mock.direction, pair)
         reference = example.tgt if example else ()
         covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
+        expected = project(subject, pair.behaviour)
         if mock.direction == "forward":
-            exact = covered and pred.behaviour == pair.behaviour
+            exact = covered and pred.behaviour == expected
         else:
-            exact = covered and round_trip[i] == pair.behaviour
+            # Failure aspect: a sampled input need not be the reference one, only fail the same way.
+            exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference))
     return scored, mock_seconds
 
@@ -115,6 +127,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
     report.update(
         subject=mock.subject.name,
         direction=mock.direction,
+        aspect=mock.subject.aspect,
         key=mock.artifact.key,
         parameters=int(mock.artifact.meta.get("parameters", 0)),
         train_pairs=mock.artifact.meta.get("train_pairs"),

@@ -48,12 +48,16 @@ def learn(
         f"training {subject.name} {direction}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
-    result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress)
+    # A failure-aspect inverse model is sampled for many inputs per kind: judge it by likelihood.
+    criterion = "loss" if subject.aspect == "failure" and direction == "inverse" else "exact"
+    result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress,
+                         criterion=criterion)
     meta = {
         "key": key,
         "components": subject.key_components(direction, training),
         "subject": subject.name,
         "direction": direction,
+        "aspect": subject.aspect,
         "model": asdict(training.model),
         "training": asdict(training),
         "src_vocab": src_vocab.itos,
@@ -67,14 +71,57 @@ def learn(
         "plugin_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if subject.aspect == "failure":
+        from collections import Counter
+
+        from pytest_modelizer.aspect import failure_kind
+
+        kinds = Counter(failure_kind(subject, p.behaviour) for p in pairs if not p.behaviour.ok)
+        meta["failure_kinds"] = dict(sorted(kinds.items()))  # what generation can ask the inverse for
+        if direction == "inverse":
+            meta["placeholder_values"] = placeholder_values(subject, [e.pair.input for e in train])
     artifact = ModelArtifact(meta, {k: v.detach().cpu() for k, v in model.state_dict().items()})
     mock = MockProgram(subject, direction, artifact, device="cpu")
     with ProgramRunner(subject) as runner:
         scored, mock_seconds = score_pairs(mock, [e.pair for e in test], runner)
     meta["metrics"] = {**summarize(scored), "held_out": "synthetic"}
     log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs")
-    save_artifact(artifact, store.path_for(subject.name, direction, key))
+    save_artifact(artifact, store.path_for(subject.name, subject.model_label(direction), key))
     return artifact
+
+
+# Failures are a few percent of synthesized pairs; a failure-aspect model should see them often.
+FAILURE_SHARE = 0.25
+PLACEHOLDER_VALUES = 64
+
+
+def oversample_failures(train: list[Example], seed: int) -> list[Example]:
+    """Training examples with failing pairs repeated until they are about FAILURE_SHARE of them."""
+    failing = [e for e in train if not e.pair.behaviour.ok]
+    if not failing or len(failing) >= FAILURE_SHARE * len(train):
+        return train
+    copies = int(FAILURE_SHARE * (len(train) - len(failing)) / (1 - FAILURE_SHARE) / len(failing))
+    extra = failing * max(0, copies - 1)
+    out = train + extra
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def placeholder_values(subject: Subject, inputs: list[str]) -> dict[str, list[str]]:
+    """The most frequent values of each content terminal in training inputs (to fill sampled placeholders)."""
+    from collections import Counter
+
+    from pytest_modelizer.tokenizer import TokenizeError
+
+    counts: dict[str, Counter] = {}
+    for text in inputs:
+        try:
+            mapping = subject.input_tokenizer.tokenize(text).mapping
+        except TokenizeError:
+            continue
+        for placeholder, value in mapping.items():
+            counts.setdefault(placeholder.rpartition("_")[0], Counter())[value] += 1
+    return {kind: [v for v, _ in c.most_common(PLACEHOLDER_VALUES)] for kind, c in sorted(counts.items())}
 
 
 @dataclass
@@ -102,6 +149,8 @@ def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: l
             f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
         )
     train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
+    if subject.aspect == "failure":
+        train = oversample_failures(train, training.seed)
     extra: list[tuple[str, ...]] = []
     if training.placeholder_limit:
         content = set(subject.input_tokenizer.content) | set(subject.output_tokenizer.content)

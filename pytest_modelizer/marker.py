@@ -6,8 +6,10 @@ from dataclasses import dataclass, fields
 from pytest_modelizer.subject import DIRECTIONS
 
 MARKER_HELP = (
-    "modelize(subject, direction='forward', patch=None): serve the test with a learned model of "
-    "`subject`; `patch` names a 'module.attr' callable replaced by the model for the test"
+    "modelize(subject, direction='forward', patch=None, aspect='output', cases=None, count=10, budget=200): "
+    "serve the test with a learned model of `subject`; `patch` names a 'module.attr' callable replaced by the "
+    "model for the test; aspect='failure' models only how the program fails; cases='failure' (or "
+    "'failure:KIND', 'output:TEXT') parametrizes `modelizer_case` with up to `count` committed regression cases"
 )
 
 
@@ -22,6 +24,10 @@ class ModelizeSpec:
     subject: str
     direction: str = "forward"
     patch: str | None = None
+    aspect: str = "output"
+    cases: str | None = None  # a case target: "failure", "failure:KIND" or "output:TEXT"
+    count: int = 10  # cases to keep for the test
+    budget: int = 200  # real-program runs spent proposing new cases (with --modelizer-update-cases)
 
 
 VALID_OPTIONS = tuple(f.name for f in fields(ModelizeSpec) if f.name != "subject")
@@ -40,4 +46,23 @@ def parse_marker(args: tuple, kwargs: dict) -> ModelizeSpec:
     patch = kwargs.get("patch")
     if patch is not None and (not isinstance(patch, str) or "." not in patch):
         raise MarkerError(f"modelize patch={patch!r} must be a dotted 'module.attribute' path")
-    return ModelizeSpec(args[0], direction, patch)
+    from pytest_modelizer.aspect import ASPECTS
+
+    aspect = kwargs.get("aspect", "output")
+    if aspect not in ASPECTS:
+        raise MarkerError(f"modelize aspect={aspect!r} is not valid; valid: {', '.join(ASPECTS)}")
+    cases = kwargs.get("cases")
+    if cases is not None:
+        from pytest_modelizer.generate import Target, TargetError
+
+        try:
+            Target.parse(cases if isinstance(cases, str) else repr(cases))
+        except TargetError as exc:
+            raise MarkerError(f"modelize cases=: {exc}") from None
+    numbers = {}
+    for name, default in (("count", 10), ("budget", 200)):
+        value = kwargs.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise MarkerError(f"modelize {name}={value!r} must be a positive integer")
+        numbers[name] = value
+    return ModelizeSpec(args[0], direction, patch, aspect, cases, **numbers)

@@ -1,6 +1,7 @@
 """MockProgram: a trained model standing in for the real program."""
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -8,7 +9,7 @@ from typing import Sequence
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.store import ModelArtifact
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import TokenizeError, Vocabulary, behaviour_tokens, tokens_behaviour
+from pytest_modelizer.tokenizer import Tokenized, TokenizeError, Vocabulary
 
 
 class PredictedFailure(Exception):
@@ -83,6 +84,8 @@ class MockProgram:
         model.load_state_dict({k: torch.as_tensor(v) for k, v in artifact.state_dict.items()})
         self.model = model.to(device).eval()
         self.src_tokenizer, self.tgt_tokenizer = subject.tokenizers(direction)
+        # Values for placeholders, drawn like the training inputs' (failure-aspect inverse models).
+        self.pools: dict[str, list[str]] = meta.get("placeholder_values") or {}
         self.stats = MockStats()
         self._memo: dict[str, Prediction] = {}
 
@@ -98,12 +101,19 @@ class MockProgram:
         )
 
     def _source(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
-        """Source tokens and mapping, or the reason the input is not covered."""
+        """Source tokens and mapping, or the reason the input is not covered.
+
+        An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
+        """
+        from pytest_modelizer.aspect import behaviour_side, label_tokens
+
         try:
             if self.direction == "forward":
                 tok = self.src_tokenizer.tokenize(text)
+            elif self.subject.aspect == "failure":
+                tok = Tokenized(label_tokens(text))
             else:
-                tok = behaviour_tokens(self.src_tokenizer, Behaviour.success(text), {})
+                tok = behaviour_side(self.subject, Behaviour.success(text), {})
         except TokenizeError as exc:
             return f"cannot tokenize: {exc}"
         unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
@@ -130,12 +140,22 @@ class MockProgram:
             outputs = self.model.generate(ids, max_len=self.model_config.max_len)
             for (text, (tokens, mapping)), out in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
-                behaviour = tokens_behaviour(self.tgt_tokenizer, predicted, mapping)
+                behaviour = self._behaviour(predicted, mapping, random.Random(text))
                 self._memo[text] = Prediction(behaviour, predicted, tokens)
             self.stats.predicted += len(todo)
         self.stats.calls += len(texts)
         self.stats.seconds += time.perf_counter() - start
         return [self._memo[text] for text in texts]
+
+    def _behaviour(self, predicted: tuple[str, ...], mapping: dict[str, str], rng: random.Random) -> Behaviour:
+        """What predicted tokens say: a (projected) behaviour, or an input for an inverse model."""
+        from pytest_modelizer.aspect import side_behaviour
+
+        if self.direction == "forward":
+            return side_behaviour(self.subject, predicted, mapping)
+        if self.pools:  # a failure-aspect inverse model has no query content to copy: draw values
+            mapping = {**fill_placeholders(predicted, self.pools, rng), **mapping}
+        return Behaviour.success(self.tgt_tokenizer.detokenize(predicted, mapping))
 
     def predict(self, text: str) -> Prediction:
         return self.predict_batch([text])[0]
@@ -161,3 +181,18 @@ class MockProgram:
     def __repr__(self) -> str:
         return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"
 
+
+
+def fill_placeholders(tokens: Sequence[str], pools: dict[str, list[str]], rng: random.Random) -> dict[str, str]:
+    """A mapping giving each placeholder `TYPE_n` in `tokens` a value from `pools[TYPE]`, distinct per n."""
+    mapping: dict[str, str] = {}
+    used: dict[str, set[str]] = {}
+    for tok in tokens:
+        kind, _, number = tok.rpartition("_")
+        if tok in mapping or not number.isdigit() or kind not in pools or not pools[kind]:
+            continue
+        taken = used.setdefault(kind, set())
+        free = [v for v in pools[kind] if v not in taken] or pools[kind]
+        mapping[tok] = rng.choice(free)
+        taken.add(mapping[tok])
+    return mapping

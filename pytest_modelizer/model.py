@@ -189,8 +189,18 @@ class Seq2Seq(nn.Module):
         return self.cfg.max_len if max_len is None else max(1, min(max_len, self.cfg.max_len))
 
     @torch.inference_mode()
-    def generate(self, src: list[list[int]], max_len: int | None = None, batch_size: int = 64) -> list[list[int]]:
-        """Greedy decoding with KV cache, batched by sorted source length; ids without BOS/EOS."""
+    def generate(
+        self,
+        src: list[list[int]],
+        max_len: int | None = None,
+        batch_size: int = 64,
+        temperature: float = 0.0,
+        generator: torch.Generator | None = None,
+    ) -> list[list[int]]:
+        """KV-cached decoding batched by sorted source length; ids without BOS/EOS.
+
+        Greedy at temperature 0, else each token is sampled from softmax(logits / temperature).
+        """
         was_training = self.training
         self.eval()
         steps = self._max_steps(max_len)
@@ -199,15 +209,17 @@ class Seq2Seq(nn.Module):
         try:
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
-                outs = self._generate_batch([src[i] for i in idx], steps)
+                outs = self._generate_batch([src[i] for i in idx], steps, temperature, generator)
                 for i, out in zip(idx, outs):
                     results[i] = out
         finally:
             self.train(was_training)
         return results
 
-    def _generate_batch(self, src: list[list[int]], steps: int) -> list[list[int]]:
-        """Greedy decode one batch of sources for at most `steps` tokens."""
+    def _generate_batch(
+        self, src: list[list[int]], steps: int, temperature: float = 0.0, generator: torch.Generator | None = None
+    ) -> list[list[int]]:
+        """Decode one batch of sources for at most `steps` tokens."""
         dev = self._device()
         B, S = len(src), max(len(s) for s in src)
         src_t = torch.full((B, S), PAD, dtype=torch.long)
@@ -226,7 +238,8 @@ class Seq2Seq(nn.Module):
             x = self.tgt_emb(tok) + self.tgt_pos[t]  # (B, 1, D)
             for layer, kv, cache in zip(self.decoder, mem_kv, caches):
                 x = layer(x, kv, mask, cache=cache, pos=t)
-            nxt = _greedy(self.head(self.dec_ln(x[:, -1])))  # (B,)
+            logits = self.head(self.dec_ln(x[:, -1]))  # (B, V)
+            nxt = _greedy(logits) if temperature <= 0 else _sample(logits, temperature, generator)  # (B,)
             nxt = nxt.masked_fill(finished, PAD)
             out[:, t] = nxt
             finished |= nxt == EOS
@@ -235,6 +248,28 @@ class Seq2Seq(nn.Module):
                 n = t + 1
                 break
         return _strip(out[:, :n].tolist())
+
+    @torch.inference_mode()
+    def first_token_probs(self, src: list[list[int]], batch_size: int = 256) -> torch.Tensor:
+        """Probabilities (N, V) of the first target token for each source: one decoder step each."""
+        was_training = self.training
+        self.eval()
+        dev = self._device()
+        order = sorted(range(len(src)), key=lambda i: len(src[i]))
+        out = torch.zeros(len(src), self.head.out_features)
+        try:
+            for start in range(0, len(order), batch_size):
+                idx = order[start:start + batch_size]
+                S = max(len(src[i]) for i in idx)
+                src_t = torch.full((len(idx), S), PAD, dtype=torch.long)
+                for row, i in enumerate(idx):
+                    src_t[row, :len(src[i])] = torch.tensor(src[i], dtype=torch.long)
+                bos = torch.full((len(idx), 1), BOS, dtype=torch.long)
+                logits = self(src_t.to(dev), bos.to(dev))[:, 0]  # (b, V)
+                out[idx] = torch.softmax(logits.float(), -1).cpu()
+        finally:
+            self.train(was_training)
+        return out
 
     @torch.inference_mode()
     def generate_uncached(self, src: list[list[int]], max_len: int | None = None) -> list[list[int]]:
@@ -265,6 +300,14 @@ def _greedy(logits: torch.Tensor) -> torch.Tensor:
     logits = logits.clone()
     logits[:, PAD] = logits[:, BOS] = float("-inf")
     return logits.argmax(-1)
+
+
+def _sample(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+    """Ids (B,) drawn from softmax(logits / temperature), never PAD or BOS."""
+    logits = logits.float() / temperature
+    logits[:, PAD] = logits[:, BOS] = float("-inf")
+    probs = torch.softmax(logits, -1).cpu()
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1).to(logits.device)
 
 
 def _strip(rows: list[list[int]]) -> list[list[int]]:

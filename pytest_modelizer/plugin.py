@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 
 from pytest_modelizer import __version__
+from pytest_modelizer.cases import CaseBook, CaseFileError, CaseProblem, case_file_path
 from pytest_modelizer.marker import MARKER_HELP, MarkerError, ModelizeSpec, parse_marker
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelError, ModelStore
 
 STATE = pytest.StashKey[ModelizerSession]()
+CASES = pytest.StashKey[CaseBook]()
+CASE = pytest.StashKey[object]()
 SPEC = pytest.StashKey[ModelizeSpec]()
 ERROR = pytest.StashKey[str]()
 DEFAULT_CACHE_DIR = ".modelizer"
@@ -31,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelizer", "learned models of programs (pytest-modelizer)")
     group.addoption("--modelizer-train", action="store_true", default=None,
                     help="train missing or stale models the selected tests need before running them")
+    group.addoption("--modelizer-update-cases", action="store_true", default=False,
+                    help="(re)generate the case files of the selected tests with cases=... (runs the real program)")
     group.addoption("--modelizer-cache-dir", default=None, metavar="DIR",
                     help=f"where models are cached (default: ini modelizer_cache_dir or <rootdir>/{DEFAULT_CACHE_DIR})")
     group.addoption("--modelizer-device", default=None, metavar="DEVICE",
@@ -59,6 +64,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise pytest.UsageError(f"--modelizer-device={device!r} is not valid; use cpu, cuda or cuda:N")
     timeout = float(_setting(config, "modelizer_lock_timeout", "modelizer_lock_timeout"))
+    update = bool(config.getoption("modelizer_update_cases"))
+    if update and (getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")):
+        raise pytest.UsageError("--modelizer-update-cases writes case files: run it without pytest-xdist's -n")
+    config.stash[CASES] = CaseBook(update=update)
     config.stash[STATE] = ModelizerSession(
         registry=None,  # discovered at collection, once conftest files have declared theirs
         store=ModelStore(path, lock_timeout=timeout),
@@ -82,6 +91,63 @@ def _registry(config: pytest.Config) -> SubjectRegistry:
     return state.registry
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `modelizer_case` from the module's case file (or generate it, when updating)."""
+    if "modelizer_case" not in metafunc.fixturenames:
+        return
+    mark = metafunc.definition.get_closest_marker("modelize")
+    book = metafunc.config.stash[CASES]
+    test = metafunc.definition.nodeid.split("::", 1)[1]
+    path = case_file_path(metafunc.definition.path)
+    book.collected.setdefault(path, set()).add(test)
+    try:
+        spec = parse_marker(mark.args, mark.kwargs) if mark else None
+        if spec is None or spec.cases is None:
+            raise MarkerError("modelizer_case needs cases: mark the test @pytest.mark.modelize('SUBJECT', cases='failure')")
+        params = _case_params(metafunc, spec, book, path, test)
+    except (MarkerError, UnknownSubjectError, CaseFileError, ModelError) as exc:
+        params = [pytest.param(CaseProblem(f"modelizer: {exc}"), id="modelizer-error")]
+    metafunc.parametrize("modelizer_case", params, indirect=True)
+
+
+def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, path: Path, test: str) -> list:
+    """The test's cases as parameters; generated first with --modelizer-update-cases."""
+    from pytest_modelizer.cases import update_cases
+
+    nodeid = metafunc.definition.nodeid
+    tests = book.tests(path)
+    if book.update:
+        state = metafunc.config.stash[STATE]
+        subject = _registry(metafunc.config).get(spec.subject)
+        writer = metafunc.config.get_terminal_writer()
+        write = lambda text: (writer.write(text), writer.flush())  # noqa: E731
+        if state.train:
+            failure = subject.with_aspect("failure")
+            needs = [(failure, "forward"), (failure, "inverse")] if spec.cases.startswith("failure") else [(subject, "inverse")]
+            state.ensure_trained(needs, write)
+        cases, report = update_cases(state, subject, spec.cases, spec.count, spec.budget, tests.get(test),
+                                     log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"))
+        write("\n")
+        book.store(path, test, cases)
+        book.reports[nodeid] = report
+    entry = tests.get(test)
+    if entry is None:
+        raise CaseFileError(
+            f"no cases for {nodeid} in {path}. Create them with `pytest --modelizer-update-cases {nodeid}` "
+            f"(needs the failure models of {spec.subject!r}; add --modelizer-train to train them)"
+        )
+    if entry.subject != spec.subject or entry.target != spec.cases:
+        raise CaseFileError(
+            f"the cases of {nodeid} in {path} were made for subject {entry.subject!r}, target {entry.target!r}; "
+            f"the marker asks for {spec.subject!r}, {spec.cases!r}. Regenerate: pytest --modelizer-update-cases {nodeid}"
+        )
+    if not entry.cases:
+        raise CaseFileError(f"{path} holds no cases for {nodeid} (generation found none that the real program confirmed)."
+                            f" Raise budget= in the marker and rerun pytest --modelizer-update-cases {nodeid}")
+    book.report(nodeid)
+    return [pytest.param(case, id=case.id) for case in entry.cases]
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Validate markers; with --modelizer-train, train what the selected tests need."""
     state = config.stash[STATE]
@@ -98,8 +164,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.stash[ERROR] = str(exc)  # reported when the test runs, by _modelizer_marker
             continue
         item.stash[SPEC] = spec
-        if (subject, spec.direction) not in needs:
-            needs.append((subject, spec.direction))
+        if spec.cases is not None:  # case tests read their case file, never a model
+            continue
+        need = (subject.with_aspect(spec.aspect), spec.direction)
+        if need not in needs:
+            needs.append(need)
     if state.train and needs:
         writer = config.get_terminal_writer()
         try:
@@ -127,7 +196,7 @@ def mock_program(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     subject = _registry(request.config).get(spec.subject)
     try:
-        return state.mock(subject, spec.direction, request.node.nodeid)
+        return state.mock(subject.with_aspect(spec.aspect), spec.direction, request.node.nodeid)
     except ModelError as exc:
         error = str(exc)
     pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
@@ -140,8 +209,34 @@ def real_program(request: pytest.FixtureRequest):
 
     subject = _registry(request.config).get(_spec(request).subject)
     runner = ProgramRunner(subject, workers=1)
-    yield lambda text: runner.run(text).behaviour
+
+    def run(text: str):
+        behaviour = runner.run(text).behaviour
+        case = request.node.stash.get(CASE, None)
+        book = request.config.stash[CASES]
+        if case is not None and text == case.input and not book.update:  # an update counted them already
+            report = book.report(request.node.nodeid.split("[", 1)[0])
+            if behaviour == case.expected:
+                report.unchanged += 1
+            else:  # the test will likely fail on its own assert; the summary shows both behaviours too
+                report.changed.append((case.id, case.expected, behaviour))
+        return behaviour
+
+    yield run
     runner.close()
+
+
+@pytest.fixture
+def modelizer_case(request: pytest.FixtureRequest):
+    """One committed regression case of the marked test: `.input`, `.expected` (a Behaviour), `.kind`, provenance."""
+    value = getattr(request, "param", None)
+    if value is None:
+        pytest.fail("modelizer: modelizer_case needs @pytest.mark.modelize('SUBJECT', cases='failure')", pytrace=False)
+    if isinstance(value, CaseProblem):
+        pytest.fail(value.message, pytrace=False)
+    request.node.stash[CASE] = value
+    request.config.stash[CASES].report(request.node.nodeid.split("[", 1)[0]).used += 1
+    return value
 
 
 @pytest.fixture(autouse=True)
@@ -169,6 +264,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if workeroutput is not None and state is not None:
         workeroutput["modelizer"] = json.dumps(state.usage())
+        workeroutput["modelizer_cases"] = json.dumps(session.config.stash[CASES].reports_json())
+    book = session.config.stash.get(CASES, None)
+    if book is not None and book.update:
+        book.removed = book.remove_unused()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -177,10 +276,20 @@ def pytest_testnodedown(node, error) -> None:
     data = getattr(node, "workeroutput", {}).get("modelizer")
     if data:
         node.config.stash[STATE].merge_usage(json.loads(data))
+    cases = getattr(node, "workeroutput", {}).get("modelizer_cases")
+    if cases:
+        node.config.stash[CASES].merge_reports(json.loads(cases))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """Per model used: key, held-out fidelity, mock calls served and their mean latency."""
+    book = config.stash.get(CASES, None)
+    if book is not None:
+        lines = book.summary_lines()
+        if lines:
+            terminalreporter.section("modelizer cases")
+            for line in lines:
+                terminalreporter.write_line(line)
     state = config.stash.get(STATE, None)
     usage = state.usage() if state is not None else {}
     if not usage:

@@ -57,17 +57,18 @@ class ModelizerSession:
             mine["trained"] = mine["trained"] or entry.get("trained", False)
 
     def model_path(self, subject: Subject, direction: str) -> Path | None:
-        return self.store.find(subject.name, direction, subject.model_key(direction), subject.shipped_models)
+        return self.store.find(subject.name, subject.model_label(direction), subject.model_key(direction), subject.shipped_models)
 
     def missing_message(self, subject: Subject, direction: str, nodeid: str | None = None) -> str:
         """Why the model is missing or stale, what changed, and the command that repairs it."""
         key = subject.model_key(direction)
         components = subject.key_components(direction)
+        label = subject.model_label(direction)
         lines = [
-            f"modelizer: no {direction} model of subject {subject.name!r} with key {key} "
+            f"modelizer: no {label} model of subject {subject.name!r} with key {key} "
             f"(cache dir {self.store.cache_dir})."
         ]
-        stale = self.store.others(subject.name, direction, subject.shipped_models)
+        stale = self.store.others(subject.name, label, subject.shipped_models)
         for path in stale[:1]:
             meta = read_meta(path)
             if meta is None:
@@ -83,9 +84,10 @@ class ModelizerSession:
         if not stale:
             lines.append("  No model of this subject was ever trained here.")
         target = f" {shlex.quote(nodeid)}" if nodeid else ""
+        aspect = f" --aspect {subject.aspect}" if subject.aspect != "output" else ""
         lines.append(
             f"  Fix: pytest --modelizer-train{target}   "
-            f"(or: modelizer train {subject.name} --direction {direction} --cache-dir {self.store.cache_dir})"
+            f"(or: modelizer train {subject.name} --direction {direction}{aspect} --cache-dir {self.store.cache_dir})"
         )
         return "\n".join(lines)
 
@@ -102,7 +104,7 @@ class ModelizerSession:
 
     def mock(self, subject: Subject, direction: str, nodeid: str | None = None):
         """The loaded MockProgram for a subject and direction (loaded once per run)."""
-        cache_key = (subject.name, direction)
+        cache_key = (subject.name, subject.model_label(direction))
         if cache_key not in self.mocks:
             self.check_device()
             path = self.model_path(subject, direction)
@@ -121,17 +123,18 @@ class ModelizerSession:
         for subject, direction in needs:
             if self.model_path(subject, direction) is not None:
                 continue
-            with self.store.lock(subject.name, direction):
+            with self.store.lock(subject.name, subject.model_label(direction)):
                 # Another process (an xdist worker) may have trained it while we waited.
                 if self.model_path(subject, direction) is not None:
                     continue
-                write(f"modelizer: training the {direction} model of {subject.name} (key {subject.model_key(direction)})\n")
+                write(f"modelizer: training the {subject.model_label(direction)} model of {subject.name} "
+                      f"(key {subject.model_key(direction)})\n")
                 bar = ProgressBar(write)
                 try:
                     learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
                 finally:
                     bar.close()
-                self.trained.append((subject.name, direction))
+                self.trained.append((subject.name, subject.model_label(direction)))
 
 
 @dataclass

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, Union
 
-from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.tokenizer import LarkTokenizer
 
 Program = Union[Callable[[str], str], Sequence[str]]
@@ -46,12 +47,39 @@ class Subject:
     # Real-world evaluation inputs (JSON lines with an "input" key) by name; not in the model key.
     corpora: Mapping[str, Path] = field(default_factory=dict)
     description: str = ""
+    # The aspect models learn: "output" (everything) or "failure" (only whether and how it fails).
+    aspect: str = "output"
+    # Labels a failure for the failure aspect and for cases ("Type: message class"); default:
+    # `aspect.default_failure_kind`. Make it drop names and numbers so kinds do not split.
+    failure_kind: Callable[[Behaviour], str] | None = None
+    # Training of failure-aspect models (default: `failure_training_for(self.training)`).
+    failure_training: TrainingConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in "/\\ "):
             raise ValueError(f"Subject name {self.name!r} must be non-empty without spaces or slashes")
         if self.start_symbol not in self.grammar:
             raise ValueError(f"Subject {self.name!r}: grammar has no start symbol {self.start_symbol!r}")
+
+        from pytest_modelizer.aspect import ASPECTS
+
+        if self.aspect not in ASPECTS:
+            raise ValueError(f"Subject {self.name!r}: aspect {self.aspect!r} is not one of {', '.join(ASPECTS)}")
+
+    def with_aspect(self, aspect: str) -> "Subject":
+        """This subject restricted to `aspect`, with that aspect's training configuration."""
+        from dataclasses import replace
+
+        if aspect == self.aspect:
+            return self
+        if aspect == "output":
+            raise ValueError(f"subject {self.name!r}: an aspect cannot be widened back to 'output'")
+        training = self.failure_training or failure_training_for(self.training)
+        return replace(self, aspect=aspect, training=training)
+
+    def model_label(self, direction: str) -> str:
+        """How the store names this subject's `direction` model: `forward`, `failure-inverse`, ..."""
+        return direction if self.aspect == "output" else f"{self.aspect}-{direction}"
 
     @property
     def is_command(self) -> bool:
@@ -80,7 +108,7 @@ class Subject:
 
         training = training or self.training
         program = self.program if self.is_command else getattr(self.program, "__qualname__", repr(self.program))
-        return {
+        components = {
             "subject": self.name,
             "subject version": self.version,
             "program": " ".join(program) if isinstance(program, (list, tuple)) else str(program),
@@ -93,10 +121,20 @@ class Subject:
             "format": f"{FORMAT_VERSION}",
             "plugin": __version__.split(".")[0],
         }
+        if self.aspect != "output":  # absent for the default, so existing keys stay valid
+            components["aspect"] = self.aspect
+        return components
 
     def model_key(self, direction: str, training: TrainingConfig | None = None) -> str:
         text = json.dumps(self.key_components(direction, training), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def failure_training_for(training: TrainingConfig) -> TrainingConfig:
+    """Failure-aspect training: the same synthesized pairs (cached once), a smaller, shorter run."""
+    model = ModelConfig(d_model=96, n_heads=4, enc_layers=2, dec_layers=2, d_ff=384, max_len=training.model.max_len)
+    return training.replace(model=model, max_epochs=min(training.max_epochs, 10), max_minutes=min(training.max_minutes, 6.0),
+                            patience=4, placeholder_limit=0)
 
 
 def package_version(distribution: str) -> Callable[[], str]:

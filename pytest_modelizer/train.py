@@ -96,6 +96,25 @@ def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> floa
     return sum(p == t for p, t in zip(preds, targets)) / len(pairs)
 
 
+@torch.inference_mode()
+def mean_loss(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
+    """Teacher-forced cross-entropy per target token over pairs."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    dev = model._device()
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start:start + batch_size]
+        src = _pad([torch.tensor(s, dtype=torch.long) for s, _ in chunk]).to(dev)
+        tgt = _pad([torch.tensor(t, dtype=torch.long) for _, t in chunk]).to(dev)
+        logits = model(src, tgt[:, :-1])
+        loss = F.cross_entropy(logits.float().flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD, reduction="sum")
+        total += float(loss)
+        count += int((tgt[:, 1:] != PAD).sum())
+    model.train(was_training)
+    return total / max(1, count)
+
+
 def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1) -> float:
     """Linear warmup to 1, then cosine decay to `floor` at `total` steps."""
     if step < warmup:
@@ -105,8 +124,13 @@ def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1) -> float:
 
 
 def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: TrainingConfig, device: str = "cpu",
-                progress: Callable[[TrainProgress], None] | None = None) -> TrainResult:
-    """Train `model` in place on (source ids, target ids) pairs; restores the best weights by val exact match."""
+                progress: Callable[[TrainProgress], None] | None = None, criterion: str = "exact") -> TrainResult:
+    """Train `model` in place on (source ids, target ids) pairs; restores the best weights by the criterion.
+
+    `criterion` "exact": greedy exact match on validation pairs (higher is better); "loss": their
+    cross-entropy, for models that are sampled rather than decoded greedily (an input generator
+    has no single right answer, so its exact match says nothing).
+    """
     start = time.perf_counter()
     deadline = start + cfg.max_minutes * 60
     set_threads()
@@ -144,16 +168,22 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
         """Evaluate, keep the best weights; True when training should stop."""
         nonlocal best_exact, best_state, bad_evals, last_eval_step, stopped
         last_eval_step = step
-        exact = exact_match(model, val) if val else 0.0
+        if criterion == "loss":
+            val_loss = mean_loss(model, val) if val else 0.0
+            exact = -val_loss  # higher is better, like exact match
+            record = {"val_loss": val_loss}
+        else:
+            exact = exact_match(model, val) if val else 0.0
+            record = {"val_exact": exact}
         history.append({"epoch": epoch, "step": step, "seconds": round(time.perf_counter() - start, 2),
-                        "loss": loss_avg, "val_exact": exact})
+                        "loss": loss_avg, **record})
         if exact > best_exact or best_state is None:
             best_exact, bad_evals = exact, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             bad_evals += 1
-        report(exact)
-        if val and exact >= 1.0:
+        report(exact if criterion == "exact" else None)
+        if val and criterion == "exact" and exact >= 1.0:
             stopped = "perfect"
         elif bad_evals >= cfg.patience:
             stopped = "patience"
@@ -204,5 +234,5 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
         model.load_state_dict(best_state)
     model.eval()
     return TrainResult(epochs=epoch, steps=step, seconds=round(time.perf_counter() - start, 2),
-                       best_val_exact=max(best_exact, 0.0), pairs_per_s=pairs_seen / train_s if train_s else 0.0,
+                       best_val_exact=max(best_exact, 0.0) if criterion == "exact" else 0.0, pairs_per_s=pairs_seen / train_s if train_s else 0.0,
                        stopped=stopped, skipped=skipped, history=history)

@@ -60,6 +60,15 @@ def transpile(sql: str) -> str:
     return "\n".join(statements)
 
 
+def failure_kind(behaviour) -> str:
+    """A failure's kind: the default (type and first message clause), without the function it names."""
+    import re
+
+    from pytest_modelizer.aspect import default_failure_kind
+
+    return re.sub(r"(in window function) \w+", r"\1 F", default_failure_kind(behaviour))
+
+
 # --------------------------------------------------------------------------------------------
 # Grammar (fuzzingbook format). Literal "(", ")", "*", "+", "?", "<" and ">" go through their
 # own symbols, so that fuzzingbook's EBNF conversion never mistakes them for groups, repetition
@@ -391,6 +400,7 @@ subject = Subject(
     training=TrainingConfig(
         pairs=20000, max_nonterminals=14, coverage_share=0.1, max_input_chars=200, max_epochs=16, max_minutes=12
     ),
+    failure_kind=failure_kind,
     shipped_models=Path(__file__).parent / "models" / "sqlglot-tsql",
     corpora={"sqlglot-fixtures": Path(__file__).parent / "corpora" / "sqlglot.jsonl"},
     description="SQLite SELECT query -> T-SQL (sqlglot, unsupported features raise)",

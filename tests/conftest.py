@@ -60,3 +60,16 @@ LAZY_MODULES = (
     "pytest_modelizer.synthesis",
     "pytest_modelizer.train",
 )
+
+
+@pytest.fixture(scope="session")
+def failing_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache holding the failure-aspect models (both directions) of `toy.FAILING_SUBJECT`."""
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    cache = tmp_path_factory.mktemp("failing-cache")
+    subject = toy.FAILING_SUBJECT.with_aspect("failure")
+    for direction in ("forward", "inverse"):
+        learn(subject, direction, ModelStore(cache))
+    return cache

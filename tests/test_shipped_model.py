@@ -7,39 +7,52 @@ from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.store import ModelStore, load_artifact
 
 REGISTRY = SubjectRegistry.discover()
+
+
+def _label(filename: str) -> tuple[str, str]:
+    """(aspect, direction) of a shipped file: `forward-KEY.pt` or `failure-inverse-KEY.pt`."""
+    parts = filename.split("-")
+    return ("output", parts[0]) if parts[0] in ("forward", "inverse") else (parts[0], parts[1])
+
+
 SHIPPED = sorted(
-    (name, path.name.split("-", 1)[0])
+    (name, *_label(path.name))
     for name in REGISTRY.names()
     if REGISTRY.get(name).shipped_models and REGISTRY.get(name).shipped_models.is_dir()
     for path in REGISTRY.get(name).shipped_models.glob("*.pt")
 )
+IDS = [f"{n}-{d}" if a == "output" else f"{n}-{a}-{d}" for n, a, d in SHIPPED]
 
 
 def test_markdown_it_ships_a_forward_model():
-    assert ("markdown-it", "forward") in SHIPPED
+    assert ("markdown-it", "output", "forward") in SHIPPED
 
 
-@pytest.mark.parametrize("name, direction", SHIPPED, ids=[f"{n}-{d}" for n, d in SHIPPED])
-def test_shipped_model_matches_the_subject_definition(name, direction, tmp_path):
-    subject = REGISTRY.get(name)
+@pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
+def test_shipped_model_matches_the_subject_definition(name, aspect, direction, tmp_path):
+    subject = REGISTRY.get(name).with_aspect(aspect)
     key = subject.model_key(direction)
+    label = subject.model_label(direction)
     # An empty cache: only the shipped folder can answer.
-    path = ModelStore(tmp_path).find(subject.name, direction, key, subject.shipped_models)
-    shipped = sorted(p.name for p in subject.shipped_models.glob(f"{direction}-*.pt"))
+    path = ModelStore(tmp_path).find(subject.name, label, key, subject.shipped_models)
+    shipped = sorted(p.name for p in subject.shipped_models.glob(f"{label}-*.pt"))
     assert path is not None, (
-        f"the shipped {direction} model of {name} is stale: expected {direction}-{key}.pt, found {shipped}. "
-        f"Regenerate it with: modelizer train {name} --direction {direction} --ship"
+        f"the shipped {label} model of {name} is stale: expected {label}-{key}.pt, found {shipped}. "
+        f"Regenerate it with: modelizer train {name} --direction {direction} --aspect {aspect} --ship"
     )
     assert shipped == [path.name], "old shipped models should be removed"
 
 
-@pytest.mark.parametrize("name, direction", SHIPPED, ids=[f"{n}-{d}" for n, d in SHIPPED])
-def test_shipped_model_describes_itself(name, direction):
-    subject = REGISTRY.get(name)
-    artifact = load_artifact(subject.shipped_models / f"{direction}-{subject.model_key(direction)}.pt")
+@pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
+def test_shipped_model_describes_itself(name, aspect, direction):
+    subject = REGISTRY.get(name).with_aspect(aspect)
+    label = subject.model_label(direction)
+    artifact = load_artifact(subject.shipped_models / f"{label}-{subject.model_key(direction)}.pt")
     meta = artifact.meta
     assert meta["components"] == subject.key_components(direction)
-    assert meta["metrics"]["n"] >= 500 and 0.0 <= meta["metrics"]["exact_match"] <= 1.0
+    # A failure-aspect inverse model is scored on the held-out pairs that fail: a few percent.
+    least = 20 if label == "failure-inverse" else 500
+    assert meta["metrics"]["n"] >= least and 0.0 <= meta["metrics"]["exact_match"] <= 1.0
     assert meta["parameters"] <= 6_300_000
     assert artifact.path.stat().st_size < 8 * 1024 * 1024
 

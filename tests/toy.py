@@ -26,6 +26,16 @@ def shout(text: str) -> str:
     return "|".join(out)
 
 
+def strict_shout(text: str) -> str:
+    """`shout` that also refuses a doubled bang (KeyError) and an empty word after a bang (IndexError)."""
+    for part in text.split(" "):
+        if part.startswith("!!"):
+            raise KeyError("double bang")
+        if part == "!":
+            raise IndexError("bang without a word")
+    return shout(text)
+
+
 def hang(text: str) -> str:
     """A program that never answers (for timeout tests)."""
     import time
@@ -57,6 +67,21 @@ QUICK_TRAINING = TrainingConfig(
 )
 
 
+# Rare alternatives reach strict_shout's three failures (about 15 % of fuzzed inputs fail).
+FAILING_GRAMMAR = {
+    "<start>": ["<item>", "<item> <start>"],
+    "<item>": ["<w>", "!<w>", ("<n>", {"prob": 0.05}), ("!!<w>", {"prob": 0.05}), ("!", {"prob": 0.03})],
+    "<w>": ["cat", "dog", "owl", "bee", "ant", "emu"],
+    "<n>": ["1", "42", "7"],
+}
+FAILING_INPUT_TOKENIZER = LarkTokenizer(
+    'WORD: /[a-z]+/\nNUM: /[0-9]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s', content=("WORD",)
+)
+FAILING_TRAINING = TrainingConfig(
+    pairs=400, max_nonterminals=5, max_minutes=0.5, max_epochs=30, patience=30, model=TINY_MODEL
+)
+
+
 def make_subject(**changes) -> Subject:
     """The shout subject, with `changes` to any Subject field."""
     fields = dict(
@@ -73,6 +98,10 @@ def make_subject(**changes) -> Subject:
 
 
 SUBJECT = make_subject()
+FAILING_SUBJECT = make_subject(
+    name="strict-shout", program=strict_shout, grammar=FAILING_GRAMMAR, input_tokenizer=FAILING_INPUT_TOKENIZER,
+    training=FAILING_TRAINING, failure_training=FAILING_TRAINING,
+)
 QUICK_SUBJECT = make_subject(training=QUICK_TRAINING)
 
 

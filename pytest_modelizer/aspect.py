@@ -1,0 +1,70 @@
+"""Aspects: which part of a behaviour a model learns (the whole output, or only how it fails)."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Sequence
+
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.tokenizer import FAILURE_TOKEN, Tokenized, behaviour_tokens, tokens_behaviour
+
+if TYPE_CHECKING:
+    from pytest_modelizer.subject import Subject
+
+ASPECTS = ("output", "failure")
+# The failure aspect's token for "the program succeeded" (no lexer can produce it either).
+OK_TOKEN = "\u27c2OK"
+OK_LABEL = "ok"
+# Kinds the runner itself assigns: their messages (seconds, exit codes) never split a kind.
+RUNNER_KINDS = ("timeout", "crash", "bad-output", "output-too-large", "cannot-start")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def default_failure_kind(behaviour: Behaviour) -> str:
+    """Exception type plus the first clause of its message, numbers replaced by N ("ok" if none)."""
+    if behaviour.ok:
+        return OK_LABEL
+    failure = str(behaviour.failure)
+    clause = behaviour.message.split(";")[0].strip()
+    if failure in RUNNER_KINDS or failure.startswith("exit ") or not clause:
+        return failure
+    return f"{failure}: {_NUMBER.sub('N', clause)[:80]}"
+
+
+def failure_kind(subject: "Subject", behaviour: Behaviour) -> str:
+    """The subject's label for how a behaviour fails: "ok", or a kind such as "ValueError: ..."."""
+    if behaviour.ok:
+        return OK_LABEL
+    return (subject.failure_kind or default_failure_kind)(behaviour)
+
+
+def is_rejection(subject: "Subject", behaviour: Behaviour) -> bool:
+    """Whether the program rejected the input as outside its language (not a failure worth a case)."""
+    return not behaviour.ok and behaviour.failure in subject.rejections
+
+
+def project(subject: "Subject", behaviour: Behaviour) -> Behaviour:
+    """The part of a behaviour the subject's aspect models (what predictions are compared on)."""
+    if subject.aspect == "output":
+        return behaviour
+    return Behaviour.success("") if behaviour.ok else Behaviour(failure=failure_kind(subject, behaviour))
+
+
+def label_tokens(label: str) -> tuple[str, ...]:
+    """Tokens of a failure-aspect label ("ok" or a kind)."""
+    return (OK_TOKEN,) if label == OK_LABEL else (FAILURE_TOKEN, label)
+
+
+def behaviour_side(subject: "Subject", behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
+    """Tokens of the behaviour side of a pair under the subject's aspect."""
+    if subject.aspect == "output":
+        return behaviour_tokens(subject.output_tokenizer, behaviour, mapping)
+    return Tokenized(label_tokens(failure_kind(subject, behaviour)), dict(mapping))
+
+
+def side_behaviour(subject: "Subject", tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:
+    """The (projected) behaviour that predicted behaviour-side tokens describe."""
+    if subject.aspect == "output":
+        return tokens_behaviour(subject.output_tokenizer, tokens, mapping)
+    if tokens and tokens[0] == FAILURE_TOKEN:
+        return Behaviour(failure=tokens[1] if len(tokens) > 1 else "unknown")
+    return Behaviour.success("")

@@ -1,0 +1,332 @@
+"""Case files: generated inputs kept as reviewed, committed regression cases (one file per test module)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pytest_modelizer.behaviour import Behaviour
+
+FORMAT = 1
+FOLDER = "__modelizer_cases__"
+
+
+class CaseFileError(ValueError):
+    """A case file that cannot be read, or does not hold what a case file holds."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One regression case: an input, the behaviour the real program showed, and where it came from."""
+
+    id: str
+    input: str
+    expected: Behaviour
+    kind: str
+    subject: str
+    program_version: str
+    model_key: str
+    source: str  # "inverse" (sampled from the inverse model) or "screened" (grammar-made, model-ranked)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "input": self.input,
+            "behaviour": self.expected.to_json(),
+            "kind": self.kind,
+            "model_key": self.model_key,
+            "source": self.source,
+        }
+
+
+@dataclass
+class TestCases:
+    """The cases of one test function, with the subject and target they were generated for."""
+
+    subject: str
+    target: str
+    program_version: str
+    cases: list[Case] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "target": self.target,
+            "program_version": self.program_version,
+            "cases": [c.to_json() for c in sorted(self.cases, key=lambda c: (c.kind, c.id))],
+        }
+
+
+def case_file_path(module: Path) -> Path:
+    """Where the cases of a test module live: `__modelizer_cases__/<module stem>.json` beside it."""
+    return module.parent / FOLDER / f"{module.stem}.json"
+
+
+def case_id(kind: str, text: str) -> str:
+    """A readable id that does not change when other cases come and go: kind slug plus input hash."""
+    slug = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")[:48].rstrip("-") or "case"
+    return f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+def _fail(path: Path, where: str, problem: str) -> CaseFileError:
+    return CaseFileError(
+        f"case file {path}: {where}{problem}. Regenerate it with `pytest --modelizer-update-cases {path.parent.parent}`"
+        f" or restore it from version control."
+    )
+
+
+def read_case_file(path: Path) -> dict[str, TestCases]:
+    """Cases by test name (`test_x` or `TestClass::test_x`); errors name the file, the place and the fix."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _fail(path, "", f"is not UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(path, f"line {exc.lineno} column {exc.colno}: ", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("modelizer_cases") != FORMAT:
+        raise _fail(path, "", f"is not a modelizer case file of format {FORMAT} (no \"modelizer_cases\": {FORMAT})")
+    tests = data.get("tests")
+    if not isinstance(tests, dict):
+        raise _fail(path, "", "has no \"tests\" object")
+    out: dict[str, TestCases] = {}
+    for name, entry in tests.items():
+        out[name] = _read_test(path, name, entry)
+    return out
+
+
+def _read_test(path: Path, name: str, entry: Any) -> TestCases:
+    where = f"test {name!r}: "
+    if not isinstance(entry, dict):
+        raise _fail(path, where, "is not an object")
+    for key in ("subject", "target", "program_version", "cases"):
+        if key not in entry:
+            raise _fail(path, where, f"misses {key!r}")
+    if not isinstance(entry["cases"], list):
+        raise _fail(path, where, "\"cases\" is not a list")
+    test = TestCases(str(entry["subject"]), str(entry["target"]), str(entry["program_version"]))
+    seen: set[str] = set()
+    for n, raw in enumerate(entry["cases"]):
+        here = f"{where}case {n}: "
+        if not isinstance(raw, dict):
+            raise _fail(path, here, "is not an object")
+        missing = [k for k in ("id", "input", "behaviour", "kind") if k not in raw]
+        if missing:
+            raise _fail(path, here, f"misses {', '.join(map(repr, missing))}")
+        behaviour = raw["behaviour"]
+        if not isinstance(raw["input"], str) or not isinstance(behaviour, dict) or not (
+            isinstance(behaviour.get("output"), str) or isinstance(behaviour.get("failure"), str)
+        ):
+            raise _fail(path, here, "needs a string \"input\" and a \"behaviour\" with \"output\" or \"failure\"")
+        if raw["id"] in seen:
+            raise _fail(path, here, f"repeats id {raw['id']!r}")
+        seen.add(raw["id"])
+        test.cases.append(Case(
+            id=str(raw["id"]), input=raw["input"], expected=Behaviour.from_json(behaviour), kind=str(raw["kind"]),
+            subject=test.subject, program_version=test.program_version,
+            model_key=str(raw.get("model_key", "")), source=str(raw.get("source", "")),
+        ))
+    return test
+
+
+def write_case_file(path: Path, tests: dict[str, TestCases]) -> None:
+    """Write sorted, indented JSON atomically (a killed run leaves the old file)."""
+    from pytest_modelizer.store import atomic_write_text
+
+    data = {"modelizer_cases": FORMAT, "tests": {name: tests[name].to_json() for name in sorted(tests)}}
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@dataclass
+class CaseReport:
+    """What happened to one test's cases in this run, for the terminal summary."""
+
+    used: int = 0
+    new: int = 0
+    unchanged: int = 0
+    changed: list[tuple[str, Behaviour, Behaviour]] = field(default_factory=list)  # id, recorded, now
+    dropped: list[str] = field(default_factory=list)  # no longer shows the target (a fix?)
+    note: str = ""
+
+
+def pick_cases(found: list, count: int, known_kinds: set[str] = frozenset()) -> list:
+    """Up to `count` found inputs, one per kind in turn (shortest first, new kinds first)."""
+    by_kind: dict[str, list] = {}
+    for f in sorted(found, key=lambda f: (len(f.input), f.input)):
+        if all(f.input != g.input for g in by_kind.get(f.kind, [])):
+            by_kind.setdefault(f.kind, []).append(f)
+    picked: list = []
+    queues = [by_kind[k] for k in sorted(by_kind, key=lambda k: (k in known_kinds, k))]
+    while len(picked) < count and any(queues):
+        for queue in queues:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    return picked
+
+
+def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], matches: Callable[[Behaviour], bool],
+            kind_of: Callable[[Behaviour], str], report: CaseReport) -> list[Case]:
+    """Existing cases re-run on the real program: unchanged ones kept, changed ones updated or dropped."""
+    kept: list[Case] = []
+    for case in existing.cases if existing else []:
+        now = rerun(case.input)
+        if now == case.expected:
+            report.unchanged += 1
+            kept.append(case)
+            continue
+        report.changed.append((case.id, case.expected, now))
+        if matches(now):
+            kept.append(Case(case.id, case.input, now, kind_of(now), case.subject, case.program_version,
+                             case.model_key, case.source))
+        else:
+            report.dropped.append(case.id)
+    return kept
+
+
+DEFAULT_BUDGET = 200  # real-program executions spent proposing new cases for one test
+
+
+def update_cases(session, subject, target_text: str, count: int, budget: int, existing: TestCases | None,
+                 log: Callable[[str], None] = lambda msg: None, seed: int = 0) -> tuple[TestCases, CaseReport]:
+    """Re-check a test's existing cases and fill up to `count` with new ones the models propose."""
+    from pytest_modelizer.aspect import failure_kind
+    from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
+    from pytest_modelizer.runner import ProgramRunner
+
+    target = Target.parse(target_text)
+    report = CaseReport()
+    if target.wants_failure:
+        aspected = subject.with_aspect("failure")
+        forward = session.mock(aspected, "forward")
+        inverse = session.mock(aspected, "inverse")
+    else:
+        aspected, forward, inverse = subject, None, session.mock(subject, "inverse")
+    version = subject.resolved_program_version()
+    with ProgramRunner(subject) as runner:
+        def rerun(text: str) -> Behaviour:
+            return runner.run(text).behaviour
+
+        kept = refresh(existing if existing and existing.target == target_text else None, rerun,
+                       lambda b: target.matches(aspected, b), lambda b: failure_kind(aspected, b), report)
+        missing = count - len(kept)
+        if missing > 0:
+            log(f"proposing cases for {subject.name} (target {target}, budget {budget} runs)")
+            generator = CaseGenerator(aspected, forward, inverse, seed=seed, log=log)
+            generation = generator.generate(target, budget, runner)
+            have = {c.input for c in kept}
+            fresh = [f for f in generation.found if f.input not in have]
+            checker = GrammarChecker(subject)
+            # New kinds first: a case file is most useful when each case shows something else.
+            for found in pick_cases(fresh, missing, {c.kind for c in kept}):
+                def same(text: str, kind: str = found.kind) -> bool:
+                    now = rerun(text)
+                    return target.matches(aspected, now) and failure_kind(aspected, now) == kind
+
+                text, _ = reduce_input(subject, found.input, same, checker) if target.wants_failure else (found.input, 0)
+                behaviour = rerun(text) if text != found.input else found.behaviour
+                if text in have:
+                    continue
+                have.add(text)
+                kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(aspected, behaviour),
+                                 subject.name, version, inverse.artifact.key if found.source == "inverse"
+                                 else (forward or inverse).artifact.key, found.source))
+                report.new += 1
+    return TestCases(subject.name, target_text, version, kept), report
+
+
+@dataclass(frozen=True)
+class CaseProblem:
+    """Why a test has no usable cases; the `modelizer_case` fixture turns it into the test's error."""
+
+    message: str
+
+
+@dataclass
+class CaseBook:
+    """The run's case files: read once, updated on request, and what each test did with its cases."""
+
+    update: bool = False
+    files: dict[Path, Any] = field(default_factory=dict)  # path -> {test: TestCases} or CaseFileError
+    collected: dict[Path, set[str]] = field(default_factory=dict)  # test names per case file
+    reports: dict[str, CaseReport] = field(default_factory=dict)  # by "module path::test"
+    removed: dict[Path, list[str]] = field(default_factory=dict)  # unused entries an update dropped
+
+    def tests(self, path: Path) -> dict[str, TestCases]:
+        """The file's tests (empty when it does not exist); raises CaseFileError when it is unreadable."""
+        if path not in self.files:
+            try:
+                self.files[path] = read_case_file(path) if path.is_file() else {}
+            except CaseFileError as exc:
+                self.files[path] = exc
+        value = self.files[path]
+        if isinstance(value, CaseFileError):
+            raise value
+        return value
+
+    def report(self, nodeid: str) -> CaseReport:
+        """The report of a test function (by its node id without parameters)."""
+        return self.reports.setdefault(nodeid, CaseReport())
+
+    def store(self, path: Path, test: str, cases: TestCases) -> None:
+        """Record a test's cases and write the file now (atomically), so a killed run keeps what is done."""
+        tests = self.tests(path) if not isinstance(self.files.get(path), CaseFileError) else {}
+        tests[test] = cases
+        self.files[path] = tests
+        write_case_file(path, tests)
+
+    def unused(self) -> dict[Path, list[str]]:
+        """Entries of read case files whose test no longer exists in the collected module."""
+        out = {}
+        for path, names in self.collected.items():
+            value = self.files.get(path)
+            if isinstance(value, dict):
+                stale = sorted(set(value) - names)
+                if stale:
+                    out[path] = stale
+        return out
+
+    def remove_unused(self) -> dict[Path, list[str]]:
+        """Drop unused entries (only asked for with --modelizer-update-cases); returns what went."""
+        removed = self.unused()
+        for path, names in removed.items():
+            tests = self.files[path]
+            for name in names:
+                del tests[name]
+            write_case_file(path, tests)
+        return removed
+
+    def reports_json(self) -> dict[str, dict]:
+        """Reports as JSON (a pytest-xdist worker hands them to the controller)."""
+        return {key: {"used": r.used, "new": r.new, "unchanged": r.unchanged, "dropped": r.dropped,
+                      "changed": [[i, a.to_json(), b.to_json()] for i, a, b in r.changed]}
+                for key, r in self.reports.items()}
+
+    def merge_reports(self, data: dict[str, dict]) -> None:
+        """Add a worker's reports: counts add up, changes and drops are concatenated."""
+        for key, entry in data.items():
+            report = self.report(key)
+            report.used += entry["used"]
+            report.new += entry["new"]
+            report.unchanged += entry["unchanged"]
+            report.dropped += entry["dropped"]
+            report.changed += [(i, Behaviour.from_json(a), Behaviour.from_json(b)) for i, a, b in entry["changed"]]
+
+    def summary_lines(self) -> list[str]:
+        """Per test: cases used, new, unchanged, changed (both behaviours); then unused entries."""
+        lines = []
+        for key in sorted(self.reports):
+            r = self.reports[key]
+            counts = f"{r.used} used, {r.new} new, {r.unchanged} unchanged, {len(r.changed)} changed behaviour"
+            if r.dropped:
+                counts += f", {len(r.dropped)} dropped (no longer show the target)"
+            lines.append(f"{key}: {counts}")
+            for case_id_, before, now in r.changed:
+                lines.append(f"  changed {case_id_}: recorded {before}, now {now}")
+        for path, names in sorted(self.removed.items()):
+            lines.append(f"removed unused entries from {path}: {', '.join(names)}")
+        if not self.update:
+            for path, names in sorted(self.unused().items()):
+                lines.append(f"unused entries in {path}: {', '.join(names)} (remove with --modelizer-update-cases)")
+        return lines

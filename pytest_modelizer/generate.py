@@ -1,0 +1,340 @@
+"""Failure-likely inputs: inverse-model sampling and forward screening, confirmed on the real program."""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from pytest_modelizer.aspect import OK_LABEL, failure_kind, is_rejection
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.subject import Subject
+
+if TYPE_CHECKING:
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.runner import ProgramRunner
+
+# How many candidates the models look at per real execution of the budget.
+SCREEN_FACTOR = 20  # grammar-made candidates scored by the forward failure model
+SAMPLE_FACTOR = 4  # inputs sampled from the inverse failure model
+TEMPERATURE = 1.0
+REDUCE_RUNS = 60  # real executions one case's reduction may spend
+
+
+class TargetError(ValueError):
+    """A case target that is not "failure", "failure:KIND" or "output:TEXT"."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The behaviour cases should show: any failure, one failure kind, or one concrete output."""
+
+    kind: str | None = None  # a failure kind label; None with output None: any failure
+    output: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Target":
+        if text == "failure":
+            return cls()
+        if text.startswith("failure:") and text[len("failure:"):].strip():
+            return cls(kind=text[len("failure:"):].strip())
+        if text.startswith("output:"):
+            return cls(output=text[len("output:"):])
+        raise TargetError(f"case target {text!r} is not valid; use 'failure', 'failure:KIND' or 'output:TEXT'")
+
+    def __str__(self) -> str:
+        if self.output is not None:
+            return f"output:{self.output}"
+        return f"failure:{self.kind}" if self.kind else "failure"
+
+    @property
+    def wants_failure(self) -> bool:
+        return self.output is None
+
+    def matches(self, subject: Subject, behaviour: Behaviour) -> bool:
+        """Whether the real program's behaviour is what this target asks for."""
+        if self.output is not None:
+            return behaviour.ok and behaviour.output == self.output
+        if behaviour.ok or is_rejection(subject, behaviour):
+            return False
+        return self.kind is None or failure_kind(subject, behaviour) == self.kind
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An input proposed for a real run: where it came from and how failure-likely the model finds it."""
+
+    input: str
+    source: str  # "inverse", "screened" or a baseline fuzzer's name
+    score: float = 0.0
+    predicted: str = ""  # the forward failure model's label for it
+
+
+@dataclass(frozen=True)
+class Found:
+    """An input whose real behaviour matched the target."""
+
+    input: str
+    behaviour: Behaviour
+    kind: str
+    source: str
+
+
+@dataclass
+class Generation:
+    """What one generation run proposed, executed and found."""
+
+    target: Target
+    found: list[Found] = field(default_factory=list)
+    executions: int = 0
+    failures: int = 0  # executions that failed (rejections excluded)
+    rejections: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)  # failure kind -> executions showing it
+    proposed: dict[str, int] = field(default_factory=dict)  # source -> candidates considered
+    model_seconds: float = 0.0
+    program_seconds: float = 0.0
+    reduce_executions: int = 0
+
+
+class GrammarChecker:
+    """Membership in the subject's input grammar (fuzzingbook's Earley parser)."""
+
+    def __init__(self, subject: Subject, max_chars: int = 2000) -> None:
+        from fuzzingbook.Parser import EarleyParser
+
+        from pytest_modelizer.synthesis import bnf_grammar
+
+        bnf = bnf_grammar(subject.grammar, subject.start_symbol)
+        plain = {k: [e[0] if isinstance(e, tuple) else e for e in v] for k, v in bnf.items()}
+        # Earley wants a start symbol with a single expansion.
+        plain["<modelizer-start>"] = [subject.start_symbol]
+        self._parser = EarleyParser(plain, start_symbol="<modelizer-start>")
+        self.max_chars = max_chars
+
+    def accepts(self, text: str) -> bool:
+        if len(text) > self.max_chars:
+            return False
+        try:
+            next(iter(self._parser.parse(text)))
+        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
+            return False
+        return True
+
+
+def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | None = None) -> list[str]:
+    """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic")."""
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    from pytest_modelizer.synthesis import bnf_grammar
+
+    training = subject.training
+    max_chars = max_chars or training.max_input_chars
+    cls = {"coverage": GrammarCoverageFuzzer, "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
+    random.seed(seed)
+    engine = cls(bnf_grammar(subject.grammar, subject.start_symbol), start_symbol=subject.start_symbol,
+                 max_nonterminals=training.max_nonterminals)
+    seen: dict[str, None] = {}
+    attempts = 0
+    while len(seen) < count and attempts < count * 4:
+        attempts += 1
+        text = engine.fuzz()
+        if len(text) <= max_chars:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+class CaseGenerator:
+    """Proposes inputs from a subject's failure-aspect models and keeps those the real program confirms."""
+
+    def __init__(self, subject: Subject, forward: "MockProgram", inverse: "MockProgram | None", seed: int = 0,
+                 log: Callable[[str], None] = lambda msg: None) -> None:
+        self.subject = subject.with_aspect("failure") if subject.aspect == "output" else subject
+        self.forward = forward
+        self.inverse = inverse
+        self.seed = seed
+        self.log = log
+        self._checker: GrammarChecker | None = None
+
+    @property
+    def checker(self) -> GrammarChecker:
+        if self._checker is None:
+            self._checker = GrammarChecker(self.subject)
+        return self._checker
+
+    def kinds(self) -> list[str]:
+        """Failure kinds the inverse model was trained on (rejections excluded), sorted."""
+        if self.inverse is None:
+            return []
+        known = self.inverse.artifact.meta.get("failure_kinds", {})
+        rejected = set(self.subject.rejections)
+        vocab = self.inverse.src_vocab.stoi
+        return sorted(k for k in known if k in vocab and k.split(":")[0] not in rejected)
+
+    def sample_inverse(self, target: Target, count: int) -> list[str]:
+        """Inputs sampled from the inverse model for the target's kinds, placeholders filled, grammar-checked."""
+        import torch
+
+        from pytest_modelizer.aspect import label_tokens
+
+        kinds = [target.kind] if target.kind else self.kinds()
+        if self.inverse is None or not kinds or count <= 0:
+            return []
+        mock = self.inverse
+        generator = torch.Generator().manual_seed(self.seed)
+        rng = random.Random(self.seed)
+        per_kind = -(-count // len(kinds))
+        sources = [mock.src_vocab.encode(label_tokens(k)) for k in kinds for _ in range(per_kind)]
+        outputs = mock.model.generate(sources, max_len=mock.model_config.max_len, temperature=TEMPERATURE,
+                                      generator=generator)
+        texts: dict[str, None] = {}
+        for out in outputs:
+            tokens = tuple(mock.tgt_vocab.decode(out))
+            texts.setdefault(mock._behaviour(tokens, {}, rng).output or "", None)
+        return [t for t in texts if t and self.checker.accepts(t)]
+
+    def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
+        """(probability of a failure that is not a rejection, predicted label) per input."""
+        from pytest_modelizer.tokenizer import FAILURE_TOKEN
+
+        mock = self.forward
+        sources, index = [], []
+        for i, text in enumerate(inputs):
+            source = mock._source(text)
+            if not isinstance(source, str):
+                sources.append(mock.src_vocab.encode(source[0]))
+                index.append(i)
+        result = [(0.0, "")] * len(inputs)
+        if not sources:
+            return result
+        probs = mock.model.first_token_probs(sources)
+        fail_id = mock.tgt_vocab.stoi.get(FAILURE_TOKEN)
+        labels = mock.model.generate(sources, max_len=3)
+        for row, i in enumerate(index):
+            label = mock.tgt_vocab.decode(labels[row])
+            kind = label[1] if len(label) > 1 and label[0] == FAILURE_TOKEN else OK_LABEL
+            p_fail = float(probs[row, fail_id]) if fail_id is not None else 0.0
+            if kind.split(":")[0] in self.subject.rejections:
+                p_fail *= 0.1  # likely a rejection: worth little as a case
+            result[i] = (p_fail, kind)
+        return result
+
+    def propose(self, target: Target, budget: int) -> list[Candidate]:
+        """Up to `budget` candidates to run, most failure-likely first, spread over predicted kinds."""
+        start = time.perf_counter()
+        sampled = self.sample_inverse(target, SAMPLE_FACTOR * budget)
+        training = self.subject.training
+        from pytest_modelizer.synthesis import SynthesisPlan, synthesize
+
+        plan = SynthesisPlan(SCREEN_FACTOR * budget, self.seed + 104729, training.max_nonterminals,
+                             training.coverage_share, training.max_input_chars, self.subject.start_symbol)
+        fuzzed = synthesize(self.subject.grammar, plan)
+        pool: dict[str, str] = {text: "inverse" for text in sampled}
+        for text in fuzzed:
+            pool.setdefault(text, "screened")
+        texts = list(pool)
+        scores = self.screen(texts)
+        candidates = [Candidate(t, pool[t], s, k) for t, (s, k) in zip(texts, scores)]
+        self.proposed = {"inverse": len(sampled), "screened": len(fuzzed)}
+        self.model_seconds = time.perf_counter() - start
+        return select(candidates, target, budget, random.Random(self.seed))
+
+    def propose_output(self, target: Target, budget: int) -> list[Candidate]:
+        """Inputs the output-aspect inverse model proposes for one concrete output: greedy, then sampled."""
+        import torch
+
+        start = time.perf_counter()
+        mock = self.inverse
+        if mock is None or mock.subject.aspect != "output":
+            raise ValueError("an output target needs the subject's (output-aspect) inverse model")
+        source = mock._source(target.output or "")
+        if isinstance(source, str):
+            raise ValueError(f"the inverse model of {self.subject.name!r} cannot represent the target output: {source}")
+        tokens, mapping = source
+        ids = [mock.src_vocab.encode(tokens)]
+        outs = mock.model.generate(ids, max_len=mock.model_config.max_len)
+        generator = torch.Generator().manual_seed(self.seed)
+        outs += mock.model.generate(ids * max(0, budget * 2 - 1), max_len=mock.model_config.max_len,
+                                    temperature=TEMPERATURE, generator=generator)
+        texts: dict[str, None] = {}
+        for out in outs:
+            texts.setdefault(mock.tgt_tokenizer.detokenize(mock.tgt_vocab.decode(out), mapping), None)
+        self.proposed = {"inverse": len(texts)}
+        self.model_seconds = time.perf_counter() - start
+        return [Candidate(t, "inverse") for t in list(texts)[:budget]]
+
+    def generate(self, target: Target, budget: int, runner: "ProgramRunner") -> Generation:
+        """Propose, run the candidates on the real program, keep what matches the target."""
+        candidates = self.propose_output(target, budget) if target.output is not None else self.propose(target, budget)
+        result = Generation(target, proposed=dict(self.proposed), model_seconds=self.model_seconds)
+        confirm(self.subject, target, candidates, runner, result)
+        return result
+
+
+def select(candidates: list[Candidate], target: Target, budget: int, rng: random.Random) -> list[Candidate]:
+    """Round-robin over predicted failure kinds, best score first within each; then the best of the rest."""
+    wanted = [c for c in candidates if c.predicted != OK_LABEL and (not target.kind or c.predicted == target.kind)]
+    by_kind: dict[str, list[Candidate]] = {}
+    for c in sorted(wanted, key=lambda c: (-c.score, c.input)):
+        by_kind.setdefault(c.predicted, []).append(c)
+    chosen: list[Candidate] = []
+    taken: set[str] = set()
+    queues = sorted(by_kind.values(), key=lambda q: -q[0].score)
+    while len(chosen) < budget and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < budget:
+                c = queue.pop(0)
+                chosen.append(c)
+                taken.add(c.input)
+    rest = sorted((c for c in candidates if c.input not in taken), key=lambda c: (-c.score, c.input))
+    chosen.extend(rest[: budget - len(chosen)])
+    return chosen
+
+
+def confirm(subject: Subject, target: Target, candidates: Sequence[Candidate], runner: "ProgramRunner",
+            result: Generation) -> None:
+    """Run candidates on the real program and record executions, failures, kinds and matches."""
+    runs = runner.run_many([c.input for c in candidates])
+    for candidate, run in zip(candidates, runs):
+        behaviour = run.behaviour
+        result.executions += 1
+        result.program_seconds += run.seconds
+        if is_rejection(subject, behaviour):
+            result.rejections += 1
+        elif not behaviour.ok:
+            result.failures += 1
+            kind = failure_kind(subject, behaviour)
+            result.kinds[kind] = result.kinds.get(kind, 0) + 1
+        if target.matches(subject, behaviour):
+            result.found.append(Found(candidate.input, behaviour, failure_kind(subject, behaviour), candidate.source))
+
+
+def reduce_input(subject: Subject, text: str, keeps: Callable[[str], bool], checker: GrammarChecker,
+                 max_runs: int = REDUCE_RUNS) -> tuple[str, int]:
+    """A smaller input (by lexer tokens) that stays in the grammar and still `keeps`; (input, runs spent).
+
+    Delta debugging on the input's tokens: try dropping spans, halving their size, each candidate
+    first checked against the grammar (cheap) and only then run (`keeps` runs the real program).
+    """
+    from pytest_modelizer.tokenizer import TokenizeError
+
+    try:
+        tokens = [value for _, value in subject.input_tokenizer.lex(text)]
+    except TokenizeError:
+        return text, 0
+    runs = 0
+    size = max(1, -(-len(tokens) // 2))
+    while size >= 1 and runs < max_runs:
+        i, progressed = 0, False
+        while i < len(tokens) and runs < max_runs:
+            trial = tokens[:i] + tokens[i + size:]
+            candidate = "".join(trial)
+            if candidate.strip() and checker.accepts(candidate):
+                runs += 1
+                if keeps(candidate):
+                    tokens, progressed = trial, True
+                    continue
+            i += size
+        if not progressed:
+            size //= 2
+    return "".join(tokens), runs

@@ -1,0 +1,142 @@
+"""`modelizer_case`, case files and --modelizer-update-cases, end to end on the strict-shout toy."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import toy
+
+TEST_MODULE = """
+import pytest
+
+@pytest.mark.modelize("strict-shout", cases="failure", count=4, budget=60)
+def test_fails_cleanly(modelizer_case, real_program):
+    assert real_program(modelizer_case.input) == modelizer_case.expected
+"""
+
+
+@pytest.fixture
+def case_pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(toy.conftest_source("toy.FAILING_SUBJECT"))
+    pytester.makepyfile(test_demo=TEST_MODULE)
+    return pytester
+
+
+def case_file(pytester: pytest.Pytester) -> Path:
+    return pytester.path / "__modelizer_cases__" / "test_demo.json"
+
+
+def update(pytester: pytest.Pytester, cache: Path) -> pytest.RunResult:
+    return pytester.runpytest("-v", "--modelizer-update-cases", f"--modelizer-cache-dir={cache}")
+
+
+def test_without_case_file_the_test_errors_with_the_command_that_creates_it(case_pytester):
+    result = case_pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no cases for test_demo.py::test_fails_cleanly in *"
+                                 "Create them with `pytest --modelizer-update-cases test_demo.py::test_fails_cleanly`*"])
+
+
+def test_update_writes_confirmed_cases_then_collection_needs_no_model(case_pytester, failing_cache, tmp_path):
+    result = update(case_pytester, failing_cache)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*modelizer cases*", "test_demo.py::test_fails_cleanly: 4 used, 4 new, 0 unchanged*"])
+    data = json.loads(case_file(case_pytester).read_text())
+    cases = data["tests"]["test_fails_cleanly"]["cases"]
+    assert len(cases) == 4
+    assert [(c["kind"], c["id"]) for c in cases] == sorted((c["kind"], c["id"]) for c in cases)
+    # Every recorded behaviour is what the real program does, and it is a failure of the program.
+    for case in cases:
+        with pytest.raises(Exception) as info:
+            toy.strict_shout(case["input"])
+        assert case["behaviour"]["failure"] == type(info.value).__name__
+    assert len({c["kind"] for c in cases}) >= 2  # kinds are spread, not four of one
+    assert not [p for p in case_file(case_pytester).parent.iterdir() if p.name != "test_demo.json"]
+    # A plain run reads only the case file: an empty cache dir, same ids.
+    again = case_pytester.runpytest("-v", f"--modelizer-cache-dir={tmp_path / 'empty'}")
+    again.assert_outcomes(passed=4)
+    for case in cases:
+        again.stdout.fnmatch_lines([f"*test_fails_cleanly[[]{case['id']}[]] PASSED*"])
+    assert not (tmp_path / "empty").exists()
+
+
+def test_update_keeps_unchanged_cases_and_is_stable(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    first = case_file(case_pytester).read_text()
+    result = update(case_pytester, failing_cache)
+    result.stdout.fnmatch_lines(["*: 4 used, 0 new, 4 unchanged, 0 changed behaviour*"])
+    assert case_file(case_pytester).read_text() == first
+
+
+def test_ids_are_identical_on_xdist_workers(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    result = case_pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
+    result.assert_outcomes(passed=4)
+
+
+def test_update_refuses_xdist(case_pytester, failing_cache):
+    result = case_pytester.runpytest_subprocess("-n", "2", "-p", "xdist", "--modelizer-update-cases")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--modelizer-update-cases writes case files: run it without pytest-xdist's -n*"])
+
+
+def test_changed_behaviour_is_reported_with_both_behaviours(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    path = case_file(case_pytester)
+    data = json.loads(path.read_text())
+    edited = data["tests"]["test_fails_cleanly"]["cases"][0]
+    edited["behaviour"] = {"output": "something else"}
+    path.write_text(json.dumps(data, indent=2))
+    result = case_pytester.runpytest()
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([
+        "*: 4 used, 0 new, 3 unchanged, 1 changed behaviour*",
+        f"  changed {edited['id']}: recorded something else, now <failure *",
+    ])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "line 1 column 2: not valid JSON*"),
+        ('{"tests": {}}', 'is not a modelizer case file of format 1*'),
+        ('{"modelizer_cases": 1, "tests": {"test_fails_cleanly": {"subject": "strict-shout"}}}',
+         "test 'test_fails_cleanly': misses 'target'*"),
+    ],
+)
+def test_corrupt_case_file_is_a_clear_error(case_pytester, content, message):
+    path = case_file(case_pytester)
+    path.parent.mkdir()
+    path.write_text(content)
+    result = case_pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*case file {path}: {message}Regenerate it with `pytest --modelizer-update-cases*"])
+
+
+def test_unused_entries_are_reported_and_removed_by_update(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    path = case_file(case_pytester)
+    data = json.loads(path.read_text())
+    data["tests"]["test_gone"] = data["tests"]["test_fails_cleanly"]
+    path.write_text(json.dumps(data))
+    result = case_pytester.runpytest()
+    result.stdout.fnmatch_lines([f"unused entries in {path}: test_gone (remove with --modelizer-update-cases)"])
+    result = update(case_pytester, failing_cache)
+    result.stdout.fnmatch_lines([f"removed unused entries from {path}: test_gone"])
+    assert list(json.loads(path.read_text())["tests"]) == ["test_fails_cleanly"]
+
+
+def test_marker_with_a_bad_target_errors(pytester):
+    pytester.makeconftest(toy.conftest_source("toy.FAILING_SUBJECT"))
+    pytester.makepyfile(test_demo="""
+import pytest
+
+@pytest.mark.modelize("strict-shout", cases="crashes")
+def test_x(modelizer_case):
+    pass
+""")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*case target 'crashes' is not valid; use 'failure', 'failure:KIND' or 'output:TEXT'*"])
