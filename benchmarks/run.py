@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 MARKDOWN = ROOT / "BENCHMARKS.md"
-BENCHES = ("fidelity", "latency", "training", "startup")
+BENCHES = ("fidelity", "latency", "training", "startup", "failures")
 
 
 def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
@@ -74,6 +74,8 @@ def run_bench(kind: str, subject: str, args: argparse.Namespace) -> dict:
             argv += ["--threads", str(args.threads)]
     elif kind == "training":
         argv += ["--minutes", str(args.minutes), "--target", str(args.target)]
+    elif kind == "failures":
+        argv += ["--budget", str(args.budget), "--seeds", str(args.seeds)]
     else:
         argv += ["--repeats", str(args.repeats)]
     print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
@@ -200,6 +202,31 @@ def render(results: dict[str, dict]) -> str:
                          _mm(load.get("import_s")), _mm(load.get("load_and_first_s")), _mm(load.get("total_s"))])
         out += _table(["subject", "repeats", "python -c pass", "import pytest", "import plugin", "pytest, no plugin",
                        "pytest, plugin", "plugin overhead", "imports", "load + first call", "all"], rows) + [""]
+    if by_kind["failures"]:
+        out += ["## Finding failures: failure models vs grammar fuzzing", "",
+                "`modelizer bench failures SUBJECT --json`: the same budget of real-program executions per method "
+                "and seed, mean over seeds. *model*: the failure models propose (inverse sampling per failure kind "
+                "plus forward screening of 20 grammar-made candidates per execution; *model s* is their time per "
+                "seed); *coverage* and *probabilistic*: fuzzingbook's GrammarCoverageFuzzer and "
+                "ProbabilisticGrammarFuzzer on the subject's grammar. Failures exclude the subject's rejections "
+                "(inputs outside the program's language), counted apart. *kinds*: distinct failure kinds "
+                "(exception type and message class, names and numbers removed). *ratio*: the model's failures over "
+                "the best baseline's (at least 1); *kinds ratio* likewise for kinds (best of the two baselines).", ""]
+        rows = []
+        for _, d in by_kind["failures"]:
+            det = d["details"]
+            rows.append([d["subject"], _f(d["budget"]), _f(len(d["seeds"])),
+                         f"{det['model']['failures']:.0f} ({_pct(d['model_failure_rate'])})",
+                         f"{det['coverage']['failures']:.0f}", f"{det['probabilistic']['failures']:.0f}",
+                         f"{det['model']['kinds']:.1f}", f"{det['coverage']['kinds']:.1f}",
+                         f"{det['probabilistic']['kinds']:.1f}",
+                         f"{det['model']['rejections']:.0f} / {det['coverage']['rejections']:.0f} / "
+                         f"{det['probabilistic']['rejections']:.0f}",
+                         _f(d["ratio"], 2, "x"), _f(d["kinds_ratio"], 2, "x"),
+                         _f(det["model"]["model_seconds"], 1, " s"), _f(d["training_seconds"], 0, " s")])
+        out += _table(["subject", "budget", "seeds", "model failures", "coverage failures", "probabilistic failures",
+                       "model kinds", "coverage kinds", "probabilistic kinds", "rejections (m / c / p)", "ratio",
+                       "kinds ratio", "model s", "training"], rows) + [""]
     out += ["## Machines", ""]
     rows = []
     for name, d in sorted(results.items()):
@@ -217,7 +244,7 @@ def load_results(folder: Path) -> dict[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("subjects", nargs="*", help="default: every bundled subject with a model")
-    parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: latency, training, startup")
+    parser.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated: {', '.join(BENCHES)}")
     parser.add_argument("--direction", default="forward")
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("MODELIZER_CACHE_DIR", ROOT / ".modelizer")))
@@ -228,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--target", type=float, default=0.95)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--budget", type=int, default=1000, help="real executions per method and seed (failures)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of the failures benchmark")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--markdown", type=Path, default=MARKDOWN)
     parser.add_argument("--render-only", action="store_true", help="only rebuild the Markdown from the JSON files")

@@ -313,8 +313,9 @@ def reduce_input(subject: Subject, text: str, keeps: Callable[[str], bool], chec
                  max_runs: int = REDUCE_RUNS) -> tuple[str, int]:
     """A smaller input (by lexer tokens) that stays in the grammar and still `keeps`; (input, runs spent).
 
-    Delta debugging on the input's tokens: try dropping spans, halving their size, each candidate
-    first checked against the grammar (cheap) and only then run (`keeps` runs the real program).
+    Delta debugging on the input's tokens: try dropping each span of a size, halving the size,
+    each candidate first checked against the grammar (cheap) and only then run (`keeps` runs the
+    real program).
     """
     from pytest_modelizer.tokenizer import TokenizeError
 
@@ -323,18 +324,17 @@ def reduce_input(subject: Subject, text: str, keeps: Callable[[str], bool], chec
     except TokenizeError:
         return text, 0
     runs = 0
-    size = max(1, -(-len(tokens) // 2))
-    while size >= 1 and runs < max_runs:
-        i, progressed = 0, False
-        while i < len(tokens) and runs < max_runs:
+    # Span sizes from half the input down to single tokens; 2 matters: a word and its separator.
+    sizes = sorted({max(1, len(tokens) >> k) for k in range(1, 16)} | {2, 1}, reverse=True)
+    for size in sizes:
+        i = 0
+        while i + size <= len(tokens) and runs < max_runs:
             trial = tokens[:i] + tokens[i + size:]
             candidate = "".join(trial)
             if candidate.strip() and checker.accepts(candidate):
                 runs += 1
                 if keeps(candidate):
-                    tokens, progressed = trial, True
+                    tokens = trial
                     continue
-            i += size
-        if not progressed:
-            size //= 2
+            i += 1
     return "".join(tokens), runs

@@ -140,3 +140,43 @@ def test_x(modelizer_case):
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*case target 'crashes' is not valid; use 'failure', 'failure:KIND' or 'output:TEXT'*"])
+
+
+@pytest.fixture
+def failing_conftest(tmp_path):
+    path = tmp_path / "failing_conftest.py"
+    path.write_text(toy.conftest_source("toy.FAILING_SUBJECT"))
+    return path
+
+
+def test_modelizer_cases_writes_a_case_file_entry(failing_cache, failing_conftest, tmp_path, capsys):
+    from pytest_modelizer.cli import main
+
+    path = tmp_path / "__modelizer_cases__" / "test_app.json"
+    argv = ["cases", "strict-shout", "--cache-dir", str(failing_cache), "--conftest", str(failing_conftest),
+            "--budget", "40", "--count", "3", "--file", str(path), "--test", "test_app", "--json"]
+    assert main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["new"] == len(printed["cases"]) == 3
+    assert json.loads(path.read_text())["tests"]["test_app"]["cases"] == printed["cases"]
+    assert main(argv) == 0  # again: the same cases, re-checked on the program
+    again = json.loads(capsys.readouterr().out)
+    assert (again["new"], again["unchanged"]) == (0, 3)
+
+
+def test_bench_failures_reports_model_and_baselines(failing_cache, failing_conftest, capsys):
+    from pytest_modelizer.cli import main
+
+    argv = ["bench", "failures", "strict-shout", "--cache-dir", str(failing_cache), "--conftest",
+            str(failing_conftest), "--budget", "40", "--seeds", "2", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"subject", "budget", "model_failures", "model_kinds", "baseline_failures", "baseline_kinds", "ratio",
+            "kinds_ratio"} <= set(report)
+    details = report["details"]
+    for method in ("model", "coverage", "probabilistic"):
+        assert details[method]["executions"] <= 40
+        assert 0 <= details[method]["failures"] <= details[method]["executions"]
+    assert report["ratio"] == report["model_failures"] / max(1.0, report["baseline_failures"])
+    # strict-shout fails on about a third of fuzzed inputs; the screened proposals fail far more often.
+    assert report["model_failure_rate"] > 0.6

@@ -1,0 +1,71 @@
+"""Case generation's parts: targets, grammar membership, selection, reduction, failure kinds."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import toy
+from pytest_modelizer.aspect import default_failure_kind, failure_kind, project
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.generate import Candidate, GrammarChecker, Target, TargetError, reduce_input, select
+
+SUBJECT = toy.FAILING_SUBJECT
+
+
+def test_targets_parse_and_match():
+    assert str(Target.parse("failure")) == "failure"
+    kind = Target.parse("failure:KeyError: 'double bang'")
+    assert kind.matches(SUBJECT, Behaviour.failed("KeyError", "'double bang'"))
+    assert not kind.matches(SUBJECT, Behaviour.failed("IndexError", "bang without a word"))
+    assert Target.parse("output:a|b").matches(SUBJECT, Behaviour.success("a|b"))
+    with pytest.raises(TargetError, match="use 'failure', 'failure:KIND' or 'output:TEXT'"):
+        Target.parse("crash")
+
+
+def test_rejections_are_not_failures_worth_a_case():
+    subject = toy.make_subject(rejections=("ValueError",))
+    assert not Target().matches(subject, Behaviour.failed("ValueError", "numbers are not words"))
+    assert Target().matches(subject, Behaviour.failed("KeyError", "x"))
+
+
+def test_failure_kinds_drop_numbers_and_keep_the_message_class():
+    assert default_failure_kind(Behaviour.failed("ParseError", "Unexpected token. Line 1, Col: 70.; more")) == (
+        "ParseError: Unexpected token. Line N, Col: N.")
+    assert default_failure_kind(Behaviour.failed("timeout", "no answer within 5 s")) == "timeout"
+    assert failure_kind(SUBJECT, Behaviour.success("x")) == "ok"
+    failing = SUBJECT.with_aspect("failure")
+    assert project(failing, Behaviour.failed("KeyError", "'double bang'")) == Behaviour(failure="KeyError: 'double bang'")
+    assert project(failing, Behaviour.success("cat|dog")) == Behaviour.success("")
+
+
+def test_grammar_checker_accepts_the_language_only():
+    checker = GrammarChecker(SUBJECT)
+    assert checker.accepts("cat !dog 42")
+    assert not checker.accepts("cat  dog")
+    assert not checker.accepts("Cat")
+
+
+def test_select_spreads_over_predicted_kinds():
+    candidates = [Candidate(f"a{i}", "screened", 0.9 - i / 100, "A") for i in range(10)]
+    candidates += [Candidate("b0", "inverse", 0.5, "B"), Candidate("ok", "screened", 0.99, "ok")]
+    chosen = select(candidates, Target(), 4, random.Random(0))
+    assert [c.input for c in chosen] == ["a0", "b0", "a1", "a2"]
+    # The budget is filled with the most failure-likely of the rest when few are predicted to fail.
+    assert [c.input for c in select(candidates[-2:], Target(), 2, random.Random(0))] == ["b0", "ok"]
+
+
+def test_reduce_keeps_grammar_and_behaviour():
+    checker = GrammarChecker(SUBJECT)
+
+    def keeps(text: str) -> bool:
+        try:
+            toy.strict_shout(text)
+        except KeyError:
+            return True
+        except Exception:
+            return False
+        return False
+
+    reduced, runs = reduce_input(SUBJECT, "cat dog !!owl bee ant", keeps, checker)
+    assert reduced.startswith("!!") and " " not in reduced and 0 < runs <= 60  # e.g. "!!owl" or "!!ant"
