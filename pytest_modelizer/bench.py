@@ -107,14 +107,14 @@ def fresh_inputs(subject: Subject, count: int, training: TrainingConfig | None =
 
 def _baseline_predict(mock, text: str) -> tuple[str, ...]:
     """Like `MockProgram.predict` (same tokenizing and detokenizing) but with paper-style decoding."""
-    from pytest_modelizer.tokenizer import tokens_behaviour
+    import random
 
-    source = mock._source(text)
+    source = mock.encode_query(text)
     assert not isinstance(source, str), source
     tokens, mapping = source
     out = mock.model.generate_uncached([mock.src_vocab.encode(tokens)], max_len=mock.model_config.max_len)[0]
     predicted = tuple(mock.tgt_vocab.decode(out))
-    tokens_behaviour(mock.tgt_tokenizer, predicted, mapping)
+    mock.decode_prediction(predicted, mapping, random.Random(text))
     return predicted
 
 
@@ -143,7 +143,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     else:
         rows = [(run.behaviour.output or "", text, run, wall) for text, run, wall in zip(texts, runs, walls)
                 if run.behaviour.ok]
-    rows = [r for r in rows if not isinstance(mock._source(r[0]), str)]
+    rows = [r for r in rows if not isinstance(mock.encode_query(r[0]), str)]
     rows = list({r[0]: r for r in rows}.values())  # inverse: distinct outputs only
     if not rows:
         raise ValueError(f"none of the {len(texts)} inputs is covered by the {direction} model of {subject.name!r}")
@@ -196,7 +196,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "kv_cache_speedup": baseline_s / sum(each_s[:k]) if sum(each_s[:k]) else None,
         "outputs_identical": baseline == unbatched[:k],  # KV cache vs none, one input at a time
         "batched_identical": batched == unbatched,  # batched (padded) vs one at a time
-        "mean_input_tokens": statistics.mean(len(mock._source(q)[0]) for q in queries),
+        "mean_input_tokens": statistics.mean(len(mock.encode_query(q)[0]) for q in queries),
         "mean_output_tokens": statistics.mean(len(t) for t in unbatched),
         "machine": machine(),
     }
@@ -215,7 +215,7 @@ def run_latency(registry: SubjectRegistry, store: ModelStore, name: str, directi
     if inputs is None:
         # Synthesize extra: some inputs are not covered by the model and are dropped.
         candidates = fresh_inputs(subject, calls * 2, cache_dir=store.cache_dir)
-        texts = [t for t in candidates if direction == "inverse" or not isinstance(mock._source(t), str)][:calls]
+        texts = [t for t in candidates if direction == "inverse" or not isinstance(mock.encode_query(t), str)][:calls]
         source = "synthetic held-out"
     else:
         texts = list(inputs)[:calls]

@@ -185,12 +185,17 @@ def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], match
     return kept
 
 
-DEFAULT_BUDGET = 200  # real-program executions spent proposing new cases for one test
+# Case tests never train in a plain --modelizer-train run (they read files): updating trains.
+UPDATE_AND_TRAIN = "--modelizer-update-cases --modelizer-train"
 
 
 def update_cases(session, subject, target_text: str, count: int, budget: int, existing: TestCases | None,
-                 log: Callable[[str], None] = lambda msg: None, seed: int = 0) -> tuple[TestCases, CaseReport]:
-    """Re-check a test's existing cases and fill up to `count` with new ones the models propose."""
+                 log: Callable[[str], None] = lambda msg: None, seed: int = 0,
+                 nodeid: str | None = None) -> tuple[TestCases, CaseReport]:
+    """Re-check a test's existing cases and fill up to `count` with new ones the models propose.
+
+    `nodeid`: the test asking (from a pytest run), named in the fix of a missing-model error.
+    """
     from pytest_modelizer.aspect import failure_kind
     from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
     from pytest_modelizer.runner import ProgramRunner
@@ -199,10 +204,10 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
     report = CaseReport()
     if target.wants_failure:
         aspected = subject.with_aspect("failure")
-        forward = session.mock(aspected, "forward")
-        inverse = session.mock(aspected, "inverse")
+        forward = session.mock(aspected, "forward", nodeid, UPDATE_AND_TRAIN)
+        inverse = session.mock(aspected, "inverse", nodeid, UPDATE_AND_TRAIN)
     else:
-        aspected, forward, inverse = subject, None, session.mock(subject, "inverse")
+        aspected, forward, inverse = subject, None, session.mock(subject, "inverse", nodeid, UPDATE_AND_TRAIN)
     version = subject.resolved_program_version()
     with ProgramRunner(subject) as runner:
         def rerun(text: str) -> Behaviour:
@@ -219,7 +224,11 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
             fresh = [f for f in generation.found if f.input not in have]
             checker = GrammarChecker(subject)
             # New kinds first: a case file is most useful when each case shows something else.
-            for found in pick_cases(fresh, missing, {c.kind for c in kept}):
+            # Reduced inputs may coincide ("! cat" and "! dog" both become "!"): try a few more.
+            for found in pick_cases(fresh, 3 * missing, {c.kind for c in kept}):
+                if report.new >= missing:
+                    break
+
                 def same(text: str, kind: str = found.kind) -> bool:
                     now = rerun(text)
                     return target.matches(aspected, now) and failure_kind(aspected, now) == kind
@@ -269,12 +278,16 @@ class CaseBook:
         """The report of a test function (by its node id without parameters)."""
         return self.reports.setdefault(nodeid, CaseReport())
 
-    def store(self, path: Path, test: str, cases: TestCases) -> None:
-        """Record a test's cases and write the file now (atomically), so a killed run keeps what is done."""
+    def store(self, path: Path, test: str, cases: TestCases) -> dict[str, TestCases]:
+        """Record a test's cases and write the file now (atomically), so a killed run keeps what is done.
+
+        An unreadable file is replaced: its other entries are lost with it (they were unusable).
+        """
         tests = self.tests(path) if not isinstance(self.files.get(path), CaseFileError) else {}
         tests[test] = cases
         self.files[path] = tests
         write_case_file(path, tests)
+        return tests
 
     def unused(self) -> dict[Path, list[str]]:
         """Entries of read case files whose test no longer exists in the collected module."""

@@ -93,7 +93,6 @@ class Generation:
     proposed: dict[str, int] = field(default_factory=dict)  # source -> candidates considered
     model_seconds: float = 0.0
     program_seconds: float = 0.0
-    reduce_executions: int = 0
 
 
 class GrammarChecker:
@@ -126,22 +125,14 @@ def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | 
     from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    from pytest_modelizer.synthesis import bnf_grammar
+    from pytest_modelizer.synthesis import bnf_grammar, draw
 
     training = subject.training
-    max_chars = max_chars or training.max_input_chars
     cls = {"coverage": GrammarCoverageFuzzer, "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
     random.seed(seed)
     engine = cls(bnf_grammar(subject.grammar, subject.start_symbol), start_symbol=subject.start_symbol,
                  max_nonterminals=training.max_nonterminals)
-    seen: dict[str, None] = {}
-    attempts = 0
-    while len(seen) < count and attempts < count * 4:
-        attempts += 1
-        text = engine.fuzz()
-        if len(text) <= max_chars:
-            seen.setdefault(text, None)
-    return list(seen)
+    return draw(engine, count, max_chars or training.max_input_chars, distinct=True)
 
 
 class CaseGenerator:
@@ -190,7 +181,7 @@ class CaseGenerator:
         texts: dict[str, None] = {}
         for out in outputs:
             tokens = tuple(mock.tgt_vocab.decode(out))
-            texts.setdefault(mock._behaviour(tokens, {}, rng).output or "", None)
+            texts.setdefault(mock.decode_prediction(tokens, {}, rng).output or "", None)
         return [t for t in texts if t and self.checker.accepts(t)]
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
@@ -200,20 +191,23 @@ class CaseGenerator:
         mock = self.forward
         sources, index = [], []
         for i, text in enumerate(inputs):
-            source = mock._source(text)
+            source = mock.encode_query(text)
             if not isinstance(source, str):
                 sources.append(mock.src_vocab.encode(source[0]))
                 index.append(i)
         result = [(0.0, "")] * len(inputs)
         if not sources:
             return result
-        probs = mock.model.first_token_probs(sources)
         fail_id = mock.tgt_vocab.stoi.get(FAILURE_TOKEN)
-        labels = mock.model.generate(sources, max_len=3)
+        if fail_id is None:  # the model never saw a failure
+            return result
+        # One pass gives both P(failure) and, forcing the failure token, the most likely kind.
+        probs = mock.model.prefix_probs(sources, [fail_id])  # (N, 2, V)
+        greedy_fails = probs[:, 0].argmax(-1) == fail_id
+        kinds = probs[:, 1, 4:].argmax(-1) + 4  # ids 0-3 are pad, bos, eos, unk
         for row, i in enumerate(index):
-            label = mock.tgt_vocab.decode(labels[row])
-            kind = label[1] if len(label) > 1 and label[0] == FAILURE_TOKEN else OK_LABEL
-            p_fail = float(probs[row, fail_id]) if fail_id is not None else 0.0
+            kind = mock.tgt_vocab.itos[int(kinds[row])] if bool(greedy_fails[row]) else OK_LABEL
+            p_fail = float(probs[row, 0, fail_id])
             if kind.split(":")[0] in self.subject.rejections:
                 p_fail *= 0.1  # likely a rejection: worth little as a case
             result[i] = (p_fail, kind)
@@ -237,7 +231,9 @@ class CaseGenerator:
         candidates = [Candidate(t, pool[t], s, k) for t, (s, k) in zip(texts, scores)]
         self.proposed = {"inverse": len(sampled), "screened": len(fuzzed)}
         self.model_seconds = time.perf_counter() - start
-        return select(candidates, target, budget, random.Random(self.seed))
+        self.log(f"{len(sampled)} inputs sampled from the inverse model, {len(fuzzed)} grammar-made; "
+                 f"screened in {self.model_seconds:.1f} s")
+        return select(candidates, target, budget)
 
     def propose_output(self, target: Target, budget: int) -> list[Candidate]:
         """Inputs the output-aspect inverse model proposes for one concrete output: greedy, then sampled."""
@@ -247,7 +243,7 @@ class CaseGenerator:
         mock = self.inverse
         if mock is None or mock.subject.aspect != "output":
             raise ValueError("an output target needs the subject's (output-aspect) inverse model")
-        source = mock._source(target.output or "")
+        source = mock.encode_query(target.output or "")
         if isinstance(source, str):
             raise ValueError(f"the inverse model of {self.subject.name!r} cannot represent the target output: {source}")
         tokens, mapping = source
@@ -271,7 +267,7 @@ class CaseGenerator:
         return result
 
 
-def select(candidates: list[Candidate], target: Target, budget: int, rng: random.Random) -> list[Candidate]:
+def select(candidates: list[Candidate], target: Target, budget: int) -> list[Candidate]:
     """Round-robin over predicted failure kinds, best score first within each; then the best of the rest."""
     wanted = [c for c in candidates if c.predicted != OK_LABEL and (not target.kind or c.predicted == target.kind)]
     by_kind: dict[str, list[Candidate]] = {}

@@ -100,7 +100,7 @@ class MockProgram:
             path=str(self.artifact.path),
         )
 
-    def _source(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
+    def encode_query(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
         """Source tokens and mapping, or the reason the input is not covered.
 
         An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
@@ -130,7 +130,7 @@ class MockProgram:
         for text in texts:
             if text in self._memo or text in todo:
                 continue
-            source = self._source(text)
+            source = self.encode_query(text)
             if isinstance(source, str):
                 self._memo[text] = Prediction(None, reason=source)
             else:
@@ -140,14 +140,14 @@ class MockProgram:
             outputs = self.model.generate(ids, max_len=self.model_config.max_len)
             for (text, (tokens, mapping)), out in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
-                behaviour = self._behaviour(predicted, mapping, random.Random(text))
+                behaviour = self.decode_prediction(predicted, mapping, random.Random(text))
                 self._memo[text] = Prediction(behaviour, predicted, tokens)
             self.stats.predicted += len(todo)
         self.stats.calls += len(texts)
         self.stats.seconds += time.perf_counter() - start
         return [self._memo[text] for text in texts]
 
-    def _behaviour(self, predicted: tuple[str, ...], mapping: dict[str, str], rng: random.Random) -> Behaviour:
+    def decode_prediction(self, predicted: tuple[str, ...], mapping: dict[str, str], rng: random.Random) -> Behaviour:
         """What predicted tokens say: a (projected) behaviour, or an input for an inverse model."""
         from pytest_modelizer.aspect import side_behaviour
 

@@ -250,13 +250,16 @@ class Seq2Seq(nn.Module):
         return _strip(out[:, :n].tolist())
 
     @torch.inference_mode()
-    def first_token_probs(self, src: list[list[int]], batch_size: int = 256) -> torch.Tensor:
-        """Probabilities (N, V) of the first target token for each source: one decoder step each."""
+    def prefix_probs(self, src: list[list[int]], prefix: list[int], batch_size: int = 256) -> torch.Tensor:
+        """Next-token probabilities (N, 1 + len(prefix), V) after BOS and after each token of a forced prefix.
+
+        PAD and BOS get probability 0, as decoding never emits them.
+        """
         was_training = self.training
         self.eval()
         dev = self._device()
         order = sorted(range(len(src)), key=lambda i: len(src[i]))
-        out = torch.zeros(len(src), self.head.out_features)
+        out = torch.zeros(len(src), 1 + len(prefix), self.head.out_features)
         try:
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
@@ -264,9 +267,10 @@ class Seq2Seq(nn.Module):
                 src_t = torch.full((len(idx), S), PAD, dtype=torch.long)
                 for row, i in enumerate(idx):
                     src_t[row, :len(src[i])] = torch.tensor(src[i], dtype=torch.long)
-                bos = torch.full((len(idx), 1), BOS, dtype=torch.long)
-                logits = self(src_t.to(dev), bos.to(dev))[:, 0]  # (b, V)
-                out[idx] = torch.softmax(logits.float(), -1).cpu()
+                tgt_in = torch.tensor([[BOS, *prefix]] * len(idx), dtype=torch.long)
+                logits = self(src_t.to(dev), tgt_in.to(dev)).float()  # (b, 1 + P, V)
+                logits[..., PAD] = logits[..., BOS] = float("-inf")  # never emitted, as in decoding
+                out[idx] = torch.softmax(logits, -1).cpu()
         finally:
             self.train(was_training)
         return out

@@ -115,7 +115,12 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
     from pytest_modelizer.cases import update_cases
 
     nodeid = metafunc.definition.nodeid
-    tests = book.tests(path)
+    try:
+        tests = book.tests(path)
+    except CaseFileError:
+        if not book.update:
+            raise
+        tests = {}  # an unreadable file is what the update replaces
     if book.update:
         state = metafunc.config.stash[STATE]
         subject = _registry(metafunc.config).get(spec.subject)
@@ -126,9 +131,9 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
             needs = [(failure, "forward"), (failure, "inverse")] if spec.cases.startswith("failure") else [(subject, "inverse")]
             state.ensure_trained(needs, write)
         cases, report = update_cases(state, subject, spec.cases, spec.count, spec.budget, tests.get(test),
-                                     log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"))
+                                     log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"), nodeid=nodeid)
         write("\n")
-        book.store(path, test, cases)
+        tests = book.store(path, test, cases)
         book.reports[nodeid] = report
     entry = tests.get(test)
     if entry is None:

@@ -59,7 +59,8 @@ class ModelizerSession:
     def model_path(self, subject: Subject, direction: str) -> Path | None:
         return self.store.find(subject.name, subject.model_label(direction), subject.model_key(direction), subject.shipped_models)
 
-    def missing_message(self, subject: Subject, direction: str, nodeid: str | None = None) -> str:
+    def missing_message(self, subject: Subject, direction: str, nodeid: str | None = None,
+                        pytest_args: str = "--modelizer-train") -> str:
         """Why the model is missing or stale, what changed, and the command that repairs it."""
         key = subject.model_key(direction)
         components = subject.key_components(direction)
@@ -86,7 +87,7 @@ class ModelizerSession:
         target = f" {shlex.quote(nodeid)}" if nodeid else ""
         aspect = f" --aspect {subject.aspect}" if subject.aspect != "output" else ""
         lines.append(
-            f"  Fix: pytest --modelizer-train{target}   "
+            f"  Fix: pytest {pytest_args}{target}   "
             f"(or: modelizer train {subject.name} --direction {direction}{aspect} --cache-dir {self.store.cache_dir})"
         )
         return "\n".join(lines)
@@ -102,14 +103,15 @@ class ModelizerSession:
                     f"(torch {torch.__version__}); use --modelizer-device cpu"
                 )
 
-    def mock(self, subject: Subject, direction: str, nodeid: str | None = None):
+    def mock(self, subject: Subject, direction: str, nodeid: str | None = None,
+             pytest_args: str = "--modelizer-train"):
         """The loaded MockProgram for a subject and direction (loaded once per run)."""
         cache_key = (subject.name, subject.model_label(direction))
         if cache_key not in self.mocks:
             self.check_device()
             path = self.model_path(subject, direction)
             if path is None:
-                raise ModelMissingError(self.missing_message(subject, direction, nodeid))
+                raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
             from pytest_modelizer.mock import MockProgram
 
             self.mocks[cache_key] = MockProgram(subject, direction, load_artifact(path), self.device)

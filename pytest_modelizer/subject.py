@@ -107,11 +107,17 @@ class Subject:
         from pytest_modelizer.store import FORMAT_VERSION
 
         training = training or self.training
-        program = self.program if self.is_command else getattr(self.program, "__qualname__", repr(self.program))
+        if self.is_command:
+            # The executable by name only: its install path differs between machines and virtual
+            # environments, and would make shipped models stale everywhere else (the version is keyed).
+            argv = [str(a) for a in self.program]
+            program = " ".join([Path(argv[0]).name, *argv[1:]])
+        else:
+            program = getattr(self.program, "__qualname__", repr(self.program))
         components = {
             "subject": self.name,
             "subject version": self.version,
-            "program": " ".join(program) if isinstance(program, (list, tuple)) else str(program),
+            "program": program,
             "program version": self.resolved_program_version(),
             "direction": direction,
             "grammar": self.grammar_fingerprint(),

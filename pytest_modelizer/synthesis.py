@@ -78,14 +78,22 @@ def _fuzz_chunk(args: tuple) -> list[str]:
     else:  # The probabilistic fuzzer only pays for itself where the grammar has probabilities.
         kind = ProbabilisticGrammarFuzzer if _has_probabilities(grammar) else GrammarFuzzer
     fuzzer = kind(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
-    out: list[str] = []
+    return draw(fuzzer, size, plan.max_chars)
+
+
+def draw(fuzzer: Any, size: int, max_chars: int, distinct: bool = False) -> list[str]:
+    """Up to `size` inputs of at most `max_chars` from a fuzzingbook fuzzer (4 tries per input)."""
+    out: dict[str, None] | list[str] = {} if distinct else []
     attempts = 0
     while len(out) < size and attempts < size * 4:
         attempts += 1
         text = fuzzer.fuzz()
-        if len(text) <= plan.max_chars:
-            out.append(text)
-    return out
+        if len(text) <= max_chars:
+            if distinct:
+                out.setdefault(text, None)
+            else:
+                out.append(text)
+    return list(out)
 
 
 def synthesize(

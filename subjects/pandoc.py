@@ -48,7 +48,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import subprocess
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,8 +55,9 @@ from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_ver
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
 # The argv[0] used when pypandoc-binary is missing: starting it fails with an OSError whose
-# message (behaviour kind "cannot-start") names this text, so the failure tells the fix.
-MISSING_PANDOC = f"pandoc-not-installed ({INSTALL_HINT})"
+# message (behaviour kind "cannot-start") names this text, so the failure tells the fix. Its
+# file name is `pandoc`, like the real binary's, so the model key's program part stays the same.
+MISSING_PANDOC = f"pandoc-not-installed ({INSTALL_HINT})/pandoc"
 TIMEOUT = 1.0
 
 
@@ -101,21 +101,6 @@ def pandoc_version() -> str:
     except (OSError, subprocess.SubprocessError, IndexError) as exc:
         first = f"pandoc (unavailable: {exc.__class__.__name__})"
     return f"{wheel}, {first}"
-
-
-@dataclass(frozen=True)
-class PandocSubject(Subject):
-    """A pandoc subject whose model key names the binary `pandoc`, not its install path.
-
-    `Subject.key_components` spells a command's argv out; the binary's absolute path differs
-    between virtual environments, which would make every shipped model stale elsewhere. The
-    version (wheel and binary) is in the key already.
-    """
-
-    def key_components(self, direction: str, training: TrainingConfig | None = None) -> dict[str, str]:
-        components = super().key_components(direction, training)
-        components["program"] = " ".join(["pandoc", *list(self.program)[1:]])
-        return components
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,7 +558,7 @@ html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 _MODELS = Path(__file__).parent / "models"
 _CORPORA = Path(__file__).parent / "corpora"
 
-html_subject = PandocSubject(
+html_subject = Subject(
     name="pandoc-html",
     program=(PANDOC or MISSING_PANDOC, *HTML_ARGS),
     program_version=pandoc_version,
@@ -593,7 +578,7 @@ html_subject = PandocSubject(
     description="pandoc Markdown block -> HTML (pandoc 3.9 from pypandoc-binary; times out on unmatched '[')",
 )
 
-markdown_subject = PandocSubject(
+markdown_subject = Subject(
     name="pandoc-markdown",
     program=(PANDOC or MISSING_PANDOC, *MARKDOWN_ARGS),
     program_version=pandoc_version,

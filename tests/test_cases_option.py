@@ -62,6 +62,25 @@ def test_update_writes_confirmed_cases_then_collection_needs_no_model(case_pytes
     assert not (tmp_path / "empty").exists()
 
 
+def test_update_without_failure_models_names_the_command_that_trains_them(case_pytester, tmp_path):
+    result = update(case_pytester, tmp_path / "empty")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "*no failure-forward model of subject 'strict-shout' with key *",
+        "*Fix: pytest --modelizer-update-cases --modelizer-train test_demo.py::test_fails_cleanly *"
+        "(or: modelizer train strict-shout --direction forward --aspect failure *",
+    ])
+    assert not case_file(case_pytester).exists()
+
+
+def test_update_with_train_trains_the_failure_models_first(case_pytester, tmp_path):
+    cache = tmp_path / "fresh"
+    result = case_pytester.runpytest("--modelizer-update-cases", "--modelizer-train", f"--modelizer-cache-dir={cache}")
+    result.assert_outcomes(passed=4)
+    trained = sorted(p.name.rsplit("-", 1)[0] for p in (cache / "strict-shout").glob("*.pt"))
+    assert trained == ["failure-forward", "failure-inverse"]
+
+
 def test_update_keeps_unchanged_cases_and_is_stable(case_pytester, failing_cache):
     update(case_pytester, failing_cache).assert_outcomes(passed=4)
     first = case_file(case_pytester).read_text()
@@ -113,6 +132,14 @@ def test_corrupt_case_file_is_a_clear_error(case_pytester, content, message):
     result = case_pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*case file {path}: {message}Regenerate it with `pytest --modelizer-update-cases*"])
+
+
+def test_update_replaces_a_corrupt_case_file(case_pytester, failing_cache):
+    path = case_file(case_pytester)
+    path.parent.mkdir()
+    path.write_text("{not json")
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    assert len(json.loads(path.read_text())["tests"]["test_fails_cleanly"]["cases"]) == 4
 
 
 def test_unused_entries_are_reported_and_removed_by_update(case_pytester, failing_cache):

@@ -72,3 +72,11 @@ def test_key_is_stable_across_processes():
     env = {**os.environ, "PYTHONPATH": str(toy.TESTS_DIR), "PYTHONHASHSEED": "12345"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
     assert done.stdout.split() == [toy.SUBJECT.model_key("forward"), toy.SUBJECT.model_key("inverse")]
+
+
+def test_a_command_is_keyed_by_executable_name_not_install_path():
+    here = toy.make_subject(program=["/opt/a/bin/shout", "--fast"])
+    there = toy.make_subject(program=["/home/b/.venv/bin/shout", "--fast"])
+    assert here.key_components("forward")["program"] == "shout --fast"
+    assert here.model_key("forward") == there.model_key("forward")
+    assert toy.make_subject(program=["shout", "--slow"]).model_key("forward") != here.model_key("forward")
