@@ -121,14 +121,16 @@ class GrammarChecker:
 
 
 def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | None = None) -> list[str]:
-    """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic")."""
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic").
+
+    "coverage" is GrammarCoverageFuzzer with a cache that changes none of its choices.
+    """
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    from pytest_modelizer.synthesis import bnf_grammar, draw
+    from pytest_modelizer.synthesis import bnf_grammar, coverage_fuzzer_class, draw
 
     training = subject.training
-    cls = {"coverage": GrammarCoverageFuzzer, "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
+    cls = {"coverage": coverage_fuzzer_class(), "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
     random.seed(seed)
     engine = cls(bnf_grammar(subject.grammar, subject.start_symbol), start_symbol=subject.start_symbol,
                  max_nonterminals=training.max_nonterminals)

@@ -68,17 +68,37 @@ def _has_probabilities(grammar: Mapping[str, Sequence[Any]]) -> bool:
 def _fuzz_chunk(args: tuple) -> list[str]:
     """One chunk of inputs; runs in a worker process."""
     grammar, plan, chunk, coverage, size = args
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
     from fuzzingbook.GrammarFuzzer import GrammarFuzzer
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
     random.seed(_chunk_seed(plan.seed, chunk))
     if coverage:
-        kind = GrammarCoverageFuzzer
+        kind = coverage_fuzzer_class()
     else:  # The probabilistic fuzzer only pays for itself where the grammar has probabilities.
         kind = ProbabilisticGrammarFuzzer if _has_probabilities(grammar) else GrammarFuzzer
     fuzzer = kind(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
     return draw(fuzzer, size, plan.max_chars)
+
+
+def coverage_fuzzer_class() -> type:
+    """fuzzingbook's GrammarCoverageFuzzer with its reachable-expansions query memoized.
+
+    `max_expansion_coverage(symbol, depth)` depends only on the grammar, yet the fuzzer
+    recomputes it by recursion for every child of every node it expands: on a grammar of a few
+    hundred rules (sqlglot's) one input costs seconds. Caching it changes no choice the fuzzer
+    makes, so seeded output is the same.
+    """
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+
+    class MemoizedCoverageFuzzer(GrammarCoverageFuzzer):
+        def max_expansion_coverage(self, symbol=None, max_depth=float("inf")):
+            cache = self.__dict__.setdefault("_modelizer_reachable", {})
+            key = (symbol, max_depth)
+            if key not in cache:
+                cache[key] = frozenset(super().max_expansion_coverage(symbol, max_depth))
+            return set(cache[key])
+
+    return MemoizedCoverageFuzzer
 
 
 def draw(fuzzer: Any, size: int, max_chars: int, distinct: bool = False) -> list[str]:

@@ -52,6 +52,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
 # The argv[0] used when pypandoc-binary is missing: starting it fails with an OSError whose
@@ -569,6 +570,11 @@ html_subject = Subject(
     training=TrainingConfig(
         pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=24, max_minutes=15,
         patience=8, placeholder_limit=32,
+    ),
+    # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
+    # (about 230 timeouts) synthesize in minutes where 20,000 would take a quarter of an hour.
+    failure_training=failure_training_for(
+        TrainingConfig(pairs=6000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300)
     ),
     shipped_models=_MODELS / "pandoc-html",
     corpora={

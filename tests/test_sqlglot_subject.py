@@ -122,3 +122,16 @@ def test_fuzzed_inputs_cover_the_features(fuzzed):
     for feature, needles in FEATURES.items():
         for needle in needles:
             assert any(re.search(needle, t) for t in fuzzed), f"no fuzzed input matches {needle!r} ({feature})"
+
+
+def test_failure_kinds_drop_the_function_name_and_position():
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.subjects.sqlglot_tsql import failure_kind
+
+    def kind(message: str, failure: str = "UnsupportedError") -> str:
+        return failure_kind(Behaviour.failed(failure, message))
+
+    assert kind("'NULLS LAST' translation not supported in window function MAX") == kind(
+        "'NULLS LAST' translation not supported in window function SUM") == (
+        "UnsupportedError: 'NULLS LAST' translation not supported in window function F")
+    assert kind("Expecting ). Line 1, Col: 67.", "ParseError") == kind("Expecting ). Line 1, Col: 90.", "ParseError")

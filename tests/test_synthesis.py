@@ -68,3 +68,19 @@ def test_recursive_start_symbol_works_with_the_coverage_fuzzer():
     assert all(SHOUT.fullmatch(text) for text in out)
     # Coverage seeds every word in the first inputs.
     assert {w for text in out for w in re.findall("[a-z]+", text)} == {"cat", "dog", "owl", "bee", "ant", "emu"}
+
+
+def test_memoized_coverage_fuzzer_makes_the_same_choices():
+    import random
+
+    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+
+    from pytest_modelizer.synthesis import bnf_grammar, coverage_fuzzer_class
+
+    grammar = bnf_grammar(toy.FAILING_GRAMMAR)
+    outputs = []
+    for cls in (coverage_fuzzer_class(), GrammarCoverageFuzzer):
+        random.seed(3)
+        fuzzer = cls(grammar, max_nonterminals=5)
+        outputs.append([fuzzer.fuzz() for _ in range(40)])
+    assert outputs[0] == outputs[1]
