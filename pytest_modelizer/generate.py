@@ -164,27 +164,29 @@ class CaseGenerator:
         vocab = self.inverse.src_vocab.stoi
         return sorted(k for k in known if k in vocab and k.split(":")[0] not in rejected)
 
-    def sample_inverse(self, target: Target, count: int) -> list[str]:
-        """Inputs sampled from the inverse model for the target's kinds, placeholders filled, grammar-checked."""
+    def sample_inverse(self, target: Target, count: int) -> dict[str, str]:
+        """Inputs sampled from the inverse model for the target's kinds (input -> the kind asked for),
+        placeholders filled, grammar-checked."""
         import torch
 
         from pytest_modelizer.aspect import label_tokens
 
         kinds = [target.kind] if target.kind else self.kinds()
         if self.inverse is None or not kinds or count <= 0:
-            return []
+            return {}
         mock = self.inverse
         generator = torch.Generator().manual_seed(self.seed)
         rng = random.Random(self.seed)
         per_kind = -(-count // len(kinds))
-        sources = [mock.src_vocab.encode(label_tokens(k)) for k in kinds for _ in range(per_kind)]
+        asked = [k for k in kinds for _ in range(per_kind)]
+        sources = [mock.src_vocab.encode(label_tokens(k)) for k in asked]
         outputs = mock.model.generate(sources, max_len=mock.model_config.max_len, temperature=TEMPERATURE,
                                       generator=generator)
-        texts: dict[str, None] = {}
-        for out in outputs:
+        texts: dict[str, str] = {}
+        for kind, out in zip(asked, outputs):
             tokens = tuple(mock.tgt_vocab.decode(out))
-            texts.setdefault(mock.decode_prediction(tokens, {}, rng).output or "", None)
-        return [t for t in texts if t and self.checker.accepts(t)]
+            texts.setdefault(mock.decode_prediction(tokens, {}, rng).output or "", kind)
+        return {t: kind for t, kind in texts.items() if t and self.checker.accepts(t)}
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
         """(probability of a failure that is not a rejection, predicted label) per input."""
@@ -230,7 +232,9 @@ class CaseGenerator:
             pool.setdefault(text, "screened")
         texts = list(pool)
         scores = self.screen(texts)
-        candidates = [Candidate(t, pool[t], s, k) for t, (s, k) in zip(texts, scores)]
+        # An inverse sample is filed under the kind it was sampled for (the forward model only scores
+        # it): rare kinds, which the forward model confuses with common ones, keep their own turn.
+        candidates = [Candidate(t, pool[t], s, sampled.get(t, k)) for t, (s, k) in zip(texts, scores)]
         self.proposed = {"inverse": len(sampled), "screened": len(fuzzed)}
         self.model_seconds = time.perf_counter() - start
         self.log(f"{len(sampled)} inputs sampled from the inverse model, {len(fuzzed)} grammar-made; "

@@ -5,7 +5,8 @@ The program builds `def f():\\n    return <expression>` in a pseudo-file registe
 `latexify.get_latex(f, use_signature=False)`, which is what `@latexify.expression` does: the
 output is the LaTeX of the expression alone. Failures are behaviour: latexify's
 `LatexifyNotSupportedError` ("Unsupported AST: Slice", "... Lambda", "... NamedExpr",
-"... Starred", "... Dict", ...) and `SyntaxError` for text that is not a Python expression (a
+"... Starred", "... Dict", "... DictComp", "... Yield", and "... GeneratorExp" for a generator
+anywhere but inside `sum()` or `math.prod()`) and `SyntaxError` for text that is not a Python expression (a
 rejection: the input is outside the program's language), its message without file and line.
 
 Content: names are split at underscores (latexify writes `my_var` as `\\mathrm{my\\_var}`), and
@@ -140,7 +141,10 @@ grammar: dict[str, list] = {
         "<name>.<name><lp><atom><rp>",
         "<name>.<name><lp><rp>",
         "sum<lp><atom> for <letter> in range<lp><name><rp><rp>",
+        # latexify renders a generator only inside sum() and math.prod(): a context-dependent failure.
+        "<genfn><lp><atom> for <letter> in <name><rp>",
     ],
+    "<genfn>": ["sum", "math.prod", "min", "max", "any", "all"],
     "<index>": [_p("<name>", 0.4), _p("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
     "<atom>": [_p("<name>", 0.64), "<number>"],
     "<cmp>": ["==", "!=", "<lt>", "<gt>", "<lt>=", "<gt>="],
@@ -162,6 +166,8 @@ grammar: dict[str, list] = {
         "<name><lp><star><name><rp>",
         "{<name>: <simple>}",
         "<atom> <plus> <name>[<number>:]",
+        "{<letter>: <simple> for <letter> in <name>}",
+        "<lp>yield <name><rp>",
     ],
     "<name>": _names(),
     "<letter>": LETTERS,
@@ -197,7 +203,7 @@ ANY.-1: /[\s\S]/
 INPUT_TERMINALS = _CONTENT + rf"""
 MATH.5: /(?<![\w.])math\./
 SPECIAL.5: /(?<!\w)(?:(?<=math\.)|(?<!\.))(?:{_SPECIAL})(?=\()/
-KEYWORD.4: /(?: |(?<![\w.]))(?:not in|is not|and|or|not|if|else|in|is|lambda|for|None|True|False)(?!\w) ?/
+KEYWORD.4: /(?: |(?<![\w.]))(?:not in|is not|and|or|not|if|else|in|is|lambda|for|yield|None|True|False)(?!\w) ?/
 OP.4: / ?(?:\*\*|\/\/|<<|>>|<=|>=|==|!=|:=|->|[-+*\/%@&|^~<>=]) ?/
 COMMA.4: /, ?/
 COLON.4: /: ?/
