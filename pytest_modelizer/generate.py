@@ -164,9 +164,12 @@ class CaseGenerator:
         vocab = self.inverse.src_vocab.stoi
         return sorted(k for k in known if k in vocab and k.split(":")[0] not in rejected)
 
-    def sample_inverse(self, target: Target, count: int) -> dict[str, str]:
+    def sample_inverse(self, target: Target, count: int,
+                       contexts: dict[tuple[str, str], list[str]] | None = None) -> dict[str, str]:
         """Inputs sampled from the inverse model for the target's kinds (input -> the kind asked for),
-        placeholders filled, grammar-checked."""
+        placeholders filled (from `contexts` where they match), grammar-checked."""
+        from pytest_modelizer.mock import fill_placeholders
+
         import torch
 
         from pytest_modelizer.aspect import label_tokens
@@ -185,7 +188,8 @@ class CaseGenerator:
         texts: dict[str, str] = {}
         for kind, out in zip(asked, outputs):
             tokens = tuple(mock.tgt_vocab.decode(out))
-            texts.setdefault(mock.decode_prediction(tokens, {}, rng).output or "", kind)
+            mapping = fill_placeholders(tokens, mock.pools, rng, contexts)
+            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), kind)
         return {t: kind for t, kind in texts.items() if t and self.checker.accepts(t)}
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
@@ -219,14 +223,14 @@ class CaseGenerator:
 
     def propose(self, target: Target, budget: int) -> list[Candidate]:
         """Up to `budget` candidates to run, most failure-likely first, spread over predicted kinds."""
-        start = time.perf_counter()
-        sampled = self.sample_inverse(target, SAMPLE_FACTOR * budget)
-        training = self.subject.training
         from pytest_modelizer.synthesis import SynthesisPlan, synthesize
 
+        start = time.perf_counter()
+        training = self.subject.training
         plan = SynthesisPlan(SCREEN_FACTOR * budget, self.seed + 104729, training.max_nonterminals,
                              training.coverage_share, training.max_input_chars, self.subject.start_symbol)
         fuzzed = synthesize(self.subject.grammar, plan)
+        sampled = self.sample_inverse(target, SAMPLE_FACTOR * budget, context_pools(self.subject, fuzzed))
         pool: dict[str, str] = {text: "inverse" for text in sampled}
         for text in fuzzed:
             pool.setdefault(text, "screened")
@@ -271,6 +275,33 @@ class CaseGenerator:
         result = Generation(target, proposed=dict(self.proposed), model_seconds=self.model_seconds)
         confirm(self.subject, target, candidates, runner, result)
         return result
+
+
+def context_pools(subject: Subject, inputs: Sequence[str], size: int = 64) -> dict[tuple[str, str], list[str]]:
+    """Content values by (terminal type, token before them) in grammar-made inputs.
+
+    A grammar draws a table name after "FROM " and a column after "SELECT " from different lists;
+    filling a sampled placeholder from the list its context uses keeps the input in the grammar.
+    """
+    from collections import Counter
+
+    from pytest_modelizer.tokenizer import TokenizeError
+
+    counts: dict[tuple[str, str], Counter] = {}
+    tokenizer = subject.input_tokenizer
+    for text in inputs:
+        try:
+            lexed = tokenizer.lex(text)
+        except TokenizeError:
+            continue
+        previous = ""
+        for kind, value in lexed:
+            if kind in tokenizer.content:
+                counts.setdefault((kind, previous), Counter())[value] += 1
+                previous = f"{kind}_"  # a placeholder: the next value's context is "after content"
+            else:
+                previous = value
+    return {key: [v for v, _ in c.most_common(size)] for key, c in counts.items()}
 
 
 def select(candidates: list[Candidate], target: Target, budget: int) -> list[Candidate]:

@@ -183,16 +183,28 @@ class MockProgram:
 
 
 
-def fill_placeholders(tokens: Sequence[str], pools: dict[str, list[str]], rng: random.Random) -> dict[str, str]:
-    """A mapping giving each placeholder `TYPE_n` in `tokens` a value from `pools[TYPE]`, distinct per n."""
+def fill_placeholders(tokens: Sequence[str], pools: dict[str, list[str]], rng: random.Random,
+                      contexts: dict[tuple[str, str], list[str]] | None = None) -> dict[str, str]:
+    """A mapping giving each placeholder `TYPE_n` in `tokens` a value, distinct per n.
+
+    The value comes from `contexts[(TYPE, token before it)]` where given (a table name after
+    "FROM ", a column after "SELECT "), else from `pools[TYPE]`.
+    """
     mapping: dict[str, str] = {}
     used: dict[str, set[str]] = {}
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         kind, _, number = tok.rpartition("_")
-        if tok in mapping or not number.isdigit() or kind not in pools or not pools[kind]:
+        if tok in mapping or not number.isdigit():
+            continue
+        before = tokens[i - 1] if i else ""
+        before_kind, _, before_number = before.rpartition("_")
+        if before_kind and before_number.isdigit():
+            before = before_kind + "_"  # after another placeholder: contexts say "after content"
+        pool = (contexts or {}).get((kind, before)) or pools.get(kind)
+        if not pool:
             continue
         taken = used.setdefault(kind, set())
-        free = [v for v in pools[kind] if v not in taken] or pools[kind]
+        free = [v for v in pool if v not in taken] or pool
         mapping[tok] = rng.choice(free)
         taken.add(mapping[tok])
     return mapping

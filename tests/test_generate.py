@@ -1,6 +1,8 @@
 """Case generation's parts: targets, grammar membership, selection, reduction, failure kinds."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 import toy
@@ -67,3 +69,19 @@ def test_reduce_keeps_grammar_and_behaviour():
 
     reduced, runs = reduce_input(SUBJECT, "cat dog !!owl bee ant", keeps, checker)
     assert reduced.startswith("!!") and " " not in reduced and 0 < runs <= 60  # e.g. "!!owl" or "!!ant"
+
+
+def test_placeholders_are_filled_from_the_values_their_context_takes():
+    from pytest_modelizer.generate import context_pools
+    from pytest_modelizer.mock import fill_placeholders
+
+    contexts = context_pools(SUBJECT, ["!cat dog", "!cat owl", "!!emu"])
+    assert contexts[("WORD", "!")] == ["cat", "emu"]  # most common first
+    assert contexts[("WORD", " ")] == ["dog", "owl"]
+    rng = random.Random(0)
+    tokens = ("!", "WORD_1", " ", "WORD_2", " ", "WORD_1")
+    mapping = fill_placeholders(tokens, {"WORD": ["ant"]}, rng, contexts)
+    assert mapping["WORD_1"] in ("cat", "emu") and mapping["WORD_2"] in ("dog", "owl")
+    # Without a context of its own a placeholder takes the type's pool, and values stay distinct.
+    assert fill_placeholders(("WORD_1", " ", "WORD_2"), {"WORD": ["ant", "bee"]}, rng) in (
+        {"WORD_1": "ant", "WORD_2": "bee"}, {"WORD_1": "bee", "WORD_2": "ant"})
