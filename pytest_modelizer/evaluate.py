@@ -132,6 +132,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         parameters=int(mock.artifact.meta.get("parameters", 0)),
         train_pairs=mock.artifact.meta.get("train_pairs"),
         train_seconds=mock.artifact.meta.get("train_seconds"),
+        train_threads=mock.artifact.meta.get("threads"),
         mock_ms_per_call=1000 * mock_seconds / max(1, len(scored)),
         program_ms_per_call=1000 * sum(r.seconds for r in runs) / max(1, len(runs)),
     )

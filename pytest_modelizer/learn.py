@@ -68,6 +68,7 @@ def learn(
         "synthesis_seconds": round(synthesis_seconds, 1),
         "epochs": result.epochs,
         "device": device,
+        "threads": torch.get_num_threads(),
         "plugin_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

@@ -201,10 +201,46 @@ def mock_program(request: pytest.FixtureRequest):
     state = request.config.stash[STATE]
     subject = _registry(request.config).get(spec.subject)
     try:
-        return state.mock(subject.with_aspect(spec.aspect), spec.direction, request.node.nodeid)
+        mock = state.mock(subject.with_aspect(spec.aspect), spec.direction, request.node.nodeid)
     except ModelError as exc:
         error = str(exc)
+    else:
+        _prefetch(request, mock, spec)
+        return mock
     pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
+
+
+PREFETCHED = pytest.StashKey[set]()
+
+
+def _prefetch(request: pytest.FixtureRequest, mock, spec: ModelizeSpec) -> None:
+    """Predict the string parameters of all parametrized items of this test function in one batch.
+
+    A parametrized test calls the mock once per item; decoding those inputs together on the
+    first item turns N single decodes into one batched decode, and later items hit the memo.
+    Inputs the test never passes to the mock cost a share of one batch, nothing more.
+    """
+    function = getattr(request.node, "originalname", None)
+    if function is None or getattr(request.node, "callspec", None) is None:
+        return
+    done = request.config.stash.setdefault(PREFETCHED, set())
+    key = (request.node.module.__name__ if request.node.module else "", request.node.cls, function, spec)
+    if key in done:
+        return
+    done.add(key)
+    texts = []
+    for item in request.session.items:
+        if (getattr(item, "originalname", None) != function or getattr(item, "cls", None) is not request.node.cls
+                or getattr(item, "module", None) is not request.node.module or item.stash.get(SPEC, None) != spec
+                or "mock_program" not in getattr(item, "fixturenames", ())):
+            continue
+        for value in getattr(getattr(item, "callspec", None), "params", {}).values():
+            value = getattr(value, "input", value)  # a modelizer_case parameter: its input
+            if isinstance(value, str) and value not in texts:
+                texts.append(value)
+    if len(texts) > 1:
+        mock.predict_batch(texts)
+        mock.stats.calls -= len(texts)  # prefetching is not calls: the summary counts what tests asked
 
 
 @pytest.fixture

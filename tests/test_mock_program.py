@@ -110,6 +110,32 @@ def test_predictions_are_memoized_and_summarized(run):
     )
 
 
+def test_parametrized_inputs_are_decoded_in_one_batch(run):
+    result = run(
+        """
+        import pytest
+
+        INPUTS = ["cat !dog", "owl", "!owl cat", "dog dog"]
+
+        @pytest.mark.modelize("shout")
+        @pytest.mark.parametrize("text", INPUTS)
+        def test_it(mock_program, text):
+            before = mock_program.stats.predicted
+            mock_program(text)
+            # The first item decoded every parameter in one batch; the others hit the memo.
+            assert mock_program.stats.predicted == len(INPUTS)
+            assert before in (0, len(INPUTS))
+
+        @pytest.mark.modelize("shout")
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_not_strings(mock_program, n):
+            assert mock_program.stats.predicted == 4  # nothing new to prefetch
+        """
+    )
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["shout (forward) key *: *; 4 mock calls, * ms mean"])
+
+
 def test_uncovered_input_raises(run):
     result = run(
         """
