@@ -261,6 +261,8 @@ class CaseBook:
     collected: dict[Path, set[str]] = field(default_factory=dict)  # test names per case file
     reports: dict[str, CaseReport] = field(default_factory=dict)  # by "module path::test"
     removed: dict[Path, list[str]] = field(default_factory=dict)  # unused entries an update dropped
+    # On the pytest-xdist controller, which collects nothing: unused entries the workers found.
+    reported_unused: dict[Path, list[str]] = field(default_factory=dict)
 
     def tests(self, path: Path) -> dict[str, TestCases]:
         """The file's tests (empty when it does not exist); raises CaseFileError when it is unreadable."""
@@ -291,7 +293,7 @@ class CaseBook:
 
     def unused(self) -> dict[Path, list[str]]:
         """Entries of read case files whose test no longer exists in the collected module."""
-        out = {}
+        out = {path: list(names) for path, names in self.reported_unused.items()}
         for path, names in self.collected.items():
             value = self.files.get(path)
             if isinstance(value, dict):
@@ -309,6 +311,13 @@ class CaseBook:
                 del tests[name]
             write_case_file(path, tests)
         return removed
+
+    def merge_unused(self, data: dict[str, list[str]]) -> None:
+        """Add a worker's unused entries (every worker collects the same modules)."""
+        for path, names in data.items():
+            known = self.reported_unused.setdefault(Path(path), [])
+            known += [n for n in names if n not in known]
+            known.sort()
 
     def reports_json(self) -> dict[str, dict]:
         """Reports as JSON (a pytest-xdist worker hands them to the controller)."""

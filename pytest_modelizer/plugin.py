@@ -305,7 +305,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(STATE, None)
     if workeroutput is not None and state is not None:
         workeroutput["modelizer"] = json.dumps(state.usage())
-        workeroutput["modelizer_cases"] = json.dumps(session.config.stash[CASES].reports_json())
+        book = session.config.stash[CASES]
+        workeroutput["modelizer_cases"] = json.dumps(book.reports_json())
+        workeroutput["modelizer_unused"] = json.dumps({str(p): names for p, names in book.unused().items()})
     book = session.config.stash.get(CASES, None)
     if book is not None and book.update:
         book.removed = book.remove_unused()
@@ -320,6 +322,9 @@ def pytest_testnodedown(node, error) -> None:
     cases = getattr(node, "workeroutput", {}).get("modelizer_cases")
     if cases:
         node.config.stash[CASES].merge_reports(json.loads(cases))
+    unused = getattr(node, "workeroutput", {}).get("modelizer_unused")
+    if unused:
+        node.config.stash[CASES].merge_unused(json.loads(unused))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

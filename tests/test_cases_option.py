@@ -150,6 +150,9 @@ def test_unused_entries_are_reported_and_removed_by_update(case_pytester, failin
     path.write_text(json.dumps(data))
     result = case_pytester.runpytest()
     result.stdout.fnmatch_lines([f"unused entries in {path}: test_gone (remove with --modelizer-update-cases)"])
+    # A pytest-xdist controller collects nothing: the workers report what they found unused.
+    result = case_pytester.runpytest_subprocess("-n", "2", "-p", "xdist")
+    result.stdout.fnmatch_lines([f"unused entries in {path}: test_gone (remove with --modelizer-update-cases)"])
     result = update(case_pytester, failing_cache)
     result.stdout.fnmatch_lines([f"removed unused entries from {path}: test_gone"])
     assert list(json.loads(path.read_text())["tests"]) == ["test_fails_cleanly"]
