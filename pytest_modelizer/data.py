@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.store import atomic_write_text
-from pytest_modelizer.subject import Subject
+from pytest_modelizer.subject import Subject, timeout_component
 from pytest_modelizer.tokenizer import TokenizeError
 
 
@@ -45,6 +45,7 @@ def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
         "max_nonterminals": training.max_nonterminals,
         "coverage_share": training.coverage_share,
         "max_input_chars": training.max_input_chars,
+        **timeout_component(subject),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 

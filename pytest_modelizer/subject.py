@@ -16,6 +16,7 @@ Program = Union[Callable[[str], str], Sequence[str]]
 Grammar = Mapping[str, Sequence[Any]]
 
 DIRECTIONS = ("forward", "inverse")
+DEFAULT_TIMEOUT = 5.0  # seconds per program call
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Subject:
     output_tokenizer: LarkTokenizer
     program_version: str | Callable[[], str] = "unknown"
     version: str = "1"
-    timeout: float = 5.0
+    timeout: float = DEFAULT_TIMEOUT
     stdin: bool = True
     start_symbol: str = "<start>"
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -129,11 +130,20 @@ class Subject:
         }
         if self.aspect != "output":  # absent for the default, so existing keys stay valid
             components["aspect"] = self.aspect
+        components.update(timeout_component(self))
         return components
 
     def model_key(self, direction: str, training: TrainingConfig | None = None) -> str:
         text = json.dumps(self.key_components(direction, training), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def timeout_component(subject: "Subject") -> dict[str, str]:
+    """The timeout, where it is not the default: it decides which inputs time out, and so the pairs.
+
+    Absent for the default timeout, so keys made before it was keyed stay valid.
+    """
+    return {} if subject.timeout == DEFAULT_TIMEOUT else {"timeout": f"{subject.timeout:g} s"}
 
 
 def failure_training_for(training: TrainingConfig) -> TrainingConfig:

@@ -11,6 +11,7 @@ import pytest
 import toy
 from pytest_modelizer import LarkTokenizer
 from pytest_modelizer.config import ModelConfig
+from pytest_modelizer.data import synthesis_key
 
 BASE = toy.make_subject()
 
@@ -37,6 +38,8 @@ CHANGES = {
     "training lr": dict(training=toy.TRAINING.replace(lr=5e-4)),
     "model config": dict(training=toy.TRAINING.replace(model=ModelConfig(d_model=32, max_len=64))),
     "model layers": dict(training=toy.TRAINING.replace(model=replace(toy.TINY_MODEL, enc_layers=2))),
+    # Which inputs time out is behaviour the model learns.
+    "timeout": dict(timeout=1.0),
 }
 
 
@@ -53,9 +56,15 @@ def test_key_depends_on_direction_and_explicit_training():
     assert BASE.model_key("forward", toy.QUICK_TRAINING) != BASE.model_key("forward")
 
 
-@pytest.mark.parametrize("change", [dict(description="words, shouted"), dict(timeout=1.0)], ids=["description", "timeout"])
-def test_key_ignores_what_does_not_change_the_model(change):
-    assert toy.make_subject(**change).model_key("forward") == BASE.model_key("forward")
+def test_key_ignores_what_does_not_change_the_model():
+    assert toy.make_subject(description="words, shouted").model_key("forward") == BASE.model_key("forward")
+
+
+def test_default_timeout_is_not_a_key_component():
+    # Keys made before the timeout was keyed stay valid for subjects that keep the default.
+    assert "timeout" not in BASE.key_components("forward")
+    assert toy.make_subject(timeout=1.0).key_components("forward")["timeout"] == "1 s"
+    assert synthesis_key(toy.make_subject(timeout=1.0), toy.TRAINING) != synthesis_key(BASE, toy.TRAINING)
 
 
 def test_key_components_are_readable():
