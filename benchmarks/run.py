@@ -130,6 +130,13 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 MARKDOWN_SUBJECTS = ("markdown-it", "pandoc-html", "pandoc-markdown")
 
 
+def _training_time(report: dict) -> str:
+    """Training seconds, with the torch threads where the model file records them."""
+    threads = report.get("train_threads")
+    time = _f(report.get("train_seconds"), 0, " s")
+    return f"{time} ({threads} thread{'s' if threads != 1 else ''})" if threads else time
+
+
 def fidelity_target(report: dict) -> str:
     """The issue's bar for one fidelity row and whether the row meets it ('–' where none applies)."""
     synthetic = report["set"].startswith("synthetic")
@@ -175,7 +182,7 @@ def render(results: dict[str, dict]) -> str:
                 rows.append([r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]),
                              _pct(r["exact_match"]), f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}",
                              _pct(r["token_accuracy"]), f"{r['parameters']:,}", _f(r.get("train_pairs")),
-                             _f(r.get("train_seconds"), 0, " s"), _f(r["mock_ms_per_call"]),
+                             _training_time(r), _f(r["mock_ms_per_call"]),
                              _f(r["program_ms_per_call"], 3), fidelity_target(r)])
         out += _table(["subject", "direction", "inputs", "n", "coverage", "exact", "BLEU", "token accuracy",
                        "parameters", "training pairs", "training time", "mock ms", "program ms", "target"], rows)

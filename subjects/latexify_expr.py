@@ -61,6 +61,10 @@ def to_latex(expression: str) -> str:
 LETTERS = ["x", "y", "z", "a", "b", "c", "n", "k", "t", "A"]
 WORDS = ["rate", "price", "total", "width", "alpha", "count", "x1", "dt", "self", "data"]
 UNDERSCORED = ["x_1", "n_max", "my_var", "t_0", "_cache", "max_len"]
+# Pieces of longer underscored names (`get_value_of`, `_read_buf`, `__len__`): real code has many.
+# No digits: latexify writes `_0` as `\_0`, a number the input tokens do not have as content.
+PIECES = ["x", "n", "i", "get", "set", "max", "len", "buf", "read", "value", "data", "name", "self", "is", "to",
+          "from", "file", "size", "cache"]
 NUMBERS = ["0", "1", "2", "3", "4", "5", "10", "12", "100", "0.5", "1.5", "2.75", "3.14", "1000"]
 MATH_UNARY = ["sqrt", "sin", "cos", "tan", "exp", "log", "log10", "log2", "floor", "ceil", "fabs", "factorial", "asin", "atan", "sinh", "tanh", "gamma", "prod", "fsum"]
 MATH_OTHER = ["hypot", "atan2", "pow", "comb", "gcd", "isclose"]
@@ -73,9 +77,10 @@ def _p(expansion: str, prob: float) -> tuple[str, dict]:
 
 def _names() -> list:
     """Names with probabilities: one letter (bare in LaTeX), words, underscored words."""
-    out = [_p(n, 0.6 / len(LETTERS)) for n in LETTERS]
+    out = [_p(n, 0.5 / len(LETTERS)) for n in LETTERS]
     out += [_p(n, 0.3 / len(WORDS)) for n in WORDS]
-    return out + UNDERSCORED  # the remaining 0.1
+    out += [_p(n, 0.1 / len(UNDERSCORED)) for n in UNDERSCORED]
+    return out + ["<underscored>"]  # the remaining 0.1
 
 
 # Flat on purpose: fuzzingbook's cost search (unmemoized) is exponential in the number of paths
@@ -105,13 +110,14 @@ grammar: dict[str, list] = {
         "<simple> if <name> else <simple> if <name> else <simple>",
     ],
     "<operand>": [
-        _p("<name>", 0.36),
-        _p("<number>", 0.14),
+        _p("<name>", 0.33),
+        _p("<number>", 0.13),
         _p("<call>", 0.25),
         _p("<lp><simple><rp>", 0.08),
         _p("<name>[<index>]", 0.07),
         _p("<name>.<name>", 0.04),
         _p("<name>.<name>.<name>", 0.01),
+        _p("<postfix>", 0.04),
         "<name>[<index>][<index>]",
         "math.<constant>",
         "<keyword_constant>",
@@ -136,14 +142,29 @@ grammar: dict[str, list] = {
         _p("abs<lp><simple><rp>", 0.1),
         _p("<builtin><lp><atom>, <atom><rp>", 0.1),
         _p("<name><lp><simple><rp>", 0.1),
-        "<name><lp><atom>, <atom><rp>",
+        "<name><lp><args><rp>",
         "<name><lp><rp>",
-        "<name>.<name><lp><atom><rp>",
+        "<name>.<name><lp><args><rp>",
         "<name>.<name><lp><rp>",
         "sum<lp><atom> for <letter> in range<lp><name><rp><rp>",
         # latexify renders a generator only inside sum() and math.prod(): a context-dependent failure.
         "<genfn><lp><atom> for <letter> in <name><rp>",
     ],
+    # Method chains, calls on results, subscripts of attributes: common in real code.
+    "<postfix>": [
+        "<name><lp><args><rp>.<name>",
+        "<name><lp><rp>.<name><lp><args><rp>",
+        "<name>.<name><lp><args><rp>.<name><lp><rp>",
+        "<name><lp><args><rp>[<index>]",
+        "<name>.<name>[<index>]",
+        "<name>.<name>.<name><lp><args><rp>",
+    ],
+    "<args>": [_p("<arg>", 0.3), _p("<arg>, <arg>", 0.35), _p("<arg>, <arg>, <arg>", 0.2), "<arg>, <arg>, <arg>, <arg>"],
+    "<arg>": [_p("<name>", 0.5), _p("<number>", 0.15), _p("<name>.<name>", 0.2), "<name><lp><rp>",
+              "<lp><name>, <name><rp>", "-<atom>"],
+    "<underscored>": ["<piece>_<piece>", "<piece>_<piece>_<piece>", "_<piece>", "_<piece>_<piece>", "__<piece>__",
+                      "<piece>_<piece>_<piece>_<piece>"],
+    "<piece>": PIECES,
     "<genfn>": ["sum", "math.prod", "min", "max", "any", "all"],
     "<index>": [_p("<name>", 0.4), _p("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
     "<atom>": [_p("<name>", 0.64), "<number>"],
@@ -233,7 +254,8 @@ subject = Subject(
     output_tokenizer=output_tokenizer,
     rejections=("SyntaxError",),
     training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=16, max_minutes=12
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=30, max_minutes=14,
+        patience=8,
     ),
     shipped_models=Path(__file__).parent / "models" / "latexify",
     corpora={"stdlib-expressions": Path(__file__).parent / "corpora" / "stdlib_expressions.jsonl"},
