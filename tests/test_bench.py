@@ -47,6 +47,9 @@ def test_latency_report(latency, toy_cache):
     assert math.isclose(latency["ratio_vs_program"], batched / latency["program_ms_per_call"])
     assert math.isclose(latency["ratio_vs_baseline"], batched / latency["baseline_ms_per_call"])
     assert latency["program_wall_ms_per_call"] >= latency["program_ms_per_call"]  # the wall adds IPC
+    assert latency["program_median_ms"] > 0 and latency["mock_median_ms"] > 0
+    assert math.isclose(latency["ratio_unbatched_vs_program_median"],
+                        latency["mock_median_ms"] / latency["program_median_ms"])
     assert latency["outputs_identical"] is True and latency["batched_identical"] is True
     assert latency["model"].startswith(str(toy_cache))
     json.dumps(latency)
