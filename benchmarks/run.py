@@ -198,24 +198,28 @@ def render(results: dict[str, dict]) -> str:
     if by_kind["latency"]:
         out += ["## Latency: mock vs program vs paper-style decoding", "",
                 "Milliseconds per call on the same fresh inputs. *batched*: one `predict_batch` over all inputs "
-                "(KV cache); *mock*: one call at a time (KV cache); *program*: time inside the worker process "
+                "(KV cache); *mock*: one call at a time (KV cache, decoded in numpy); *torch*: the same calls through "
+                "torch's decoder (the path before numpy); *program*: time inside the worker process "
                 "(*wall*: including the IPC); *baseline*: the paper's decoding (no KV cache, one input at a time) "
                 "on the same model, on the first *baseline calls* inputs. Ratios are the batched mock's time over "
-                "the others'; *KV cache speedup* is the baseline's time over the unbatched mock's on those same "
-                "inputs (the cache alone, without batching). *medians*: the unbatched mock's and the program's "
+                "the others'; *KV cache speedup* is the baseline's time over torch's unbatched decoding on those same "
+                "inputs (the cache alone, without batching or numpy). *medians*: the unbatched mock's and the program's "
                 "median milliseconds per call and their ratio, which a few timeouts (pandoc's Markdown reader, "
                 "1 s each) cannot skew.", ""]
         rows = []
         for _, d in by_kind["latency"]:
             rows.append([d["subject"], d["direction"], f"{d['parameters']:,}", _f(d["threads"]), _f(d["calls"]),
                          _f(d["baseline_calls"]),
-                         _f(d["mock_ms_per_call"]), _f(d["mock_batched_ms_per_call"]), _f(d["program_ms_per_call"], 3),
+                         _f(d["mock_ms_per_call"]), _f(d.get("mock_torch_ms_per_call")), _f(d["mock_batched_ms_per_call"]),
+                         _f(d["program_ms_per_call"], 3),
                          _f(d["program_wall_ms_per_call"]), _f(d["baseline_ms_per_call"]),
                          _f(d["ratio_vs_program"], 2, "x"), _f(d["ratio_vs_baseline"], 3, "x"),
-                         _f(d.get("kv_cache_speedup"), 1, "x"), _medians(d), _f(d["outputs_identical"])])
-        out += _table(["subject", "direction", "parameters", "threads", "calls", "baseline calls", "mock", "batched",
-                       "program", "program wall", "baseline", "batched / program", "batched / baseline",
-                       "KV cache speedup", "medians: mock / program", "cached = uncached"], rows) + [""]
+                         _f(d.get("kv_cache_speedup"), 1, "x"), _medians(d), _f(d["outputs_identical"]),
+                         _f(d.get("numpy_identical"))])
+        out += _table(["subject", "direction", "parameters", "threads", "calls", "baseline calls", "mock", "torch",
+                       "batched", "program", "program wall", "baseline", "batched / program", "batched / baseline",
+                       "KV cache speedup", "medians: mock / program", "cached = uncached", "numpy = torch"],
+                      rows) + [""]
     if by_kind["training"]:
         out += ["## Training: our configuration vs the paper's", "",
                 "Each configuration trains in a fresh process for at most the given minutes on the same pairs "

@@ -118,6 +118,18 @@ def _baseline_predict(mock, text: str) -> tuple[str, ...]:
     return predicted
 
 
+def _one_at_a_time(mock, queries: list[str]) -> tuple[list[tuple[str, ...]], list[float]]:
+    """Predicted tokens and seconds of one `predict` per query, after a warm-up call, memo cleared."""
+    mock.predict(queries[0])
+    mock._memo.clear()
+    tokens, seconds = [], []
+    for q in queries:
+        start = time.perf_counter()
+        tokens.append(mock.predict(q).tokens)
+        seconds.append(time.perf_counter() - start)
+    return tokens, seconds
+
+
 def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None) -> dict[str, Any]:
     """Time the mock (unbatched, batched), the real program and the no-KV-cache baseline on `inputs`.
 
@@ -152,15 +164,15 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     k = max(1, min(n, baseline_calls if baseline_calls is not None else 50))
 
     # Warm up each decoding path once (thread pools, allocator), then measure from a cleared memo.
-    mock.predict(queries[0])
     _baseline_predict(mock, queries[0])
-    mock._memo.clear()
-    unbatched, each_s = [], []
-    for q in queries:
-        start = time.perf_counter()
-        unbatched.append(mock.predict(q).tokens)
-        each_s.append(time.perf_counter() - start)
+    unbatched, each_s = _one_at_a_time(mock, queries)
     unbatched_s = sum(each_s)
+    # The same calls through torch's KV-cached decoder, which single inputs took before fastdecode.py.
+    mock.model.numpy_decoding = False
+    try:
+        unbatched_torch, torch_s = _one_at_a_time(mock, queries)
+    finally:
+        mock.model.numpy_decoding = True
     mock._memo.clear()
     start = time.perf_counter()
     batched = [p.tokens for p in mock.predict_batch(queries)]
@@ -191,16 +203,20 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "program_wall_ms_per_call": program_wall_ms,
         "program_median_ms": program_median_ms,
         "mock_median_ms": mock_median_ms,
+        "mock_torch_ms_per_call": _ms(sum(torch_s), n),
+        "mock_torch_median_ms": 1000 * statistics.median(torch_s),
+        "numpy_speedup": sum(torch_s) / unbatched_s if unbatched_s else None,
         "baseline_ms_per_call": baseline_ms,
         "ratio_vs_program": batched_ms / program_ms if program_ms else None,
         "ratio_unbatched_vs_program": mock_ms / program_ms if program_ms else None,
         "ratio_unbatched_vs_program_median": mock_median_ms / program_median_ms if program_median_ms else None,
         "ratio_vs_program_wall": batched_ms / program_wall_ms if program_wall_ms else None,
         "ratio_vs_baseline": batched_ms / baseline_ms if baseline_ms else None,
-        # The baseline runs on the first `baseline_calls` inputs: the KV cache alone, on exactly those.
-        "mock_ms_per_call_baseline_inputs": _ms(sum(each_s[:k]), k),
-        "kv_cache_speedup": baseline_s / sum(each_s[:k]) if sum(each_s[:k]) else None,
+        # The baseline runs on the first `baseline_calls` inputs: the KV cache alone (both in torch) on those.
+        "mock_torch_ms_per_call_baseline_inputs": _ms(sum(torch_s[:k]), k),
+        "kv_cache_speedup": baseline_s / sum(torch_s[:k]) if sum(torch_s[:k]) else None,
         "outputs_identical": baseline == unbatched[:k],  # KV cache vs none, one input at a time
+        "numpy_identical": unbatched_torch == unbatched,  # numpy vs torch decoding of single inputs
         "batched_identical": batched == unbatched,  # batched (padded) vs one at a time
         "mean_input_tokens": statistics.mean(len(mock.encode_query(q)[0]) for q in queries),
         "mean_output_tokens": statistics.mean(len(t) for t in unbatched),

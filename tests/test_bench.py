@@ -51,6 +51,8 @@ def test_latency_report(latency, toy_cache):
     assert math.isclose(latency["ratio_unbatched_vs_program_median"],
                         latency["mock_median_ms"] / latency["program_median_ms"])
     assert latency["outputs_identical"] is True and latency["batched_identical"] is True
+    assert latency["numpy_identical"] is True and latency["mock_torch_median_ms"] > 0
+    assert math.isclose(latency["numpy_speedup"], latency["mock_torch_ms_per_call"] / latency["mock_ms_per_call"])
     assert latency["model"].startswith(str(toy_cache))
     json.dumps(latency)
 

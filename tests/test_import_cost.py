@@ -1,4 +1,4 @@
-"""Loading the plugin is cheap: neither torch, numpy nor fuzzingbook is imported until a model is needed."""
+"""Loading the plugin is cheap: neither torch, numpy, lark nor fuzzingbook is imported until a model is needed."""
 from __future__ import annotations
 
 import json
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import toy
 
-HEAVY = ("torch", "fuzzingbook", "numpy")
+HEAVY = ("torch", "fuzzingbook", "numpy", "lark")
 
 REPORT_HEAVY = """
 import json, sys
-HEAVY = ("torch", "fuzzingbook", "numpy")
+HEAVY = ("torch", "fuzzingbook", "numpy", "lark")
 
 def heavy_modules():
     return sorted({name.split(".")[0] for name in sys.modules if name.split(".")[0] in HEAVY})
