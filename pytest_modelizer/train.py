@@ -115,11 +115,17 @@ def mean_loss(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
     return total / max(1, count)
 
 
-def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1) -> float:
-    """Linear warmup to 1, then cosine decay to `floor` at `total` steps."""
+def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1, time_frac: float = 0.0) -> float:
+    """Linear warmup to 1, then cosine decay to `floor` at `total` steps or at the time limit, whichever comes first.
+
+    `time_frac` is the share of the time limit spent. It matters only on a run headed for the limit:
+    one whose epochs end well within it follows its steps alone (and stays reproducible), one that
+    the limit stops was never reproducible, and decaying to the floor by then beats stopping
+    half-way down the cosine.
+    """
     if step < warmup:
         return (step + 1) / warmup
-    frac = min(1.0, (step - warmup) / max(1, total - warmup))
+    frac = min(1.0, max((step - warmup) / max(1, total - warmup), time_frac))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac))
 
 
@@ -197,8 +203,9 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
             t0 = time.perf_counter()
             src = _pad([data[i][0] for i in batch]).to(device)
             tgt = _pad([data[i][1] for i in batch]).to(device)
+            time_frac = (t0 - start) / (deadline - start) if deadline > start else 0.0
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * lr_factor(step, warmup, total)
+                group["lr"] = cfg.lr * lr_factor(step, warmup, total, time_frac=time_frac)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
                 logits = model(src, tgt[:, :-1])  # (B, T, V)
             loss = F.cross_entropy(logits.float().flatten(0, 1), tgt[:, 1:].flatten(),

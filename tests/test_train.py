@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import torch
 
 from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.model import Seq2Seq
 from pytest_modelizer.tokenizer import BOS, EOS
-from pytest_modelizer.train import TrainProgress, exact_match, make_batches, train_model
+from pytest_modelizer.train import TrainProgress, exact_match, lr_factor, make_batches, train_model
 
 TINY = ModelConfig(d_model=48, n_heads=4, enc_layers=1, dec_layers=1, d_ff=96, dropout=0.0, max_len=16)
 
@@ -43,6 +44,14 @@ def test_learns_reverse_quickly():
     assert not model.training
     assert seen and seen[-1].val_exact is not None and seen[-1].pairs_per_s > 0
     assert result.history and result.steps > 0 and result.pairs_per_s > 0
+
+
+def test_schedule_decays_by_the_time_limit():
+    assert lr_factor(500, 100, 10_000, time_frac=1.0) == pytest.approx(0.1)  # the floor when time is up
+    assert lr_factor(500, 100, 10_000, time_frac=0.5) == pytest.approx(0.55)  # half-way down the cosine
+    assert lr_factor(500, 100, 10_000, time_frac=0.0) == lr_factor(500, 100, 10_000)
+    assert lr_factor(9_000, 100, 10_000, time_frac=0.2) == lr_factor(9_000, 100, 10_000)  # steps ahead: steps rule
+    assert lr_factor(49, 100, 10_000, time_frac=0.9) == pytest.approx(0.5)  # warmup is by steps
 
 
 def test_same_seed_same_weights():
