@@ -49,9 +49,9 @@ class LarkTokenizer:
         unknown = set(self.content) - set(names)
         if unknown:
             raise ValueError(f"LarkTokenizer: content terminals {sorted(unknown)} are not defined; defined: {names}")
-        source = f"{self.terminals}\nstart: _tok*\n_tok: {' | '.join(names)}\n"
-        # No parser: Lark then builds its lexer once; with one, `lex` rebuilds it on every call (~20x slower).
-        return Lark(source, parser=None, lexer="basic")
+        # No parser (and so no rules): Lark then builds its lexer once; with a parser, `lex` rebuilds
+        # it on every call (~20x slower).
+        return Lark(self.terminals, parser=None, lexer="basic")
 
     @property
     def fingerprint(self) -> str:
