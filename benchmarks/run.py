@@ -231,7 +231,8 @@ def render(results: dict[str, dict]) -> str:
             for label, c in d["configs"].items():
                 model = c["training"]["model"]
                 shape = (f"d {model['d_model']}, {model['n_heads']} heads, {model['enc_layers']}+{model['dec_layers']} "
-                         f"layers, ff {model['d_ff']}, batch {c['training']['batch_size']}, lr {c['training']['lr']:g}")
+                         f"layers, ff {model['d_ff']}, dropout {model['dropout']:g}, batch {c['training']['batch_size']}, "
+                         f"lr {c['training']['lr']:g}")
                 rows.append([d["subject"], label, shape, f"{c['parameters']:,}", _f(c["threads"]),
                              _f(d["minutes"], 1), _f(c["pairs_per_s"], 0), _f(c["steps"]),
                              _pct(c["held_out_exact_match"]),

@@ -5,12 +5,14 @@ __version__ = "0.1.0"
 
 # Cheap imports only: importing the plugin must not pull in torch or fuzzingbook.
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
 from pytest_modelizer.tokenizer import LarkTokenizer
 
 __all__ = [
     "Behaviour",
     "LarkTokenizer",
+    "ModelConfig",
     "Subject",
     "TrainingConfig",
     "__version__",

@@ -43,9 +43,13 @@ def is_rejection(subject: "Subject", behaviour: Behaviour) -> bool:
 
 
 def project(subject: "Subject", behaviour: Behaviour) -> Behaviour:
-    """The part of a behaviour the subject's aspect models (what predictions are compared on)."""
+    """The part of a behaviour the subject's aspect models (what predictions are compared on).
+
+    The output aspect models an output, or a failure by its type alone (`behaviour_tokens`): the
+    message is not predicted, so it is not compared either.
+    """
     if subject.aspect == "output":
-        return behaviour
+        return behaviour if behaviour.ok else Behaviour(failure=behaviour.failure)
     return Behaviour.success("") if behaviour.ok else Behaviour(failure=failure_kind(subject, behaviour))
 
 

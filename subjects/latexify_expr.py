@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, ModelConfig, Subject, TrainingConfig, package_version
 
 _FILENAME = "<modelizer-latexify>"
 
@@ -258,8 +258,8 @@ subject = Subject(
     output_tokenizer=output_tokenizer,
     rejections=("SyntaxError",),
     training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=30, max_minutes=14,
-        patience=8,
+        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=30, max_minutes=10,
+        patience=8, model=ModelConfig(dropout=0.0),
     ),
     shipped_models=Path(__file__).parent / "models" / "latexify",
     corpora={"stdlib-expressions": Path(__file__).parent / "corpora" / "stdlib_expressions.jsonl"},

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, ModelConfig, Subject, TrainingConfig, package_version
 
 _SQLGLOT = None
 
@@ -398,7 +398,8 @@ subject = Subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     training=TrainingConfig(
-        pairs=20000, max_nonterminals=14, coverage_share=0.1, max_input_chars=200, max_epochs=16, max_minutes=12
+        pairs=20000, max_nonterminals=14, coverage_share=0.1, max_input_chars=200, max_epochs=16, max_minutes=8,
+        patience=8, model=ModelConfig(dropout=0.0),
     ),
     failure_kind=failure_kind,
     shipped_models=Path(__file__).parent / "models" / "sqlglot-tsql",

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import toy
-from pytest_modelizer import bench
+from pytest_modelizer import ModelConfig, bench
 from pytest_modelizer.cli import main
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.store import ModelStore
@@ -92,9 +92,10 @@ def test_startup_report(registry, toy_cache, conftest_file):
 
 
 def test_paper_configuration():
-    paper = bench.paper_training(toy.TRAINING, minutes=2)
+    tuned = toy.TRAINING.replace(model=ModelConfig(max_len=toy.TRAINING.model.max_len, dropout=0.0))
+    paper = bench.paper_training(tuned, minutes=2)
     m = paper.model
-    assert (m.d_model, m.n_heads, m.enc_layers, m.dec_layers, m.d_ff) == (256, 8, 1, 1, 1024)
+    assert (m.d_model, m.n_heads, m.enc_layers, m.dec_layers, m.d_ff, m.dropout) == (256, 8, 1, 1, 1024, 0.1)
     assert (paper.lr, paper.batch_size, paper.max_minutes) == (5e-4, 1, 2)
     assert paper.pairs == toy.TRAINING.pairs and m.max_len == toy.TRAINING.model.max_len  # same data
 

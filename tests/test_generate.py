@@ -6,7 +6,7 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer.aspect import default_failure_kind, failure_kind, project
+from pytest_modelizer.aspect import behaviour_side, default_failure_kind, failure_kind, project, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.generate import Candidate, GrammarChecker, Target, TargetError, reduce_input, select
 
@@ -37,6 +37,15 @@ def test_failure_kinds_drop_numbers_and_keep_the_message_class():
     failing = SUBJECT.with_aspect("failure")
     assert project(failing, Behaviour.failed("KeyError", "'double bang'")) == Behaviour(failure="KeyError: 'double bang'")
     assert project(failing, Behaviour.success("cat|dog")) == Behaviour.success("")
+
+
+@pytest.mark.parametrize("aspect", ["output", "failure"])
+@pytest.mark.parametrize("behaviour", [Behaviour.success("cat|<b>dog</b>"), Behaviour.failed("ValueError", "numbers are not words")])
+def test_a_behaviour_side_decodes_to_its_projection(aspect, behaviour):
+    """What scoring compares a prediction with is exactly what the model's tokens can say (no message)."""
+    subject = SUBJECT if aspect == "output" else SUBJECT.with_aspect("failure")
+    side = behaviour_side(subject, behaviour, {})
+    assert side_behaviour(subject, side.tokens, side.mapping) == project(subject, behaviour)
 
 
 def test_grammar_checker_accepts_the_language_only():
