@@ -168,11 +168,8 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     unbatched, each_s = _one_at_a_time(mock, queries)
     unbatched_s = sum(each_s)
     # The same calls through torch's KV-cached decoder, which single inputs took before fastdecode.py.
-    mock.model.numpy_decoding = False
-    try:
+    with mock.model.torch_decoding():
         unbatched_torch, torch_s = _one_at_a_time(mock, queries)
-    finally:
-        mock.model.numpy_decoding = True
     mock._memo.clear()
     start = time.perf_counter()
     batched = [p.tokens for p in mock.predict_batch(queries)]

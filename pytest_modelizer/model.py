@@ -206,6 +206,15 @@ class Seq2Seq(nn.Module):
             if was_training:
                 self.train()
 
+    @contextlib.contextmanager
+    def torch_decoding(self) -> Iterator[None]:
+        """Single inputs decode in torch for the block (to compare with, or time against, numpy)."""
+        previous, self.numpy_decoding = self.numpy_decoding, False
+        try:
+            yield
+        finally:
+            self.numpy_decoding = previous
+
     def _device(self) -> torch.device:
         return self.tgt_emb.weight.device
 

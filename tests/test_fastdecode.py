@@ -18,11 +18,8 @@ def sharp32(cfg: ModelConfig, seed: int = 0, src_vocab: int = 20) -> Seq2Seq:
 
 
 def torch_greedy(model: Seq2Seq, src: list[list[int]], max_len: int) -> list[list[int]]:
-    model.numpy_decoding = False
-    try:
+    with model.torch_decoding():
         return [model.generate([s], max_len=max_len)[0] for s in src]
-    finally:
-        model.numpy_decoding = True
 
 
 @pytest.mark.parametrize("variant", [
@@ -41,6 +38,18 @@ def test_numpy_path_decodes_what_torch_decodes(variant: dict):
     assert len({tuple(o) for o in expected}) > 10, "the model should not answer everything alike"
     assert [model.generate([s], max_len=30)[0] for s in src] == expected
     assert model._fast is not None, "single inputs should have taken the numpy path"
+
+
+def test_torch_decoding_is_scoped():
+    model = sharp32(SMALL)
+    model.numpy_decoding = False  # a caller's own choice survives the block
+    with model.torch_decoding():
+        assert not model._numpy_ok()
+    assert model.numpy_decoding is False
+    model.numpy_decoding = True
+    with pytest.raises(RuntimeError), model.torch_decoding():
+        raise RuntimeError
+    assert model._numpy_ok()
 
 
 def test_numpy_path_respects_max_len_and_training_mode():
