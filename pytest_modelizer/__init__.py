@@ -6,6 +6,12 @@ __version__ = "0.1.0"
 # Cheap imports only: importing the plugin must not pull in torch or fuzzingbook.
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import ModelConfig
+from pytest_modelizer.errors import (
+    PredictedFailure,
+    ProgramFailure,
+    UncertainPrediction,
+    UncoveredInputError,
+)
 from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
 from pytest_modelizer.tokenizer import LarkTokenizer
 
@@ -13,6 +19,10 @@ __all__ = [
     "Behaviour",
     "LarkTokenizer",
     "ModelConfig",
+    "PredictedFailure",
+    "ProgramFailure",
+    "UncertainPrediction",
+    "UncoveredInputError",
     "Subject",
     "TrainingConfig",
     "__version__",

@@ -10,9 +10,10 @@ from typing import Sequence
 
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
-from pytest_modelizer.store import ModelError, ModelStore, load_artifact, read_meta
+from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.subject import DIRECTIONS, Subject
+from pytest_modelizer.validate import validate_subject
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,16 +31,24 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--seed", type=int, help="synthesis and training seed (changes the model key)")
     model.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
 
+    from pytest_modelizer import __version__
+
     parser = argparse.ArgumentParser(prog="modelizer", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"modelizer (pytest-modelizer) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("subjects", parents=[common], help="list subjects, versions and model status")
     train = sub.add_parser("train", parents=[common, model], help="train a model of a subject")
     train.add_argument("--ship", action="store_true",
                        help="write the model into the subject's shipped models folder instead of the cache")
+    train.add_argument("--force", action="store_true",
+                       help="train even if another process saved this model while this one waited for the lock")
     evaluate = sub.add_parser("eval", parents=[common, model], help="compare a model with the real program")
     evaluate.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
     evaluate.add_argument("--limit", type=int, help="evaluate at most N inputs (default: all, or 500 synthetic)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    sub.add_parser("calibrate", parents=[common, model],
+                   help="store when to trust a model (a model trained before calibration existed): "
+                        "re-synthesizes its training pairs and calibrates on their held-out part")
     cases = sub.add_parser("cases", parents=[common],
                            help="propose failure-likely inputs with the failure models, confirmed on the real program")
     cases.add_argument("subject")
@@ -122,17 +131,32 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.learn import learn
 
     subject = session.registry.get(args.subject).with_aspect(args.aspect)
+    validate_subject(subject)  # the lexers too, before minutes of synthesis
     training = _training(subject, args)
     session.check_device()
-    bar = ProgressBar(stderr_write)
-    artifact = learn(subject, args.direction, session.store, training, args.device, log=bar.log, progress=bar.update)
-    bar.close()
+    store = session.store
+    store.check_writable(subject.name)
+    label = subject.model_label(args.direction)
+    path = store.path_for(subject.name, label, subject.model_key(args.direction, training))
+    before = _mtime(path)
+    # The same lock as `pytest --modelizer-train` (and its xdist workers): one trainer per model.
+    with store.lock(subject.name, label):
+        if not args.force and _mtime(path) not in (None, before):
+            stderr_write(f"modelizer: another process saved {path} while this one waited for the lock; "
+                         f"not training again (--force trains anyway)\n")
+            artifact = load_artifact(path, MODEL_META_KEYS)
+        else:
+            bar = ProgressBar(stderr_write, tty=sys.stderr.isatty())
+            try:
+                artifact = learn(subject, args.direction, store, training, args.device, log=bar.log,
+                                 progress=bar.update)
+            finally:
+                bar.close()
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
         from pytest_modelizer.store import save_artifact
 
-        label = subject.model_label(args.direction)
         for old in subject.shipped_models.glob(f"{label}-*.pt"):
             old.unlink()
         save_artifact(artifact, subject.shipped_models / f"{label}-{artifact.key}.pt")
@@ -143,6 +167,13 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
         f"(n={metrics['n']}), BLEU {metrics['bleu']:.3f}; saved to {artifact.path}"
     )
     return 0
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
@@ -158,7 +189,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
         aspect = f" --aspect {args.aspect}" if args.aspect != "output" else ""
         raise ModelError(session.missing_message(subject, args.direction).replace(
             "pytest --modelizer-train", f"modelizer train {subject.name} --direction {args.direction}{aspect}", 1))
-    mock = MockProgram(subject, args.direction, load_artifact(path), args.device)
+    mock = MockProgram(subject, args.direction, load_artifact(path, MODEL_META_KEYS), args.device)
     if args.inputs:
         inputs = read_inputs(args.inputs)[: args.limit]
         source = str(args.inputs)
@@ -226,6 +257,21 @@ def cmd_bench(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
+    from pytest_modelizer.learn import recalibrate
+
+    subject = session.registry.get(args.subject).with_aspect(args.aspect)
+    path = session.model_path(subject, args.direction)
+    if path is None:
+        raise ModelError(session.missing_message(subject, args.direction))
+    artifact = recalibrate(subject, args.direction, session.store, path, log=lambda m: stderr_write(m + "\n"))
+    calibration = artifact.meta["calibration"]
+    print(f"{subject.name} {subject.model_label(args.direction)}: threshold {calibration['threshold']:.4f}, "
+          f"{calibration['answered']:.1%} of {calibration['n']} held-out pairs answered, "
+          f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {path}")
+    return 0
+
+
 def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 
@@ -254,7 +300,7 @@ def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval, "bench": cmd_bench,
-                "cases": cmd_cases}
+                "cases": cmd_cases, "calibrate": cmd_calibrate}
     try:
         return commands[args.command](_session(args), args)
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:

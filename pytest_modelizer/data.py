@@ -1,16 +1,18 @@
 """Training data: synthesized inputs, the real program's behaviour on them, and their tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
+import types
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
-from pytest_modelizer.store import atomic_write_text
+from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
 from pytest_modelizer.tokenizer import TokenizeError
 
@@ -33,10 +35,54 @@ class Example:
     pair: Pair
 
 
+class PairsFileError(ValueError):
+    """A cached pairs file cannot be read; `synthesize_pairs` treats it as missing and re-synthesizes it."""
+
+
+def program_identity(subject: Subject) -> str:
+    """What identifies the subject's program, for the pairs cache: it decides the pairs' outputs.
+
+    A command: its executable's name and its arguments (as in the model key's "program"). A
+    callable: module and qualified name, and a hash of its code (bytecode, constants and names,
+    nested functions included), so an edited program re-runs; line numbers do not count, nor
+    the code of the functions it calls.
+    """
+    program: Any = subject.program
+    if subject.is_command:
+        argv = [str(a) for a in program]
+        return " ".join([Path(argv[0]).name, *argv[1:]])
+    while isinstance(program, functools.partial):
+        program = program.func
+    function = getattr(program, "__func__", program)  # a bound method: its function
+    code = getattr(function, "__code__", None)
+    if code is None:  # an instance with __call__, or a builtin
+        code = getattr(getattr(type(function), "__call__", None), "__code__", None)
+    module = getattr(function, "__module__", None) or type(function).__module__
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    return f"{module}.{name}" + (f" code {_code_hash(code)}" if isinstance(code, types.CodeType) else "")
+
+
+def _code_hash(code: types.CodeType) -> str:
+    return hashlib.sha256(_code_text(code).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _code_text(value: object) -> str:
+    """A text that changes with a code object's bytecode and constants, and is the same in every process."""
+    if isinstance(value, types.CodeType):
+        # co_names: the globals and attributes it uses (`text.upper()` and `text.lower()` differ only there).
+        return f"code({value.co_code.hex()},{_code_text(value.co_consts)},{_code_text(value.co_names)})"
+    if isinstance(value, tuple):
+        return "(" + ",".join(_code_text(v) for v in value) + ")"
+    if isinstance(value, frozenset):  # `x in {"a", "b"}`: iteration order varies with string hashing
+        return "frozenset(" + ",".join(sorted(_code_text(v) for v in value)) + ")"
+    return f"{type(value).__name__}:{value!r}"
+
+
 def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
     """Hash of what determines the synthesized pairs (not the model or optimizer settings)."""
     parts = {
         "subject": subject.name,
+        "program": program_identity(subject),
         "subject version": subject.version,
         "program version": subject.resolved_program_version(),
         "grammar": subject.grammar_fingerprint(),
@@ -56,13 +102,45 @@ def write_pairs(path: Path, pairs: Sequence[Pair]) -> None:
 
 
 def read_pairs(path: Path) -> list[Pair]:
+    """Pairs of a cached pairs file; PairsFileError (naming the file and line) when it is unreadable."""
+    redo = "it will be re-synthesized"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PairsFileError(f"pairs file {path} is damaged (not UTF-8 text: {exc.reason}); {redo}") from None
+    except OSError as exc:
+        raise PairsFileError(f"pairs file {path} is unreadable ({exc.strerror or exc}); {redo}") from None
+    if text and not text.endswith("\n"):  # every line is written with its newline: the end was cut off
+        line = text.count("\n") + 1
+        raise PairsFileError(f"pairs file {path}:{line} is truncated (no final newline); {redo}")
     pairs = []
-    for line in path.read_text().split("\n"):
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may be in a string
         if not line:
             continue
-        data = json.loads(line)
-        pairs.append(Pair(data["input"], Behaviour.from_json(data)))
+        try:
+            data = json.loads(line)
+            pairs.append(Pair(data["input"], Behaviour.from_json(data)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise PairsFileError(f"pairs file {path}:{n} is damaged ({reason[:120]}); {redo}") from None
+        if not isinstance(pairs[-1].input, str):
+            raise PairsFileError(f"pairs file {path}:{n} is damaged ('input' is not a string); {redo}")
     return pairs
+
+
+def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> list[Pair] | None:
+    """The pairs in a cached pairs file; None where there is none or it is unreadable (that is logged)."""
+    if not path.is_file():
+        return None
+    try:
+        return read_pairs(path)
+    except PairsFileError as exc:
+        log(str(exc))
+        return None
+
+
+def pairs_path(subject: Subject, training: TrainingConfig, cache_dir: Path) -> Path:
+    return cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
 
 
 def read_inputs(path: Path) -> list[str]:
@@ -91,9 +169,10 @@ def synthesize_pairs(
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.synthesis import SynthesisPlan, synthesize
 
-    path = cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl" if cache_dir else None
-    if path is not None and path.is_file():
-        return read_pairs(path)
+    path = pairs_path(subject, training, cache_dir) if cache_dir else None
+    cached = cached_pairs(path, log) if path is not None else None
+    if cached is not None:
+        return cached
     plan = SynthesisPlan(
         count=training.pairs,
         seed=training.seed,
@@ -108,7 +187,8 @@ def synthesize_pairs(
     with ProgramRunner(subject) as runner:
         runs = runner.run_many(inputs)
     pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
-    if path is not None:
+    if path is not None and cache_dir is not None:
+        ensure_cache_dir(cache_dir)
         write_pairs(path, pairs)
     return pairs
 
@@ -121,9 +201,7 @@ def held_out_inputs(
 
     seen: set[str] = set()
     if cache_dir is not None:
-        pairs_file = cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
-        if pairs_file.is_file():
-            seen = {p.input for p in read_pairs(pairs_file)}
+        seen = {p.input for p in cached_pairs(pairs_path(subject, training, cache_dir)) or ()}
     seed = training.seed + seed_offset
     plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
                          training.max_input_chars, subject.start_symbol)

@@ -19,6 +19,8 @@ class Scored:
     exact: bool
     predicted: Sequence[str]
     reference: Sequence[str]
+    confidence: float = 0.0  # the decoder's (0 when uncovered)
+    familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
 
 
 def _bleu(scored: Sequence[Scored]) -> tuple[float, float]:
@@ -54,11 +56,15 @@ def _token_accuracy(s: Scored) -> float:
     return sum(a == b for a, b in zip(s.predicted, s.reference)) / length
 
 
-def summarize(scored: Sequence[Scored]) -> dict:
-    """The metrics over evaluated inputs; uncovered inputs count as misses."""
+def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
+    """The metrics over evaluated inputs; uncovered inputs count as misses.
+
+    With a confidence threshold: `confident`, the share of inputs answered at or above it
+    (uncovered and unfamiliar ones never are), and `confident_exact`, exact match among those.
+    """
     n = len(scored)
     bleu, bleu_se = _bleu(scored)
-    return {
+    report = {
         "n": n,
         "exact_match": sum(s.exact for s in scored) / n if n else 0.0,
         "bleu": bleu,
@@ -66,6 +72,14 @@ def summarize(scored: Sequence[Scored]) -> dict:
         "token_accuracy": sum(_token_accuracy(s) for s in scored) / n if n else 0.0,
         "coverage": sum(s.covered for s in scored) / n if n else 0.0,
     }
+    if threshold is not None:
+        confident = [s for s in scored if s.covered and s.familiar and s.confidence >= threshold]
+        report.update(
+            threshold=threshold,
+            confident=len(confident) / n if n else 0.0,
+            confident_exact=sum(s.exact for s in confident) / len(confident) if confident else None,
+        )
+    return report
 
 
 def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[list[Scored], float]:
@@ -110,7 +124,8 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[
         else:
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
             exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
-        scored.append(Scored(covered, bool(exact), pred.tokens, reference))
+        scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
+                             pred.familiar))
     return scored, mock_seconds
 
 
@@ -123,7 +138,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock._memo.clear()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner)
-    report = summarize(scored)
+    report = summarize(scored, mock.threshold)
     report.update(
         subject=mock.subject.name,
         direction=mock.direction,

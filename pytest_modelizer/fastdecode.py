@@ -103,8 +103,8 @@ class NumpyGreedy:
             x = x + _gelu(_layer_norm(x, g2, b2) @ wu + bu) @ wd + bd
         return _layer_norm(x, *self.enc_ln)
 
-    def decode(self, src: list[int], steps: int) -> list[int]:
-        """Ids without BOS/EOS for `src` (ids), at most `steps` tokens."""
+    def decode(self, src: list[int], steps: int) -> tuple[list[int], float]:
+        """Ids without BOS/EOS for `src` (ids), at most `steps` tokens, and the lowest token probability."""
         H, K, D, scale = self.h, self.k, self.h * self.k, self.scale
         memory = self.encode(src)
         layers = []
@@ -118,6 +118,7 @@ class NumpyGreedy:
         emb, pos, head, (gf, bf) = self.tgt_emb, self.tgt_pos, self.head, self.dec_ln
         out: list[int] = []
         tok = BOS
+        confidence = 1.0
         for t in range(steps):
             x = emb[tok] + pos[t]  # (D,)
             for ((g1, b1), (wq, bq), (wkv, bkv), (wo, bo), (g2, b2), (cwq, cbq), _, (cwo, cbo), (g3, b3), (wu, bu),
@@ -134,7 +135,9 @@ class NumpyGreedy:
             logits = _layer_norm(x, gf, bf) @ head  # (V,)
             logits[PAD] = logits[BOS] = -np.inf
             tok = int(logits.argmax())
+            # The argmax's softmax probability: exp(0) over the sum of exp(logits - max).
+            confidence = min(confidence, 1.0 / float(np.exp(logits - logits[tok]).sum()))
             if tok == EOS:
-                break
+                return out, confidence
             out.append(tok)
-        return out
+        return out, 0.0  # cut at `steps` without its end: not an answer the model is sure of

@@ -29,8 +29,6 @@ def learn(
     """Train the `direction` model of `subject` and save it in `store`'s cache dir."""
     import torch
 
-    from pytest_modelizer.evaluate import score_pairs, summarize
-    from pytest_modelizer.mock import MockProgram
     from pytest_modelizer.model import Seq2Seq
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.train import train_model
@@ -82,12 +80,51 @@ def learn(
         if direction == "inverse":
             meta["placeholder_values"] = placeholder_values(subject, [e.pair.input for e in train])
     artifact = ModelArtifact(meta, {k: v.detach().cpu() for k, v in model.state_dict().items()})
-    mock = MockProgram(subject, direction, artifact, device="cpu")
     with ProgramRunner(subject) as runner:
-        scored, mock_seconds = score_pairs(mock, [e.pair for e in test], runner)
-    meta["metrics"] = {**summarize(scored), "held_out": "synthetic"}
-    log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs")
+        assess(subject, direction, artifact, data, runner)
+    log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs; "
+        f"{meta['calibration']['answered']:.1%} answered confidently")
     save_artifact(artifact, store.path_for(subject.name, subject.model_label(direction), key))
+    return artifact
+
+
+def assess(subject: Subject, direction: str, artifact: ModelArtifact, data: "Prepared", runner) -> None:
+    """Score a trained model on its held-out pairs, calibrate when to trust it; into `artifact.meta`.
+
+    `calibration` holds the training sources' trigrams and the confidence threshold (see
+    calibration.py); `metrics` the held-out fidelity, with the share answered confidently.
+    """
+    from pytest_modelizer.calibration import Familiarity, calibrate
+    from pytest_modelizer.evaluate import score_pairs, summarize
+    from pytest_modelizer.mock import MockProgram
+
+    meta = artifact.meta
+    meta["calibration"] = {"source_trigrams": Familiarity.learn(e.src for e in data.train).to_meta()}
+    mock = MockProgram(subject, direction, artifact, device="cpu")
+    scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)
+    meta["calibration"].update(calibrate(scored), held_out="synthetic")
+    meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic"}
+
+
+def recalibrate(subject: Subject, direction: str, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
+    """Calibrate a model trained before calibration existed, on the pairs it was trained on; saved in place.
+
+    The pairs are synthesized again from the model's own training configuration (the same seed
+    gives the same pairs, so the same split): the held-out part is what training held out.
+    """
+    from pytest_modelizer.runner import ProgramRunner
+    from pytest_modelizer.store import load_artifact
+
+    artifact = load_artifact(path)
+    training = subject.training  # the key found this file: the configuration it was trained with
+    pairs = synthesize_pairs(subject, training, store.cache_dir, log)
+    data = prepare(subject, direction, training, pairs)
+    if data.src_vocab.itos != artifact.meta["src_vocab"]:
+        raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "
+                         f"(its vocabulary differs); retrain it: modelizer train {subject.name} --direction {direction}")
+    with ProgramRunner(subject) as runner:
+        assess(subject, direction, artifact, data, runner)
+    save_artifact(artifact, path)
     return artifact
 
 

@@ -6,10 +6,13 @@ from dataclasses import dataclass, fields
 from pytest_modelizer.subject import DIRECTIONS
 
 MARKER_HELP = (
-    "modelize(subject, direction='forward', patch=None, aspect='output', cases=None, count=10, budget=200): "
+    "modelize(subject, direction='forward', patch=None, aspect='output', cases=None, count=10, budget=200, "
+    "on_uncertain=None, min_exact=None): "
     "serve the test with a learned model of `subject`; `patch` names a 'module.attr' callable replaced by the "
     "model for the test; aspect='failure' models only how the program fails; cases='failure' (or "
-    "'failure:KIND', 'output:TEXT') parametrizes `modelizer_case` with up to `count` committed regression cases"
+    "'failure:KIND', 'output:TEXT') parametrizes `modelizer_case` with up to `count` committed regression cases; "
+    "on_uncertain='real'|'error'|'accept' says what answers an input the model is unsure of; min_exact is the "
+    "held-out exact match below which the model is refused"
 )
 
 
@@ -28,6 +31,8 @@ class ModelizeSpec:
     cases: str | None = None  # a case target: "failure", "failure:KIND" or "output:TEXT"
     count: int = 10  # cases to keep for the test
     budget: int = 200  # real-program runs spent proposing new cases (with --modelizer-update-cases)
+    on_uncertain: str | None = None  # "real", "error" or "accept"; None: the ini key, else by the program's presence
+    min_exact: float | None = None  # the quality gate; None: the ini key
 
 
 VALID_OPTIONS = tuple(f.name for f in fields(ModelizeSpec) if f.name != "subject")
@@ -65,4 +70,14 @@ def parse_marker(args: tuple, kwargs: dict) -> ModelizeSpec:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise MarkerError(f"modelize {name}={value!r} must be a positive integer")
         numbers[name] = value
-    return ModelizeSpec(args[0], direction, patch, aspect, cases, **numbers)
+    from pytest_modelizer.serve import ON_UNCERTAIN
+
+    on_uncertain = kwargs.get("on_uncertain")
+    if on_uncertain is not None and on_uncertain not in ON_UNCERTAIN:
+        raise MarkerError(f"modelize on_uncertain={on_uncertain!r} is not valid; valid: {', '.join(ON_UNCERTAIN)}")
+    min_exact = kwargs.get("min_exact")
+    if min_exact is not None and (isinstance(min_exact, bool) or not isinstance(min_exact, (int, float))
+                                  or not 0 <= min_exact <= 1):
+        raise MarkerError(f"modelize min_exact={min_exact!r} must be a number from 0 to 1")
+    return ModelizeSpec(args[0], direction, patch, aspect, cases, **numbers, on_uncertain=on_uncertain,
+                        min_exact=min_exact)

@@ -7,21 +7,10 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
 from pytest_modelizer.store import ModelArtifact
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.tokenizer import Tokenized, TokenizeError, Vocabulary
-
-
-class PredictedFailure(Exception):
-    """The model predicts that the real program fails on this input."""
-
-    def __init__(self, subject: str, behaviour: Behaviour) -> None:
-        super().__init__(f"model of {subject!r} predicts the program fails: {behaviour.failure}")
-        self.behaviour = behaviour
-
-
-class UncoveredInputError(ValueError):
-    """The model cannot represent this input (a token it never saw, or too long)."""
 
 
 @dataclass
@@ -32,6 +21,13 @@ class Prediction:
     tokens: tuple[str, ...] = ()
     src_tokens: tuple[str, ...] = ()
     reason: str = ""
+    # The lowest probability the decoder gave a token of this answer (its end included); 0 when uncovered.
+    confidence: float = 0.0
+    # Whether every source trigram occurred in training (calibration.Familiarity; True without that data).
+    familiar: bool = True
+    # Familiar, and `confidence` at or above the model's calibrated threshold (such answers were at
+    # least 99 % exact on held-out pairs).
+    confident: bool = False
 
     @property
     def covered(self) -> bool:
@@ -48,6 +44,9 @@ class ModelInfo:
     parameters: int
     metrics: dict
     path: str
+    # Answers at or above this confidence were at least `calibration["target"]` exact on held-out pairs.
+    threshold: float | None = None
+    calibration: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +87,9 @@ class MockProgram:
         self.pools: dict[str, list[str]] = meta.get("placeholder_values") or {}
         self.stats = MockStats()
         self._memo: dict[str, Prediction] = {}
+        from pytest_modelizer.calibration import Familiarity
+
+        self.familiarity = Familiarity.from_meta(meta)
 
     @property
     def info(self) -> ModelInfo:
@@ -98,7 +100,15 @@ class MockProgram:
             parameters=int(self.artifact.meta.get("parameters", 0)),
             metrics=dict(self.artifact.metrics),
             path=str(self.artifact.path),
+            threshold=self.threshold,
+            calibration=dict(self.artifact.meta.get("calibration") or {}),
         )
+
+    @property
+    def threshold(self) -> float | None:
+        """The calibrated confidence threshold; None for a model trained before calibration existed."""
+        calibration = self.artifact.meta.get("calibration") or {}
+        return calibration.get("threshold")
 
     def encode_query(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
         """Source tokens and mapping, or the reason the input is not covered.
@@ -137,11 +147,16 @@ class MockProgram:
                 todo[text] = source
         if todo:
             ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
-            outputs = self.model.generate(ids, max_len=self.model_config.max_len)
-            for (text, (tokens, mapping)), out in zip(todo.items(), outputs):
+            outputs = self.model.decode(ids, max_len=self.model_config.max_len)
+            threshold = self.threshold
+            for (text, (tokens, mapping)), (out, confidence) in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
                 behaviour = self.decode_prediction(predicted, mapping, random.Random(text))
-                self._memo[text] = Prediction(behaviour, predicted, tokens)
+                unfamiliar = self.familiarity.unfamiliar(tokens) if self.familiarity else None
+                confident = threshold is not None and unfamiliar is None and confidence >= threshold
+                reason = f"a token sequence never seen in training: {' '.join(unfamiliar)!r}" if unfamiliar else ""
+                self._memo[text] = Prediction(behaviour, predicted, tokens, reason, confidence, unfamiliar is None,
+                                              confident)
             self.stats.predicted += len(todo)
         self.stats.calls += len(texts)
         self.stats.seconds += time.perf_counter() - start
@@ -168,7 +183,7 @@ class MockProgram:
                 f"(pytest --modelizer-train)"
             )
         if not prediction.behaviour.ok:
-            raise PredictedFailure(self.subject.name, prediction.behaviour)
+            raise failure_exception(self.subject, prediction.behaviour, predicted=True)
         return prediction.behaviour.output or ""
 
     def __call__(self, text: str) -> str:

@@ -254,11 +254,28 @@ class Seq2Seq(nn.Module):
 
         Greedy at temperature 0, else each token is sampled from softmax(logits / temperature).
         """
+        return [ids for ids, _ in self.decode(src, max_len, batch_size, temperature, generator)]
+
+    @torch.inference_mode()
+    def decode(
+        self,
+        src: list[list[int]],
+        max_len: int | None = None,
+        batch_size: int = 64,
+        temperature: float = 0.0,
+        generator: torch.Generator | None = None,
+    ) -> list[tuple[list[int], float]]:
+        """As `generate`, with each sequence's confidence: the lowest probability among its tokens.
+
+        The probability of every emitted token, the end included, under the distribution it was
+        chosen from: one doubtful token makes the whole answer doubtful, which is what decides
+        whether the answer is exact.
+        """
         steps = self._max_steps(max_len)
         if len(src) == 1 and temperature <= 0 and self._numpy_ok():
             return [self._numpy_greedy().decode(src[0], steps)]
         order = sorted(range(len(src)), key=lambda i: len(src[i]))
-        results: list[list[int]] = [[] for _ in src]
+        results: list[tuple[list[int], float]] = [([], 0.0) for _ in src]
         with self._evaluating():
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
@@ -269,8 +286,8 @@ class Seq2Seq(nn.Module):
 
     def _generate_batch(
         self, src: list[list[int]], steps: int, temperature: float = 0.0, generator: torch.Generator | None = None
-    ) -> list[list[int]]:
-        """Decode one batch of sources for at most `steps` tokens."""
+    ) -> list[tuple[list[int], float]]:
+        """Decode one batch of sources for at most `steps` tokens; (ids, confidence) per source."""
         dev = self._device()
         B, S = len(src), max(len(s) for s in src)
         src_t = torch.full((B, S), PAD, dtype=torch.long)
@@ -284,14 +301,18 @@ class Seq2Seq(nn.Module):
         tok = torch.full((B, 1), BOS, dtype=torch.long, device=dev)
         out = torch.full((B, steps), PAD, dtype=torch.long, device=dev)
         finished = torch.zeros(B, dtype=torch.bool, device=dev)
+        confidence = torch.ones(B, device=dev)
         n = steps
         every = 1 if dev.type == "cpu" else 4  # on an accelerator each check is a host sync
         for t in range(steps):
             x = self.tgt_emb(tok) + self.tgt_pos[t]  # (B, 1, D)
             for layer, kv, cache in zip(self.decoder, mem_kv, caches):
                 x = layer(x, kv, mask, cache=cache, pos=t)
-            logits = self.head(self.dec_ln(x[:, -1]))  # (B, V)
-            nxt = _greedy(logits) if temperature <= 0 else _sample(logits, temperature, generator)  # (B,)
+            logits = self.head(self.dec_ln(x[:, -1])).float()  # (B, V)
+            logits[:, PAD] = logits[:, BOS] = float("-inf")  # never emitted
+            nxt = logits.argmax(-1) if temperature <= 0 else _sample(logits, temperature, generator)  # (B,)
+            chosen = torch.softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (B,)
+            confidence = torch.where(finished, confidence, torch.minimum(confidence, chosen))
             nxt = nxt.masked_fill(finished, PAD)
             out[:, t] = nxt
             finished |= nxt == EOS
@@ -299,7 +320,9 @@ class Seq2Seq(nn.Module):
             if t % every == every - 1 and bool(finished.all()):
                 n = t + 1
                 break
-        return _strip(out[:, :n].tolist())
+        # A sequence cut at `steps` without its end is not an answer the model is sure of.
+        confidence = confidence.masked_fill(~finished, 0.0)
+        return list(zip(_strip(out[:, :n].tolist()), confidence.tolist()))
 
     @torch.inference_mode()
     def prefix_probs(self, src: list[list[int]], prefix: list[int], batch_size: int = 256) -> torch.Tensor:

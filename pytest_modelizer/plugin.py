@@ -10,7 +10,9 @@ import pytest
 from pytest_modelizer import __version__
 from pytest_modelizer.cases import CaseBook, CaseFileError, CaseProblem, case_file_path
 from pytest_modelizer.marker import MARKER_HELP, MarkerError, ModelizeSpec, parse_marker
+from pytest_modelizer.recordings import DEFAULT_DIR as RECORDINGS_DIR, RecordingBook, RecordingFileError
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError
+from pytest_modelizer.validate import SubjectError
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelError, ModelStore
 
@@ -20,13 +22,9 @@ CASE = pytest.StashKey[object]()
 SPEC = pytest.StashKey[ModelizeSpec]()
 ERROR = pytest.StashKey[str]()
 DEFAULT_CACHE_DIR = ".modelizer"
-
-
-def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    """Register the subject-declaring hook."""
-    from pytest_modelizer import hooks
-
-    pluginmanager.add_hookspecs(hooks)
+SERVED = pytest.StashKey[list]()
+# (on_uncertain from the command line, from the ini file, min_exact from the ini file)
+DEFAULTS = pytest.StashKey[tuple]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +40,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="torch device for training and inference: cpu (default) or cuda")
     group.addoption("--modelizer-lock-timeout", default=None, type=float, metavar="SECONDS",
                     help="how long to wait for another process training the same model (default 1800)")
+    group.addoption("--modelizer-mode", default=None, choices=("mock", "record", "verify", "real"),
+                    help="mock: recordings, then the model (default); record: the real program answers and is "
+                         "recorded; verify: model and program both answer, disagreements fail; real: the program only")
+    group.addoption("--modelizer-on-uncertain", default=None, choices=("real", "error", "accept"),
+                    help="what answers an input the model is unsure of (beats the marker's and the ini's setting; "
+                         "default: real where the program is installed, error where it is absent)")
+    group.addoption("--modelizer-accept-drift", action="store_true", default=None,
+                    help="replay models although the installed program's version differs from the declared one")
+    group.addoption("--modelizer-recordings-dir", default=None, metavar="DIR",
+                    help=f"where recordings live (default: <rootdir>/{RECORDINGS_DIR})")
+    parser.addini("modelizer_mode", "default for --modelizer-mode", default="mock")
+    parser.addini("modelizer_on_uncertain", "default on_uncertain: real, error or accept", default=None)
+    parser.addini("modelizer_accept_drift", "default for --modelizer-accept-drift", type="bool", default=False)
+    parser.addini("modelizer_recordings_dir", "default for --modelizer-recordings-dir", default=None)
+    parser.addini("modelizer_min_exact", "held-out exact match below which a model is refused", default="0.5")
     parser.addini("modelizer_cache_dir", "default for --modelizer-cache-dir", default=None)
     parser.addini("modelizer_device", "default for --modelizer-device", default="cpu")
     parser.addini("modelizer_lock_timeout", "default for --modelizer-lock-timeout", default="1800")
@@ -67,27 +80,54 @@ def pytest_configure(config: pytest.Config) -> None:
     update = bool(config.getoption("modelizer_update_cases"))
     if update and (getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")):
         raise pytest.UsageError("--modelizer-update-cases writes case files: run it without pytest-xdist's -n")
+    mode = str(_setting(config, "modelizer_mode", "modelizer_mode") or "mock")
+    if mode not in ("mock", "record", "verify", "real"):
+        raise pytest.UsageError(f"ini modelizer_mode = {mode!r} is not valid; use mock, record, verify or real")
+    on_uncertain = config.getini("modelizer_on_uncertain")
+    if on_uncertain and on_uncertain not in ("real", "error", "accept"):
+        raise pytest.UsageError(f"ini modelizer_on_uncertain = {on_uncertain!r} is not valid; use real, error or accept")
+    try:
+        min_exact = float(config.getini("modelizer_min_exact"))
+    except ValueError:
+        raise pytest.UsageError(f"ini modelizer_min_exact = {config.getini('modelizer_min_exact')!r} is not a number") from None
+    recordings = _setting(config, "modelizer_recordings_dir", "modelizer_recordings_dir") or RECORDINGS_DIR
+    recordings_path = Path(recordings) if Path(recordings).is_absolute() else config.rootpath / recordings
     config.stash[CASES] = CaseBook(update=update)
     config.stash[STATE] = ModelizerSession(
         registry=None,  # discovered at collection, once conftest files have declared theirs
         store=ModelStore(path, lock_timeout=timeout),
         device=device,
         train=bool(_setting(config, "modelizer_train", "modelizer_train")),
+        mode=mode,
+        accept_drift=bool(_setting(config, "modelizer_accept_drift", "modelizer_accept_drift")),
+        recordings=RecordingBook(recordings_path, path, lock_timeout=timeout),
     )
+    config.stash[DEFAULTS] = (config.getoption("modelizer_on_uncertain"), on_uncertain or None, min_exact)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     """One line: version, cache dir, device."""
     state = config.stash[STATE]
     train = ", training enabled" if state.train else ""
-    return f"modelizer: {__version__}, cache: {state.store.cache_dir}, device: {state.device}{train}"
+    mode = f", mode: {state.mode}" if state.mode != "mock" else ""
+    return f"modelizer: {__version__}, cache: {state.store.cache_dir}, device: {state.device}{mode}{train}"
+
+
+def _prefixed(message: str) -> str:
+    return message if message.startswith("modelizer:") else f"modelizer: {message}"
 
 
 def _registry(config: pytest.Config) -> SubjectRegistry:
+    """The subjects declared so far; asked again once more conftest files have loaded during collection."""
     state = config.stash[STATE]
-    if state.registry is None:
+    plugins = len(config.pluginmanager.get_plugins())
+    if state.registry is None or state.registry_plugins != plugins:
+        state.registry_plugins = plugins
         declared = [s for group in config.hook.pytest_modelizer_subjects(config=config) for s in (group or [])]
-        state.registry = SubjectRegistry.discover(declared)
+        try:
+            state.registry = SubjectRegistry.discover(declared)
+        except SubjectError as exc:
+            raise pytest.UsageError(_prefixed(str(exc))) from None
     return state.registry
 
 
@@ -105,8 +145,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         if spec is None or spec.cases is None:
             raise MarkerError("modelizer_case needs cases: mark the test @pytest.mark.modelize('SUBJECT', cases='failure')")
         params = _case_params(metafunc, spec, book, path, test)
-    except (MarkerError, UnknownSubjectError, CaseFileError, ModelError) as exc:
-        params = [pytest.param(CaseProblem(f"modelizer: {exc}"), id="modelizer-error")]
+    except (MarkerError, UnknownSubjectError, SubjectError, CaseFileError, ModelError) as exc:
+        params = [pytest.param(CaseProblem(_prefixed(str(exc))), id="modelizer-error")]
     metafunc.parametrize("modelizer_case", params, indirect=True)
 
 
@@ -130,8 +170,11 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
             failure = subject.with_aspect("failure")
             needs = [(failure, "forward"), (failure, "inverse")] if spec.cases.startswith("failure") else [(subject, "inverse")]
             state.ensure_trained(needs, write)
-        cases, report = update_cases(state, subject, spec.cases, spec.count, spec.budget, tests.get(test),
-                                     log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"), nodeid=nodeid)
+        from pytest_modelizer.isolation import preserved_global_state
+
+        with preserved_global_state():
+            cases, report = update_cases(state, subject, spec.cases, spec.count, spec.budget, tests.get(test),
+                                         log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"), nodeid=nodeid)
         write("\n")
         tests = book.store(path, test, cases)
         book.reports[nodeid] = report
@@ -153,6 +196,7 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
     return [pytest.param(case, id=case.id) for case in entry.cases]
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection: train for the selected tests only
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Validate markers; with --modelizer-train, train what the selected tests need."""
     state = config.stash[STATE]
@@ -165,16 +209,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         try:
             spec = parse_marker(mark.args, mark.kwargs)
             subject = registry.get(spec.subject)
-        except (MarkerError, UnknownSubjectError) as exc:
+        except (MarkerError, UnknownSubjectError, SubjectError) as exc:
             item.stash[ERROR] = str(exc)  # reported when the test runs, by _modelizer_marker
             continue
         item.stash[SPEC] = spec
-        if spec.cases is not None:  # case tests read their case file, never a model
+        if spec.cases is not None or state.mode == "real":  # case tests read their case file, never a model
             continue
         need = (subject.with_aspect(spec.aspect), spec.direction)
         if need not in needs:
             needs.append(need)
-    if state.train and needs:
+    if state.train and needs and not config.option.collectonly:
         writer = config.get_terminal_writer()
         try:
             state.ensure_trained(needs, lambda text: (writer.write(text), writer.flush()))
@@ -196,18 +240,35 @@ def _spec(request: pytest.FixtureRequest) -> ModelizeSpec:
 
 @pytest.fixture
 def mock_program(request: pytest.FixtureRequest):
-    """The learned model of the marked subject, callable like the program; `.batch`, `.info`."""
+    """The marked subject's program as the run's mode serves it: by default recordings, then the model."""
     spec = _spec(request)
+    served = _served(request, spec)
+    if served.mode in ("mock", "verify"):
+        try:
+            mock = served.mock
+        except ModelError as exc:
+            error = str(exc)
+        else:
+            _prefetch(request, mock, spec)
+            return served
+        pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
+    return served
+
+
+def _served(request: pytest.FixtureRequest, spec: ModelizeSpec):
+    """The test's ServedProgram (one per test, shared by mock_program and patch=)."""
+    from pytest_modelizer.serve import ServedProgram
+
+    served = request.node.stash.setdefault(SERVED, [])
+    if served:
+        return served[0]
     state = request.config.stash[STATE]
-    subject = _registry(request.config).get(spec.subject)
-    try:
-        mock = state.mock(subject.with_aspect(spec.aspect), spec.direction, request.node.nodeid)
-    except ModelError as exc:
-        error = str(exc)
-    else:
-        _prefetch(request, mock, spec)
-        return mock
-    pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
+    flag, ini, min_exact = request.config.stash[DEFAULTS]
+    subject = _registry(request.config).get(spec.subject).with_aspect(spec.aspect)
+    program = ServedProgram(state, subject, spec.direction, state.mode, flag or spec.on_uncertain or ini,
+                            request.node.nodeid, spec.min_exact if spec.min_exact is not None else min_exact)
+    served.append(program)
+    return program
 
 
 PREFETCHED = pytest.StashKey[set]()
@@ -280,12 +341,24 @@ def modelizer_case(request: pytest.FixtureRequest):
     return value
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """In verify mode, fail a test whose served calls the model and the program answered differently."""
+    result = yield
+    served = item.stash.get(SERVED, [])
+    disagreements = [d for program in served for d in program.disagreements]
+    if disagreements:
+        pytest.fail("modelizer verify: the model and the real program disagree on "
+                    f"{len(disagreements)} call(s):\n" + "\n".join(disagreements), pytrace=False)
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _modelizer_marker(request: pytest.FixtureRequest):
     """Error a test whose marker is invalid; for patch='module.attr', serve it from the model."""
     error = request.node.stash.get(ERROR, None)
     if error:
-        pytest.fail(f"modelizer: {error}", pytrace=False)
+        pytest.fail(_prefixed(error), pytrace=False)
     spec = request.node.stash.get(SPEC, None)
     if spec is None or spec.patch is None:
         yield
@@ -303,8 +376,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """On a pytest-xdist worker, hand the model usage to the controller for its summary."""
     workeroutput = getattr(session.config, "workeroutput", None)
     state = session.config.stash.get(STATE, None)
+    if state is not None:
+        state.close()
+        if state.recordings is not None and state.recordings.pending:
+            try:  # every process merges its own under the file's lock: xdist workers lose nothing
+                state.recorded = [str(p) for p in state.recordings.flush()]
+            except (OSError, RecordingFileError) as exc:
+                state.recording_error = str(exc)
     if workeroutput is not None and state is not None:
         workeroutput["modelizer"] = json.dumps(state.usage())
+        workeroutput["modelizer_recorded"] = json.dumps([state.recorded, state.recording_error])
         book = session.config.stash[CASES]
         workeroutput["modelizer_cases"] = json.dumps(book.reports_json())
         workeroutput["modelizer_unused"] = json.dumps({str(p): names for p, names in book.unused().items()})
@@ -319,6 +400,12 @@ def pytest_testnodedown(node, error) -> None:
     data = getattr(node, "workeroutput", {}).get("modelizer")
     if data:
         node.config.stash[STATE].merge_usage(json.loads(data))
+    recorded = getattr(node, "workeroutput", {}).get("modelizer_recorded")
+    if recorded:
+        state = node.config.stash[STATE]
+        paths, error = json.loads(recorded)
+        state.recorded = sorted(set(state.recorded) | set(paths))
+        state.recording_error = state.recording_error or error
     cases = getattr(node, "workeroutput", {}).get("modelizer_cases")
     if cases:
         node.config.stash[CASES].merge_reports(json.loads(cases))
@@ -337,18 +424,43 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             for line in lines:
                 terminalreporter.write_line(line)
     state = config.stash.get(STATE, None)
-    usage = state.usage() if state is not None else {}
-    if not usage:
+    if state is None:
         return
-    terminalreporter.section("modelizer")
+    lines = _usage_lines(state.usage())
+    lines += [f"recordings written: {path}" for path in state.recorded]
+    if state.recording_error:
+        lines.append(f"recordings NOT written: {state.recording_error}")
+    if lines:
+        terminalreporter.section("modelizer")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _usage_lines(usage: dict[str, dict]) -> list[str]:
+    """Summary lines per model: trained, program status, key and fidelity, who answered the calls."""
+    lines = []
     for name, entry in sorted(usage.items()):
         if entry.get("trained"):
-            terminalreporter.write_line(f"trained {name}")
-        if entry.get("key") is None:
-            continue
-        exact = entry.get("exact_match")
-        fidelity = f"held-out exact match {exact:.1%} (n={entry.get('n')})" if exact is not None else "no metrics"
-        mean_ms = 1000 * entry["seconds"] / entry["calls"] if entry["calls"] else 0.0
-        terminalreporter.write_line(
-            f"{name} key {entry['key']}: {fidelity}; {entry['calls']} mock calls, {mean_ms:.1f} ms mean"
-        )
+            lines.append(f"trained {name}")
+        if entry.get("program"):
+            lines.append(f"{name}: {entry['program']}")
+        if entry.get("key") is not None:
+            exact = entry.get("exact_match")
+            fidelity = f"held-out exact match {exact:.1%} (n={entry.get('n')})" if exact is not None else "no metrics"
+            # Per decoded input: prefetching decodes a parametrized test's inputs in one batch, and the
+            # calls that follow are memo hits; time per call would mix the two.
+            decoded = entry.get("decoded", 0)
+            mean_ms = 1000 * entry["seconds"] / decoded if decoded else 0.0
+            lines.append(f"{name} key {entry['key']}: {fidelity}; {entry['calls']} mock calls, "
+                         f"{decoded} inputs decoded, {mean_ms:.1f} ms mean per decoded input")
+        counts = entry.get("counts")
+        if counts and any(counts.values()):
+            line = (f"{name} calls answered by the model {counts['model']}, a recording {counts['recording']}, "
+                    f"the program {counts['program']}; refused {counts['refused']}")
+            checked = counts["agreed"] + counts["disagreed"]
+            if checked:
+                line += f"; verify: model agreed on {counts['agreed']}/{checked} ({counts['agreed'] / checked:.1%})"
+            if counts["stale_recordings"]:
+                line += f"; {counts['stale_recordings']} recordings made by another program version (drift)"
+            lines.append(line)
+    return lines

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pytest_modelizer.subject import Subject
+from pytest_modelizer.validate import validate_subject
 
 ENTRY_POINT_GROUP = "pytest_modelizer.subjects"
 
@@ -33,10 +34,13 @@ class SubjectRegistry:
         return registry
 
     def add(self, subject: Subject) -> None:
+        """Declare `subject`, validated (SubjectError) without building its lexers: that would load lark."""
         if not isinstance(subject, Subject):
             raise TypeError(f"expected a pytest_modelizer.Subject, got {subject!r}")
         if subject.name in self.declared and self.declared[subject.name] is not subject:
             raise ValueError(f"two subjects are named {subject.name!r}; subject names must be unique")
+        if self.declared.get(subject.name) is not subject:
+            validate_subject(subject, lexers=False)
         self.declared[subject.name] = subject
 
     def names(self) -> list[str]:
@@ -56,7 +60,7 @@ class SubjectRegistry:
         subject = loaded() if callable(loaded) and not isinstance(loaded, Subject) else loaded
         if not isinstance(subject, Subject) or subject.name != name:
             raise TypeError(f"entry point {ep.value!r} must give a Subject named {name!r}, got {subject!r}")
-        self.declared[name] = subject
+        self.add(subject)
         return subject
 
 

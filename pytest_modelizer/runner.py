@@ -1,11 +1,13 @@
 """Run a subject's real program in worker processes with a hard timeout per call."""
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from pytest_modelizer.subject import Subject
 
 # Outputs beyond this are treated as a failure: a program that floods stdout is not mockable.
 MAX_OUTPUT_CHARS = 1_000_000
+# How often a worker (and the command reaper) checks that the process that started it still lives.
+PARENT_CHECK_S = 0.25
 
 
 @dataclass
@@ -38,9 +42,33 @@ def _output_behaviour(output: object) -> Behaviour:
     return Behaviour.success(output)
 
 
-def _call_worker(program: Callable[[str], str], conn) -> None:
+def _watch_parent(parent: int) -> None:
+    """Exit this process as soon as `parent` is no longer its parent (killed, even with SIGKILL).
+
+    A daemon thread, so it also ends a worker stuck in a long call. (Not PR_SET_PDEATHSIG: that
+    fires when the *thread* that forked the worker ends, and workers are restarted from threads.)
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="modelizer-parent-watch", daemon=True).start()
+
+
+def _call_worker(program: Callable[[str], str], conn, parent: int, parent_end=None) -> None:
     """Worker loop: receive an input, call the program, send back (behaviour json, seconds)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business.
+    if parent_end is not None:
+        # Forked with the parent's end of the pipe: close it, or the worker never sees EOF when the parent dies.
+        parent_end.close()
+    import faulthandler
+
+    if faulthandler.is_enabled():
+        # pytest enables it: a crashing program would dump a traceback on every call. A crash is behaviour.
+        faulthandler.disable()
+    _watch_parent(parent)
     while True:
         try:
             text = conn.recv()
@@ -53,7 +81,10 @@ def _call_worker(program: Callable[[str], str], conn) -> None:
             behaviour = _exception_behaviour(exc)
         except Exception as exc:  # noqa: BLE001 - every exception is behaviour to record
             behaviour = _exception_behaviour(exc)
-        conn.send((behaviour.to_json(), time.perf_counter() - start))
+        try:
+            conn.send((behaviour.to_json(), time.perf_counter() - start))
+        except OSError:  # the parent is gone, or gave up on this call
+            return
 
 
 class _CallableWorker:
@@ -67,7 +98,9 @@ class _CallableWorker:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_call_worker, args=(self.program, child), daemon=True)
+        parent_end = self.conn if method == "fork" else None  # a spawned worker does not inherit it
+        self.process = ctx.Process(target=_call_worker, args=(self.program, child, os.getpid(), parent_end),
+                                   daemon=True)
         self.process.start()
         child.close()
 
@@ -97,6 +130,86 @@ class _CallableWorker:
         self.conn.close()
 
 
+# The reaper: a small process that kills the process groups of running commands once their
+# parent is gone (SIGKILL included), since a command runs in a session of its own and would
+# otherwise outlive it. It learns groups as "+PGID" / "-PGID" lines on its stdin and stops at
+# EOF or when its parent changes.
+_REAPER_SOURCE = """
+import os, select, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+parent, interval = int(sys.argv[1]), float(sys.argv[2])
+groups, buffer = set(), b""
+
+def read(timeout):
+    global buffer
+    if not select.select([0], [], [], timeout)[0]:
+        return True
+    data = os.read(0, 65536)
+    *lines, buffer = (buffer + data).split(b"\\n")
+    for line in lines:
+        (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
+    return bool(data)
+
+while os.getppid() == parent and read(interval):
+    pass
+while select.select([0], [], [], 0)[0] and read(0):  # what the parent wrote just before it died
+    pass
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+class _Reaper:
+    """This process's reaper (started with its first command); registration is best effort."""
+
+    _lock = threading.Lock()
+    _process: "subprocess.Popen[bytes] | None" = None
+    _owner = 0  # the pid that started it: a forked child must not write to its parent's reaper
+
+    @classmethod
+    def tell(cls, line: str) -> None:
+        with cls._lock:
+            if cls._process is None or cls._owner != os.getpid() or cls._process.poll() is not None:
+                if line.startswith("-"):
+                    return
+                try:
+                    cls._start()
+                except (OSError, ValueError):  # no interpreter to start: commands run unguarded, as before
+                    cls._process = None
+                    return
+            try:
+                cls._process.stdin.write(f"{line}\n".encode())  # type: ignore[union-attr]
+                cls._process.stdin.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                cls._process = None
+
+    @classmethod
+    def _start(cls) -> None:
+        cls._process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _REAPER_SOURCE, str(os.getpid()), str(PARENT_CHECK_S)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        if cls._owner == 0:
+            atexit.register(cls.stop)
+        cls._owner = os.getpid()
+
+    @classmethod
+    def stop(cls) -> None:
+        """End the reaper (at exit: no command runs any more)."""
+        with cls._lock:
+            process, cls._process = cls._process, None
+            if process is None or cls._owner != os.getpid():
+                return
+            try:
+                process.stdin.close()  # type: ignore[union-attr]
+                process.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+
+
 def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = True) -> Run:
     """Run a command once, in its own process group so a timeout kills all of it."""
     args = list(argv) if stdin else [*argv, text]
@@ -111,6 +224,7 @@ def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = Tr
         )
     except OSError as exc:
         return Run(Behaviour.failed("cannot-start", f"{args[0]}: {exc}"), 0.0)
+    _Reaper.tell(f"+{proc.pid}")  # its process group: killed by the reaper if this process dies first
     try:
         out, err = proc.communicate(text.encode() if stdin else None, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -120,6 +234,8 @@ def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = Tr
             pass
         proc.communicate()
         return Run(Behaviour.failed("timeout", f"no answer within {timeout:g} s"), time.perf_counter() - start)
+    finally:
+        _Reaper.tell(f"-{proc.pid}")
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         return Run(Behaviour.failed(f"exit {proc.returncode}", err.decode(errors="replace")), seconds)

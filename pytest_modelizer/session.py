@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Callable
 
 from pytest_modelizer.registry import SubjectRegistry
-from pytest_modelizer.store import ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
-from pytest_modelizer.subject import Subject
+from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
+from pytest_modelizer.isolation import preserved_global_state
+from pytest_modelizer.recordings import RecordingBook
+from pytest_modelizer.serve import CallCounts
+from pytest_modelizer.subject import ProgramStatus, Subject
+
+
+class ProgramDriftError(ModelError):
+    """The installed program's version differs from the one the subject declares (and models are keyed on)."""
 
 
 @dataclass
@@ -24,6 +31,50 @@ class ModelizerSession:
     trained: list = field(default_factory=list)
     # Usage reported by pytest-xdist workers, merged into this (the controller's) summary.
     worker_usage: dict = field(default_factory=dict)
+    mode: str = "mock"
+    registry_plugins: int = 0  # how many plugins (conftest files among them) the registry was built with
+    # Where the installed program differs from the declared version, replay anyway.
+    accept_drift: bool = False
+    recordings: RecordingBook | None = None
+    recorded: list = field(default_factory=list)  # recording files written at the end of the run
+    recording_error: str | None = None
+    _statuses: dict = field(default_factory=dict)
+    _counts: dict = field(default_factory=dict)
+    _runners: dict = field(default_factory=dict)
+
+    def program_status(self, subject: Subject) -> ProgramStatus:
+        """The subject's declared and installed program versions (probed once per run)."""
+        if subject.name not in self._statuses:
+            self._statuses[subject.name] = subject.program_status()
+        return self._statuses[subject.name]
+
+    def check_program(self, subject: Subject) -> ProgramStatus:
+        """The program status, refusing drift unless accepted: an error naming both versions and the fixes."""
+        status = self.program_status(subject)
+        if status.drift and not self.accept_drift:
+            raise ProgramDriftError(
+                f"modelizer: subject {subject.name!r}: the installed program is {status.installed}, its models are "
+                f"trained on {status.declared} (the version the subject declares). Fix: install {status.declared}; "
+                f"or declare program_version={status.installed!r} and retrain (pytest --modelizer-train); or replay "
+                f"the models anyway: --modelizer-accept-drift (ini modelizer_accept_drift = true)"
+            )
+        return status
+
+    def counts(self, subject: Subject, direction: str) -> CallCounts:
+        return self._counts.setdefault(f"{subject.name} ({subject.model_label(direction)})", CallCounts())
+
+    def runner(self, subject: Subject):
+        """One program runner per subject for the run (a worker process, started on first use)."""
+        if subject.name not in self._runners:
+            from pytest_modelizer.runner import ProgramRunner
+
+            self._runners[subject.name] = ProgramRunner(subject, workers=1)
+        return self._runners[subject.name]
+
+    def close(self) -> None:
+        for runner in self._runners.values():
+            runner.close()
+        self._runners.clear()
 
     def usage(self) -> dict[str, dict]:
         """Per "subject (direction)": model key, fidelity, mock calls and seconds, trained or not."""
@@ -36,25 +87,44 @@ class ModelizerSession:
                 "n": metrics.get("n"),
                 "calls": mock.stats.calls,
                 "seconds": mock.stats.seconds,
+                "decoded": mock.stats.predicted,
             }
+        for label, counts in self._counts.items():
+            entry = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
+            entry["counts"] = counts.to_json()
+        for label, entry in usage.items():
+            status = self._statuses.get(label.split(" (", 1)[0])
+            if status is not None and (status.absent or status.drift):
+                entry["program"] = status.describe()
         for name, direction in self.trained:
             usage.setdefault(f"{name} ({direction})", {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
         for label, entry in self.worker_usage.items():
             mine = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
             mine["calls"] += entry["calls"]
             mine["seconds"] += entry["seconds"]
+            mine["decoded"] = mine.get("decoded", 0) + entry.get("decoded", 0)
             mine["trained"] = mine.get("trained", False) or entry.get("trained", False)
-            for k in ("key", "exact_match", "n"):
+            for k in ("key", "exact_match", "n", "program"):
                 mine[k] = mine.get(k) if mine.get(k) is not None else entry.get(k)
+            if entry.get("counts"):
+                counts = CallCounts(**mine.get("counts", {}))
+                counts.add(entry["counts"])
+                mine["counts"] = counts.to_json()
         return usage
 
     def merge_usage(self, usage: dict[str, dict]) -> None:
         """Add a worker's usage (calls and seconds add up; key and metrics are the same)."""
         for label, entry in usage.items():
-            mine = self.worker_usage.setdefault(label, {**entry, "calls": 0, "seconds": 0.0, "trained": False})
+            mine = self.worker_usage.setdefault(label, {**entry, "calls": 0, "seconds": 0.0, "decoded": 0,
+                                                       "trained": False, "counts": {}})
             mine["calls"] += entry["calls"]
             mine["seconds"] += entry["seconds"]
+            mine["decoded"] += entry.get("decoded", 0)
             mine["trained"] = mine["trained"] or entry.get("trained", False)
+            if entry.get("counts"):
+                counts = CallCounts(**mine.get("counts") or {})
+                counts.add(entry["counts"])
+                mine["counts"] = counts.to_json()
 
     def model_path(self, subject: Subject, direction: str) -> Path | None:
         return self.store.find(subject.name, subject.model_label(direction), subject.model_key(direction), subject.shipped_models)
@@ -109,31 +179,45 @@ class ModelizerSession:
         cache_key = (subject.name, subject.model_label(direction))
         if cache_key not in self.mocks:
             self.check_device()
+            self.check_program(subject)
             path = self.model_path(subject, direction)
             if path is None:
                 raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
             from pytest_modelizer.mock import MockProgram
 
-            self.mocks[cache_key] = MockProgram(subject, direction, load_artifact(path), self.device)
+            with preserved_global_state():
+                self.mocks[cache_key] = MockProgram(subject, direction, load_artifact(path, MODEL_META_KEYS),
+                                                    self.device)
         return self.mocks[cache_key]
 
     def ensure_trained(self, needs: list[tuple[Subject, str]], write: Callable[[str], None]) -> None:
         """Train each needed model that is missing or stale, once across processes."""
         from pytest_modelizer.learn import learn
+        from pytest_modelizer.validate import validate_subject
 
         self.check_device()
         for subject, direction in needs:
             if self.model_path(subject, direction) is not None:
                 continue
+            validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
+            self.store.check_writable(subject.name)  # before minutes of synthesis, not after
+            status = self.program_status(subject)
+            if status.absent or status.drift:  # pairs from another program would be keyed as the declared one
+                raise ModelError(
+                    f"modelizer: cannot train the {subject.model_label(direction)} model of {subject.name!r}: "
+                    f"{status.describe()}. Training runs the program the subject declares ({status.declared}): "
+                    f"install it, or declare the installed version as program_version"
+                )
             with self.store.lock(subject.name, subject.model_label(direction)):
                 # Another process (an xdist worker) may have trained it while we waited.
                 if self.model_path(subject, direction) is not None:
                     continue
                 write(f"modelizer: training the {subject.model_label(direction)} model of {subject.name} "
                       f"(key {subject.model_key(direction)})\n")
-                bar = ProgressBar(write)
+                bar = ProgressBar(write, tty=sys.stdout.isatty())
                 try:
-                    learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
+                    with preserved_global_state():
+                        learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
                 finally:
                     bar.close()
                 self.trained.append((subject.name, subject.model_label(direction)))
@@ -141,13 +225,18 @@ class ModelizerSession:
 
 @dataclass
 class ProgressBar:
-    """A one-line progress bar redrawn with carriage returns."""
+    """A one-line progress bar redrawn with carriage returns on a terminal; plain lines in a log."""
 
     write: Callable[[str], None]
     width: int = 30
+    tty: bool = True
     _open: bool = False
+    _last_epoch: int = -1
 
     def log(self, message: str) -> None:
+        if not self.tty:
+            self.write(f"  {message}\n")
+            return
         self.write(("\r" if self._open else "") + f"  {message:<78}")
         self._open = True
 
@@ -157,10 +246,13 @@ class ProgressBar:
         filled = int(done * self.width)
         val = getattr(progress, "val_exact", None)
         val_text = f" val exact {val:.1%}" if val is not None else ""
-        self.write(
-            f"\r  [{'#' * filled}{'.' * (self.width - filled)}] epoch {progress.epoch} "
-            f"loss {progress.loss:.3f}{val_text} {progress.elapsed_s:.0f}s   "
-        )
+        status = f"epoch {progress.epoch} loss {progress.loss:.3f}{val_text} {progress.elapsed_s:.0f}s"
+        if not self.tty:  # a log gets one line per epoch, not a carriage return per step
+            if progress.epoch != self._last_epoch:
+                self._last_epoch = progress.epoch
+                self.write(f"  {status}\n")
+            return
+        self.write(f"\r  [{'#' * filled}{'.' * (self.width - filled)}] {status}   ")
         self._open = True
 
     def close(self) -> None:

@@ -1,11 +1,13 @@
 """ModelStore: the on-disk model cache, keyed, locked, written atomically, never pickled."""
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
 import tempfile
-from contextlib import contextmanager
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -31,6 +33,66 @@ class LockTimeoutError(ModelError):
     pass
 
 
+class CacheDirError(ModelError, OSError):
+    """The model cache cannot be written (read-only, not a directory, disk full, ...): path, cause and fix.
+
+    Also an OSError, so that code which handles OS errors on files still catches it.
+    """
+
+    def __init__(self, message: str, path: Path | None = None, cause: OSError | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+CACHE_DIR_FIX = "choose a writable cache directory with --modelizer-cache-dir DIR or MODELIZER_CACHE_DIR=DIR " \
+                "(modelizer commands: --cache-dir DIR)"
+# What to do about an error, where it is not the cache directory's place or permissions.
+_ERRNO_FIX = {
+    getattr(errno, name): f"{advice} or {CACHE_DIR_FIX}"
+    for name, advice in (("ENOSPC", "free some disk space"), ("EDQUOT", "free some of your disk quota"),
+                         ("EFBIG", "raise the file-size limit (ulimit -f)"))
+    if hasattr(errno, name)  # EDQUOT is not on every platform
+}
+
+
+def cache_error(path: Path, exc: OSError, doing: str) -> CacheDirError:
+    """A CacheDirError for `exc`, raised while `doing` (e.g. "write") `path`."""
+    if isinstance(exc, CacheDirError):
+        return exc
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+    fix = _ERRNO_FIX.get(exc.errno or 0, CACHE_DIR_FIX)
+    return CacheDirError(f"modelizer: cannot {doing} {path}: {cause}{where}. Fix: {fix}", path, exc)
+
+
+# https://bford.info/cachedir/: backup and archiving tools skip a directory holding this file.
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by pytest-modelizer (models and training pairs).\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def ensure_cache_dir(cache_dir: Path) -> None:
+    """Create `cache_dir` (tagged with CACHEDIR.TAG) if it does not exist; CacheDirError when it cannot be."""
+    if cache_dir.is_dir():
+        return
+    try:
+        cache_dir.mkdir(parents=True)
+    except FileExistsError:
+        if not cache_dir.is_dir():  # a file is in the way; a directory means another process made it
+            raise cache_error(cache_dir, NotADirectoryError(errno.ENOTDIR, "it exists and is not a directory"),
+                              "create the model cache directory") from None
+        return
+    except OSError as exc:
+        raise cache_error(cache_dir, exc, "create the model cache directory") from None
+    atomic_write_text(cache_dir / "CACHEDIR.TAG", CACHEDIR_TAG)
+
+
 @dataclass
 class ModelArtifact:
     """A trained model: weights plus the JSON that describes them (config, vocabularies, metrics)."""
@@ -49,9 +111,16 @@ class ModelArtifact:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write `data` to `path` so that readers see the old file or the whole new one.
+
+    An OSError (read-only, not a directory, disk full, file-size limit) becomes a CacheDirError
+    naming the path and the fix; no temporary file is left behind.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise cache_error(path, exc, "write") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -59,8 +128,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a shared cache wants the usual mode
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise cache_error(path, exc, "write") from None
         raise
 
 
@@ -92,16 +164,49 @@ def save_artifact(artifact: ModelArtifact, path: Path) -> None:
     artifact.path = path
 
 
-def load_artifact(path: Path) -> ModelArtifact:
-    """Load a model file with `weights_only=True`; anything else is reported as corrupt."""
+# What every model file's description holds; MODEL_META_KEYS: what building the model from it needs.
+REQUIRED_META_KEYS = ("key",)
+MODEL_META_KEYS = ("key", "src_vocab", "tgt_vocab", "model")
+
+
+class _Meta(dict):
+    """A model description whose missing keys are a CorruptModelError naming the file, never a KeyError."""
+
+    def __init__(self, data: dict[str, Any], path: Path, fix: str) -> None:
+        super().__init__(data)
+        self._path, self._fix = path, fix
+
+    def __missing__(self, key: str) -> Any:
+        raise CorruptModelError(f"model file {self._path} has no {key!r} in its description; {self._fix}")
+
+
+def _load_failure(exc: Exception) -> str:
+    """Why torch could not load a file, in one line, without torch's advice to load it unsafely."""
+    text = str(exc).strip()
+    if "WeightsUnpickler error:" in text:  # torch suggests weights_only=False: never for a cache file
+        detail = text.split("WeightsUnpickler error:", 1)[1].strip().splitlines()
+        return f"not a plain-tensor torch file: {detail[0].strip() if detail else 'unsupported content'}"
+    first = text.splitlines()[0].split(". ")[0].rstrip(".") if text else ""
+    if not first or "weights_only" in first:
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {first}"
+
+
+def load_artifact(path: Path, require: tuple[str, ...] = REQUIRED_META_KEYS) -> ModelArtifact:
+    """Load a model file with `weights_only=True`; anything else is reported as corrupt.
+
+    The description must hold the keys in `require` (MODEL_META_KEYS to build a model from it);
+    a key missing later is a CorruptModelError too, when it is read as `meta[key]`.
+    """
     import torch
 
     fix = f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`"
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the error below says it all
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch's weights-only unpickler raises anything (IndexError, ...)
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CorruptModelError(f"model file {path} is unreadable ({reason}); {fix}") from None
+        raise CorruptModelError(f"model file {path} is unreadable ({_load_failure(exc)}); {fix}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION or "meta" not in payload:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise CorruptModelError(
@@ -112,7 +217,14 @@ def load_artifact(path: Path) -> ModelArtifact:
         state = dict(payload["state_dict"])
     except (TypeError, ValueError, KeyError) as exc:
         raise CorruptModelError(f"model file {path} has a damaged description ({exc}); {fix}") from None
-    return ModelArtifact(meta, state, path)
+    if not isinstance(meta, dict):
+        raise CorruptModelError(f"model file {path} has a damaged description (not a JSON object); {fix}")
+    missing = [k for k in require if k not in meta]
+    if missing:
+        raise CorruptModelError(
+            f"model file {path} has an incomplete description (no {', '.join(map(repr, missing))}); {fix}"
+        )
+    return ModelArtifact(_Meta(meta, path, fix), state, path)
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:
@@ -151,23 +263,43 @@ class ModelStore:
                 found.extend(folder.glob(f"{direction}-*{SUFFIX}"))
         return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
-    @contextmanager
+    def check_writable(self, subject: str | None = None) -> None:
+        """Raise CacheDirError (path, cause, fix) unless models can be written under the cache dir.
+
+        Creates the cache dir (tagged with CACHEDIR.TAG) and, with `subject`, its folder; then
+        creates and removes a probe file. Call it before spending minutes on synthesis.
+        """
+        ensure_cache_dir(self.cache_dir)
+        folder = self.cache_dir / subject if subject else self.cache_dir
+        try:
+            folder.mkdir(exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".write-probe.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise cache_error(folder, exc, "write into the model cache directory") from None
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+
+    @contextlib.contextmanager
     def lock(self, subject: str, direction: str) -> Iterator[None]:
         """Exclusive lock for training one model, across processes and pytest-xdist workers."""
         from filelock import FileLock, Timeout
 
+        ensure_cache_dir(self.cache_dir)
         folder = self.cache_dir / subject
-        folder.mkdir(parents=True, exist_ok=True)
         lock_path = folder / f".{direction}.lock"
-        lock = FileLock(str(lock_path), timeout=self.lock_timeout)
         try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(lock_path), timeout=self.lock_timeout)
             lock.acquire()
-        except Timeout:
+        except Timeout:  # a TimeoutError, and so an OSError: first
             raise LockTimeoutError(
                 f"timed out after {self.lock_timeout:g} s waiting for {lock_path}: another process is training "
                 f"the {direction} model of {subject!r}. Wait for it, or if no such process runs, delete the lock "
                 f"file; raise the wait with --modelizer-lock-timeout"
             ) from None
+        except OSError as exc:
+            raise cache_error(lock_path, exc, "create the lock file") from None
         try:
             yield
         finally:

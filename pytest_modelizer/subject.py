@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,9 +27,12 @@ class Subject:
 
     `program` is either a callable taking the input text and returning the output text, or an
     argv list; a command gets the input on stdin (`stdin=True`) or as its last argument.
-    `program_version` names the program's version (use `package_version` for a callable,
-    `command_version` for a command); it is part of the model key, so an upgrade invalidates
-    models. `version` is the version of this subject definition itself.
+    `program_version` declares the version the models are trained on (e.g. "sqlglot==30.30.0"):
+    it is part of the model key, so models replay where the program is not installed.
+    `installed_version` probes the version installed here (`package_version`, `command_version`),
+    or None where the program is absent; it only detects drift and is never part of the key.
+    Without a probe, a command is present when its executable is found, a callable always.
+    `version` is the version of this subject definition itself.
     """
 
     name: str
@@ -35,7 +40,8 @@ class Subject:
     grammar: Grammar
     input_tokenizer: LarkTokenizer
     output_tokenizer: LarkTokenizer
-    program_version: str | Callable[[], str] = "unknown"
+    program_version: str | Callable[[], str | None] = "unknown"
+    installed_version: Callable[[], str | None] | None = None
     version: str = "1"
     timeout: float = DEFAULT_TIMEOUT
     stdin: bool = True
@@ -43,6 +49,9 @@ class Subject:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     # Failure kinds that mean "input outside the program's language", reported apart.
     rejections: tuple[str, ...] = ()
+    # The program's exception classes by failure kind (a class or "module.Class"), for kinds that are
+    # not builtins: a predicted failure is raised as that type too, so the application's handlers catch it.
+    exception_types: Mapping[str, Any] = field(default_factory=dict)
     # Where models shipped with the subject live (read-only; the cache dir is searched first).
     shipped_models: Path | None = None
     # Real-world evaluation inputs (JSON lines with an "input" key) by name; not in the model key.
@@ -87,8 +96,30 @@ class Subject:
         return not callable(self.program)
 
     def resolved_program_version(self) -> str:
+        """The declared program version: the one in the model key.
+
+        A callable `program_version` (the older form) is a probe: it declares whatever is installed,
+        so such a subject's models do not replay where the program is absent.
+        """
         version = self.program_version
-        return version() if callable(version) else version
+        if callable(version):
+            return version() or "(program not installed)"
+        return version
+
+    def program_status(self) -> "ProgramStatus":
+        """The declared version beside the installed one (None where the program is absent)."""
+        declared = self.resolved_program_version()
+        if self.installed_version is not None:
+            installed = self.installed_version()
+        elif callable(self.program_version):
+            installed = None if declared == "(program not installed)" else declared
+        elif self.is_command:
+            executable = str(list(self.program)[0])
+            found = shutil.which(executable) or (Path(executable).is_file() and os.access(executable, os.X_OK))
+            installed = declared if found else None
+        else:
+            installed = declared
+        return ProgramStatus(self.name, declared, installed)
 
     def grammar_fingerprint(self) -> str:
         text = json.dumps(self.grammar, sort_keys=True, default=repr)
@@ -138,6 +169,30 @@ class Subject:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ProgramStatus:
+    """A subject's program here: the version its models are keyed on, and the one installed."""
+
+    subject: str
+    declared: str
+    installed: str | None
+
+    @property
+    def absent(self) -> bool:
+        return self.installed is None
+
+    @property
+    def drift(self) -> bool:
+        return self.installed is not None and self.installed != self.declared
+
+    def describe(self) -> str:
+        if self.absent:
+            return f"program absent: replaying the model trained on {self.declared}"
+        if self.drift:
+            return f"program drift: {self.installed} installed, models trained on {self.declared}"
+        return f"program {self.declared}"
+
+
 def timeout_component(subject: "Subject") -> dict[str, str]:
     """The timeout, where it is not the default: it decides which inputs time out, and so the pairs.
 
@@ -153,28 +208,28 @@ def failure_training_for(training: TrainingConfig) -> TrainingConfig:
                             patience=4, placeholder_limit=0)
 
 
-def package_version(distribution: str) -> Callable[[], str]:
-    """A lazy `program_version` reading an installed distribution's version."""
+def package_version(distribution: str) -> Callable[[], str | None]:
+    """An `installed_version` probe: "dist==X.Y" for the installed distribution, None when absent."""
 
-    def version() -> str:
+    def version() -> str | None:
         from importlib.metadata import PackageNotFoundError, version as dist_version
 
         try:
             return f"{distribution}=={dist_version(distribution)}"
         except PackageNotFoundError:
-            return f"{distribution} (not installed)"
+            return None
 
     return version
 
 
-def command_version(argv: Sequence[str], timeout: float = 10.0) -> Callable[[], str]:
-    """A lazy `program_version` taking the first line a command prints (e.g. `--version`)."""
+def command_version(argv: Sequence[str], timeout: float = 10.0) -> Callable[[], str | None]:
+    """An `installed_version` probe: the first line a command prints (e.g. `--version`), None when absent."""
 
-    def version() -> str:
+    def version() -> str | None:
         try:
             done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{argv[0]} (unavailable: {exc.__class__.__name__})"
+        except (OSError, subprocess.TimeoutExpired):
+            return None
         lines = (done.stdout or done.stderr).strip().splitlines()
         return lines[0] if lines else f"{argv[0]} (no version output)"
 

@@ -204,6 +204,9 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
             src = _pad([data[i][0] for i in batch]).to(device)
             tgt = _pad([data[i][1] for i in batch]).to(device)
             time_frac = (t0 - start) / (deadline - start) if deadline > start else 0.0
+            # Only a run headed for the limit follows the clock: at this pace, would its steps outlast it?
+            if step == 0 or time_frac * total / step < 1.0:
+                time_frac = 0.0
             for group in opt.param_groups:
                 group["lr"] = cfg.lr * lr_factor(step, warmup, total, time_frac=time_frac)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):

@@ -252,7 +252,8 @@ output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 subject = Subject(
     name="latexify",
     program=to_latex,
-    program_version=package_version("latexify-py"),
+    program_version="latexify-py==0.4.4",
+    installed_version=package_version("latexify-py"),
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
@@ -262,6 +263,8 @@ subject = Subject(
         pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=30, max_minutes=10,
         patience=8, model=ModelConfig(dropout=0.0),
     ),
+    exception_types={name: f"latexify.exceptions.{name}"
+                     for name in ("LatexifyError", "LatexifyNotSupportedError", "LatexifySyntaxError")},
     shipped_models=Path(__file__).parent / "models" / "latexify",
     corpora={"stdlib-expressions": Path(__file__).parent / "corpora" / "stdlib_expressions.jsonl"},
     description="Python expression -> LaTeX (latexify-py, expression style)",

@@ -266,7 +266,8 @@ output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 subject = Subject(
     name="markdown-it",
     program=render,
-    program_version=package_version("markdown-it-py"),
+    program_version="markdown-it-py==4.3.0",
+    installed_version=package_version("markdown-it-py"),
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,

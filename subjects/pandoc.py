@@ -86,16 +86,17 @@ HTML_ARGS = ("-f", "markdown-auto_identifiers", "-t", "html", "--wrap=preserve",
 MARKDOWN_ARGS = ("-f", "html", "-t", "markdown", "--wrap=preserve")
 
 
-@lru_cache(maxsize=None)
-def pandoc_version() -> str:
-    """`pypandoc-binary==1.17, pandoc 3.9`: the wheel's version and the binary's own first line.
+# The version the shipped models were trained on: the wheel's and the binary's own first line
+# (a rebuilt wheel could bundle another pandoc).
+PANDOC_VERSION = "pypandoc-binary==1.17, pandoc 3.9"
 
-    Both enter the model key: a rebuilt wheel could bundle another pandoc. Cached, since the
-    key is computed several times per run and each call starts pandoc.
-    """
-    wheel = package_version("pypandoc-binary")()
+
+@lru_cache(maxsize=None)
+def pandoc_version() -> str | None:
+    """The installed `pypandoc-binary==X, pandoc Y` (None without pandoc); cached: each probe starts pandoc."""
+    wheel = package_version("pypandoc-binary")() or "pypandoc-binary (not installed)"
     if PANDOC is None:
-        return wheel
+        return None
     try:
         done = subprocess.run([PANDOC, "--version"], capture_output=True, text=True, timeout=30)
         first = done.stdout.strip().splitlines()[0]
@@ -562,7 +563,8 @@ _CORPORA = Path(__file__).parent / "corpora"
 html_subject = Subject(
     name="pandoc-html",
     program=(PANDOC or MISSING_PANDOC, *HTML_ARGS),
-    program_version=pandoc_version,
+    program_version=PANDOC_VERSION,
+    installed_version=pandoc_version,
     grammar=markdown_grammar,
     input_tokenizer=markdown_tokenizer,
     output_tokenizer=html_tokenizer,
@@ -587,7 +589,8 @@ html_subject = Subject(
 markdown_subject = Subject(
     name="pandoc-markdown",
     program=(PANDOC or MISSING_PANDOC, *MARKDOWN_ARGS),
-    program_version=pandoc_version,
+    program_version=PANDOC_VERSION,
+    installed_version=pandoc_version,
     grammar=html_grammar,
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,

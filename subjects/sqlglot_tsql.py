@@ -393,7 +393,8 @@ output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 subject = Subject(
     name="sqlglot-tsql",
     program=transpile,
-    program_version=package_version("sqlglot"),
+    program_version="sqlglot==30.30.0",
+    installed_version=package_version("sqlglot"),
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
@@ -403,6 +404,7 @@ subject = Subject(
         patience=8, model=ModelConfig(dropout=0.0),
     ),
     failure_kind=failure_kind,
+    exception_types={name: f"sqlglot.errors.{name}" for name in ("ParseError", "TokenError", "UnsupportedError")},
     shipped_models=Path(__file__).parent / "models" / "sqlglot-tsql",
     corpora={"sqlglot-fixtures": Path(__file__).parent / "corpora" / "sqlglot.jsonl"},
     description="SQLite SELECT query -> T-SQL (sqlglot, unsupported features raise)",

@@ -27,7 +27,7 @@ def test_mock_is_callable_like_the_program(run):
             out = mock_program("cat !dog")
             assert isinstance(out, str) and out
             assert mock_program("cat !dog") == out
-            assert repr(mock_program).startswith("<MockProgram shout forward key=")
+            assert repr(mock_program).startswith("<ServedProgram shout forward mode=mock")
         """
     )
     result.assert_outcomes(passed=1)
@@ -106,7 +106,7 @@ def test_predictions_are_memoized_and_summarized(run):
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
-        ["*= modelizer =*", f"shout (forward) key {key}: held-out exact match *% (n=*); 5 mock calls, * ms mean"]
+        ["*= modelizer =*", f"shout (forward) key {key}: held-out exact match *% (n=*); 5 mock calls, * ms mean per decoded input"]
     )
 
 
@@ -133,7 +133,7 @@ def test_parametrized_inputs_are_decoded_in_one_batch(run):
         """
     )
     result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(["shout (forward) key *: *; 4 mock calls, * ms mean"])
+    result.stdout.fnmatch_lines(["shout (forward) key *: *; 4 mock calls, 4 inputs decoded, * ms mean per decoded input"])
 
 
 def test_uncovered_input_raises(run):
@@ -142,7 +142,7 @@ def test_uncovered_input_raises(run):
         import pytest
         from pytest_modelizer.mock import UncoveredInputError
 
-        @pytest.mark.modelize("shout")
+        @pytest.mark.modelize("shout", on_uncertain="accept")
         def test_it(mock_program):
             with pytest.raises(UncoveredInputError) as info:
                 mock_program("cat 42")

@@ -24,11 +24,11 @@ def test_patched_function_is_served_by_the_model(app, toy_cache):
         test_page="""
         import pytest
         import app
-        from pytest_modelizer.mock import MockProgram
+        from pytest_modelizer.serve import ServedProgram
 
-        @pytest.mark.modelize("shout", patch="app.render")
+        @pytest.mark.modelize("shout", patch="app.render", on_uncertain="accept")
         def test_page_uses_the_model():
-            assert isinstance(app.render, MockProgram)
+            assert isinstance(app.render, ServedProgram)
             assert app.page("cat") == "<div>cat</div>"
             out = app.page("owl !bee ant")
             assert out.startswith("<div>") and out.endswith("</div>")

@@ -18,6 +18,7 @@ def test_uses_model(mock_program):
 def quick(pytester):
     """A pytester declaring the toy subject with a training config that finishes in seconds."""
     pytester.makeconftest(toy.conftest_source("toy.QUICK_SUBJECT"))
+    pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")  # a quick model is barely trained: only its existence counts
     pytester.makepyfile(test_uses=USES_MODEL)
     return pytester
 
@@ -40,7 +41,7 @@ def test_missing_model_errors_with_key_and_fix(quick, tmp_path):
 def test_train_then_run(quick, tmp_path):
     cache = tmp_path / "cache"
     # In a subprocess: training imports parts of torch that an in-process run would unload.
-    result = quick.runpytest_subprocess("--modelizer-train", "--modelizer-cache-dir", str(cache))
+    result = quick.runpytest_subprocess("--modelizer-train", f"--modelizer-cache-dir={cache}")
     result.assert_outcomes(passed=1)
     key = toy.QUICK_SUBJECT.model_key("forward")
     result.stdout.fnmatch_lines(
@@ -55,7 +56,7 @@ def test_train_then_run(quick, tmp_path):
     assert [p.name for p in (cache / "shout").glob("*.pt")] == [f"forward-{key}.pt"]
 
     # The next run reuses the model without the flag and trains nothing.
-    again = quick.runpytest_subprocess("--modelizer-cache-dir", str(cache))
+    again = quick.runpytest_subprocess(f"--modelizer-cache-dir={cache}")
     again.assert_outcomes(passed=1)
     assert "trained shout" not in again.stdout.str()
     assert "training the forward model" not in again.stdout.str()

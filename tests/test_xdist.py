@@ -32,6 +32,7 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     key = toy.QUICK_SUBJECT.model_key("forward")
     monkeypatch.setenv("TRAINING_LOG", str(log))
     pytester.makeconftest(toy.conftest_source("toy.QUICK_SUBJECT", extra=COUNT_TRAINING))
+    pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")  # a quick model: only that it is trained once counts
     pytester.makepyfile(
         test_one=TEST.format(name="one", text="cat"),
         test_two=TEST.format(name="two", text="!dog owl"),

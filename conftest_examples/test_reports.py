@@ -1,0 +1,27 @@
+"""A program that is absent here: sqlglot is not installed by the examples, its model replays.
+
+Where sqlglot is installed at the declared version the same tests run too; the summary says
+which. Answers the model is not sure of would be refused without the program (`on_uncertain`
+defaults to "error" there): record them once where it is installed, `--modelizer-mode record`.
+"""
+import pytest
+
+from notes.reports import weekly_statements
+
+
+@pytest.mark.modelize("sqlglot-tsql", patch="notes.reports.to_tsql")
+def test_weekly_report_for_sql_server():
+    assert weekly_statements() == {
+        "top_users": "SELECT TOP 5 name FROM users WHERE age > 21",
+        "shipped": "SELECT COUNT_BIG(*) FROM orders WHERE status = 'shipped'",
+        "recent_posts": "SELECT TOP 10 id, title FROM posts ORDER BY created DESC",
+    }
+
+
+@pytest.mark.modelize("sqlglot-tsql")
+def test_the_model_knows_when_it_is_sure(mock_program):
+    sure = mock_program.predict("SELECT name FROM users")
+    assert sure.confident and sure.confidence >= mock_program.info.threshold
+    # A construct the grammar never made (an alias before JOIN): the model is not to be trusted there.
+    unsure = mock_program.predict("SELECT u.name FROM users AS u JOIN orders AS o ON u.id = o.user_id")
+    assert not unsure.confident and not unsure.familiar

@@ -1,0 +1,89 @@
+"""When to trust a model's answer: familiar input shapes and a calibrated confidence threshold.
+
+A model is confidently wrong on inputs unlike anything it was trained on (a construct the
+grammar never makes, two blocks where the grammar makes one), so an answer is trusted only when
+both hold:
+
+- *familiar*: every three consecutive source tokens (placeholders by their type, plus the start
+  and the end) occur in the training sources. The set is stored with the model.
+- *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
+  held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
+  `CALIBRATION_TARGET` exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from pytest_modelizer.evaluate import Scored
+
+# Answers at or above a model's threshold were at least this exact on its held-out pairs.
+CALIBRATION_TARGET = 0.99
+GRAM = 3
+_START, _END = "\u27e8s\u27e9", "\u27e8/s\u27e9"
+
+
+def shape(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Source tokens with placeholders reduced to their type (`TEXT_3` -> `TEXT_`), framed by start and end."""
+    out = [_START]
+    for token in tokens:
+        kind, _, number = token.rpartition("_")
+        out.append(f"{kind}_" if kind and number.isdigit() else token)
+    out.append(_END)
+    return tuple(out)
+
+
+def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
+    framed = shape(tokens)
+    return zip(*(framed[i:] for i in range(GRAM)))
+
+
+@dataclass
+class Familiarity:
+    """The source token trigrams a model was trained on."""
+
+    seen: frozenset[tuple[str, ...]]
+
+    @classmethod
+    def learn(cls, sources: Iterable[Sequence[str]]) -> "Familiarity":
+        return cls(frozenset(g for tokens in sources for g in grams(tokens)))
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "Familiarity | None":
+        stored = (meta.get("calibration") or {}).get("source_trigrams")
+        return None if stored is None else cls(frozenset(tuple(g) for g in stored))
+
+    def to_meta(self) -> list[list[str]]:
+        return [list(g) for g in sorted(self.seen)]
+
+    def unfamiliar(self, tokens: Sequence[str]) -> tuple[str, ...] | None:
+        """The first trigram of `tokens` never seen in training, or None when all were seen."""
+        for gram in grams(tokens):
+            if gram not in self.seen:
+                return gram
+        return None
+
+
+def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) -> dict:
+    """The lowest confidence threshold whose answers on familiar `scored` inputs are at least `target` exact.
+
+    The errors allowed among the answers at or above a threshold are `(1 - target) * answers`,
+    rounded down, so a held-out set too small to vouch for the target answers nothing rather
+    than something (threshold above 1).
+    """
+    ranked = sorted((s for s in scored if s.covered and s.familiar), key=lambda s: -s.confidence)
+    threshold, answered, right_answered, right = 1.0 + 1e-6, 0, 0, 0
+    for i, s in enumerate(ranked, 1):
+        right += s.exact
+        last_of_tie = i == len(ranked) or ranked[i].confidence < s.confidence
+        if last_of_tie and i - right <= int((1 - target) * i):
+            threshold, answered, right_answered = s.confidence, i, right
+    n = len(scored)
+    return {
+        "threshold": threshold,
+        "target": target,
+        "n": n,
+        "answered": answered / n if n else 0.0,
+        "exact_among_answered": right_answered / answered if answered else None,
+    }

@@ -1,0 +1,90 @@
+"""The exceptions a test may see from a served program, and how a failure becomes one.
+
+Cheap to import (no torch, no lark): `from pytest_modelizer import PredictedFailure, ...`.
+"""
+from __future__ import annotations
+
+import builtins
+import importlib
+from typing import TYPE_CHECKING
+
+from pytest_modelizer.behaviour import Behaviour
+
+if TYPE_CHECKING:
+    from pytest_modelizer.subject import Subject
+
+
+class ProgramFailure(Exception):
+    """The program failed on this input (in `real`, `record` or `verify` mode, or a fallback call).
+
+    Raised as a subclass that is also the program's own exception type where it resolves (a
+    builtin such as `ValueError`, or one the subject names in `exception_types`), so that the
+    application's `except ValueError:` handles it as it would the real failure.
+    """
+
+    predicted = False
+
+    def __init__(self, subject: str, behaviour: Behaviour) -> None:
+        verb = "the model of {!r} predicts the program fails" if self.predicted else "the program of {!r} failed"
+        detail = f": {behaviour.message}" if behaviour.message else ""
+        # Exception.__init__ directly: the program's type may want other arguments (UnicodeDecodeError, ...).
+        Exception.__init__(self, f"{verb.format(subject)} with {behaviour.failure}{detail}")
+        self.subject = subject
+        self.behaviour = behaviour
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PredictedFailure(ProgramFailure):
+    """The model predicts that the real program fails on this input (`.behaviour.failure` is the kind)."""
+
+    predicted = True
+
+
+class UncoveredInputError(ValueError):
+    """The model cannot represent this input (a token it never saw, or too long)."""
+
+
+class UncertainPrediction(LookupError):
+    """The model's answer is below its calibrated confidence threshold (or the input is uncovered),
+    and `on_uncertain="error"` (the default where the program is absent) refuses to serve it."""
+
+
+_CLASSES: dict[tuple[type, type], type] = {}
+
+
+def resolve_exception_type(subject: "Subject", kind: str | None) -> type[BaseException] | None:
+    """The program's exception class for a failure kind: the subject's `exception_types`, else a builtin."""
+    if not kind:
+        return None
+    kind = kind.split(":", 1)[0].strip()  # a failure-aspect kind is "Type: message class"
+    named = dict(subject.exception_types).get(kind)
+    if isinstance(named, str):
+        module, _, attr = named.rpartition(".")
+        try:
+            named = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):  # the program is absent: its types are too
+            named = None
+    if named is None:
+        named = getattr(builtins, kind, None)
+    if isinstance(named, type) and issubclass(named, Exception) and not issubclass(named, ProgramFailure):
+        return named
+    return None
+
+
+def failure_exception(subject: "Subject", behaviour: Behaviour, predicted: bool) -> ProgramFailure:
+    """The exception that stands for `behaviour`'s failure: ours, and the program's type where known."""
+    base = PredictedFailure if predicted else ProgramFailure
+    program_type = resolve_exception_type(subject, behaviour.failure)
+    cls: type = base
+    if program_type is not None:
+        cls = _CLASSES.get((base, program_type))
+        if cls is None:
+            try:
+                cls = type(f"{'Predicted' if predicted else 'Program'}{program_type.__name__}", (base, program_type),
+                           {"__module__": __name__})
+            except TypeError:  # incompatible layouts: ours alone still says what failed
+                cls = base
+            _CLASSES[(base, program_type)] = cls
+    return cls(subject.name, behaviour)

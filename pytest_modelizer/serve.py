@@ -1,0 +1,225 @@
+"""ServedProgram: what a test calls in place of the program, answered per mode.
+
+- `mock`: a recording of the input answers it exactly; else the model, where it is sure (familiar
+  input, confidence at or above the calibrated threshold); else `on_uncertain` decides: `real`
+  runs the program and records its answer, `error` raises `UncertainPrediction`, `accept`
+  serves the model's answer anyway.
+- `record`: the program answers every call, and each answer is recorded.
+- `verify`: the model and the program both answer; the program's answer is returned and a
+  disagreement fails the test (after it ran) with both answers.
+- `real`: the program only; the model is never loaded.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.errors import UncertainPrediction, UncoveredInputError, failure_exception
+from pytest_modelizer.recordings import Recording
+from pytest_modelizer.store import ModelError
+
+if TYPE_CHECKING:
+    from pytest_modelizer.mock import MockProgram, Prediction
+    from pytest_modelizer.session import ModelizerSession
+    from pytest_modelizer.subject import Subject
+
+MODES = ("mock", "record", "verify", "real")
+ON_UNCERTAIN = ("real", "error", "accept")
+
+
+class ProgramAbsentError(ModelError):
+    """A call needs the real program, which is not installed here."""
+
+
+@dataclass
+class CallCounts:
+    """Who answered a subject's calls in this run (summed over pytest-xdist workers)."""
+
+    model: int = 0
+    recording: int = 0
+    program: int = 0
+    refused: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+    stale_recordings: int = 0  # verify: recordings made by another program version
+
+    def add(self, other: dict) -> None:
+        for name, value in other.items():
+            if hasattr(self, name):
+                setattr(self, name, getattr(self, name) + int(value))
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class ServedProgram:
+    """Callable like the program (`str -> str`); `.batch()`, `.info`, `.predict()` as the model's."""
+
+    def __init__(self, session: "ModelizerSession", subject: "Subject", direction: str, mode: str,
+                 on_uncertain: str | None, nodeid: str | None = None, min_exact: float = 0.0) -> None:
+        self.session, self.subject, self.direction, self.mode, self.nodeid = session, subject, direction, mode, nodeid
+        self.min_exact = min_exact
+        self.status = session.program_status(subject)
+        # Without the program, running it is no answer: refuse what the model is unsure of.
+        self.on_uncertain = on_uncertain or ("error" if self.status.absent else "real")
+        self.counts = session.counts(subject, direction)
+        self.disagreements: list[str] = []
+
+    # -- the model, for tests that want it ---------------------------------------------------
+    @property
+    def mock(self) -> "MockProgram":
+        if self.mode == "real":
+            raise ModelError("modelizer: in mode 'real' the model is never loaded (--modelizer-mode real)")
+        mock = self.session.mock(self.subject, self.direction, self.nodeid)
+        exact = mock.info.metrics.get("exact_match")
+        if exact is not None and exact < self.min_exact:
+            raise ModelError(
+                f"modelizer: the {mock.subject.model_label(self.direction)} model of {self.subject.name!r} (key "
+                f"{mock.artifact.key}) is {exact:.1%} exact on its held-out pairs, below min_exact={self.min_exact:g}; "
+                f"its answers are not fit to test against. Fix: train it on more pairs or for longer "
+                f"(Subject(training=TrainingConfig(pairs=..., max_minutes=...)), then pytest --modelizer-train), "
+                f"or lower the bar: modelize(..., min_exact=...) or ini modelizer_min_exact"
+            )
+        return mock
+
+    @property
+    def info(self):
+        return self.mock.info
+
+    @property
+    def stats(self):
+        return self.mock.stats
+
+    def predict(self, text: str) -> "Prediction":
+        return self.mock.predict(text)
+
+    def predict_batch(self, texts: Sequence[str]) -> list["Prediction"]:
+        return self.mock.predict_batch(texts)
+
+    def __repr__(self) -> str:
+        return (f"<ServedProgram {self.subject.name} {self.subject.model_label(self.direction)} mode={self.mode} "
+                f"on_uncertain={self.on_uncertain}>")
+
+    # -- calls ----------------------------------------------------------------------------------
+    def __call__(self, text: str) -> str:
+        if not isinstance(text, str):
+            raise TypeError(f"modelizer: the {self.subject.name!r} program takes a str, got {type(text).__name__}")
+        return self._answer(text)
+
+    def batch(self, texts: Sequence[str]) -> list[str]:
+        """Answers for many inputs; the model decodes them in one batch first (raises like single calls)."""
+        texts = list(texts)
+        if self.mode in ("mock", "verify"):
+            self.mock.predict_batch(texts)
+            self.mock.stats.calls -= len(texts)  # the calls below count them
+        return [self(text) for text in texts]
+
+    @property
+    def _recordable(self) -> bool:
+        return self.direction == "forward" and self.subject.aspect == "output"
+
+    def _answer(self, text: str) -> str:
+        if self.mode in ("real", "record"):
+            if self.direction != "forward":
+                raise ModelError(f"modelizer: mode {self.mode!r} runs the real program, which cannot answer the "
+                                 f"{self.direction} query of {self.subject.name!r}; run this test in mode mock or verify")
+            behaviour = self._run(text, record=self.mode == "record")
+            return self._result(behaviour, predicted=False)
+        if self.mode == "verify":
+            return self._verify(text)
+        if self._recordable:
+            recording = self.session.recordings.get(self.subject.name, text)
+            if recording is not None and recording.program_version == self.status.declared:
+                self.counts.recording += 1
+                return self._result(recording.behaviour, predicted=False)
+        prediction = self.mock.predict(text)
+        if prediction.confident or (prediction.covered and self.mock.threshold is None):
+            self.counts.model += 1
+            return self.mock._result(text, prediction)
+        if self.on_uncertain == "accept":
+            self.counts.model += 1
+            return self.mock._result(text, prediction)  # an uncovered input still raises UncoveredInputError
+        if self.on_uncertain == "real" and not self.status.absent:
+            if self.direction == "inverse":
+                return self._round_trip(text, prediction)
+            return self._result(self._run(text, record=self._recordable), predicted=False)
+        self.counts.refused += 1
+        raise UncertainPrediction(self._uncertain_message(text, prediction))
+
+    def _run(self, text: str, record: bool) -> Behaviour:
+        if self.status.absent:
+            raise ProgramAbsentError(
+                f"modelizer: {self.subject.name!r} needs its real program in mode {self.mode!r}, and it is not "
+                f"installed here (models are trained on {self.status.declared}). Install it, or run in mode mock"
+            )
+        behaviour = self.session.runner(self.subject).run(text).behaviour
+        self.counts.program += 1
+        if record:
+            self.session.recordings.add(self.subject.name, Recording(text, behaviour, self.status.declared))
+        return behaviour
+
+    def _round_trip(self, text: str, prediction: "Prediction") -> str:
+        """An inverse answer the model is unsure of stands if the program, run on it, gives `text` back."""
+        from pytest_modelizer.aspect import project
+
+        if prediction.covered and prediction.behaviour.ok:
+            candidate = prediction.behaviour.output or ""
+            if project(self.subject, self._run(candidate, record=False)) == project(self.subject, Behaviour.success(text)):
+                self.counts.model += 1
+                return candidate
+        self.counts.refused += 1
+        raise UncertainPrediction(self._uncertain_message(text, prediction) + " (nor did the program, run on the "
+                                  "model's answer, give this output back)")
+
+    def _verify(self, text: str) -> str:
+        from pytest_modelizer.aspect import project
+
+        prediction = self.mock.predict(text)
+        if self.direction != "forward":
+            answer = self.mock._result(text, prediction)
+            real = project(self.subject, self._run(answer, record=False))
+            agree = real == project(self.subject, Behaviour.success(text))
+            self._tally(agree, text, f"round trip gave {real}", f"model's input {answer!r}")
+            return answer
+        recording = self.session.recordings.get(self.subject.name, text) if self._recordable else None
+        if recording is not None and recording.program_version != self.status.declared:
+            self.counts.stale_recordings += 1
+        real = self._run(text, record=False)
+        predicted = prediction.behaviour
+        self._tally(predicted == project(self.subject, real), text, f"program: {real}",
+                    f"model: {predicted if predicted is not None else 'uncovered (' + prediction.reason + ')'}")
+        return self._result(real, predicted=False)
+
+    def _tally(self, agree: bool, text: str, real: str, model: str) -> None:
+        if agree:
+            self.counts.agreed += 1
+        else:
+            self.counts.disagreed += 1
+            self.disagreements.append(f"{self.subject.name} ({self.direction}) on {text[:200]!r}:\n  {real}\n  {model}")
+
+    def _result(self, behaviour: Behaviour, predicted: bool) -> str:
+        if not behaviour.ok:
+            raise failure_exception(self.subject, behaviour, predicted=predicted)
+        return behaviour.output or ""
+
+    def _uncertain_message(self, text: str, prediction: "Prediction") -> str:
+        mock = self.mock
+        if not prediction.covered:
+            why = f"cannot represent it ({prediction.reason})"
+        elif not prediction.familiar:
+            why = f"never saw its shape in training ({prediction.reason})"
+        else:
+            why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {mock.threshold:.3f}"
+        where = (f"{self.subject.name}'s program is absent here" if self.status.absent
+                 else f"on_uncertain={self.on_uncertain!r}")
+        return (
+            f"modelizer: the {self.direction} model of {self.subject.name!r} (key {mock.artifact.key}) {why} "
+            f"for {text[:120]!r}; {where}, so it refuses to guess. Fix: record the real answer where the program is "
+            f"installed (pytest --modelizer-mode record), or accept the model's answer "
+            f"(modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)"
+        )
+
+
+__all__ = ["CallCounts", "MODES", "ON_UNCERTAIN", "ProgramAbsentError", "ServedProgram", "UncertainPrediction",
+           "UncoveredInputError"]

@@ -1,0 +1,97 @@
+"""Confidence and calibration: when a model's answer is trusted, and the failure exceptions tests see."""
+from __future__ import annotations
+
+import pytest
+
+import toy
+from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.calibration import Familiarity, calibrate
+from pytest_modelizer.errors import PredictedFailure, ProgramFailure, failure_exception
+from pytest_modelizer.evaluate import Scored, summarize
+
+
+def scored(confidence: float, exact: bool, covered: bool = True, familiar: bool = True) -> Scored:
+    return Scored(covered, exact, (), (), confidence, familiar)
+
+
+def test_threshold_is_the_lowest_at_which_answers_reach_the_target():
+    # 200 answers: confidences 1.0 down to 0.005; the wrong ones sit at the bottom and one near the top.
+    items = [scored(1 - i / 200, exact=i != 5 and i < 150) for i in range(200)]
+    result = calibrate(items, target=0.99)
+    # At 150 answers (down to 0.255) one error is allowed (floor(1.5)); below, every answer is wrong.
+    assert result["threshold"] == pytest.approx(1 - 149 / 200)
+    assert result["answered"] == pytest.approx(0.75) and result["exact_among_answered"] == pytest.approx(149 / 150)
+
+
+def test_a_set_too_small_to_vouch_answers_nothing_wrong():
+    result = calibrate([scored(0.99, False), scored(0.9, True)], target=0.99)
+    assert result["threshold"] > 0.99 and result["answered"] == 0
+
+
+def test_unfamiliar_and_uncovered_inputs_are_never_answered():
+    items = [scored(1.0, True)] * 100 + [scored(1.0, False, familiar=False), scored(0.0, False, covered=False)]
+    report = summarize(items, calibrate(items)["threshold"])
+    assert report["confident"] == pytest.approx(100 / 102) and report["confident_exact"] == 1.0
+
+
+def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type():
+    familiarity = Familiarity.learn([("WORD_1", " ", "WORD_2")])
+    assert familiarity.unfamiliar(("WORD_7", " ", "WORD_3")) is None  # numbers do not matter
+    assert familiarity.unfamiliar(("WORD_1", " ", "WORD_2", " ", "WORD_3")) is not None
+    assert Familiarity.from_meta({"calibration": {"source_trigrams": familiarity.to_meta()}}) == familiarity
+
+
+def test_a_trained_model_carries_its_calibration(toy_cache):
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.store import ModelStore, load_artifact
+
+    store = ModelStore(toy_cache)
+    path = store.find("shout", "forward", toy.SUBJECT.model_key("forward"))
+    mock = MockProgram(toy.SUBJECT, "forward", load_artifact(path))
+    calibration = mock.info.calibration
+    assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
+    assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
+    prediction = mock.predict("cat !dog")
+    assert 0 < prediction.confidence <= 1 and prediction.familiar
+    assert mock.predict("cat cat cat cat cat cat cat cat cat cat cat cat cat cat cat cat").covered
+    batch = mock.predict_batch(["owl bee", "ant"])  # batched decoding gives the confidence numpy gives alone
+    mock._memo.clear()
+    assert [p.confidence for p in batch] == pytest.approx([mock.predict(t).confidence for t in ("owl bee", "ant")],
+                                                          abs=1e-4)
+
+
+def test_a_failure_is_raised_as_the_programs_own_type_too():
+    subject = toy.make_subject(exception_types={"LookupError2": "no.such.module.Error"})
+    predicted = failure_exception(subject, Behaviour.failed("ValueError", "numbers are not words"), predicted=True)
+    assert isinstance(predicted, ValueError) and isinstance(predicted, PredictedFailure)
+    assert "predicts the program fails with ValueError: numbers are not words" in str(predicted)
+    real = failure_exception(subject, Behaviour.failed("KeyError", "x"), predicted=False)
+    assert isinstance(real, KeyError) and isinstance(real, ProgramFailure) and not isinstance(real, PredictedFailure)
+    # A failure-aspect kind, a type that cannot be imported (the program is absent), a runner kind.
+    assert isinstance(failure_exception(subject, Behaviour(failure="ValueError: numbers are"), True), ValueError)
+    assert type(failure_exception(subject, Behaviour(failure="LookupError2"), True)) is PredictedFailure
+    assert type(failure_exception(subject, Behaviour(failure="timeout"), True)) is PredictedFailure
+
+
+def test_the_application_handler_catches_a_predicted_failure(toy_pytester, toy_cache, monkeypatch):
+    toy_pytester.makepyfile(app="""
+        def render(text):
+            raise RuntimeError("not available")
+
+        def page(text):
+            try:
+                return render(text)
+            except ValueError:
+                return "invalid"
+        """)
+    toy_pytester.makepyfile("""
+        import pytest
+        import app
+        from pytest_modelizer import ProgramFailure
+
+        @pytest.mark.modelize("shout", patch="app.render")
+        def test_it():
+            assert app.page("cat 7") == "invalid"  # the real program (on_uncertain=real) raises ValueError
+        """)
+    result = toy_pytester.runpytest("--modelizer-cache-dir", str(toy_cache))
+    result.assert_outcomes(passed=1)

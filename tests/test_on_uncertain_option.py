@@ -1,0 +1,79 @@
+"""`on_uncertain` (marker, ini `modelizer_on_uncertain`, flag `--modelizer-on-uncertain`): who answers what the model is unsure of."""
+from __future__ import annotations
+
+import pytest
+
+# "cat 42": digits were never seen in training, so the model cannot answer; the program raises ValueError.
+TEST = """
+import pytest
+from pytest_modelizer import UncertainPrediction, UncoveredInputError
+
+@pytest.mark.modelize("shout"{options})
+def test_it(mock_program):
+    {body}
+"""
+
+
+def _run(toy_pytester, toy_cache, options: str, body: str, *args: str):
+    toy_pytester.makepyfile(TEST.format(options=options, body=body))
+    return toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", *args)
+
+
+def test_real_runs_the_program_and_records_it(toy_pytester, toy_cache):
+    body = "assert mock_program('cat !bee') == 'cat|<b>bee</b>'\n    with pytest.raises(ValueError):\n        mock_program('cat 42')"
+    result = _run(toy_pytester, toy_cache, ", on_uncertain='real'", body)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*the program 1; refused 0*", "*recordings written:*shout.jsonl*"])
+    assert '"input": "cat 42", "failure": "ValueError"' in (toy_pytester.path / "__modelizer_recordings__" / "shout.jsonl").read_text()
+
+
+def test_real_is_the_default_where_the_program_is_installed(toy_pytester, toy_cache):
+    result = _run(toy_pytester, toy_cache, "", "with pytest.raises(ValueError):\n        mock_program('cat 42')")
+    result.assert_outcomes(passed=1)
+
+
+def test_error_refuses_naming_input_reason_and_fix(toy_pytester, toy_cache):
+    body = "with pytest.raises(UncertainPrediction) as info:\n        mock_program('cat 42')\n    print(info.value)"
+    result = _run(toy_pytester, toy_cache, ", on_uncertain='error'", body, "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*cannot represent it*'cat 42'*--modelizer-mode record*on_uncertain='accept'*",
+                                 "*refused 1*"])
+
+
+def test_accept_serves_the_model_answer(toy_pytester, toy_cache):
+    result = _run(toy_pytester, toy_cache, ", on_uncertain='accept'",
+                  "with pytest.raises(UncoveredInputError):\n        mock_program('cat 42')")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_flag_beats_the_marker_and_the_ini(toy_pytester, toy_cache):
+    toy_pytester.makeini("[pytest]\nmodelizer_on_uncertain = real\n")
+    body = "with pytest.raises(UncertainPrediction):\n        mock_program('cat 42')"
+    _run(toy_pytester, toy_cache, ", on_uncertain='accept'", body, "--modelizer-on-uncertain", "error").assert_outcomes(passed=1)
+    _run(toy_pytester, toy_cache, "", body).assert_outcomes(failed=1)  # the ini's real: the program raises ValueError
+
+
+def test_a_bad_value_errors_the_test(toy_pytester, toy_cache):
+    result = _run(toy_pytester, toy_cache, ", on_uncertain='maybe'", "pass")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*on_uncertain='maybe' is not valid; valid: real, error, accept*"])
+
+
+def test_quality_gate_refuses_a_model_below_min_exact(toy_pytester, toy_cache, tmp_path):
+    """A model scoring 0 % held-out (its metrics rewritten) is refused by the default gate, with the figure and the fix."""
+    import shutil
+
+    from pytest_modelizer.store import load_artifact, save_artifact
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    for path in (cache / "shout").glob("forward-*.pt"):
+        artifact = load_artifact(path)
+        artifact.meta["metrics"]["exact_match"] = 0.0
+        save_artifact(artifact, path)
+    result = _run(toy_pytester, cache, "", "mock_program('cat')")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*is 0.0% exact on its held-out pairs, below min_exact=0.5*--modelizer-train*"])
+    _run(toy_pytester, cache, ", min_exact=0", "mock_program('cat')").assert_outcomes(passed=1)
+    toy_pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")
+    _run(toy_pytester, cache, "", "mock_program('cat')").assert_outcomes(passed=1)

@@ -1,0 +1,98 @@
+"""Declared program versions: models replay where the program is absent; drift is an error unless accepted."""
+from __future__ import annotations
+
+import pytest
+
+import toy
+from pytest_modelizer.subject import ProgramStatus
+
+
+def test_the_key_uses_the_declared_version_not_the_installed_one():
+    absent = toy.make_subject(installed_version=lambda: None)
+    drifted = toy.make_subject(installed_version=lambda: "9.9")
+    assert absent.model_key("forward") == drifted.model_key("forward") == toy.SUBJECT.model_key("forward")
+    assert absent.program_status() == ProgramStatus("shout", "1.0", None)
+    assert absent.program_status().absent and drifted.program_status().drift
+    assert not toy.SUBJECT.program_status().absent  # a callable without a probe is present
+
+
+def test_a_command_without_its_executable_is_absent():
+    subject = toy.make_subject(program=["no-such-modelizer-program", "--x"])
+    assert subject.program_status().absent
+
+
+def test_bundled_subjects_declare_their_pinned_versions():
+    from pytest_modelizer.registry import SubjectRegistry
+
+    registry = SubjectRegistry.discover()
+    for name in registry.names():
+        subject = registry.get(name)
+        assert isinstance(subject.program_version, str) and "==" in subject.program_version, name
+        assert subject.installed_version is not None, name
+
+
+def _absent_conftest(pytester, probe: str) -> None:
+    pytester.makeconftest(toy.conftest_source(f"toy.make_subject(installed_version=lambda: {probe})"))
+
+
+def test_absent_program_replays_the_model_and_says_so(pytester, toy_cache):
+    _absent_conftest(pytester, "None")
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_modelizer import UncertainPrediction
+
+        @pytest.mark.modelize("shout")
+        def test_replays(mock_program):
+            assert mock_program("cat dog") == "cat|dog"
+
+        @pytest.mark.modelize("shout")
+        def test_refuses_what_it_cannot_answer(mock_program):
+            # Uncovered (digits were never seen): without the program, the default is to refuse.
+            with pytest.raises(UncertainPrediction, match="absent"):
+                mock_program("cat 42")
+
+        @pytest.mark.modelize("shout")
+        def test_real_program_is_absent(real_program, mock_program):
+            pass
+        """
+    )
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*shout (forward): program absent: replaying the model trained on 1.0*",
+                                 "*refused 1*"])
+
+
+def test_drift_is_an_error_naming_both_versions_unless_accepted(pytester, toy_cache):
+    _absent_conftest(pytester, "'9.9'")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            assert mock_program("cat dog") == "cat|dog"
+        """
+    )
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*installed program is 9.9, its models are trained on 1.0*--modelizer-accept-drift*"])
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-accept-drift")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*program drift: 9.9 installed, models trained on 1.0*"])
+
+
+def test_training_refuses_an_absent_program(pytester, tmp_path):
+    _absent_conftest(pytester, "None")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            pass
+        """
+    )
+    result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path}", "--modelizer-train")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*cannot train the forward model of 'shout': program absent*"])
