@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
     evaluate.add_argument("--limit", type=int, help="evaluate at most N inputs (default: all, or 500 synthetic)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    prune = sub.add_parser("prune", parents=[common],
+                           help="delete the cache's models and pairs that no declared subject uses any more")
+    prune.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     sub.add_parser("calibrate", parents=[common, model],
                    help="store when to trust a model (a model trained before calibration existed): "
                         "re-synthesizes its training pairs and calibrates on their held-out part")
@@ -196,7 +199,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     else:
         inputs = held_out_inputs(subject, args.limit or 500, training, session.store.cache_dir)
         source = "synthetic held-out"
-    report = evaluate_inputs(mock, inputs)
+    report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"))
     report["inputs"] = source
     if args.json:
         print(json.dumps(report, sort_keys=True))
@@ -257,6 +260,36 @@ def cmd_bench(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
+    """Stale files of known subjects go; folders of subjects not declared here are listed, never touched."""
+    from pytest_modelizer.data import pairs_path
+
+    cache = session.store.cache_dir
+    if not cache.is_dir():
+        print(f"nothing to prune: {cache} does not exist")
+        return 0
+    freed, stale = 0, []
+    for folder in sorted(p for p in cache.iterdir() if p.is_dir()):
+        try:
+            subject = session.registry.get(folder.name)
+        except UnknownSubjectError:
+            print(f"kept {folder}: no subject {folder.name!r} is declared here (add its --conftest to prune it)")
+            continue
+        keep = set()
+        for aspect in ASPECTS:
+            aspected = subject.with_aspect(aspect)
+            keep.add(pairs_path(aspected, aspected.training, cache).name)
+            keep.update(f"{aspected.model_label(d)}-{aspected.model_key(d)}.pt" for d in DIRECTIONS)
+        stale += [p for p in folder.iterdir() if p.is_file() and p.suffix in (".pt", ".jsonl") and p.name not in keep]
+    for path in stale:
+        freed += path.stat().st_size
+        if not args.dry_run:
+            path.unlink()
+        print(f"{'would delete' if args.dry_run else 'deleted'} {path}")
+    print(f"{len(stale)} stale files, {freed / 1e6:.1f} MB{' (dry run)' if args.dry_run else ''}")
+    return 0
+
+
 def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.learn import recalibrate
 
@@ -300,7 +333,7 @@ def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval, "bench": cmd_bench,
-                "cases": cmd_cases, "calibrate": cmd_calibrate}
+                "cases": cmd_cases, "calibrate": cmd_calibrate, "prune": cmd_prune}
     try:
         return commands[args.command](_session(args), args)
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:

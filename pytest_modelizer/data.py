@@ -139,6 +139,21 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
         return None
 
 
+def throttled(log: Callable[[str], None], template: str, seconds: float = 2.0) -> Callable[[int], None]:
+    """A progress callback logging `template.format(k)` at most every `seconds` (minutes of silence otherwise)."""
+    import time
+
+    last = [time.monotonic()]
+
+    def progress(k: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= seconds:
+            last[0] = now
+            log(template.format(k))
+
+    return progress
+
+
 def pairs_path(subject: Subject, training: TrainingConfig, cache_dir: Path) -> Path:
     return cache_dir / subject.name / f"pairs-{synthesis_key(subject, training)}.jsonl"
 
@@ -185,7 +200,7 @@ def synthesize_pairs(
     inputs = synthesize(subject.grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
     log(f"running {subject.name} on {len(inputs)} inputs")
     with ProgramRunner(subject) as runner:
-        runs = runner.run_many(inputs)
+        runs = runner.run_many(inputs, progress=throttled(log, f"ran {subject.name} on {{}}/{len(inputs)} inputs"))
     pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
     if path is not None and cache_dir is not None:
         ensure_cache_dir(cache_dir)

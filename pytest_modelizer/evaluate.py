@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.data import Pair, encode_pair
@@ -129,12 +129,16 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[
     return scored, mock_seconds
 
 
-def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | None = None) -> dict:
+def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | None = None,
+                    log: Callable[[str], None] = lambda message: None) -> dict:
     """Run the real program on `inputs` for reference behaviour and score the mock against it."""
+    from pytest_modelizer.data import throttled
     from pytest_modelizer.runner import ProgramRunner
 
+    log(f"running {mock.subject.name} on {len(inputs)} inputs")
     with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
-        runs = runner.run_many(inputs)
+        runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))
+        log(f"decoding {len(inputs)} inputs with the {mock.direction} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock._memo.clear()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner)

@@ -68,6 +68,7 @@ def learn(
         "device": device,
         "threads": torch.get_num_threads(),
         "plugin_version": __version__,
+        "program_source": subject.source_fingerprint(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if subject.aspect == "failure":

@@ -60,6 +60,11 @@ class ModelizerSession:
             )
         return status
 
+    def source_changed(self, subject: Subject, path: Path) -> bool:
+        """Whether the callable program's source differs from the one the model at `path` was trained on."""
+        trained = (read_meta(path) or {}).get("program_source")
+        return trained is not None and trained != subject.source_fingerprint()
+
     def counts(self, subject: Subject, direction: str) -> CallCounts:
         return self._counts.setdefault(f"{subject.name} ({subject.model_label(direction)})", CallCounts())
 
@@ -183,6 +188,14 @@ class ModelizerSession:
             path = self.model_path(subject, direction)
             if path is None:
                 raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
+            if self.source_changed(subject, path) and not self.accept_drift:
+                raise ProgramDriftError(
+                    f"modelizer: the program of {subject.name!r} ({getattr(subject.program, '__qualname__', '?')}) was "
+                    f"edited since its {subject.model_label(direction)} model (key {subject.model_key(direction)}) was "
+                    f"trained: the model may answer for the old code. Fix: pytest {pytest_args}"
+                    + (f" {shlex.quote(nodeid)}" if nodeid else "") + " (retrains it under the same key), or replay "
+                    f"it anyway: --modelizer-accept-drift"
+                )
             from pytest_modelizer.mock import MockProgram
 
             with preserved_global_state():
@@ -197,7 +210,8 @@ class ModelizerSession:
 
         self.check_device()
         for subject, direction in needs:
-            if self.model_path(subject, direction) is not None:
+            path = self.model_path(subject, direction)
+            if path is not None and not self.source_changed(subject, path):
                 continue
             validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
             self.store.check_writable(subject.name)  # before minutes of synthesis, not after
@@ -210,7 +224,8 @@ class ModelizerSession:
                 )
             with self.store.lock(subject.name, subject.model_label(direction)):
                 # Another process (an xdist worker) may have trained it while we waited.
-                if self.model_path(subject, direction) is not None:
+                path = self.model_path(subject, direction)
+                if path is not None and not self.source_changed(subject, path):
                     continue
                 write(f"modelizer: training the {subject.model_label(direction)} model of {subject.name} "
                       f"(key {subject.model_key(direction)})\n")

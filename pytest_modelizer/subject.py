@@ -121,6 +121,28 @@ class Subject:
             installed = declared
         return ProgramStatus(self.name, declared, installed)
 
+    def source_fingerprint(self) -> str | None:
+        """A hash of a callable program's source text (None for a command, or where the source is unknown).
+
+        Stored with each model and compared when it is loaded: an edited function is drift even
+        though its name, and so the model key, stayed the same. Only the function's own source
+        counts, not the code it calls (a library's version is the program version's business).
+        """
+        if self.is_command:
+            return None
+        import functools
+        import inspect
+        import textwrap
+
+        program: Any = self.program
+        while isinstance(program, functools.partial):
+            program = program.func
+        try:
+            source = textwrap.dedent(inspect.getsource(getattr(program, "__func__", program)))
+        except (OSError, TypeError):
+            return None
+        return hashlib.sha256(source.strip().encode()).hexdigest()[:16]
+
     def grammar_fingerprint(self) -> str:
         text = json.dumps(self.grammar, sort_keys=True, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -94,6 +94,9 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     for name in ("exact_match", "bleu", "token_accuracy"):
         assert 0.0 <= report[name] <= 0.75 + 1e-9
     assert report["bleu_se"] >= 0 and report["mock_ms_per_call"] > 0 and report["program_ms_per_call"] > 0
+    # Confidence: the uncovered input is never confident; exact among the confident ones is reported.
+    assert 0 < report["threshold"] <= 1 + 1e-6 and report["confident"] <= 0.75
+    assert report["confident_exact"] is None or 0 <= report["confident_exact"] <= 1
 
 
 def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys):
@@ -150,3 +153,28 @@ def test_conftest_without_hook_is_an_error(tmp_path, capsys):
     path.write_text("X = 1\n")
     assert main(["subjects", "--conftest", str(path), "--cache-dir", str(tmp_path)]) == 2
     assert "defines no pytest_modelizer_subjects(config) hook" in capsys.readouterr().err
+
+
+def test_prune_deletes_stale_models_and_pairs_of_known_subjects_only(conftest_file, toy_cache, tmp_path, capsys):
+    import shutil
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    current = {p.name for p in (cache / "shout").iterdir()}
+    (cache / "shout" / "forward-0000000000000000.pt").write_bytes(b"old")
+    (cache / "shout" / "pairs-0000000000000000.jsonl").write_text("")
+    (cache / "someone-elses").mkdir()
+    (cache / "someone-elses" / "forward-1111111111111111.pt").write_bytes(b"x")
+    assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache), "--dry-run"]) == 0
+    assert "2 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 2
+    assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "kept " in out and "someone-elses" in out
+    assert {p.name for p in (cache / "shout").iterdir()} == current
+    assert (cache / "someone-elses" / "forward-1111111111111111.pt").exists()
+
+
+def test_version_flag(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and "pytest-modelizer" in capsys.readouterr().out

@@ -96,3 +96,36 @@ def test_training_refuses_an_absent_program(pytester, tmp_path):
     result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path}", "--modelizer-train")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*cannot train the forward model of 'shout': program absent*"])
+
+
+EDITED_CONFTEST = """
+import sys
+sys.path.insert(0, {tests!r})
+import toy
+
+def shout(text):
+    return toy.shout(text){suffix}
+
+def pytest_modelizer_subjects(config):
+    return [toy.make_subject(program=shout, training=toy.QUICK_TRAINING)]
+"""
+
+
+def test_an_edited_callable_is_drift_until_retrained(pytester, tmp_path):
+    """The key names a callable by its name; its source, stored with the model, catches an edit."""
+    def conftest(suffix: str) -> None:
+        pytester.makeconftest(EDITED_CONFTEST.format(tests=str(toy.TESTS_DIR), suffix=suffix))
+
+    conftest("")
+    pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")  # a quick model: accuracy is not the point
+    pytester.makepyfile("import pytest\n\n@pytest.mark.modelize('shout')\ndef test_it(mock_program):\n    pass\n")
+    cache = f"--modelizer-cache-dir={tmp_path}"
+    pytester.runpytest_subprocess(cache, "--modelizer-train").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess(cache).assert_outcomes(passed=1)
+    conftest(".upper()")
+    result = pytester.runpytest_subprocess(cache)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*program of 'shout' (shout) was edited since its forward model*--modelizer-train*"])
+    pytester.runpytest_subprocess(cache, "--modelizer-accept-drift").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess(cache, "--modelizer-train").assert_outcomes(passed=1)  # retrains under the same key
+    pytester.runpytest_subprocess(cache).assert_outcomes(passed=1)
