@@ -209,7 +209,8 @@ def render(results: dict[str, dict]) -> str:
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training) and its confidence (the lowest token probability of the greedy answer) "
-                "reaches the threshold calibrated on the model's synthetic held-out pairs for 99 % exact. "
+                "reaches the threshold calibrated on the model's synthetic held-out pairs for 99 % exact, and the "
+                "model of the other direction leads its answer back to an input of the same shape. "
                 "*confident*: share of all inputs answered confidently; *exact among confident*: their exact "
                 "match; *exact overall*: as above. Our bar on real-world inputs: exact among confident >= 99 %, "
                 "with confident >= 80 % for latexify and >= 50 % for the Markdown subjects.", ""]
@@ -223,6 +224,35 @@ def render(results: dict[str, dict]) -> str:
                              confidence_target(r)])
         out += _table(["subject", "direction", "inputs", "n", "threshold", "confident", "exact among confident",
                        "exact overall", "bar"], rows)
+        out += [""]
+    binary = results.get("pandoc-html-forward-binary")
+    if binary:
+        m, r = binary["median"], binary["ratios"]
+        out += ["## A command served by the model: `binary=\"pandoc\"`", "",
+                "`python benchmarks/binary_latency.py > benchmarks/results/pandoc-html-forward-binary.json`: "
+                f"the first {binary['n']} blocks of `{binary['inputs']}`, each kind of call in turn per input, "
+                "medians in milliseconds. *through the stand-in*: `subprocess.run([\"pandoc\", ...])` answered by "
+                "the model; *memoized*: the same calls answered from the run's memo (what the stand-in itself "
+                "costs: a Python start and a socket round trip); *pandoc*: the real binary; *in-process*: a "
+                "`mock_program` call.", ""]
+        out += _table(["through the stand-in", "memoized", "pandoc", "in-process", "stand-in / pandoc",
+                       "stand-in / in-process", "stand-in exit codes"],
+                      [[_f(m["shim_ms"]), _f(m["shim_warm_ms"]), _f(m.get("pandoc_ms")), _f(m["mock_ms"]),
+                        _f(r.get("shim/pandoc"), 2, "x"), _f(r["shim/mock"], 2, "x"),
+                        ", ".join(f"{k}: {v}" for k, v in sorted(binary["shim_exit_codes"].items()))]])
+        out += [""]
+    outside = [(name, data) for name, data in sorted(results.items()) if name.endswith("-outside")]
+    if outside:
+        out += ["## Confidence on inputs from outside this repository", "",
+                "`python benchmarks/outside_inputs.py`: Markdown blocks of the installed packages' descriptions, "
+                "Python return expressions and SQL statements of their sources (none written for this project; "
+                "what is installed decides the sets). Columns as above.", ""]
+        rows = [[r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]), _f(r.get("threshold"), 3),
+                 _pct(r.get("confident")), _pct(r.get("confident_exact")), _pct(r["exact_match"]),
+                 f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}"]
+                for _, d in outside for r in d["reports"]]
+        out += _table(["subject", "direction", "inputs", "n", "coverage", "threshold", "confident",
+                       "exact among confident", "exact overall", "BLEU"], rows)
         out += [""]
     if by_kind["latency"]:
         out += ["## Latency: mock vs program vs paper-style decoding", "",

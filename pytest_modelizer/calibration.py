@@ -9,6 +9,10 @@ both hold:
 - *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
+- *consistent*, where the subject has a model of the other direction: that model, asked about
+  the answer, leads back to an input of the same shape (placeholders by type, case ignored). A
+  wrong answer rarely leads back to the question; a right one to a differently written input
+  (`*` for `-` in a list) sometimes does not, which costs answers, not exactness.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 if TYPE_CHECKING:
     from pytest_modelizer.evaluate import Scored
+    from pytest_modelizer.mock import MockProgram, Prediction
 
 # Answers at or above a model's threshold were at least this exact on its held-out pairs.
 CALIBRATION_TARGET = 0.99
@@ -87,3 +92,25 @@ def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) ->
         "answered": answered / n if n else 0.0,
         "exact_among_answered": right_answered / answered if answered else None,
     }
+
+
+def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other: "MockProgram | None") -> list[bool]:
+    """Per prediction of `model`: whether `other` (the opposite direction) leads its answer back to its source.
+
+    True where there is nothing to check: no other model, an uncovered input, a failure (it has no
+    text to ask about), or another aspect than the whole output.
+    """
+    if other is None or model.subject.aspect != "output":
+        return [True] * len(predictions)
+    asked = [i for i, p in enumerate(predictions) if p.covered and p.behaviour.ok]
+    backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked])
+    result = [True] * len(predictions)
+    for i, back in zip(asked, backs):
+        source = model.encode_query(back.behaviour.output or "") if back.covered and back.behaviour.ok else None
+        result[i] = isinstance(source, tuple) and _loose(source[0]) == _loose(predictions[i].src_tokens)
+    return result
+
+
+def _loose(tokens: Sequence[str]) -> tuple[str, ...]:
+    """A shape in which case does not count (`count(` leads back to `COUNT(`); spacing does (indented code)."""
+    return tuple(token.casefold() for token in shape(tokens))

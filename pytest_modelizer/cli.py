@@ -199,7 +199,8 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     else:
         inputs = held_out_inputs(subject, args.limit or 500, training, session.store.cache_dir)
         source = "synthetic held-out"
-    report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"))
+    other = session.other_direction(subject, args.direction) if training is subject.training else None
+    report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other)
     report["inputs"] = source
     if args.json:
         print(json.dumps(report, sort_keys=True))

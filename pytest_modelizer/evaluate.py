@@ -21,6 +21,7 @@ class Scored:
     reference: Sequence[str]
     confidence: float = 0.0  # the decoder's (0 when uncovered)
     familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
+    consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
 
 
 def _bleu(scored: Sequence[Scored]) -> tuple[float, float]:
@@ -73,7 +74,7 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
         "coverage": sum(s.covered for s in scored) / n if n else 0.0,
     }
     if threshold is not None:
-        confident = [s for s in scored if s.covered and s.familiar and s.confidence >= threshold]
+        confident = [s for s in scored if s.covered and s.familiar and s.consistent and s.confidence >= threshold]
         report.update(
             threshold=threshold,
             confident=len(confident) / n if n else 0.0,
@@ -82,7 +83,8 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     return report
 
 
-def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[list[Scored], float]:
+def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
+                other: MockProgram | None = None) -> tuple[list[Scored], float]:
     """Score the mock on pairs whose real behaviour is known; returns (scores, mock seconds).
 
     Forward: the prediction must equal the recorded behaviour. Inverse: the model gets the
@@ -102,9 +104,12 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[
     else:
         kept = [p for p in pairs if p.behaviour.ok]
         queries = [p.behaviour.output or "" for p in kept]
+    from pytest_modelizer.calibration import consistent
+
     start = time.perf_counter()
     predictions = mock.predict_batch(queries)
     mock_seconds = time.perf_counter() - start
+    agreeing = consistent(predictions, mock, other)
     round_trip: list[Behaviour | None] = [None] * len(kept)
     if mock.direction == "inverse":
         if runner is None:
@@ -125,13 +130,16 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None) -> tuple[
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
             exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
-                             pred.familiar))
+                             pred.familiar, agreeing[i]))
     return scored, mock_seconds
 
 
 def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | None = None,
-                    log: Callable[[str], None] = lambda message: None) -> dict:
-    """Run the real program on `inputs` for reference behaviour and score the mock against it."""
+                    log: Callable[[str], None] = lambda message: None, other: MockProgram | None = None) -> dict:
+    """Run the real program on `inputs` for reference behaviour and score the mock against it.
+
+    `other`, the model of the opposite direction, takes part in judging which answers are confident.
+    """
     from pytest_modelizer.data import throttled
     from pytest_modelizer.runner import ProgramRunner
 
@@ -141,7 +149,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         log(f"decoding {len(inputs)} inputs with the {mock.direction} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock._memo.clear()  # time real decoding, not memo hits
-        scored, mock_seconds = score_pairs(mock, pairs, runner)
+        scored, mock_seconds = score_pairs(mock, pairs, runner, other)
     report = summarize(scored, mock.threshold)
     report.update(
         subject=mock.subject.name,

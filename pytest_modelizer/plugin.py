@@ -25,6 +25,9 @@ DEFAULT_CACHE_DIR = ".modelizer"
 SERVED = pytest.StashKey[list]()
 # (on_uncertain from the command line, from the ini file, min_exact from the ini file)
 DEFAULTS = pytest.StashKey[tuple]()
+# Calls through `binary=` stand-ins: {"SUBJECT (forward)": {NAME: {"served": n, "other": m}}}
+BINARY_CALLS = pytest.StashKey[dict]()
+STAND_IN = pytest.StashKey[object]()  # the test's binary.StandIn
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -212,6 +215,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         except (MarkerError, UnknownSubjectError, SubjectError) as exc:
             item.stash[ERROR] = str(exc)  # reported when the test runs, by _modelizer_marker
             continue
+        if spec.binary is not None:
+            from pytest_modelizer.binary import check_subject
+
+            try:
+                check_subject(spec, subject)
+            except MarkerError as exc:
+                item.stash[ERROR] = str(exc)
+                continue
         item.stash[SPEC] = spec
         if spec.cases is not None or state.mode == "real":  # case tests read their case file, never a model
             continue
@@ -309,7 +320,11 @@ def real_program(request: pytest.FixtureRequest):
     """Runs the marked subject's real program (worker process, hard timeout); returns a Behaviour."""
     from pytest_modelizer.runner import ProgramRunner
 
-    subject = _registry(request.config).get(_spec(request).subject)
+    spec = _spec(request)
+    subject = _registry(request.config).get(spec.subject)
+    if spec.binary is not None:  # a program run by name must not find the test's stand-in first
+        request.getfixturevalue("modelizer_binary")
+        subject = request.node.stash[STAND_IN].unshadowed(subject)
     runner = ProgramRunner(subject, workers=1)
 
     def run(text: str):
@@ -360,6 +375,8 @@ def _modelizer_marker(request: pytest.FixtureRequest):
     if error:
         pytest.fail(_prefixed(error), pytrace=False)
     spec = request.node.stash.get(SPEC, None)
+    if spec is not None and spec.binary is not None:
+        request.getfixturevalue("modelizer_binary")
     if spec is None or spec.patch is None:
         yield
         return
@@ -370,6 +387,36 @@ def _modelizer_marker(request: pytest.FixtureRequest):
         except (ImportError, AttributeError) as exc:
             pytest.fail(f"modelizer: cannot patch {spec.patch!r}: {exc}", pytrace=False)
         yield
+
+
+@pytest.fixture
+def modelizer_binary(request: pytest.FixtureRequest):
+    """The path of the test's `binary=` stand-in: first on PATH for the test, answered like `mock_program`."""
+    from pytest_modelizer.binary import StandIn
+
+    spec = _spec(request)
+    if spec.binary is None:
+        pytest.fail("modelizer: modelizer_binary needs a command to stand in for: mark the test "
+                    "@pytest.mark.modelize('SUBJECT', binary='NAME')", pytrace=False)
+    served = request.getfixturevalue("mock_program")  # first: the program's status is probed on the real PATH
+    calls = request.config.stash.setdefault(BINARY_CALLS, {})
+    stand_in = request.node.stash[STAND_IN] = StandIn(served, spec.binary, calls)
+    try:
+        stand_in.start()
+    except OSError as exc:
+        stand_in.close()
+        error = f"modelizer: cannot set up the stand-in for `{spec.binary}`: {exc}"
+    else:
+        try:
+            with pytest.MonkeyPatch.context() as mp:  # restores PATH and binary_env after the test
+                stand_in.install(mp)
+                if spec.binary_env is not None:
+                    mp.setenv(spec.binary_env, str(stand_in.path))
+                yield stand_in.path
+        finally:
+            stand_in.close()
+        return
+    pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -386,6 +433,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None and state is not None:
         workeroutput["modelizer"] = json.dumps(state.usage())
         workeroutput["modelizer_recorded"] = json.dumps([state.recorded, state.recording_error])
+        workeroutput["modelizer_binary"] = json.dumps(session.config.stash.get(BINARY_CALLS, {}))
         book = session.config.stash[CASES]
         workeroutput["modelizer_cases"] = json.dumps(book.reports_json())
         workeroutput["modelizer_unused"] = json.dumps({str(p): names for p, names in book.unused().items()})
@@ -406,6 +454,11 @@ def pytest_testnodedown(node, error) -> None:
         paths, error = json.loads(recorded)
         state.recorded = sorted(set(state.recorded) | set(paths))
         state.recording_error = state.recording_error or error
+    calls = getattr(node, "workeroutput", {}).get("modelizer_binary")
+    if calls:
+        from pytest_modelizer.binary import merge_calls
+
+        merge_calls(node.config.stash.setdefault(BINARY_CALLS, {}), json.loads(calls))
     cases = getattr(node, "workeroutput", {}).get("modelizer_cases")
     if cases:
         node.config.stash[CASES].merge_reports(json.loads(cases))
@@ -427,6 +480,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if state is None:
         return
     lines = _usage_lines(state.usage())
+    if config.stash.get(BINARY_CALLS, None):
+        from pytest_modelizer.binary import summary_lines
+
+        lines += summary_lines(config.stash[BINARY_CALLS])
     lines += [f"recordings written: {path}" for path in state.recorded]
     if state.recording_error:
         lines.append(f"recordings NOT written: {state.recording_error}")

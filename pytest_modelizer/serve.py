@@ -92,7 +92,11 @@ class ServedProgram:
         return self.mock.stats
 
     def predict(self, text: str) -> "Prediction":
-        return self.mock.predict(text)
+        """The model's prediction; `.confident` also holds the other direction's check, as for serving."""
+        from dataclasses import replace
+
+        prediction = self.mock.predict(text)
+        return replace(prediction, confident=prediction.confident and self._consistent(prediction))
 
     def predict_batch(self, texts: Sequence[str]) -> list["Prediction"]:
         return self.mock.predict_batch(texts)
@@ -134,7 +138,7 @@ class ServedProgram:
                 self.counts.recording += 1
                 return self._result(recording.behaviour, predicted=False)
         prediction = self.mock.predict(text)
-        if prediction.confident or (prediction.covered and self.mock.threshold is None):
+        if (prediction.confident or (prediction.covered and self.mock.threshold is None)) and self._consistent(prediction):
             self.counts.model += 1
             return self.mock._result(text, prediction)
         if self.on_uncertain == "accept":
@@ -146,6 +150,12 @@ class ServedProgram:
             return self._result(self._run(text, record=self._recordable), predicted=False)
         self.counts.refused += 1
         raise UncertainPrediction(self._uncertain_message(text, prediction))
+
+    def _consistent(self, prediction: "Prediction") -> bool:
+        """Whether the other direction's model leads the answer back to an input of this shape (True without one)."""
+        from pytest_modelizer.calibration import consistent
+
+        return consistent([prediction], self.mock, self.session.other_direction(self.subject, self.direction))[0]
 
     def _run(self, text: str, record: bool) -> Behaviour:
         if self.status.absent:
@@ -209,6 +219,8 @@ class ServedProgram:
             why = f"cannot represent it ({prediction.reason})"
         elif not prediction.familiar:
             why = f"never saw its shape in training ({prediction.reason})"
+        elif prediction.confident:
+            why = "answers with an output from which its other direction does not lead back to the input"
         else:
             why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {mock.threshold:.3f}"
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent

@@ -51,7 +51,7 @@ class ModelizerSession:
     def check_program(self, subject: Subject) -> ProgramStatus:
         """The program status, refusing drift unless accepted: an error naming both versions and the fixes."""
         status = self.program_status(subject)
-        if status.drift and not self.accept_drift:
+        if status.drift and not self.accept_drift and self.mode != "verify":  # verify measures drift
             raise ProgramDriftError(
                 f"modelizer: subject {subject.name!r}: the installed program is {status.installed}, its models are "
                 f"trained on {status.declared} (the version the subject declares). Fix: install {status.declared}; "
@@ -59,6 +59,16 @@ class ModelizerSession:
                 f"the models anyway: --modelizer-accept-drift (ini modelizer_accept_drift = true)"
             )
         return status
+
+    def other_direction(self, subject: Subject, direction: str):
+        """The model of the opposite direction where one is ready, else None (it only checks answers)."""
+        other = "inverse" if direction == "forward" else "forward"
+        if subject.aspect != "output" or self.model_path(subject, other) is None:
+            return None
+        try:
+            return self.mock(subject, other)
+        except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
+            return None
 
     def source_changed(self, subject: Subject, path: Path) -> bool:
         """Whether the callable program's source differs from the one the model at `path` was trained on."""
@@ -188,7 +198,7 @@ class ModelizerSession:
             path = self.model_path(subject, direction)
             if path is None:
                 raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
-            if self.source_changed(subject, path) and not self.accept_drift:
+            if self.source_changed(subject, path) and not self.accept_drift and self.mode != "verify":
                 raise ProgramDriftError(
                     f"modelizer: the program of {subject.name!r} ({getattr(subject.program, '__qualname__', '?')}) was "
                     f"edited since its {subject.model_label(direction)} model (key {subject.model_key(direction)}) was "

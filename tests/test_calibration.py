@@ -95,3 +95,30 @@ def test_the_application_handler_catches_a_predicted_failure(toy_pytester, toy_c
         """)
     result = toy_pytester.runpytest("--modelizer-cache-dir", str(toy_cache))
     result.assert_outcomes(passed=1)
+
+
+def test_an_answer_is_consistent_when_the_other_direction_leads_back_to_the_same_shape():
+    from types import SimpleNamespace
+
+    from pytest_modelizer.calibration import consistent
+    from pytest_modelizer.mock import Prediction
+
+    class Model:  # the two directions of a subject whose inputs are words and bangs
+        subject = SimpleNamespace(aspect="output")
+
+        def __init__(self, answers):
+            self.answers = answers
+
+        def encode_query(self, text):
+            return tuple("WORD_1" if w.isalpha() else w for w in text.split()), {}
+
+        def predict_batch(self, texts):
+            return [Prediction(Behaviour.success(self.answers[t]), confident=True) for t in texts]
+
+    forward = Model({})
+    inverse = Model({"<b>cat</b>": "! CAT", "dog": "dog dog"})
+    right = Prediction(Behaviour.success("<b>cat</b>"), src_tokens=("!", "WORD_1"), confident=True)
+    wrong = Prediction(Behaviour.success("dog"), src_tokens=("WORD_1",), confident=True)
+    failure = Prediction(Behaviour(failure="ValueError"), src_tokens=("1",), confident=True)
+    assert consistent([right, wrong, failure], forward, inverse) == [True, False, True]  # case does not count
+    assert consistent([wrong], forward, None) == [True]  # no other model: nothing to check

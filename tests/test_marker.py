@@ -71,7 +71,8 @@ def test_marker_is_registered(pytester):
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(
         ["@pytest.mark.modelize(subject, direction='forward', patch=None, aspect='output', cases=None, count=10, "
-         "budget=200, on_uncertain=None, min_exact=None): serve the test with a learned model*"]
+         "budget=200, on_uncertain=None, min_exact=None, binary=None, binary_env=None): "
+         "serve the test with a learned model*"]
     )
 
 

@@ -1,0 +1,108 @@
+"""Confidence on real inputs from outside this repository: what the installed packages hold.
+
+    python benchmarks/outside_inputs.py [--limit N]
+
+Collects, from the site-packages of the running interpreter (this project's own dependencies
+and test tools, none of them written for it):
+
+- Markdown: top-level blocks of the package descriptions that are `text/markdown` (METADATA),
+  at most 300 characters (markdown-it's own description left out: its corpus is in the repo);
+- Python: single-line `return` expressions of the packages' sources, with the filter the stdlib
+  corpus uses (`subjects/corpora/extract_sql_python.py`: names, numbers, operators, calls...);
+- SQL: `SELECT ... FROM ...` statements found in string literals and docstrings of the sources.
+
+Then runs `modelizer eval --json` for each bundled subject on the inputs of its language and
+writes `benchmarks/results/<subject>-<direction>-outside.json`; `python benchmarks/run.py
+--render-only` puts them into BENCHMARKS.md. The sets depend on what is installed: the command
+records the package count with the results.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import random
+import re
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "subjects" / "corpora"))
+
+from extract import top_level_blocks  # noqa: E402
+from extract_sql_python import is_pure  # noqa: E402
+
+SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql"]}
+
+
+def collect(site: Path, limit: int, rng: random.Random) -> dict[str, list[dict]]:
+    blocks, exprs, sqls, seen = [], [], [], set()
+    for meta in sorted(site.glob("*.dist-info/METADATA")):
+        text = meta.read_text(errors="replace")
+        if "Description-Content-Type: text/markdown" not in text or meta.parent.name.startswith("markdown_it"):
+            continue
+        for block in top_level_blocks(text.split("\n\n", 1)[1] if "\n\n" in text else ""):
+            block = block if block.endswith("\n") else block + "\n"
+            if len(block) <= 300 and block not in seen:
+                seen.add(block)
+                blocks.append({"input": block, "source": meta.parent.name})
+    for path in sorted(site.rglob("*.py")):
+        rel = path.relative_to(site).as_posix()
+        if "/tests/" in rel or rel.startswith(("latexify", "pip/")):
+            continue
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = ast.parse(source)
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Return) and node.value is not None and is_pure(node.value):
+                text = ast.get_source_segment(source, node.value)
+                if text and "\n" not in text and len(text) <= 120 and "#" not in text and text not in seen:
+                    seen.add(text)
+                    exprs.append({"input": text, "source": rel})
+        for match in re.finditer(r"SELECT [^\"'\n;]{5,200}", source):
+            query = match.group(0).strip()
+            if " FROM " in query and query not in seen:
+                seen.add(query)
+                sqls.append({"input": query, "source": rel})
+    sets = {"markdown": blocks, "python": exprs, "sql": sqls}
+    for rows in sets.values():
+        rng.shuffle(rows)
+        del rows[limit:]
+    return sets
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=600, help="inputs per language at most")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    site = Path(sysconfig.get_paths()["purelib"])
+    sets = collect(site, args.limit, random.Random(0))
+    packages = len(list(site.glob("*.dist-info")))
+    with tempfile.TemporaryDirectory() as tmp:
+        for language, rows in sets.items():
+            path = Path(tmp) / f"{language}.jsonl"
+            path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            for subject in SUBJECTS[language]:
+                argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--inputs", str(path)]
+                print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+                done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+                if done.returncode != 0:
+                    print(done.stderr[-2000:], file=sys.stderr)
+                    continue
+                report = json.loads(done.stdout.strip().splitlines()[-1])
+                report["set"] = f"installed packages: {language} ({packages} distributions)"
+                out = args.results / f"{subject}-forward-outside.json"
+                out.write_text(json.dumps({"subject": subject, "direction": "forward", "reports": [report]},
+                                          indent=1, sort_keys=True) + "\n")
+                print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
