@@ -168,7 +168,10 @@ def confidence_target(report: dict) -> str:
     exact_ok = report["confident_exact"] is not None and report["confident_exact"] >= 0.99
     share_ok = share is None or report["confident"] >= share
     bar = ">= 99 % exact" + (f", >= {share:.0%} confident" if share else "")
-    return f"{bar}: {'met' if exact_ok and share_ok else '**missed**'}"
+    verdict = "met" if exact_ok and share_ok else "**missed**"
+    if share and report["exact_match"] < share:
+        verdict += f" (only {100 * report['exact_match']:.1f} % of the answers are right at all)"
+    return f"{bar}: {verdict}"
 
 
 def render(results: dict[str, dict]) -> str:
@@ -212,18 +215,21 @@ def render(results: dict[str, dict]) -> str:
                 "reaches the threshold calibrated on the model's synthetic held-out pairs for 99 % exact, and the "
                 "model of the other direction leads its answer back to an input of the same shape. "
                 "*confident*: share of all inputs answered confidently; *exact among confident*: their exact "
-                "match; *exact overall*: as above. Our bar on real-world inputs: exact among confident >= 99 %, "
+                "match; *exact overall*: as above; *right answers answered confidently*: the share of the exact "
+                "answers that the model vouches for. Our bar on real-world inputs: exact among confident >= 99 %, "
                 "with confident >= 80 % for latexify and >= 50 % for the Markdown subjects.", ""]
         rows = []
         for _, d in by_kind["fidelity"]:
             for r in d["reports"]:
                 if r.get("threshold") is None:
                     continue
+                vouched = (r["confident"] * r["confident_exact"] / r["exact_match"]
+                           if r["exact_match"] and r["confident_exact"] is not None else None)
                 rows.append([r["subject"], r["direction"], r["set"], _f(r["n"]), _f(r["threshold"], 3),
-                             _pct(r["confident"]), _pct(r["confident_exact"]), _pct(r["exact_match"]),
+                             _pct(r["confident"]), _pct(r["confident_exact"]), _pct(r["exact_match"]), _pct(vouched),
                              confidence_target(r)])
         out += _table(["subject", "direction", "inputs", "n", "threshold", "confident", "exact among confident",
-                       "exact overall", "bar"], rows)
+                       "exact overall", "right answers answered confidently", "bar"], rows)
         out += [""]
     binary = results.get("pandoc-html-forward-binary")
     if binary:

@@ -93,6 +93,10 @@ def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
         "max_input_chars": training.max_input_chars,
         **timeout_component(subject),
     }
+    if subject.samples is not None:
+        from pytest_modelizer.samples import samples_fingerprint
+
+        parts["samples"] = samples_fingerprint(subject.loaded_samples())
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -137,6 +141,22 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
     except PairsFileError as exc:
         log(str(exc))
         return None
+
+
+def steered_by_samples(subject: Subject, training: TrainingConfig,
+                       log: Callable[[str], None]) -> tuple[dict, list[str]]:
+    """The grammar with probabilities mined from the subject's samples, and the real inputs to add:
+    the samples themselves (at most half the pairs) and recombined fragments of them."""
+    from pytest_modelizer.samples import FRAGMENT_SHARE, mine, recombine
+    from pytest_modelizer.synthesis import bnf_grammar
+
+    samples = subject.loaded_samples()[: training.pairs // 2]
+    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol)
+    fragments = recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), random.Random(training.seed),
+                          training.max_input_chars)
+    log(f"{len(samples)} samples: {len(mined.trees)} parsed with the grammar, {mined.unparsed} not in its "
+        f"language, {mined.too_long} too long to parse; {len(fragments)} recombined inputs")
+    return mined.grammar, [*samples, *fragments]
 
 
 def throttled(log: Callable[[str], None], template: str, seconds: float = 2.0) -> Callable[[int], None]:
@@ -197,7 +217,12 @@ def synthesize_pairs(
         start_symbol=subject.start_symbol,
     )
     log(f"synthesizing {plan.count} inputs for {subject.name}")
-    inputs = synthesize(subject.grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
+    grammar, real = subject.grammar, []
+    if subject.samples is not None:
+        grammar, real = steered_by_samples(subject, training, log)
+        plan = replace(plan, count=max(1, plan.count - len(real)))
+    inputs = synthesize(grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
+    inputs = list(dict.fromkeys([*real, *inputs]))
     log(f"running {subject.name} on {len(inputs)} inputs")
     with ProgramRunner(subject) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {subject.name} on {{}}/{len(inputs)} inputs"))

@@ -54,6 +54,9 @@ class Subject:
     exception_types: Mapping[str, Any] = field(default_factory=dict)
     # Where models shipped with the subject live (read-only; the cache dir is searched first).
     shipped_models: Path | None = None
+    # Real inputs that steer synthesis (pytest_modelizer.samples): a path or glob of JSON-lines or text
+    # files, a list of strings, or a callable returning them. Their text is part of the model key.
+    samples: Any = None
     # Real-world evaluation inputs (JSON lines with an "input" key) by name; not in the model key.
     corpora: Mapping[str, Path] = field(default_factory=dict)
     description: str = ""
@@ -105,6 +108,16 @@ class Subject:
         if callable(version):
             return version() or "(program not installed)"
         return version
+
+    def loaded_samples(self) -> list[str]:
+        """The declared samples, read once (they enter the key, which is computed often)."""
+        cached = self.__dict__.get("_samples")
+        if cached is None:
+            from pytest_modelizer.samples import load_samples
+
+            cached = load_samples(self.samples)
+            object.__setattr__(self, "_samples", cached)  # a cache on a frozen dataclass
+        return cached
 
     def program_status(self) -> "ProgramStatus":
         """The declared version beside the installed one (None where the program is absent)."""
@@ -183,6 +196,10 @@ class Subject:
         }
         if self.aspect != "output":  # absent for the default, so existing keys stay valid
             components["aspect"] = self.aspect
+        if self.samples is not None:  # absent without samples, so existing keys stay valid
+            from pytest_modelizer.samples import samples_fingerprint
+
+            components["samples"] = samples_fingerprint(self.loaded_samples())
         components.update(timeout_component(self))
         return components
 

@@ -1,0 +1,164 @@
+"""Real inputs a subject declares (`Subject(samples=...)`): they steer synthesis toward what users send.
+
+Three ways, all at synthesis time:
+
+- *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser) and
+  every expansion's probability is set from how often the samples use it (as fuzzingbook's
+  ProbabilisticGrammarMiner does), add-one smoothed so that constructs the samples never use
+  are still made; the bulk of the inputs then has the samples' construct mix and lengths;
+- *fragments*: new inputs made by replacing a subtree of a parsed sample with a subtree of the
+  same nonterminal from another sample (the fragment idea of fuzzingbook's LangFuzzer): they
+  stay inside the grammar and look like real inputs;
+- *the samples themselves* join the inputs that the real program runs on.
+
+Samples that do not parse are counted and reported; they still join the inputs. The samples'
+text is part of the model key.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, Union
+
+SampleSource = Union[str, Path, Sequence[str], Callable[[], Iterable[str]]]
+
+# Of the synthesized inputs, this share is made by recombining parsed samples.
+FRAGMENT_SHARE = 0.2
+# Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
+MAX_PARSED_CHARS = 400
+
+
+class SamplesError(ValueError):
+    """The subject's samples cannot be read; the message names the source and the fix."""
+
+
+def load_samples(source: SampleSource | None) -> list[str]:
+    """The samples of a `Subject.samples` declaration, in order, duplicates dropped.
+
+    A path or glob: JSON-lines files (`.jsonl`, an `input` key per line) or text files (each file
+    one sample); a sequence of strings; or a callable returning them.
+    """
+    if source is None:
+        return []
+    if callable(source):
+        texts = list(source())
+    elif isinstance(source, (str, Path)):
+        paths = sorted(Path(p) for p in glob.glob(str(source))) or [Path(source)]
+        texts = [text for path in paths for text in _read(path)]
+    else:
+        texts = list(source)
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        raise SamplesError(f"samples must be strings; got {type(bad[0]).__name__} ({bad[0]!r:.60})")
+    return list(dict.fromkeys(texts))
+
+
+def _read(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SamplesError(f"samples file {path} cannot be read ({exc}); fix the Subject's samples=") from None
+    if path.suffix != ".jsonl":
+        return [text]
+    out = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)["input"]
+        except (ValueError, KeyError, TypeError):
+            raise SamplesError(f"{path}:{n}: expected a JSON object with an 'input' key, got {line[:60]!r}") from None
+        out.append(value)
+    return out
+
+
+def samples_fingerprint(samples: Sequence[str]) -> str:
+    return hashlib.sha256(json.dumps(list(samples)).encode()).hexdigest()[:16]
+
+
+@dataclass
+class MinedSamples:
+    """What parsing the samples gave: the grammar with mined probabilities, and the parse trees."""
+
+    grammar: dict
+    trees: list = field(default_factory=list)
+    unparsed: int = 0
+    too_long: int = 0
+
+
+def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> MinedSamples:
+    """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them."""
+    from fuzzingbook.Grammars import exp_string, extend_grammar
+    from fuzzingbook.Parser import EarleyParser
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
+
+    plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
+    parser = EarleyParser(plain, start_symbol=start_symbol)
+    counter = ExpansionCountMiner(parser)
+    mined = MinedSamples(extend_grammar(plain))
+    for text in samples:
+        if len(text) > MAX_PARSED_CHARS:
+            mined.too_long += 1
+            continue
+        try:
+            tree = next(iter(parser.parse(text)))
+        except (SyntaxError, StopIteration, RecursionError):
+            mined.unparsed += 1
+            continue
+        counter.add_tree(tree)
+        mined.trees.append(tree)
+    counts = counter.counts()
+    for symbol, expansions in mined.grammar.items():
+        if len(expansions) < 2:
+            continue
+        # Add-one smoothing: a construct the samples never use is still made, only rarely.
+        weights = [counts.get(expansion_key(symbol, e), 0) + 1 for e in expansions]
+        total = sum(weights)
+        for expansion, weight in zip(list(expansions), weights):
+            set_prob(mined.grammar, symbol, expansion, weight / total)
+    return mined
+
+
+def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int) -> list[str]:
+    """Up to `count` distinct inputs: a parsed sample with one subtree swapped for another of its nonterminal."""
+    from fuzzingbook.GrammarFuzzer import tree_to_string
+
+    if not trees:
+        return []
+    pool: dict[str, list] = {}
+    for tree in trees:
+        for node in _nodes(tree):
+            pool.setdefault(node[0], []).append(node)
+    out: dict[str, None] = {}
+    for _ in range(count * 4):
+        if len(out) >= count:
+            break
+        tree = rng.choice(trees)
+        nodes = [n for n in _nodes(tree) if len(pool[n[0]]) > 1]
+        if not nodes:
+            continue
+        target = rng.choice(nodes)
+        text = tree_to_string(_replace(tree, target, rng.choice(pool[target[0]])))
+        if len(text) <= max_chars:
+            out.setdefault(text, None)
+    return list(out)
+
+
+def _nodes(tree: Any) -> Iterable[Any]:
+    """The nonterminal nodes of a derivation tree (symbol, children)."""
+    symbol, children = tree
+    if symbol.startswith("<") and symbol.endswith(">") and children is not None:
+        yield tree
+        for child in children:
+            yield from _nodes(child)
+
+
+def _replace(tree: Any, target: Any, replacement: Any) -> Any:
+    if tree is target:
+        return replacement
+    symbol, children = tree
+    return (symbol, [_replace(c, target, replacement) for c in children] if children else children)

@@ -1,0 +1,71 @@
+"""`Subject(samples=...)`: real inputs steer synthesis (mined probabilities, fragments, the samples themselves)."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+import toy
+from pytest_modelizer.samples import SamplesError, load_samples, mine, recombine
+from pytest_modelizer.synthesis import bnf_grammar
+
+# Users of "shout" bang nearly every word; the grammar alone bangs half of them.
+SAMPLES = ["!cat !dog", "!owl", "!bee !ant !emu", "!cat dog", "!emu", "not 42 in the grammar"]
+
+
+def test_a_construct_the_samples_use_often_gets_a_higher_probability():
+    mined = mine(bnf_grammar(toy.GRAMMAR), SAMPLES)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<item>"])
+    assert probabilities["!<w>"] > 0.7 > 0.25 > probabilities["<w>"] > 0  # smoothed: still made
+    assert (len(mined.trees), mined.unparsed) == (5, 1)
+
+
+def test_recombined_fragments_stay_inside_the_grammar():
+    from fuzzingbook.Parser import EarleyParser
+
+    mined = mine(bnf_grammar(toy.GRAMMAR), SAMPLES)
+    fragments = recombine(mined.trees, 20, random.Random(0), max_chars=100)
+    assert len(fragments) >= 10
+    parser = EarleyParser(bnf_grammar(toy.GRAMMAR))
+    for text in fragments:
+        assert next(iter(parser.parse(text)))  # raises SyntaxError outside the grammar
+
+
+def test_samples_come_from_files_globs_lists_and_callables(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"input": "!cat"}) + "\n\n" + json.dumps({"input": "owl"}) + "\n")
+    (tmp_path / "b.txt").write_text("!dog emu")
+    assert load_samples(str(tmp_path / "*")) == ["!cat", "owl", "!dog emu"]
+    assert load_samples(tmp_path / "a.jsonl") == ["!cat", "owl"]
+    assert load_samples(["x", "x", "y"]) == ["x", "y"]
+    assert load_samples(lambda: iter(["z"])) == ["z"]
+    (tmp_path / "bad.jsonl").write_text('{"text": 1}\n')
+    with pytest.raises(SamplesError, match="bad.jsonl:1: expected a JSON object with an 'input' key"):
+        load_samples(tmp_path / "bad.jsonl")
+
+
+def test_samples_are_part_of_the_model_and_pairs_keys():
+    from pytest_modelizer.data import synthesis_key
+
+    plain, steered, other = toy.make_subject(), toy.make_subject(samples=SAMPLES), toy.make_subject(samples=SAMPLES[:2])
+    assert plain.model_key("forward") == toy.SUBJECT.model_key("forward")  # no samples: keys as before
+    assert len({plain.model_key("forward"), steered.model_key("forward"), other.model_key("forward")}) == 3
+    assert steered.key_components("forward")["samples"] != other.key_components("forward")["samples"]
+    keys = {synthesis_key(s, toy.TRAINING) for s in (plain, steered, other)}
+    assert len(keys) == 3
+
+
+def test_synthesized_pairs_follow_the_samples(tmp_path):
+    from pytest_modelizer.data import synthesize_pairs
+
+    training = toy.QUICK_TRAINING.replace(pairs=200)
+    steered = synthesize_pairs(toy.make_subject(samples=SAMPLES), training, tmp_path / "a")
+    plain = synthesize_pairs(toy.make_subject(), training, tmp_path / "b")
+    assert {s for s in SAMPLES} <= {p.input for p in steered}  # the samples ran on the program
+    assert any(p.input == "not 42 in the grammar" and not p.behaviour.ok for p in steered)
+
+    def bang_share(pairs):
+        words = [w for p in pairs for w in p.input.split()]
+        return sum(w.startswith("!") for w in words) / len(words)
+
+    assert bang_share(steered) > bang_share(plain) + 0.15
