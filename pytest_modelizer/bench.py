@@ -109,9 +109,7 @@ def _baseline_predict(mock, text: str) -> tuple[str, ...]:
     """Like `MockProgram.predict` (same tokenizing and detokenizing) but with paper-style decoding."""
     import random
 
-    source = mock.encode_query(text)
-    assert not isinstance(source, str), source
-    tokens, mapping = source
+    tokens, mapping = mock.encode(text)
     out = mock.model.generate_uncached([mock.src_vocab.encode(tokens)], max_len=mock.model_config.max_len)[0]
     predicted = tuple(mock.tgt_vocab.decode(out))
     mock.decode_prediction(predicted, mapping, random.Random(text))
@@ -121,7 +119,7 @@ def _baseline_predict(mock, text: str) -> tuple[str, ...]:
 def _one_at_a_time(mock, queries: list[str]) -> tuple[list[tuple[str, ...]], list[float]]:
     """Predicted tokens and seconds of one `predict` per query, after a warm-up call, memo cleared."""
     mock.predict(queries[0])
-    mock._memo.clear()
+    mock.clear_memo()
     tokens, seconds = [], []
     for q in queries:
         start = time.perf_counter()
@@ -155,7 +153,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     else:
         rows = [(run.behaviour.output or "", text, run, wall) for text, run, wall in zip(texts, runs, walls)
                 if run.behaviour.ok]
-    rows = [r for r in rows if not isinstance(mock.encode_query(r[0]), str)]
+    rows = [r for r in rows if mock.covers(r[0])]
     rows = list({r[0]: r for r in rows}.values())  # inverse: distinct outputs only
     if not rows:
         raise ValueError(f"none of the {len(texts)} inputs is covered by the {direction} model of {subject.name!r}")
@@ -170,11 +168,11 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     # The same calls through torch's KV-cached decoder, which single inputs took before fastdecode.py.
     with mock.model.torch_decoding():
         unbatched_torch, torch_s = _one_at_a_time(mock, queries)
-    mock._memo.clear()
+    mock.clear_memo()
     start = time.perf_counter()
     batched = [p.tokens for p in mock.predict_batch(queries)]
     batched_s = time.perf_counter() - start
-    mock._memo.clear()
+    mock.clear_memo()
     start = time.perf_counter()
     baseline = [_baseline_predict(mock, q) for q in queries[:k]]
     baseline_s = time.perf_counter() - start
@@ -215,7 +213,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "outputs_identical": baseline == unbatched[:k],  # KV cache vs none, one input at a time
         "numpy_identical": unbatched_torch == unbatched,  # numpy vs torch decoding of single inputs
         "batched_identical": batched == unbatched,  # batched (padded) vs one at a time
-        "mean_input_tokens": statistics.mean(len(mock.encode_query(q)[0]) for q in queries),
+        "mean_input_tokens": statistics.mean(len(mock.encode(q)[0]) for q in queries),
         "mean_output_tokens": statistics.mean(len(t) for t in unbatched),
         "machine": machine(),
     }
@@ -234,7 +232,7 @@ def run_latency(registry: SubjectRegistry, store: ModelStore, name: str, directi
     if inputs is None:
         # Synthesize extra: some inputs are not covered by the model and are dropped.
         candidates = fresh_inputs(subject, calls * 2, cache_dir=store.cache_dir)
-        texts = [t for t in candidates if direction == "inverse" or not isinstance(mock.encode_query(t), str)][:calls]
+        texts = [t for t in candidates if direction == "inverse" or mock.covers(t)][:calls]
         source = "synthetic held-out"
     else:
         texts = list(inputs)[:calls]

@@ -103,11 +103,16 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
     if other is None or model.subject.aspect != "output":
         return [True] * len(predictions)
     asked = [i for i, p in enumerate(predictions) if p.covered and p.behaviour.ok]
-    backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked])
+    backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked], count=False)
     result = [True] * len(predictions)
+    from pytest_modelizer.errors import UncoveredInputError
+
     for i, back in zip(asked, backs):
-        source = model.encode_query(back.behaviour.output or "") if back.covered and back.behaviour.ok else None
-        result[i] = isinstance(source, tuple) and _loose(source[0]) == _loose(predictions[i].src_tokens)
+        try:
+            source = model.encode(back.behaviour.output or "")[0] if back.covered and back.behaviour.ok else None
+        except UncoveredInputError:
+            source = None
+        result[i] = source is not None and _loose(source) == _loose(predictions[i].src_tokens)
     return result
 
 

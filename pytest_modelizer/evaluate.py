@@ -148,7 +148,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))
         log(f"decoding {len(inputs)} inputs with the {mock.direction} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
-        mock._memo.clear()  # time real decoding, not memo hits
+        mock.clear_memo()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner, other)
     report = summarize(scored, mock.threshold)
     report.update(

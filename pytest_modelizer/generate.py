@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from pytest_modelizer.aspect import OK_LABEL, failure_kind, is_rejection
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.errors import UncoveredInputError
 from pytest_modelizer.subject import Subject
 
 if TYPE_CHECKING:
@@ -199,9 +200,8 @@ class CaseGenerator:
         mock = self.forward
         sources, index = [], []
         for i, text in enumerate(inputs):
-            source = mock.encode_query(text)
-            if not isinstance(source, str):
-                sources.append(mock.src_vocab.encode(source[0]))
+            if mock.covers(text):
+                sources.append(mock.src_vocab.encode(mock.encode(text)[0]))
                 index.append(i)
         result = [(0.0, "")] * len(inputs)
         if not sources:
@@ -253,10 +253,10 @@ class CaseGenerator:
         mock = self.inverse
         if mock is None or mock.subject.aspect != "output":
             raise ValueError("an output target needs the subject's (output-aspect) inverse model")
-        source = mock.encode_query(target.output or "")
-        if isinstance(source, str):
-            raise ValueError(f"the inverse model of {self.subject.name!r} cannot represent the target output: {source}")
-        tokens, mapping = source
+        try:
+            tokens, mapping = mock.encode(target.output or "")
+        except UncoveredInputError as exc:
+            raise ValueError(f"the inverse model of {self.subject.name!r} cannot represent the target output: {exc}") from None
         ids = [mock.src_vocab.encode(tokens)]
         outs = mock.model.generate(ids, max_len=mock.model_config.max_len)
         generator = torch.Generator().manual_seed(self.seed)

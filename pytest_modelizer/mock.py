@@ -110,8 +110,8 @@ class MockProgram:
         calibration = self.artifact.meta.get("calibration") or {}
         return calibration.get("threshold")
 
-    def encode_query(self, text: str) -> tuple[tuple[str, ...], dict[str, str]] | str:
-        """Source tokens and mapping, or the reason the input is not covered.
+    def encode(self, text: str) -> tuple[tuple[str, ...], dict[str, str]]:
+        """Source tokens and placeholder mapping of a query; `UncoveredInputError` says why it has none.
 
         An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
         """
@@ -125,26 +125,41 @@ class MockProgram:
             else:
                 tok = behaviour_side(self.subject, Behaviour.success(text), {})
         except TokenizeError as exc:
-            return f"cannot tokenize: {exc}"
+            raise UncoveredInputError(f"cannot tokenize: {exc}") from None
         unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
         if unknown:
-            return f"tokens never seen in training: {sorted(set(unknown))[:5]}"
+            raise UncoveredInputError(f"tokens never seen in training: {sorted(set(unknown))[:5]}")
         if len(tok.tokens) + 2 > self.model_config.max_len:
-            return f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}"
+            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}")
         return tok.tokens, tok.mapping
 
-    def predict_batch(self, texts: Sequence[str]) -> list[Prediction]:
-        """Predictions for `texts`, decoding only those not seen before, in one batch."""
+    def covers(self, text: str) -> bool:
+        """Whether the model can represent the query at all."""
+        try:
+            self.encode(text)
+        except UncoveredInputError:
+            return False
+        return True
+
+    def clear_memo(self) -> None:
+        """Forget the run's predictions (to time real decoding, not memo hits)."""
+        self._memo.clear()
+
+    def predict_batch(self, texts: Sequence[str], count: bool = True) -> list[Prediction]:
+        """Predictions for `texts`, decoding only those not seen before, in one batch.
+
+        `count=False` (prefetching, checks) leaves the calls out of `stats.calls`; the decoding
+        time and the decoded inputs are counted either way.
+        """
         start = time.perf_counter()
         todo: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {}
         for text in texts:
             if text in self._memo or text in todo:
                 continue
-            source = self.encode_query(text)
-            if isinstance(source, str):
-                self._memo[text] = Prediction(None, reason=source)
-            else:
-                todo[text] = source
+            try:
+                todo[text] = self.encode(text)
+            except UncoveredInputError as exc:
+                self._memo[text] = Prediction(None, reason=str(exc))
         if todo:
             ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
             outputs = self.model.decode(ids, max_len=self.model_config.max_len)
@@ -158,7 +173,7 @@ class MockProgram:
                 self._memo[text] = Prediction(behaviour, predicted, tokens, reason, confidence, unfamiliar is None,
                                               confident)
             self.stats.predicted += len(todo)
-        self.stats.calls += len(texts)
+        self.stats.calls += len(texts) if count else 0
         self.stats.seconds += time.perf_counter() - start
         return [self._memo[text] for text in texts]
 

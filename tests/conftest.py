@@ -73,3 +73,17 @@ def failing_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for direction in ("forward", "inverse"):
         learn(subject, direction, ModelStore(cache))
     return cache
+
+
+@pytest.fixture(scope="session")
+def toy_inverse_cache(tmp_path_factory: pytest.TempPathFactory, toy_cache: Path) -> Path:
+    """`toy_cache` plus the inverse model of `toy.SUBJECT` (output -> input)."""
+    import shutil
+
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    cache = tmp_path_factory.mktemp("toy-inverse-cache")
+    shutil.copytree(toy_cache, cache, dirs_exist_ok=True)
+    learn(toy.SUBJECT, "inverse", ModelStore(cache))
+    return cache

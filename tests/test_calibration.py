@@ -55,7 +55,7 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     assert 0 < prediction.confidence <= 1 and prediction.familiar
     assert mock.predict("cat cat cat cat cat cat cat cat cat cat cat cat cat cat cat cat").covered
     batch = mock.predict_batch(["owl bee", "ant"])  # batched decoding gives the confidence numpy gives alone
-    mock._memo.clear()
+    mock.clear_memo()
     assert [p.confidence for p in batch] == pytest.approx([mock.predict(t).confidence for t in ("owl bee", "ant")],
                                                           abs=1e-4)
 
@@ -109,10 +109,10 @@ def test_an_answer_is_consistent_when_the_other_direction_leads_back_to_the_same
         def __init__(self, answers):
             self.answers = answers
 
-        def encode_query(self, text):
+        def encode(self, text):
             return tuple("WORD_1" if w.isalpha() else w for w in text.split()), {}
 
-        def predict_batch(self, texts):
+        def predict_batch(self, texts, count=True):
             return [Prediction(Behaviour.success(self.answers[t]), confident=True) for t in texts]
 
     forward = Model({})
