@@ -19,7 +19,6 @@ records the package count with the results.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import random
 import re
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "subjects" / "corpora"))
 
 from extract import top_level_blocks  # noqa: E402
-from extract_sql_python import is_pure  # noqa: E402
+from extract_sql_python import pure_returns  # noqa: E402
 
 SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql"]}
 
@@ -53,17 +52,14 @@ def collect(site: Path, limit: int, rng: random.Random) -> dict[str, list[dict]]
         rel = path.relative_to(site).as_posix()
         if "/tests/" in rel or rel.startswith(("latexify", "pip/")):
             continue
+        for text, _ in pure_returns(path):
+            if text not in seen:
+                seen.add(text)
+                exprs.append({"input": text, "source": rel})
         try:
             source = path.read_text(encoding="utf-8")
-            tree = ast.parse(source)
-        except (SyntaxError, UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, OSError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Return) and node.value is not None and is_pure(node.value):
-                text = ast.get_source_segment(source, node.value)
-                if text and "\n" not in text and len(text) <= 120 and "#" not in text and text not in seen:
-                    seen.add(text)
-                    exprs.append({"input": text, "source": rel})
         for match in re.finditer(r"SELECT [^\"'\n;]{5,200}", source):
             query = match.group(0).strip()
             if " FROM " in query and query not in seen:

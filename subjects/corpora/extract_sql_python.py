@@ -122,20 +122,28 @@ def stdlib_rows() -> list[dict]:
         rel = path.relative_to(root).as_posix()
         if rel.startswith(("test/", "site-packages/", "idlelib/idle_test/", "lib2to3/tests/")) or "/tests/" in rel:
             continue
-        try:
-            source = path.read_text(encoding="utf-8")
-            tree = ast.parse(source)
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Return) or node.value is None or not is_pure(node.value):
-                continue
-            text = ast.get_source_segment(source, node.value)
-            if not text or "\n" in text or len(text) > MAX_EXPR_CHARS or "#" in text or text in seen:
-                continue
-            seen.add(text)
-            rows.append({"input": text, "source": f"{tag}/Lib/{rel}:{node.lineno}"})
+        for text, line in pure_returns(path):
+            if text not in seen:
+                seen.add(text)
+                rows.append({"input": text, "source": f"{tag}/Lib/{rel}:{line}"})
     return spread(rows)
+
+
+def pure_returns(path: Path) -> list[tuple[str, int]]:
+    """(expression, line) of the single-line `return` expressions in a Python file that `is_pure` admits."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Return) or node.value is None or not is_pure(node.value):
+            continue
+        text = ast.get_source_segment(source, node.value)
+        if text and "\n" not in text and len(text) <= MAX_EXPR_CHARS and "#" not in text:
+            found.append((text, node.lineno))
+    return found
 
 
 def main() -> None:
