@@ -190,7 +190,8 @@ class MockProgram:
     def predict(self, text: str) -> Prediction:
         return self.predict_batch([text])[0]
 
-    def _result(self, text: str, prediction: Prediction) -> str:
+    def answer(self, text: str, prediction: Prediction) -> str:
+        """What the program would return per `prediction`: the output, or the predicted failure raised."""
         if prediction.behaviour is None:
             raise UncoveredInputError(
                 f"the {self.direction} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
@@ -202,11 +203,11 @@ class MockProgram:
         return prediction.behaviour.output or ""
 
     def __call__(self, text: str) -> str:
-        return self._result(text, self.predict(text))
+        return self.answer(text, self.predict(text))
 
     def batch(self, texts: Sequence[str]) -> list[str]:
         """Outputs for many inputs at once (one batched decode); raises like a single call."""
-        return [self._result(t, p) for t, p in zip(texts, self.predict_batch(list(texts)))]
+        return [self.answer(t, p) for t, p in zip(texts, self.predict_batch(list(texts)))]
 
     def __repr__(self) -> str:
         return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"

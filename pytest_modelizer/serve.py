@@ -139,10 +139,10 @@ class ServedProgram:
         prediction = self.mock.predict(text)
         if (prediction.confident or (prediction.covered and self.mock.threshold is None)) and self._consistent(prediction):
             self.counts.model += 1
-            return self.mock._result(text, prediction)
+            return self.mock.answer(text, prediction)
         if self.on_uncertain == "accept":
             self.counts.model += 1
-            return self.mock._result(text, prediction)  # an uncovered input still raises UncoveredInputError
+            return self.mock.answer(text, prediction)  # an uncovered input still raises UncoveredInputError
         if self.on_uncertain == "real" and not self.status.absent:
             if self.direction == "inverse":
                 return self._round_trip(text, prediction)
@@ -186,7 +186,7 @@ class ServedProgram:
 
         prediction = self.mock.predict(text)
         if self.direction != "forward":
-            answer = self.mock._result(text, prediction)
+            answer = self.mock.answer(text, prediction)
             real = project(self.subject, self._run(answer, record=False))
             agree = real == project(self.subject, Behaviour.success(text))
             self._tally(agree, text, f"round trip gave {real}", f"model's input {answer!r}")
