@@ -112,7 +112,9 @@ def _training(subject: Subject, args: argparse.Namespace):
 def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
     for name in session.registry.names():
         subject = session.registry.get(name)
-        print(f"{name}  (subject {subject.version}, program {subject.resolved_program_version()})")
+        status = subject.program_status()
+        here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
+        print(f"{name}  (subject {subject.version}, program {status.declared}{here})")
         for aspected, direction in [(subject.with_aspect(a), d) for a in ASPECTS for d in DIRECTIONS]:
             label = aspected.model_label(direction)
             path = session.model_path(aspected, direction)
