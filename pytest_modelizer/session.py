@@ -70,9 +70,9 @@ class ModelizerSession:
         except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
             return None
 
-    def source_changed(self, subject: Subject, path: Path) -> bool:
-        """Whether the callable program's source differs from the one the model at `path` was trained on."""
-        trained = (read_meta(path) or {}).get("program_source")
+    def source_changed(self, subject: Subject, meta: dict | None) -> bool:
+        """Whether the callable program's source differs from the one a model (its `meta`) was trained on."""
+        trained = (meta or {}).get("program_source")
         return trained is not None and trained != subject.source_fingerprint()
 
     def counts(self, subject: Subject, direction: str) -> CallCounts:
@@ -121,10 +121,7 @@ class ModelizerSession:
             mine["trained"] = mine.get("trained", False) or entry.get("trained", False)
             for k in ("key", "exact_match", "n", "program"):
                 mine[k] = mine.get(k) if mine.get(k) is not None else entry.get(k)
-            if entry.get("counts"):
-                counts = CallCounts(**mine.get("counts", {}))
-                counts.add(entry["counts"])
-                mine["counts"] = counts.to_json()
+            _add_counts(mine, entry)
         return usage
 
     def merge_usage(self, usage: dict[str, dict]) -> None:
@@ -136,10 +133,7 @@ class ModelizerSession:
             mine["seconds"] += entry["seconds"]
             mine["decoded"] += entry.get("decoded", 0)
             mine["trained"] = mine["trained"] or entry.get("trained", False)
-            if entry.get("counts"):
-                counts = CallCounts(**mine.get("counts") or {})
-                counts.add(entry["counts"])
-                mine["counts"] = counts.to_json()
+            _add_counts(mine, entry)
 
     def model_path(self, subject: Subject, direction: str) -> Path | None:
         return self.store.find(subject.name, subject.model_label(direction), subject.model_key(direction), subject.shipped_models)
@@ -198,7 +192,8 @@ class ModelizerSession:
             path = self.model_path(subject, direction)
             if path is None:
                 raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
-            if self.source_changed(subject, path) and not self.accept_drift and self.mode != "verify":
+            artifact = load_artifact(path, MODEL_META_KEYS)
+            if self.source_changed(subject, artifact.meta) and not self.accept_drift and self.mode != "verify":
                 raise ProgramDriftError(
                     f"modelizer: the program of {subject.name!r} ({getattr(subject.program, '__qualname__', '?')}) was "
                     f"edited since its {subject.model_label(direction)} model (key {subject.model_key(direction)}) was "
@@ -209,8 +204,7 @@ class ModelizerSession:
             from pytest_modelizer.mock import MockProgram
 
             with preserved_global_state():
-                self.mocks[cache_key] = MockProgram(subject, direction, load_artifact(path, MODEL_META_KEYS),
-                                                    self.device)
+                self.mocks[cache_key] = MockProgram(subject, direction, artifact, self.device)
         return self.mocks[cache_key]
 
     def ensure_trained(self, needs: list[tuple[Subject, str]], write: Callable[[str], None]) -> None:
@@ -221,7 +215,7 @@ class ModelizerSession:
         self.check_device()
         for subject, direction in needs:
             path = self.model_path(subject, direction)
-            if path is not None and not self.source_changed(subject, path):
+            if path is not None and not self.source_changed(subject, read_meta(path)):
                 continue
             validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
             self.store.check_writable(subject.name)  # before minutes of synthesis, not after
@@ -235,7 +229,7 @@ class ModelizerSession:
             with self.store.lock(subject.name, subject.model_label(direction)):
                 # Another process (an xdist worker) may have trained it while we waited.
                 path = self.model_path(subject, direction)
-                if path is not None and not self.source_changed(subject, path):
+                if path is not None and not self.source_changed(subject, read_meta(path)):
                     continue
                 write(f"modelizer: training the {subject.model_label(direction)} model of {subject.name} "
                       f"(key {subject.model_key(direction)})\n")
@@ -246,6 +240,14 @@ class ModelizerSession:
                 finally:
                     bar.close()
                 self.trained.append((subject.name, subject.model_label(direction)))
+
+
+def _add_counts(mine: dict, entry: dict) -> None:
+    """Add a usage entry's call counts (who answered) to `mine`'s."""
+    if entry.get("counts"):
+        counts = CallCounts(**(mine.get("counts") or {}))
+        counts.add(entry["counts"])
+        mine["counts"] = counts.to_json()
 
 
 @dataclass
