@@ -164,7 +164,7 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
         if not book.update:
             raise
         tests = {}  # an unreadable file is what the update replaces
-    if book.update:
+    if book.update and _named_on_command_line(metafunc.config, nodeid):
         state = metafunc.config.stash[STATE]
         subject = _registry(metafunc.config).get(spec.subject)
         writer = metafunc.config.get_terminal_writer()
@@ -197,6 +197,29 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
                             f" Raise budget= in the marker and rerun pytest --modelizer-update-cases {nodeid}")
     book.report(nodeid)
     return [pytest.param(case, id=case.id) for case in entry.cases]
+
+
+def _named_on_command_line(config: pytest.Config, nodeid: str) -> bool:
+    """Whether the test function `nodeid` lies within the paths and node ids given on the command line.
+
+    Case generation runs at collection, before -k and -m deselect anything; the paths and node ids
+    are known by then, so `pytest --modelizer-update-cases file.py::test_x` regenerates that test's
+    cases only. (With -k or -m, every collected case test is regenerated.)
+    """
+    args = [a for a in config.args if not a.startswith("-")]
+    if not args:
+        return True
+    for arg in args:
+        path, sep, rest = arg.partition("::")
+        try:
+            rel = (config.invocation_params.dir / path).resolve().relative_to(config.rootpath).as_posix()
+        except ValueError:
+            continue
+        target = (rel if rel != "." else "") + (sep + rest.split("[", 1)[0] if sep else "")
+        if not target or nodeid == target or nodeid.startswith(target + ("::" if sep else "/")) \
+                or (not sep and nodeid.startswith(target + "::")):
+            return True
+    return False
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection: train for the selected tests only

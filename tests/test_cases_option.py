@@ -210,3 +210,12 @@ def test_bench_failures_reports_model_and_baselines(failing_cache, failing_conft
     assert report["ratio"] == report["model_failures"] / max(1.0, report["baseline_failures"])
     # strict-shout fails on about a third of fuzzed inputs; the screened proposals fail far more often.
     assert report["model_failure_rate"] > 0.6
+
+
+def test_update_regenerates_only_the_tests_named_on_the_command_line(case_pytester, failing_cache):
+    case_pytester.makepyfile(test_demo=TEST_MODULE + TEST_MODULE.replace("test_fails_cleanly", "test_other"))
+    result = case_pytester.runpytest("--modelizer-update-cases", f"--modelizer-cache-dir={failing_cache}",
+                                     "test_demo.py::test_fails_cleanly")
+    assert result.ret == 0
+    assert list(json.loads(case_file(case_pytester).read_text())["tests"]) == ["test_fails_cleanly"]
+    assert "test_other" not in result.stdout.str()
