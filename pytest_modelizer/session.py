@@ -269,11 +269,14 @@ class ProgressBar:
 
     def update(self, progress) -> None:  # TrainProgress from pytest_modelizer.train
         total = max(1, getattr(progress, "total_steps_estimate", 0) or 1)
-        done = min(1.0, progress.step / total)
+        limit = getattr(progress, "limit_s", 0.0)
+        # Whichever ends training first fills the bar: its steps, or the time cap.
+        done = min(1.0, max(progress.step / total, progress.elapsed_s / limit if limit else 0.0))
         filled = int(done * self.width)
         val = getattr(progress, "val_exact", None)
         val_text = f" val exact {val:.1%}" if val is not None else ""
-        status = f"epoch {progress.epoch} loss {progress.loss:.3f}{val_text} {progress.elapsed_s:.0f}s"
+        cap = f" of {limit:.0f}s" if limit else ""
+        status = f"epoch {progress.epoch} loss {progress.loss:.3f}{val_text} {progress.elapsed_s:.0f}s{cap}"
         if not self.tty:  # a log gets one line per epoch, not a carriage return per step
             if progress.epoch != self._last_epoch:
                 self._last_epoch = progress.epoch

@@ -36,6 +36,7 @@ class TrainProgress:
     val_exact: float | None
     elapsed_s: float
     pairs_per_s: float
+    limit_s: float = 0.0  # the wall-clock cap (max_minutes), which may end training before its steps do
 
 
 @dataclass
@@ -168,7 +169,7 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
     def report(val_exact: float | None) -> None:
         if progress is not None:
             progress(TrainProgress(epoch, step, total, loss_avg, val_exact, time.perf_counter() - start,
-                                   pairs_seen / train_s if train_s else 0.0))
+                                   pairs_seen / train_s if train_s else 0.0, cfg.max_minutes * 60))
 
     def evaluate() -> bool:
         """Evaluate, keep the best weights; True when training should stop."""

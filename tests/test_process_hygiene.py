@@ -37,3 +37,25 @@ def test_training_and_loading_leave_seeds_and_threads_as_found(tmp_path):
     assert random.random() == expected_random and torch.equal(torch.rand(1), expected_torch)
     assert torch.get_num_threads() == chosen
     torch.set_num_threads(threads)
+
+
+def test_progress_in_a_log_is_plain_lines_and_counts_the_time_cap():
+    from pytest_modelizer.session import ProgressBar
+    from pytest_modelizer.train import TrainProgress
+
+    def progress(epoch, step, elapsed):
+        return TrainProgress(epoch, step, 100, 1.0, None, elapsed, 10.0, limit_s=60.0)
+
+    log = []
+    bar = ProgressBar(log.append, tty=False)
+    bar.log("synthesizing")
+    for step in range(5):
+        bar.update(progress(1, step, 1.0))
+    bar.update(progress(2, 5, 30.0))
+    bar.close()
+    assert all("\r" not in line for line in log) and len(log) == 3  # one line per epoch, not per step
+    assert log[-1].strip() == "epoch 2 loss 1.000 30s of 60s"
+    screen = []
+    tty = ProgressBar(screen.append, width=10)
+    tty.update(progress(1, 5, 30.0))  # 5 % of the steps, half the time cap: the cap fills the bar
+    assert "[#####.....]" in screen[-1]
