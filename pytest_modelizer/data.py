@@ -49,8 +49,7 @@ def program_identity(subject: Subject) -> str:
     """
     program: Any = subject.program
     if subject.is_command:
-        argv = [str(a) for a in program]
-        return " ".join([Path(argv[0]).name, *argv[1:]])
+        return subject.program_name()
     while isinstance(program, functools.partial):
         program = program.func
     function = getattr(program, "__func__", program)  # a bound method: its function

@@ -62,7 +62,7 @@ def read_recordings(path: Path) -> dict[str, Recording]:
 
 
 def write_recordings(path: Path, recordings: dict[str, Recording]) -> None:
-    lines = [json.dumps(recordings[k].to_json(), ensure_ascii=False, sort_keys=False) for k in sorted(recordings)]
+    lines = [json.dumps(recordings[k].to_json(), ensure_ascii=False) for k in sorted(recordings)]
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
@@ -83,10 +83,6 @@ class RecordingBook:
         if subject not in self._read:
             self._read[subject] = read_recordings(self.path(subject))
         return self._new.get(subject, {}).get(text) or self._read[subject].get(text)
-
-    def all(self, subject: str) -> dict[str, Recording]:
-        self.get(subject, "")
-        return {**self._read[subject], **self._new.get(subject, {})}
 
     def add(self, subject: str, recording: Recording) -> None:
         self._new.setdefault(subject, {})[recording.input] = recording

@@ -65,10 +65,13 @@ class ServedProgram:
         self.on_uncertain = on_uncertain or ("error" if self.status.absent else "real")
         self.counts = session.counts(subject, direction)
         self.disagreements: list[str] = []
+        self._mock: MockProgram | None = None  # loaded and past the quality gate: every call asks for it
 
     # -- the model, for tests that want it ---------------------------------------------------
     @property
     def mock(self) -> "MockProgram":
+        if self._mock is not None:
+            return self._mock
         if self.mode == "real":
             raise ModelError("modelizer: in mode 'real' the model is never loaded (--modelizer-mode real)")
         mock = self.session.mock(self.subject, self.direction, self.nodeid)
@@ -81,6 +84,7 @@ class ServedProgram:
                 f"(Subject(training=TrainingConfig(pairs=..., max_minutes=...)), then pytest --modelizer-train), "
                 f"or lower the bar: modelize(..., min_exact=...) or ini modelizer_min_exact"
             )
+        self._mock = mock
         return mock
 
     @property
@@ -97,9 +101,6 @@ class ServedProgram:
 
         prediction = self.mock.predict(text)
         return replace(prediction, confident=prediction.confident and self._consistent(prediction))
-
-    def predict_batch(self, texts: Sequence[str]) -> list["Prediction"]:
-        return self.mock.predict_batch(texts)
 
     def __repr__(self) -> str:
         return (f"<ServedProgram {self.subject.name} {self.subject.model_label(self.direction)} mode={self.mode} "

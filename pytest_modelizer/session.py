@@ -41,6 +41,7 @@ class ModelizerSession:
     _statuses: dict = field(default_factory=dict)
     _counts: dict = field(default_factory=dict)
     _runners: dict = field(default_factory=dict)
+    _others: dict = field(default_factory=dict)  # (subject, label) -> the other direction's mock, or None
 
     def program_status(self, subject: Subject) -> ProgramStatus:
         """The subject's declared and installed program versions (probed once per run)."""
@@ -61,14 +62,21 @@ class ModelizerSession:
         return status
 
     def other_direction(self, subject: Subject, direction: str):
-        """The model of the opposite direction where one is ready, else None (it only checks answers)."""
+        """The model of the opposite direction where one is ready, else None (it only checks answers).
+
+        Looked up once per run: every served call asks.
+        """
         other = "inverse" if direction == "forward" else "forward"
-        if subject.aspect != "output" or self.model_path(subject, other) is None:
-            return None
-        try:
-            return self.mock(subject, other)
-        except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
-            return None
+        label = (subject.name, subject.model_label(other))
+        if label not in self._others:
+            found = None
+            if subject.aspect == "output" and self.model_path(subject, other) is not None:
+                try:
+                    found = self.mock(subject, other)
+                except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
+                    pass
+            self._others[label] = found
+        return self._others[label]
 
     def source_changed(self, subject: Subject, meta: dict | None) -> bool:
         """Whether the callable program's source differs from the one a model (its `meta`) was trained on."""
@@ -195,7 +203,7 @@ class ModelizerSession:
             artifact = load_artifact(path, MODEL_META_KEYS)
             if self.source_changed(subject, artifact.meta) and not self.accept_drift and self.mode != "verify":
                 raise ProgramDriftError(
-                    f"modelizer: the program of {subject.name!r} ({getattr(subject.program, '__qualname__', '?')}) was "
+                    f"modelizer: the program of {subject.name!r} ({subject.program_name()}) was "
                     f"edited since its {subject.model_label(direction)} model (key {subject.model_key(direction)}) was "
                     f"trained: the model may answer for the old code. Fix: pytest {pytest_args}"
                     + (f" {shlex.quote(nodeid)}" if nodeid else "") + " (retrains it under the same key), or replay "

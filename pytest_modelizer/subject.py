@@ -134,6 +134,17 @@ class Subject:
             installed = declared
         return ProgramStatus(self.name, declared, installed)
 
+    def program_name(self) -> str:
+        """The program as the model key names it: a command's executable name and arguments, a callable's name.
+
+        The executable by name only: its install path differs between machines and virtual
+        environments, and would make shipped models stale everywhere else (the version is keyed).
+        """
+        if self.is_command:
+            argv = [str(a) for a in self.program]
+            return " ".join([Path(argv[0]).name, *argv[1:]])
+        return getattr(self.program, "__qualname__", repr(self.program))
+
     def source_fingerprint(self) -> str | None:
         """A hash of a callable program's source text (None for a command, or where the source is unknown).
 
@@ -174,17 +185,10 @@ class Subject:
         from pytest_modelizer.store import FORMAT_VERSION
 
         training = training or self.training
-        if self.is_command:
-            # The executable by name only: its install path differs between machines and virtual
-            # environments, and would make shipped models stale everywhere else (the version is keyed).
-            argv = [str(a) for a in self.program]
-            program = " ".join([Path(argv[0]).name, *argv[1:]])
-        else:
-            program = getattr(self.program, "__qualname__", repr(self.program))
         components = {
             "subject": self.name,
             "subject version": self.version,
-            "program": program,
+            "program": self.program_name(),
             "program version": self.resolved_program_version(),
             "direction": direction,
             "grammar": self.grammar_fingerprint(),
