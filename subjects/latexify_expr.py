@@ -19,9 +19,9 @@ Importing this module imports neither latexify nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from pytest_modelizer import LarkTokenizer, ModelConfig, Subject, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer.grammar import ESCAPES, option, weighted, with_escape_rules
+from pytest_modelizer.subjects.bundled import NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
 
 _FILENAME = "<modelizer-latexify>"
 
@@ -55,7 +55,8 @@ def to_latex(expression: str) -> str:
 # Grammar (fuzzingbook format), by precedence level, so every input is a valid expression;
 # bounded nesting (nested positions take the non-recursive <inner>).
 # Literal "(", ")", "*", "+", "<", ">" go through their own symbols for fuzzingbook's EBNF
-# conversion. Rare alternatives use constructs latexify does not support.
+# conversion (pytest_modelizer.grammar; `*` is `<star>`, as in the grammar the shipped models
+# were trained on). Rare alternatives use constructs latexify does not support.
 # --------------------------------------------------------------------------------------------
 
 LETTERS = ["x", "y", "z", "a", "b", "c", "n", "k", "t", "A"]
@@ -71,53 +72,47 @@ MATH_OTHER = ["hypot", "atan2", "pow", "comb", "gcd", "isclose"]
 MATH_CONSTANTS = ["pi", "e", "inf", "tau"]
 
 
-def _p(expansion: str, prob: float) -> tuple[str, dict]:
-    return (expansion, {"prob": prob})
-
-
 def _names() -> list:
     """Names with probabilities: one letter (bare in LaTeX), words, underscored words."""
-    out = [_p(n, 0.5 / len(LETTERS)) for n in LETTERS]
-    out += [_p(n, 0.3 / len(WORDS)) for n in WORDS]
-    out += [_p(n, 0.1 / len(UNDERSCORED)) for n in UNDERSCORED]
-    return out + ["<underscored>"]  # the remaining 0.1
+    return [*weighted(LETTERS, 0.5), *weighted(WORDS, 0.3), *weighted(UNDERSCORED, 0.1),
+            "<underscored>"]  # the remaining 0.1
 
 
 # Flat on purpose: fuzzingbook's cost search (unmemoized) is exponential in the number of paths
 # through the grammar, so nesting goes through few, short levels: <expr> -> <operand> -> <simple>.
-grammar: dict[str, list] = {
-    "<start>": [_p("<expr>", 0.98), "<unsupported>"],
+grammar: dict[str, list] = with_escape_rules({
+    "<start>": [option("<expr>", 0.98), "<unsupported>"],
     "<expr>": [
-        _p("<operand>", 0.17),
-        _p("<operand> <addop> <operand>", 0.17),
-        _p("<operand> <mulop> <operand>", 0.14),
-        _p("<operand> <addop> <operand> <mulop> <operand>", 0.05),
-        _p("<operand> <mulop> <operand> <addop> <operand>", 0.05),
-        _p("<operand> <star><star> <operand>", 0.06),
-        _p("<unop><operand>", 0.03),
-        _p("<operand> <cmp> <operand>", 0.1),
-        _p("<simple> <cmp> <simple> <cmp> <simple>", 0.02),
-        _p("<simple> <cmp> <simple> and <simple> <cmp> <simple>", 0.03),
-        _p("<simple> <cmp> <simple> or <name>", 0.02),
-        _p("not <operand>", 0.02),
-        _p("<name> is None", 0.01),
-        _p("<name> is not None", 0.01),
-        _p("<name> and <name>", 0.02),
-        _p("<name> or <name>", 0.02),
-        _p("<simple> <membership> <name>", 0.02),
-        _p("<operand> if <simple> <cmp> <simple> else <operand>", 0.04),
+        option("<operand>", 0.17),
+        option("<operand> <addop> <operand>", 0.17),
+        option("<operand> <mulop> <operand>", 0.14),
+        option("<operand> <addop> <operand> <mulop> <operand>", 0.05),
+        option("<operand> <mulop> <operand> <addop> <operand>", 0.05),
+        option("<operand> <star><star> <operand>", 0.06),
+        option("<unop><operand>", 0.03),
+        option("<operand> <cmp> <operand>", 0.1),
+        option("<simple> <cmp> <simple> <cmp> <simple>", 0.02),
+        option("<simple> <cmp> <simple> and <simple> <cmp> <simple>", 0.03),
+        option("<simple> <cmp> <simple> or <name>", 0.02),
+        option("not <operand>", 0.02),
+        option("<name> is None", 0.01),
+        option("<name> is not None", 0.01),
+        option("<name> and <name>", 0.02),
+        option("<name> or <name>", 0.02),
+        option("<simple> <membership> <name>", 0.02),
+        option("<operand> if <simple> <cmp> <simple> else <operand>", 0.04),
         "<operand> if <name> else <operand>",
         "<simple> if <name> else <simple> if <name> else <simple>",
     ],
     "<operand>": [
-        _p("<name>", 0.33),
-        _p("<number>", 0.13),
-        _p("<call>", 0.25),
-        _p("<lp><simple><rp>", 0.08),
-        _p("<name>[<index>]", 0.07),
-        _p("<name>.<name>", 0.04),
-        _p("<name>.<name>.<name>", 0.01),
-        _p("<postfix>", 0.04),
+        option("<name>", 0.33),
+        option("<number>", 0.13),
+        option("<call>", 0.25),
+        option("<lp><simple><rp>", 0.08),
+        option("<name>[<index>]", 0.07),
+        option("<name>.<name>", 0.04),
+        option("<name>.<name>.<name>", 0.01),
+        option("<postfix>", 0.04),
         "<name>[<index>][<index>]",
         "math.<constant>",
         "<keyword_constant>",
@@ -125,23 +120,23 @@ grammar: dict[str, list] = {
     ],
     "<keyword_constant>": ["None", "True", "False"],
     "<simple>": [
-        _p("<name>", 0.3),
-        _p("<number>", 0.15),
-        _p("<atom> <addop> <atom>", 0.17),
-        _p("<atom> <mulop> <atom>", 0.14),
-        _p("<atom> <star><star> <atom>", 0.05),
-        _p("math.<unary_fn><lp><atom><rp>", 0.07),
+        option("<name>", 0.3),
+        option("<number>", 0.15),
+        option("<atom> <addop> <atom>", 0.17),
+        option("<atom> <mulop> <atom>", 0.14),
+        option("<atom> <star><star> <atom>", 0.05),
+        option("math.<unary_fn><lp><atom><rp>", 0.07),
         "-<atom>",
         "<name>[<atom>]",
         "math.<constant>",
     ],
     "<call>": [
-        _p("math.<unary_fn><lp><simple><rp>", 0.4),
-        _p("<unary_fn><lp><simple><rp>", 0.05),
-        _p("math.<other><lp><atom>, <atom><rp>", 0.1),
-        _p("abs<lp><simple><rp>", 0.1),
-        _p("<builtin><lp><atom>, <atom><rp>", 0.1),
-        _p("<name><lp><simple><rp>", 0.1),
+        option("math.<unary_fn><lp><simple><rp>", 0.4),
+        option("<unary_fn><lp><simple><rp>", 0.05),
+        option("math.<other><lp><atom>, <atom><rp>", 0.1),
+        option("abs<lp><simple><rp>", 0.1),
+        option("<builtin><lp><atom>, <atom><rp>", 0.1),
+        option("<name><lp><simple><rp>", 0.1),
         "<name><lp><args><rp>",
         "<name><lp><rp>",
         "<name>.<name><lp><args><rp>",
@@ -159,24 +154,24 @@ grammar: dict[str, list] = {
         "<name>.<name>[<index>]",
         "<name>.<name>.<name><lp><args><rp>",
     ],
-    "<args>": [_p("<arg>", 0.3), _p("<arg>, <arg>", 0.35), _p("<arg>, <arg>, <arg>", 0.2), "<arg>, <arg>, <arg>, <arg>"],
+    "<args>": [option("<arg>", 0.3), option("<arg>, <arg>", 0.35), option("<arg>, <arg>, <arg>", 0.2), "<arg>, <arg>, <arg>, <arg>"],
     # Calls inside call arguments, two levels deep (without a cycle, see the note above <start>).
-    "<arg>": [_p("<name>", 0.4), _p("<number>", 0.12), _p("<name>.<name>", 0.16), _p("<name><lp><arg2><rp>", 0.12),
-              _p("<name>.<name><lp><arg2><rp>", 0.06), _p("<name><lp><arg2><rp> <addop> <name><lp><arg2><rp>", 0.04),
+    "<arg>": [option("<name>", 0.4), option("<number>", 0.12), option("<name>.<name>", 0.16), option("<name><lp><arg2><rp>", 0.12),
+              option("<name>.<name><lp><arg2><rp>", 0.06), option("<name><lp><arg2><rp> <addop> <name><lp><arg2><rp>", 0.04),
               "<name><lp><rp>", "<lp><name>, <name><rp>", "-<atom>"],
-    "<arg2>": [_p("<name>", 0.5), _p("<number>", 0.15), "<name>.<name>", "<name><lp><name><rp>", "<name><lp><rp>",
+    "<arg2>": [option("<name>", 0.5), option("<number>", 0.15), "<name>.<name>", "<name><lp><name><rp>", "<name><lp><rp>",
                "<name>, <name>"],
     "<underscored>": ["<piece>_<piece>", "<piece>_<piece>_<piece>", "_<piece>", "_<piece>_<piece>", "__<piece>__",
                       "<piece>_<piece>_<piece>_<piece>"],
     "<piece>": PIECES,
     "<genfn>": ["sum", "math.prod", "min", "max", "any", "all"],
-    "<index>": [_p("<name>", 0.4), _p("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
-    "<atom>": [_p("<name>", 0.64), "<number>"],
+    "<index>": [option("<name>", 0.4), option("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
+    "<atom>": [option("<name>", 0.64), "<number>"],
     "<cmp>": ["==", "!=", "<lt>", "<gt>", "<lt>=", "<gt>="],
     "<membership>": ["in", "not in", "is", "is not"],
-    "<addop>": [_p("<plus>", 0.6), "-"],
-    "<mulop>": [_p("<star>", 0.34), _p("/", 0.26), "//", "%", "@", "&", "|", "^", "<lt><lt>", "<gt><gt>"],
-    "<unop>": [_p("-", 0.8), "<plus>", "~"],
+    "<addop>": [option("<plus>", 0.6), "-"],
+    "<mulop>": [option("<star>", 0.34), option("/", 0.26), "//", "%", "@", "&", "|", "^", "<lt><lt>", "<gt><gt>"],
+    "<unop>": [option("-", 0.8), "<plus>", "~"],
     "<unary_fn>": MATH_UNARY,
     "<other>": MATH_OTHER,
     "<constant>": MATH_CONSTANTS,
@@ -197,13 +192,7 @@ grammar: dict[str, list] = {
     "<name>": _names(),
     "<letter>": LETTERS,
     "<number>": NUMBERS,
-    "<lp>": ["("],
-    "<rp>": [")"],
-    "<star>": ["*"],
-    "<plus>": ["+"],
-    "<lt>": ["<"],
-    "<gt>": [">"],
-}
+}, {**ESCAPES, "*": "<star>"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,8 +238,8 @@ CONTENT = ("LETTER", "WORD", "NUMBER")
 input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 
-subject = Subject(
-    name="latexify",
+subject = bundled_subject(
+    "latexify",
     program=to_latex,
     program_version="latexify-py==0.4.4",
     installed_version=package_version("latexify-py"),
@@ -258,14 +247,9 @@ subject = Subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     rejections=("SyntaxError",),
-    # No dropout: on 20,000 pairs it learns faster within a time limit (README, "Declaring your own subject").
-    training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=120, max_epochs=30, max_minutes=10,
-        patience=8, model=ModelConfig(dropout=0.0),
-    ),
+    training=SHIPPED_TRAINING.replace(max_input_chars=120, max_epochs=30, max_minutes=10, model=NO_DROPOUT),
     exception_types={name: f"latexify.exceptions.{name}"
                      for name in ("LatexifyError", "LatexifyNotSupportedError", "LatexifySyntaxError")},
-    shipped_models=Path(__file__).parent / "models" / "latexify",
-    corpora={"stdlib-expressions": Path(__file__).parent / "corpora" / "stdlib_expressions.jsonl"},
+    corpora={"stdlib-expressions": "stdlib_expressions.jsonl"},
     description="Python expression -> LaTeX (latexify-py, expression style)",
 )

@@ -10,9 +10,9 @@ Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer.grammar import option, with_escape_rules
+from pytest_modelizer.subjects.bundled import MARKDOWN_TRAINING, bundled_subject
 
 _MARKDOWN_IT = None
 
@@ -29,64 +29,61 @@ def render(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Grammar (fuzzingbook format). Literal "<", ">", "(", ")" and any "*" or "+" right after a
-# nonterminal go through their own symbols, so that fuzzingbook's EBNF conversion never
-# mistakes them for nonterminals, groups or repetition operators ("<text>*" means "many").
+# nonterminal go through their own symbols (`<lt>`, `<lp>`, `<st>`, ...: pytest_modelizer.grammar),
+# so that fuzzingbook's EBNF conversion never mistakes them for nonterminals, groups or
+# repetition operators ("<text>*" means "many").
 # --------------------------------------------------------------------------------------------
 
 WORDS = ["foo", "bar", "baz", "qux", "alpha", "beta", "gamma", "delta", "one", "two", "x1", "y2"]
 
 
-def _p(expansion: str, prob: float) -> tuple[str, dict]:
-    return (expansion, {"prob": prob})
-
-
-grammar: dict[str, list] = {
+grammar: dict[str, list] = with_escape_rules({
     "<start>": [
-        _p("<paragraph>", 0.26),
-        _p("<atx>", 0.12),
-        _p("<setext>", 0.06),
-        _p("<fenced>", 0.08),
-        _p("<indented>", 0.05),
-        _p("<quote>", 0.12),
-        _p("<ulist>", 0.13),
-        _p("<olist>", 0.11),
-        _p("<hr>", 0.07),
+        option("<paragraph>", 0.26),
+        option("<atx>", 0.12),
+        option("<setext>", 0.06),
+        option("<fenced>", 0.08),
+        option("<indented>", 0.05),
+        option("<quote>", 0.12),
+        option("<ulist>", 0.13),
+        option("<olist>", 0.11),
+        option("<hr>", 0.07),
     ],
     # ---- leaf blocks
     # Documentation paragraphs run over several lines: the model must see such lengths.
     "<paragraph>": [
-        _p("<line>\n", 0.4),
-        _p("<line>\n<line>\n", 0.2),
-        _p("<line>\n<line>\n<line>\n", 0.15),
-        _p("<line>\n<line>\n<line>\n<line>\n", 0.1),
-        _p("<line><hardbreak><line>\n", 0.15),
+        option("<line>\n", 0.4),
+        option("<line>\n<line>\n", 0.2),
+        option("<line>\n<line>\n<line>\n", 0.15),
+        option("<line>\n<line>\n<line>\n<line>\n", 0.1),
+        option("<line><hardbreak><line>\n", 0.15),
     ],
     "<hardbreak>": ["  \n", "\\\n"],
     "<atx>": [
-        _p("<hashes> <line>\n", 0.85),
-        _p("<hashes> <line> <closing>\n", 0.15),
+        option("<hashes> <line>\n", 0.85),
+        option("<hashes> <line> <closing>\n", 0.15),
     ],
-    "<hashes>": [_p("#", 0.3), _p("##", 0.25), _p("###", 0.2), "####", "#####", "######"],
+    "<hashes>": [option("#", 0.3), option("##", 0.25), option("###", 0.2), "####", "#####", "######"],
     "<closing>": ["#", "##", "###"],
-    "<setext>": [_p("<line>\n<underline>\n", 0.8), "<line>\n<line>\n<underline>\n"],
+    "<setext>": [option("<line>\n<underline>\n", 0.8), "<line>\n<line>\n<underline>\n"],
     "<underline>": ["===", "=====", "---", "-----"],
     "<fenced>": [
-        _p("```\n<codelines>```\n", 0.45),
-        _p("```<info>\n<codelines>```\n", 0.4),
+        option("```\n<codelines>```\n", 0.45),
+        option("```<info>\n<codelines>```\n", 0.4),
         "~~~\n<codelines>~~~\n",
     ],
     "<info>": ["python", "bash", "json", "text"],
-    "<codelines>": [_p("<codeline>", 0.55), "<codeline><codelines>"],
+    "<codelines>": [option("<codeline>", 0.55), "<codeline><codelines>"],
     "<codeline>": [
-        _p("<codetext>\n", 0.7), "    <codetext>\n", "  <codetext>\n", "        <codetext>\n", "\n",
+        option("<codetext>\n", 0.7), "    <codetext>\n", "  <codetext>\n", "        <codetext>\n", "\n",
     ],
     "<indented>": [
-        _p("    <codetext>\n", 0.4),
+        option("    <codetext>\n", 0.4),
         "    <codetext>\n    <codetext>\n",
         "    <codetext>\n\n    <codetext>\n",
         "    <codetext>\n      <codetext>\n",
     ],
-    "<codetext>": [_p("<text>", 0.6), "<text> <codesym> <text>", "<codesym><text>"],
+    "<codetext>": [option("<text>", 0.6), "<text> <codesym> <text>", "<codesym><text>"],
     "<codesym>": [
         "<lt>", "<gt>", "&", "*", "_", '"', "#", "[", "]", "=", "<lp>", "<rp>", "{", "}", ":",
         ".", ",", "/", "-", "'", "<plus>", "%", "$", "|", "!", "~", "@", ";", "?", "--",
@@ -95,7 +92,7 @@ grammar: dict[str, list] = {
     # ---- container blocks (each nesting depth spelled out, so every line gets its prefix)
     "<quote>": ["> <qbody>"],
     "<qbody>": [
-        _p("<line>\n", 0.3),
+        option("<line>\n", 0.3),
         "<line>\n> <line>\n",
         "<line>\n<line>\n",  # lazy continuation
         "<line>\n>\n> <line>\n",
@@ -108,17 +105,17 @@ grammar: dict[str, list] = {
         "```\n> <codetext>\n> ```\n",
         "<line>\n> ***\n",
     ],
-    "<ulist>": [_p("<dash_items>", 0.6), "<star_items>", "<plus_items>"],
+    "<ulist>": [option("<dash_items>", 0.6), "<star_items>", "<plus_items>"],
     "<dash_items>": [
-        _p("- <item>", 0.35),
-        _p("- <item>- <item>", 0.3),
+        option("- <item>", 0.35),
+        option("- <item>- <item>", 0.3),
         "- <item>- <item>- <item>",
         "- <item>\n- <item>",  # loose
     ],
-    "<star_items>": [_p("* <item>", 0.4), "* <item><st> <item>", "* <item>\n* <item>"],
-    "<plus_items>": [_p("+ <item>", 0.4), "+ <item><plus> <item>", "+ <item>\n+ <item>"],
+    "<star_items>": [option("* <item>", 0.4), "* <item><st> <item>", "* <item>\n* <item>"],
+    "<plus_items>": [option("+ <item>", 0.4), "+ <item><plus> <item>", "+ <item>\n+ <item>"],
     "<item>": [
-        _p("<line>\n", 0.6),
+        option("<line>\n", 0.6),
         "<line>\n  - <line>\n",
         "<line>\n  - <line>\n  - <line>\n",
         "<line>\n  - <line>\n    - <line>\n",
@@ -127,79 +124,73 @@ grammar: dict[str, list] = {
         "<hashes> <line>\n",
         "> <line>\n",
     ],
-    "<olist>": [_p("<dot_items>", 0.7), "<paren_items>"],
+    "<olist>": [option("<dot_items>", 0.7), "<paren_items>"],
     "<dot_items>": [
-        _p("<onum>. <oitem>", 0.35),
-        _p("<onum>. <oitem><onum>. <oitem>", 0.3),
+        option("<onum>. <oitem>", 0.35),
+        option("<onum>. <oitem><onum>. <oitem>", 0.3),
         "<onum>. <oitem><onum>. <oitem><onum>. <oitem>",
         "<onum>. <oitem>\n<onum>. <oitem>",
     ],
-    "<paren_items>": [_p("<onum><rp> <oitem>", 0.5), "<onum><rp> <oitem><onum><rp> <oitem>"],
-    "<onum>": [_p("1", 0.6), "2", "3", "5", "9"],
+    "<paren_items>": [option("<onum><rp> <oitem>", 0.5), "<onum><rp> <oitem><onum><rp> <oitem>"],
+    "<onum>": [option("1", 0.6), "2", "3", "5", "9"],
     "<oitem>": [
-        _p("<line>\n", 0.7),
+        option("<line>\n", 0.7),
         "<line>\n   - <line>\n",
         "<line>\n   1. <line>\n",
         "<line>\n\n   <line>\n",
     ],
     # ---- inlines
     "<line>": [
-        _p("<text>", 0.3),
-        _p("<text> <span>", 0.2),
-        _p("<span> <text>", 0.12),
-        _p("<text> <span> <text>", 0.2),
+        option("<text>", 0.3),
+        option("<text> <span>", 0.2),
+        option("<span> <text>", 0.12),
+        option("<text> <span> <text>", 0.2),
         "<span>",
         "<text> <span> <text> <span>",
         "<text> <span><punct>",
         "<text> <span><punct> <text>",
     ],
     "<punct>": [".", ",", ":", ";", "!", "?", "<rp>"],
-    "<text>": [_p("<word>", 0.4), _p("<word> <word>", 0.35), "<word> <word> <word>"],
+    "<text>": [option("<word>", 0.4), option("<word> <word>", 0.35), "<word> <word> <word>"],
     "<word>": WORDS,
     "<span>": [
-        _p("<emph>", 0.16),
-        _p("<strong>", 0.14),
-        _p("<code>", 0.14),
-        _p("<link>", 0.16),
-        _p("<image>", 0.09),
-        _p("<autolink>", 0.09),
-        _p("<escape>", 0.1),
-        _p("<entity>", 0.1),
+        option("<emph>", 0.16),
+        option("<strong>", 0.14),
+        option("<code>", 0.14),
+        option("<link>", 0.16),
+        option("<image>", 0.09),
+        option("<autolink>", 0.09),
+        option("<escape>", 0.1),
+        option("<entity>", 0.1),
         "<lp><text><rp>",
         "<tagged>",
         "<lp><text>: <autolink><rp>",
     ],
     # Issue and user references as in changelogs: "#270", "@name".
     "<tagged>": ["#<word>", "@<word>"],
-    "<emph>": [_p("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],
-    "<strong>": [_p("**<text><st><st>", 0.5), "__<text>__", "**<text> *<text><st> <text><st><st>"],
-    "<code>": [_p("`<text>`", 0.6), "`<text> <codesym> <text>`", "`` <text> ` <text> ``"],
+    "<emph>": [option("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],
+    "<strong>": [option("**<text><st><st>", 0.5), "__<text>__", "**<text> *<text><st> <text><st><st>"],
+    "<code>": [option("`<text>`", 0.6), "`<text> <codesym> <text>`", "`` <text> ` <text> ``"],
     "<link>": [
-        _p("[<text>]<lp><url><rp>", 0.45),
-        _p('[<text>]<lp><url> "<text>"<rp>', 0.25),
+        option("[<text>]<lp><url><rp>", 0.45),
+        option('[<text>]<lp><url> "<text>"<rp>', 0.25),
         "[<code>]<lp><url><rp>",
         "[<emph>]<lp><url><rp>",
         "[<tagged>]<lp><url><rp>",
     ],
-    "<image>": [_p("![<text>]<lp><url><rp>", 0.6), '![<text>]<lp><url> "<text>"<rp>'],
-    "<autolink>": [_p("<lt><url><gt>", 0.7), "<lt><email><gt>"],
+    "<image>": [option("![<text>]<lp><url><rp>", 0.6), '![<text>]<lp><url> "<text>"<rp>'],
+    "<autolink>": [option("<lt><url><gt>", 0.7), "<lt><email><gt>"],
     "<escape>": ["\\*", "\\_", "\\#", "\\[", "\\`", "\\<lt>", "\\&", "\\\\", "\\<gt>"],
     "<entity>": ["&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&nbsp;", "&#35;", "&#42;", "&#x26;", "&"],
     "<url>": [
-        _p("<scheme>://<host>", 0.3),
-        _p("<scheme>://<host>/<word>", 0.45),
+        option("<scheme>://<host>", 0.3),
+        option("<scheme>://<host>/<word>", 0.45),
         "<scheme>://<host>/<word>/<word>",
     ],
     "<scheme>": ["http", "https"],
     "<host>": ["example.com", "foo.org", "test.net", "a.io"],
     "<email>": ["<word>@<host>"],
-    "<lt>": ["<"],
-    "<st>": ["*"],
-    "<plus>": ["+"],
-    "<gt>": [">"],
-    "<lp>": ["("],
-    "<rp>": [")"],
-}
+})
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,22 +254,15 @@ CONTENT = ("TEXT", "URL", "EMAIL")
 input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 
-subject = Subject(
-    name="markdown-it",
+subject = bundled_subject(
+    "markdown-it",
     program=render,
     program_version="markdown-it-py==4.3.0",
     installed_version=package_version("markdown-it-py"),
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=24, max_minutes=15, patience=8,
-        placeholder_limit=32,
-    ),
-    shipped_models=Path(__file__).parent / "models" / "markdown-it",
-    corpora={
-        "commonmark-spec": Path(__file__).parent / "corpora" / "commonmark.jsonl",
-        "package-docs": Path(__file__).parent / "corpora" / "docs.jsonl",
-    },
+    training=MARKDOWN_TRAINING,
+    corpora={"commonmark-spec": "commonmark.jsonl", "package-docs": "docs.jsonl"},
     description="CommonMark Markdown block -> HTML (markdown-it-py, commonmark preset)",
 )

@@ -51,7 +51,9 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, TrainingConfig, package_version
+from pytest_modelizer.grammar import grammar_from_templates, option
+from pytest_modelizer.subjects.bundled import MARKDOWN_TRAINING, bundled_subject
 from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
@@ -106,37 +108,11 @@ def pandoc_version() -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Grammars (fuzzingbook format), written as templates: `⟨name⟩` is the nonterminal `<name>`,
-# every other character is literal. `_rules` turns literal "<", ">", "(", ")", "*", "+", "?"
-# into their own one-character symbols, so that fuzzingbook never mistakes HTML tags for
+# Grammars (fuzzingbook format), written as templates (pytest_modelizer.grammar): `⟨name⟩` is
+# the nonterminal `<name>`, every other character is literal, and "<", ">", "(", ")", "*", "+",
+# "?" become their own one-character symbols, so that fuzzingbook never mistakes HTML tags for
 # nonterminals nor parentheses and "*", "+", "?" for EBNF groups and repetitions.
 # --------------------------------------------------------------------------------------------
-
-_ESCAPES = {"<": "<lt>", ">": "<gt>", "(": "<lp>", ")": "<rp>", "*": "<st>", "+": "<plus>", "?": "<qm>"}
-_ESCAPE_RULES = {symbol: [char] for char, symbol in _ESCAPES.items()}
-
-
-def _p(template: str, prob: float) -> tuple[str, float]:
-    return (template, prob)
-
-
-def _expansion(template: str) -> str:
-    escaped = "".join(_ESCAPES.get(c, c) for c in template)
-    return escaped.replace("⟨", "<").replace("⟩", ">")
-
-
-def _rules(rules: dict[str, list]) -> dict[str, list]:
-    """A fuzzingbook grammar from `{name: [template or (template, probability)]}`."""
-    grammar: dict[str, list] = {}
-    for name, alternatives in rules.items():
-        grammar[f"<{name}>"] = [
-            (_expansion(alt[0]), {"prob": alt[1]}) if isinstance(alt, tuple) else _expansion(alt)
-            for alt in alternatives
-        ]
-    used = "".join(e[0] if isinstance(e, tuple) else e for alternatives in grammar.values() for e in alternatives)
-    grammar.update({symbol: rule for symbol, rule in _ESCAPE_RULES.items() if symbol in used})
-    return grammar
-
 
 WORDS = ["foo", "bar", "baz", "qux", "alpha", "beta", "gamma", "delta", "one", "two", "x1", "y2"]
 INFOS = ["python", "bash", "json", "text"]
@@ -144,9 +120,9 @@ CODESYMS = [
     "<", ">", "&", "*", "_", '"', "#", "[", "]", "=", "(", ")", "{", "}", ":", ".", ",", "/", "-",
     "'", "+", "%", "$", "|", "!", "~", "@", ";", "?", "--", "^",
 ]
-URLS = [_p("⟨scheme⟩://⟨host⟩", 0.3), _p("⟨scheme⟩://⟨host⟩/⟨word⟩", 0.45), "⟨scheme⟩://⟨host⟩/⟨word⟩/⟨word⟩"]
+URLS = [option("⟨scheme⟩://⟨host⟩", 0.3), option("⟨scheme⟩://⟨host⟩/⟨word⟩", 0.45), "⟨scheme⟩://⟨host⟩/⟨word⟩/⟨word⟩"]
 COMMON = {
-    "text": [_p("⟨word⟩", 0.4), _p("⟨word⟩ ⟨word⟩", 0.35), "⟨word⟩ ⟨word⟩ ⟨word⟩"],
+    "text": [option("⟨word⟩", 0.4), option("⟨word⟩ ⟨word⟩", 0.35), "⟨word⟩ ⟨word⟩ ⟨word⟩"],
     "word": WORDS,
     "info": INFOS,
     "url": URLS,
@@ -158,21 +134,21 @@ COMMON = {
 # ---- pandoc Markdown, one top-level block (the input of pandoc-html)
 MARKDOWN_RULES: dict[str, list] = {
     "start": [
-        _p("⟨paragraph⟩", 0.25),
-        _p("⟨atx⟩", 0.1),
-        _p("⟨setext⟩", 0.04),
-        _p("⟨fenced⟩", 0.07),
-        _p("⟨indented⟩", 0.03),
-        _p("⟨quote⟩", 0.1),
-        _p("⟨ulist⟩", 0.1),
-        _p("⟨olist⟩", 0.09),
-        _p("⟨hr⟩", 0.03),
-        _p("⟨table⟩", 0.04),
-        _p("⟨deflist⟩", 0.03),
-        _p("⟨lineblock⟩", 0.02),
-        _p("⟨figure⟩", 0.03),
-        _p("⟨div⟩", 0.02),
-        _p("⟨slow⟩\n", 0.012),
+        option("⟨paragraph⟩", 0.25),
+        option("⟨atx⟩", 0.1),
+        option("⟨setext⟩", 0.04),
+        option("⟨fenced⟩", 0.07),
+        option("⟨indented⟩", 0.03),
+        option("⟨quote⟩", 0.1),
+        option("⟨ulist⟩", 0.1),
+        option("⟨olist⟩", 0.09),
+        option("⟨hr⟩", 0.03),
+        option("⟨table⟩", 0.04),
+        option("⟨deflist⟩", 0.03),
+        option("⟨lineblock⟩", 0.02),
+        option("⟨figure⟩", 0.03),
+        option("⟨div⟩", 0.02),
+        option("⟨slow⟩\n", 0.012),
         "⟨line⟩ ⟨slow⟩\n",
         "⟨line⟩^[⟨text⟩]\n",  # an inline note: a footnote section follows the paragraph
     ],
@@ -187,57 +163,57 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     # ---- leaf blocks
     "paragraph": [
-        _p("⟨line⟩\n", 0.45),
-        _p("⟨line⟩\n⟨line⟩\n", 0.22),
-        _p("⟨line⟩\n⟨line⟩\n⟨line⟩\n", 0.1),
-        _p("⟨line⟩⟨hardbreak⟩⟨line⟩\n", 0.13),
+        option("⟨line⟩\n", 0.45),
+        option("⟨line⟩\n⟨line⟩\n", 0.22),
+        option("⟨line⟩\n⟨line⟩\n⟨line⟩\n", 0.1),
+        option("⟨line⟩⟨hardbreak⟩⟨line⟩\n", 0.13),
         "⟨text⟩[^1]\n",  # a note reference without its note stays text
         "[⟨text⟩] ⟨text⟩\n",  # a reference link without a definition stays text
     ],
     "hardbreak": ["  \n", "\\\n"],
     "atx": [
-        _p("⟨hashes⟩ ⟨line⟩\n", 0.8),
-        _p("⟨hashes⟩ ⟨line⟩ ⟨closing⟩\n", 0.1),
+        option("⟨hashes⟩ ⟨line⟩\n", 0.8),
+        option("⟨hashes⟩ ⟨line⟩ ⟨closing⟩\n", 0.1),
         "⟨hashes⟩ ⟨text⟩ {#⟨word⟩}\n",
         "⟨hashes⟩ ⟨text⟩ {.⟨word⟩}\n",
     ],
-    "hashes": [_p("#", 0.3), _p("##", 0.25), _p("###", 0.2), "####", "#####", "######"],
+    "hashes": [option("#", 0.3), option("##", 0.25), option("###", 0.2), "####", "#####", "######"],
     "closing": ["#", "##", "###"],
-    "setext": [_p("⟨line⟩\n⟨underline⟩\n", 0.8), "⟨line⟩\n⟨line⟩\n⟨underline⟩\n"],
+    "setext": [option("⟨line⟩\n⟨underline⟩\n", 0.8), "⟨line⟩\n⟨line⟩\n⟨underline⟩\n"],
     "underline": ["===", "=====", "---", "-----"],
     "fenced": [
-        _p("```\n⟨codelines⟩```\n", 0.35),
-        _p("```⟨info⟩\n⟨codelines⟩```\n", 0.3),
+        option("```\n⟨codelines⟩```\n", 0.35),
+        option("```⟨info⟩\n⟨codelines⟩```\n", 0.3),
         "``` ⟨info⟩\n⟨codelines⟩```\n",
         "```{.⟨info⟩}\n⟨codelines⟩```\n",
         "~~~\n⟨codelines⟩~~~\n",
         "~~~ ⟨info⟩\n⟨codelines⟩~~~\n",
     ],
-    "codelines": [_p("⟨codeline⟩", 0.55), "⟨codeline⟩⟨codelines⟩"],
-    "codeline": [_p("⟨codetext⟩\n", 0.75), "    ⟨codetext⟩\n", "  ⟨codetext⟩\n", "\n"],
+    "codelines": [option("⟨codeline⟩", 0.55), "⟨codeline⟩⟨codelines⟩"],
+    "codeline": [option("⟨codetext⟩\n", 0.75), "    ⟨codetext⟩\n", "  ⟨codetext⟩\n", "\n"],
     "indented": [
-        _p("    ⟨codetext⟩\n", 0.5),
+        option("    ⟨codetext⟩\n", 0.5),
         "    ⟨codetext⟩\n    ⟨codetext⟩\n",
         "    ⟨codetext⟩\n      ⟨codetext⟩\n",
     ],
-    "codetext": [_p("⟨text⟩", 0.6), "⟨text⟩ ⟨codesym⟩ ⟨text⟩", "⟨codesym⟩⟨text⟩"],
+    "codetext": [option("⟨text⟩", 0.6), "⟨text⟩ ⟨codesym⟩ ⟨text⟩", "⟨codesym⟩⟨text⟩"],
     "hr": ["***\n", "---\n", "___\n", "* * *\n", "- - -\n", "----------\n"],
     "table": [
-        _p("| ⟨cell⟩ | ⟨cell⟩ |\n|⟨rule⟩|⟨rule⟩|\n| ⟨cell⟩ | ⟨cell⟩ |\n", 0.5),
+        option("| ⟨cell⟩ | ⟨cell⟩ |\n|⟨rule⟩|⟨rule⟩|\n| ⟨cell⟩ | ⟨cell⟩ |\n", 0.5),
         "⟨cell⟩ | ⟨cell⟩\n⟨rule⟩|⟨rule⟩\n⟨cell⟩ | ⟨cell⟩\n",
         "| ⟨cell⟩ | ⟨cell⟩ | ⟨cell⟩ |\n|⟨rule⟩|⟨rule⟩|⟨rule⟩|\n| ⟨cell⟩ | ⟨cell⟩ | ⟨cell⟩ |\n",
         "| ⟨cell⟩ | ⟨cell⟩ |\n|⟨rule⟩|⟨rule⟩|\n| ⟨cell⟩ | ⟨cell⟩ |\n| ⟨cell⟩ | ⟨cell⟩ |\n",
     ],
-    "cell": [_p("⟨text⟩", 0.7), "⟨span⟩"],
-    "rule": [_p("---", 0.6), ":--", "--:", ":-:"],
-    "deflist": [_p("⟨text⟩\n:   ⟨line⟩\n", 0.6), "⟨text⟩\n: ⟨line⟩\n", "⟨text⟩\n:   ⟨line⟩\n:   ⟨line⟩\n"],
+    "cell": [option("⟨text⟩", 0.7), "⟨span⟩"],
+    "rule": [option("---", 0.6), ":--", "--:", ":-:"],
+    "deflist": [option("⟨text⟩\n:   ⟨line⟩\n", 0.6), "⟨text⟩\n: ⟨line⟩\n", "⟨text⟩\n:   ⟨line⟩\n:   ⟨line⟩\n"],
     "lineblock": ["| ⟨line⟩\n| ⟨line⟩\n", "| ⟨line⟩\n|    ⟨line⟩\n"],
-    "figure": [_p("![⟨text⟩](⟨url⟩)\n", 0.7), '![⟨text⟩](⟨url⟩ "⟨text⟩")\n'],
+    "figure": [option("![⟨text⟩](⟨url⟩)\n", 0.7), '![⟨text⟩](⟨url⟩ "⟨text⟩")\n'],
     "div": ["::: ⟨word⟩\n⟨line⟩\n:::\n", "::: {.⟨word⟩}\n⟨line⟩\n:::\n"],
     # ---- container blocks
     "quote": ["> ⟨qbody⟩"],
     "qbody": [
-        _p("⟨line⟩\n", 0.35),
+        option("⟨line⟩\n", 0.35),
         "⟨line⟩\n> ⟨line⟩\n",
         "⟨line⟩\n⟨line⟩\n",  # lazy continuation
         "⟨line⟩\n>\n> ⟨line⟩\n",
@@ -247,18 +223,18 @@ MARKDOWN_RULES: dict[str, list] = {
         "1. ⟨line⟩\n",
         "```\n> ⟨codetext⟩\n> ```\n",
     ],
-    "ulist": [_p("⟨dash_items⟩", 0.55), _p("⟨star_items⟩", 0.2), _p("⟨plus_items⟩", 0.1), "⟨task_items⟩"],
+    "ulist": [option("⟨dash_items⟩", 0.55), option("⟨star_items⟩", 0.2), option("⟨plus_items⟩", 0.1), "⟨task_items⟩"],
     "dash_items": [
-        _p("- ⟨item⟩", 0.35),
-        _p("- ⟨item⟩- ⟨item⟩", 0.3),
+        option("- ⟨item⟩", 0.35),
+        option("- ⟨item⟩- ⟨item⟩", 0.3),
         "- ⟨item⟩- ⟨item⟩- ⟨item⟩",
         "- ⟨item⟩\n- ⟨item⟩",  # loose
     ],
-    "star_items": [_p("* ⟨item⟩", 0.4), "* ⟨item⟩* ⟨item⟩", "* ⟨item⟩\n* ⟨item⟩"],
-    "plus_items": [_p("+ ⟨item⟩", 0.5), "+ ⟨item⟩+ ⟨item⟩"],
+    "star_items": [option("* ⟨item⟩", 0.4), "* ⟨item⟩* ⟨item⟩", "* ⟨item⟩\n* ⟨item⟩"],
+    "plus_items": [option("+ ⟨item⟩", 0.5), "+ ⟨item⟩+ ⟨item⟩"],
     "task_items": ["- [ ] ⟨line⟩\n- [x] ⟨line⟩\n", "- [x] ⟨line⟩\n"],
     "item": [
-        _p("⟨line⟩\n", 0.6),
+        option("⟨line⟩\n", 0.6),
         "⟨line⟩\n  - ⟨line⟩\n",
         "⟨line⟩\n  - ⟨line⟩\n  - ⟨line⟩\n",
         "⟨line⟩\n    - ⟨line⟩\n",
@@ -266,24 +242,24 @@ MARKDOWN_RULES: dict[str, list] = {
         "⟨hashes⟩ ⟨line⟩\n",
         "> ⟨line⟩\n",
     ],
-    "olist": [_p("⟨dot_items⟩", 0.6), _p("⟨paren_items⟩", 0.15), "⟨letter_items⟩", "⟨hash_items⟩"],
+    "olist": [option("⟨dot_items⟩", 0.6), option("⟨paren_items⟩", 0.15), "⟨letter_items⟩", "⟨hash_items⟩"],
     "dot_items": [
-        _p("⟨onum⟩. ⟨oitem⟩", 0.35),
-        _p("⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩", 0.3),
+        option("⟨onum⟩. ⟨oitem⟩", 0.35),
+        option("⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩", 0.3),
         "⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩",
         "⟨onum⟩. ⟨oitem⟩\n⟨onum⟩. ⟨oitem⟩",
     ],
-    "paren_items": [_p("⟨onum⟩) ⟨oitem⟩", 0.5), "⟨onum⟩) ⟨oitem⟩⟨onum⟩) ⟨oitem⟩", "(⟨onum⟩) ⟨oitem⟩"],
+    "paren_items": [option("⟨onum⟩) ⟨oitem⟩", 0.5), "⟨onum⟩) ⟨oitem⟩⟨onum⟩) ⟨oitem⟩", "(⟨onum⟩) ⟨oitem⟩"],
     "letter_items": ["a. ⟨oitem⟩b. ⟨oitem⟩", "i. ⟨oitem⟩ii. ⟨oitem⟩", "A.  ⟨oitem⟩"],
     "hash_items": ["#. ⟨oitem⟩#. ⟨oitem⟩"],
-    "onum": [_p("1", 0.6), "2", "3", "5", "9"],
-    "oitem": [_p("⟨line⟩\n", 0.7), "⟨line⟩\n    - ⟨line⟩\n", "⟨line⟩\n\n    ⟨line⟩\n"],
+    "onum": [option("1", 0.6), "2", "3", "5", "9"],
+    "oitem": [option("⟨line⟩\n", 0.7), "⟨line⟩\n    - ⟨line⟩\n", "⟨line⟩\n\n    ⟨line⟩\n"],
     # ---- inlines
     "line": [
-        _p("⟨text⟩", 0.3),
-        _p("⟨text⟩ ⟨span⟩", 0.2),
-        _p("⟨span⟩ ⟨text⟩", 0.12),
-        _p("⟨text⟩ ⟨span⟩ ⟨text⟩", 0.2),
+        option("⟨text⟩", 0.3),
+        option("⟨text⟩ ⟨span⟩", 0.2),
+        option("⟨span⟩ ⟨text⟩", 0.12),
+        option("⟨text⟩ ⟨span⟩ ⟨text⟩", 0.2),
         "⟨span⟩",
         "⟨text⟩ ⟨span⟩ ⟨text⟩ ⟨span⟩",
         "⟨text⟩ ⟨span⟩⟨punct⟩",
@@ -291,40 +267,40 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     "punct": [".", ",", ":", ";", "!", "?", ")"],
     "span": [
-        _p("⟨emph⟩", 0.12),
-        _p("⟨strong⟩", 0.1),
-        _p("⟨code⟩", 0.1),
-        _p("⟨link⟩", 0.12),
-        _p("⟨image⟩", 0.05),
-        _p("⟨autolink⟩", 0.06),
-        _p("⟨escape⟩", 0.06),
-        _p("⟨entity⟩", 0.05),
-        _p("⟨smart⟩", 0.1),
-        _p("⟨extension⟩", 0.1),
-        _p("⟨raw⟩", 0.04),
+        option("⟨emph⟩", 0.12),
+        option("⟨strong⟩", 0.1),
+        option("⟨code⟩", 0.1),
+        option("⟨link⟩", 0.12),
+        option("⟨image⟩", 0.05),
+        option("⟨autolink⟩", 0.06),
+        option("⟨escape⟩", 0.06),
+        option("⟨entity⟩", 0.05),
+        option("⟨smart⟩", 0.1),
+        option("⟨extension⟩", 0.1),
+        option("⟨raw⟩", 0.04),
         "(⟨text⟩)",
         "#⟨word⟩",
     ],
-    "emph": [_p("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*"],
-    "strong": [_p("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**"],
-    "code": [_p("`⟨text⟩`", 0.6), "`⟨text⟩ ⟨codesym⟩ ⟨text⟩`", "`` ⟨text⟩ ` ⟨text⟩ ``"],
+    "emph": [option("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*"],
+    "strong": [option("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**"],
+    "code": [option("`⟨text⟩`", 0.6), "`⟨text⟩ ⟨codesym⟩ ⟨text⟩`", "`` ⟨text⟩ ` ⟨text⟩ ``"],
     "link": [
-        _p("[⟨text⟩](⟨url⟩)", 0.45),
-        _p('[⟨text⟩](⟨url⟩ "⟨text⟩")', 0.25),
+        option("[⟨text⟩](⟨url⟩)", 0.45),
+        option('[⟨text⟩](⟨url⟩ "⟨text⟩")', 0.25),
         "[⟨code⟩](⟨url⟩)",
         "[⟨emph⟩](⟨url⟩)",
         "[⟨text⟩](⟨url⟩){.⟨word⟩}",
         "[⟨text⟩](⟨path⟩)",
     ],
-    "image": [_p("![⟨text⟩](⟨url⟩)", 0.6), '![⟨text⟩](⟨url⟩ "⟨text⟩")', "![⟨text⟩](⟨path⟩)"],
-    "autolink": [_p("<⟨url⟩>", 0.7), "<⟨email⟩>"],
+    "image": [option("![⟨text⟩](⟨url⟩)", 0.6), '![⟨text⟩](⟨url⟩ "⟨text⟩")', "![⟨text⟩](⟨path⟩)"],
+    "autolink": [option("<⟨url⟩>", 0.7), "<⟨email⟩>"],
     "escape": ["\\*", "\\_", "\\#", "\\[", "\\`", "\\<", "\\&", "\\\\", "\\>", "\\$", "\\^", "\\~", "\\|", "\\@"],
     "entity": ["&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&nbsp;", "&#35;", "&#42;", "&#x26;", "&"],
     # The `smart` extension: curly quotes, apostrophes, dashes and the ellipsis.
     "smart": [
-        _p('"⟨text⟩"', 0.3),
-        _p("'⟨text⟩'", 0.15),
-        _p("⟨word⟩'s", 0.15),
+        option('"⟨text⟩"', 0.3),
+        option("'⟨text⟩'", 0.15),
+        option("⟨word⟩'s", 0.15),
         "⟨word⟩ -- ⟨word⟩",
         "⟨word⟩---⟨word⟩",
         "⟨word⟩...",
@@ -332,10 +308,10 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     # pandoc's own inline syntax beyond CommonMark.
     "extension": [
-        _p("~~⟨text⟩~~", 0.2),
-        _p("⟨word⟩^⟨word⟩^", 0.15),
-        _p("⟨word⟩~⟨word⟩~", 0.15),
-        _p("[⟨text⟩]{.⟨word⟩}", 0.15),
+        option("~~⟨text⟩~~", 0.2),
+        option("⟨word⟩^⟨word⟩^", 0.15),
+        option("⟨word⟩~⟨word⟩~", 0.15),
+        option("[⟨text⟩]{.⟨word⟩}", 0.15),
         "@⟨word⟩",
         "[@⟨word⟩]",
         "[⟨text⟩]",
@@ -349,39 +325,39 @@ MARKDOWN_RULES: dict[str, list] = {
 # ---- HTML fragments of the kind pandoc-html writes, one top-level block (pandoc-markdown's input)
 HTML_RULES: dict[str, list] = {
     "start": [
-        _p("⟨p⟩", 0.3),
-        _p("⟨h⟩", 0.11),
-        _p("⟨pre⟩", 0.07),
-        _p("⟨blockquote⟩", 0.1),
-        _p("⟨ul⟩", 0.12),
-        _p("⟨ol⟩", 0.1),
-        _p("<hr />\n", 0.03),
-        _p("⟨figure⟩", 0.03),
-        _p("⟨dl⟩", 0.03),
-        _p("⟨div⟩", 0.03),
+        option("⟨p⟩", 0.3),
+        option("⟨h⟩", 0.11),
+        option("⟨pre⟩", 0.07),
+        option("⟨blockquote⟩", 0.1),
+        option("⟨ul⟩", 0.12),
+        option("⟨ol⟩", 0.1),
+        option("<hr />\n", 0.03),
+        option("⟨figure⟩", 0.03),
+        option("⟨dl⟩", 0.03),
+        option("⟨div⟩", 0.03),
         "<div class=\"line-block\">⟨hline⟩<br />\n⟨hline⟩</div>\n",
     ],
     "p": [
-        _p("<p>⟨hline⟩</p>\n", 0.6),
-        _p("<p>⟨hline⟩\n⟨hline⟩</p>\n", 0.25),
+        option("<p>⟨hline⟩</p>\n", 0.6),
+        option("<p>⟨hline⟩\n⟨hline⟩</p>\n", 0.25),
         "<p>⟨hline⟩<br />\n⟨hline⟩</p>\n",
         "<p>⟨hline⟩\n⟨hline⟩\n⟨hline⟩</p>\n",
     ],
     "h": [
-        _p("<h1>⟨hline⟩</h1>\n", 0.25), _p("<h2>⟨hline⟩</h2>\n", 0.25), _p("<h3>⟨hline⟩</h3>\n", 0.2),
+        option("<h1>⟨hline⟩</h1>\n", 0.25), option("<h2>⟨hline⟩</h2>\n", 0.25), option("<h3>⟨hline⟩</h3>\n", 0.2),
         "<h4>⟨hline⟩</h4>\n", "<h5>⟨hline⟩</h5>\n", "<h6>⟨hline⟩</h6>\n",
         '<h2 id="⟨word⟩">⟨htext⟩</h2>\n',  # not class=: pandoc would then invent an id from the text
     ],
     "pre": [
-        _p("<pre><code>⟨hcodelines⟩</code></pre>\n", 0.6),
+        option("<pre><code>⟨hcodelines⟩</code></pre>\n", 0.6),
         '<pre class="⟨info⟩"><code>⟨hcodelines⟩</code></pre>\n',
     ],
-    "hcodelines": [_p("⟨hcodetext⟩", 0.55), "⟨hcodetext⟩\n⟨hcodelines⟩", "    ⟨hcodetext⟩\n⟨hcodetext⟩"],
-    "hcodetext": [_p("⟨text⟩", 0.6), "⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", "⟨hcodesym⟩⟨text⟩"],
+    "hcodelines": [option("⟨hcodetext⟩", 0.55), "⟨hcodetext⟩\n⟨hcodelines⟩", "    ⟨hcodetext⟩\n⟨hcodetext⟩"],
+    "hcodetext": [option("⟨text⟩", 0.6), "⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", "⟨hcodesym⟩⟨text⟩"],
     "hcodesym": ["&lt;", "&gt;", "&amp;", "&quot;", "*", "_", "#", "[", "]", "=", "(", ")", "{", "}", ":", "'", "$", "|", "~", "@"],
     "blockquote": ["<blockquote>\n⟨bqbody⟩</blockquote>\n"],
     "bqbody": [
-        _p("<p>⟨hline⟩</p>\n", 0.45),
+        option("<p>⟨hline⟩</p>\n", 0.45),
         "<p>⟨hline⟩\n⟨hline⟩</p>\n",
         "<p>⟨hline⟩</p>\n<p>⟨hline⟩</p>\n",
         "<h1>⟨hline⟩</h1>\n",
@@ -389,19 +365,19 @@ HTML_RULES: dict[str, list] = {
         "<blockquote>\n<p>⟨hline⟩</p>\n</blockquote>\n",
         "<pre><code>⟨hcodetext⟩</code></pre>\n",
     ],
-    "ul": [_p("<ul>\n⟨litems⟩</ul>\n", 0.75), "<ul>\n⟨lpitems⟩</ul>\n", "<ul class=\"task-list\">\n⟨taskitems⟩</ul>\n"],
+    "ul": [option("<ul>\n⟨litems⟩</ul>\n", 0.75), "<ul>\n⟨lpitems⟩</ul>\n", "<ul class=\"task-list\">\n⟨taskitems⟩</ul>\n"],
     "ol": [
-        _p('<ol type="1">\n⟨litems⟩</ol>\n', 0.5),
-        _p('<ol start="⟨onum⟩" type="1">\n⟨litems⟩</ol>\n', 0.15),
+        option('<ol type="1">\n⟨litems⟩</ol>\n', 0.5),
+        option('<ol start="⟨onum⟩" type="1">\n⟨litems⟩</ol>\n', 0.15),
         '<ol type="a">\n⟨litems⟩</ol>\n',
         '<ol type="i">\n⟨litems⟩</ol>\n',
         "<ol>\n⟨litems⟩</ol>\n",
         '<ol type="1">\n⟨lpitems⟩</ol>\n',
     ],
     "onum": ["2", "3", "5", "9"],
-    "litems": [_p("⟨li⟩", 0.35), _p("⟨li⟩⟨li⟩", 0.35), "⟨li⟩⟨li⟩⟨li⟩"],
+    "litems": [option("⟨li⟩", 0.35), option("⟨li⟩⟨li⟩", 0.35), "⟨li⟩⟨li⟩⟨li⟩"],
     "li": [
-        _p("<li>⟨hline⟩</li>\n", 0.7),
+        option("<li>⟨hline⟩</li>\n", 0.7),
         "<li>⟨hline⟩\n<ul>\n<li>⟨hline⟩</li>\n</ul></li>\n",
         "<li>⟨hline⟩\n<ol type=\"1\">\n<li>⟨hline⟩</li>\n</ol></li>\n",
         "<li>⟨hline⟩\n⟨hline⟩</li>\n",
@@ -421,10 +397,10 @@ HTML_RULES: dict[str, list] = {
     "div": ['<div class="⟨word⟩">\n<p>⟨hline⟩</p>\n</div>\n'],
     # ---- inlines
     "hline": [
-        _p("⟨htext⟩", 0.3),
-        _p("⟨htext⟩ ⟨hspan⟩", 0.2),
-        _p("⟨hspan⟩ ⟨htext⟩", 0.12),
-        _p("⟨htext⟩ ⟨hspan⟩ ⟨htext⟩", 0.2),
+        option("⟨htext⟩", 0.3),
+        option("⟨htext⟩ ⟨hspan⟩", 0.2),
+        option("⟨hspan⟩ ⟨htext⟩", 0.12),
+        option("⟨htext⟩ ⟨hspan⟩ ⟨htext⟩", 0.2),
         "⟨hspan⟩",
         "⟨htext⟩ ⟨hspan⟩ ⟨htext⟩ ⟨hspan⟩",
         "⟨htext⟩ ⟨hspan⟩⟨punct⟩",
@@ -432,16 +408,16 @@ HTML_RULES: dict[str, list] = {
     "htext": ["⟨text⟩"],
     "punct": [".", ",", ":", ";", "!", "?", ")"],
     "hspan": [
-        _p("<em>⟨text⟩</em>", 0.12),
-        _p("<strong>⟨text⟩</strong>", 0.1),
-        _p("<code>⟨hcodetext⟩</code>", 0.1),
-        _p('<a href="⟨url⟩">⟨text⟩</a>', 0.1),
-        _p('<a href="⟨url⟩" title="⟨text⟩">⟨text⟩</a>', 0.05),
-        _p('<a href="⟨path⟩">⟨text⟩</a>', 0.03),
-        _p('<img src="⟨url⟩" alt="⟨text⟩" />', 0.05),
-        _p("⟨hautolink⟩", 0.06),
-        _p("⟨word⟩ ⟨hchar⟩ ⟨word⟩", 0.1),
-        _p("⟨hsmart⟩", 0.1),
+        option("<em>⟨text⟩</em>", 0.12),
+        option("<strong>⟨text⟩</strong>", 0.1),
+        option("<code>⟨hcodetext⟩</code>", 0.1),
+        option('<a href="⟨url⟩">⟨text⟩</a>', 0.1),
+        option('<a href="⟨url⟩" title="⟨text⟩">⟨text⟩</a>', 0.05),
+        option('<a href="⟨path⟩">⟨text⟩</a>', 0.03),
+        option('<img src="⟨url⟩" alt="⟨text⟩" />', 0.05),
+        option("⟨hautolink⟩", 0.06),
+        option("⟨word⟩ ⟨hchar⟩ ⟨word⟩", 0.1),
+        option("⟨hsmart⟩", 0.1),
         "<del>⟨text⟩</del>",
         "⟨word⟩<sup>⟨word⟩</sup>",
         "⟨word⟩<sub>⟨word⟩</sub>",
@@ -456,14 +432,14 @@ HTML_RULES: dict[str, list] = {
     # Characters that the Markdown writer escapes, writes as entities or keeps.
     "hchar": ["&amp;", "&lt;", "&gt;", "*", "_", "[", "]", "#", "`", "\\", "$", "^", "~", "|", "@", "©", "\u00a0"],
     "hsmart": [
-        _p("“⟨text⟩”", 0.3), _p("‘⟨text⟩’", 0.1), _p("⟨word⟩’s", 0.15),
+        option("“⟨text⟩”", 0.3), option("‘⟨text⟩’", 0.1), option("⟨word⟩’s", 0.15),
         "⟨word⟩ – ⟨word⟩", "⟨word⟩—⟨word⟩", "⟨word⟩…", "⟨word⟩ - ⟨word⟩",
     ],
     **COMMON,
 }
 
-markdown_grammar = _rules(MARKDOWN_RULES)
-html_grammar = _rules(HTML_RULES)
+markdown_grammar = grammar_from_templates(MARKDOWN_RULES)
+html_grammar = grammar_from_templates(HTML_RULES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,11 +533,8 @@ CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS, content=CONTENT)
 html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 
-_MODELS = Path(__file__).parent / "models"
-_CORPORA = Path(__file__).parent / "corpora"
-
-html_subject = Subject(
-    name="pandoc-html",
+html_subject = bundled_subject(
+    "pandoc-html",
     program=(PANDOC or MISSING_PANDOC, *HTML_ARGS),
     program_version=PANDOC_VERSION,
     installed_version=pandoc_version,
@@ -569,25 +542,18 @@ html_subject = Subject(
     input_tokenizer=markdown_tokenizer,
     output_tokenizer=html_tokenizer,
     timeout=TIMEOUT,
-    training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, max_epochs=24, max_minutes=15,
-        patience=8, placeholder_limit=32,
-    ),
+    training=MARKDOWN_TRAINING,
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # (about 230 timeouts) synthesize in minutes where 20,000 would take a quarter of an hour.
     failure_training=failure_training_for(
         TrainingConfig(pairs=6000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300)
     ),
-    shipped_models=_MODELS / "pandoc-html",
-    corpora={
-        "commonmark-spec": _CORPORA / "commonmark.jsonl",
-        "package-docs": _CORPORA / "docs.jsonl",
-    },
+    corpora={"commonmark-spec": "commonmark.jsonl", "package-docs": "docs.jsonl"},
     description="pandoc Markdown block -> HTML (pandoc 3.9 from pypandoc-binary; times out on unmatched '[')",
 )
 
-markdown_subject = Subject(
-    name="pandoc-markdown",
+markdown_subject = bundled_subject(
+    "pandoc-markdown",
     program=(PANDOC or MISSING_PANDOC, *MARKDOWN_ARGS),
     program_version=PANDOC_VERSION,
     installed_version=pandoc_version,
@@ -595,12 +561,8 @@ markdown_subject = Subject(
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,
     timeout=TIMEOUT,
-    training=TrainingConfig(
-        pairs=20000, max_nonterminals=12, coverage_share=0.1, max_input_chars=400, max_epochs=24, max_minutes=15,
-        patience=8, placeholder_limit=32,
-    ),
-    shipped_models=_MODELS / "pandoc-markdown",
-    corpora={"pandoc-html": _CORPORA / "pandoc-html-blocks.jsonl"},
+    training=MARKDOWN_TRAINING.replace(max_input_chars=400),
+    corpora={"pandoc-html": "pandoc-html-blocks.jsonl"},
     description="HTML block (as pandoc writes it) -> pandoc Markdown (pandoc 3.9 from pypandoc-binary)",
 )
 
