@@ -1,10 +1,10 @@
-"""Run `modelizer bench` for subjects, keep the JSON, and regenerate BENCHMARKS.md from it.
+"""Run the benchmarks for subjects, keep the JSON, and regenerate BENCHMARKS.md from it.
 
     python benchmarks/run.py                       # every bundled subject that has a model
     python benchmarks/run.py markdown-it --only latency,startup
     python benchmarks/run.py --render-only         # rebuild BENCHMARKS.md from benchmarks/results/
 
-Each benchmark runs in a fresh `python -m pytest_modelizer bench ... --json` process; its JSON
+Each benchmark runs in a fresh `python -m benchmarks.bench ... --json` process; its JSON
 goes to `benchmarks/results/<subject>-<direction>-<bench>.json`. BENCHMARKS.md is written only
 from those files: no number in it is typed by hand.
 """
@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `python benchmarks/run.py` puts only benchmarks/ on the path
 RESULTS = Path(__file__).resolve().parent / "results"
 MARKDOWN = ROOT / "BENCHMARKS.md"
 BENCHES = ("fidelity", "latency", "training", "startup", "failures")
@@ -40,7 +41,7 @@ def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
 
 def model_directions(store, subject, directions) -> list[str]:
     """Those of `directions` for which `subject` has a current model."""
-    from pytest_modelizer.bench import find_model
+    from benchmarks.common import find_model
     from pytest_modelizer.store import ModelError
 
     found = []
@@ -74,7 +75,7 @@ def run_fidelity(subject: str, direction: str, args: argparse.Namespace) -> dict
 def run_bench(kind: str, subject: str, direction: str, args: argparse.Namespace) -> dict:
     if kind == "fidelity":
         return run_fidelity(subject, direction, args)
-    argv = [sys.executable, "-m", "pytest_modelizer", "bench", kind, subject, "--json",
+    argv = [sys.executable, "-m", "benchmarks.bench", kind, subject, "--json",
             "--direction", direction, "--cache-dir", str(args.cache_dir)]
     for path in args.conftest:
         argv += ["--conftest", str(path)]
@@ -326,7 +327,7 @@ def render(results: dict[str, dict]) -> str:
                        "pytest, plugin", "plugin overhead", "imports", "load + first call", "all"], rows) + [""]
     if by_kind["failures"]:
         out += ["## Finding failures: failure models vs grammar fuzzing", "",
-                "`modelizer bench failures SUBJECT --json`: the same budget of real-program executions per method "
+                "`python -m benchmarks.bench failures SUBJECT --json`: the same budget of real-program executions per method "
                 "and seed, mean over seeds. *model*: the failure models propose (inverse sampling per failure kind "
                 "plus forward screening of 20 grammar-made candidates per execution; *model s* is their time per "
                 "seed); *coverage* and *probabilistic*: fuzzingbook's GrammarCoverageFuzzer and "
@@ -371,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: both for fidelity (each direction with a model), forward for the rest")
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("MODELIZER_CACHE_DIR", ROOT / ".modelizer")))
-    parser.add_argument("--conftest", type=Path, action="append", default=[], help="passed on to `modelizer bench`")
+    parser.add_argument("--conftest", type=Path, action="append", default=[], help="passed on to benchmarks.bench")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--baseline-calls", type=int)
     parser.add_argument("--threads", type=int, help="torch threads for the latency bench (default: torch's)")

@@ -16,12 +16,18 @@ from pytest_modelizer.subject import DIRECTIONS, Subject
 from pytest_modelizer.validate import validate_subject
 
 
-def _parser() -> argparse.ArgumentParser:
+def common_options() -> argparse.ArgumentParser:
+    """The options every command takes: where models live and which conftest files declare subjects."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--cache-dir", default=os.environ.get("MODELIZER_CACHE_DIR", ".modelizer"),
                         help="model cache directory (default: $MODELIZER_CACHE_DIR or ./.modelizer)")
     common.add_argument("--conftest", type=Path, action="append", default=[],
                         help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = common_options()
     model = argparse.ArgumentParser(add_help=False)
     model.add_argument("subject")
     model.add_argument("--direction", choices=DIRECTIONS, default="forward")
@@ -62,41 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     cases.add_argument("--file", type=Path, help="store the cases into this case file (with --test)")
     cases.add_argument("--test", help="the test name the cases belong to in --file, e.g. test_x or TestY::test_x")
     cases.add_argument("--json", action="store_true", help="print the cases as one JSON object")
-    _bench_parser(sub, common)
+    sub.add_parser("bench", add_help=False,
+                   help="run one benchmark: latency, training, startup, failures (from a source checkout)")
     return parser
 
 
-def _bench_parser(sub, common: argparse.ArgumentParser) -> None:
-    """`modelizer bench latency|training|startup SUBJECT`."""
-    bench = sub.add_parser("bench", help="benchmark a subject's model: latency, training, startup")
-    kinds = bench.add_subparsers(dest="bench", required=True)
-    target = argparse.ArgumentParser(add_help=False)
-    target.add_argument("subject")
-    target.add_argument("--direction", choices=DIRECTIONS, default="forward")
-    target.add_argument("--json", action="store_true", help="print one JSON object")
-    failures = kinds.add_parser("failures", parents=[common, target],
-                                help="failures found per budget of real runs: model-driven vs fuzzingbook's fuzzers")
-    failures.add_argument("--budget", type=int, default=1000, help="real-program executions per method and seed")
-    failures.add_argument("--seeds", type=int, default=3, help="seeds to average over (default 3)")
-    latency = kinds.add_parser("latency", parents=[common, target],
-                               help="mock (unbatched, batched) vs the real program vs no-KV-cache decoding")
-    latency.add_argument("--calls", type=int, default=200, help="inputs to time (default 200)")
-    latency.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
-    latency.add_argument("--baseline-calls", type=int, help="inputs decoded without KV cache (default min(calls, 50))")
-    latency.add_argument("--model", type=Path, help="time this model file instead of the subject's current one")
-    latency.add_argument("--threads", type=int, help="torch threads (default: torch's)")
-    training = kinds.add_parser("training", parents=[common, target],
-                                help="train with our configuration and the paper's; speed, fidelity, memory")
-    training.add_argument("--minutes", type=float, default=5.0, help="time limit per configuration (default 5)")
-    training.add_argument("--target", type=float, default=0.95, help="exact match to time (default 0.95)")
-    training.add_argument("--configs", default="ours,paper", help="comma-separated: ours, paper")
-    startup = kinds.add_parser("startup", parents=[common, target],
-                               help="plugin import, pytest with/without the plugin, model load + first call")
-    startup.add_argument("--repeats", type=int, default=5, help="fresh processes per measurement (default 5)")
-    startup.add_argument("--model", type=Path, help="load this model file instead of the subject's current one")
-
-
-def _session(args: argparse.Namespace) -> ModelizerSession:
+def session_for(args: argparse.Namespace) -> ModelizerSession:
+    """The subjects (bundled and `--conftest`-declared) and the model store the options name."""
     declared: list[Subject] = []
     for path in args.conftest:
         declared.extend(subjects_from_file(path))
@@ -216,53 +194,6 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer import bench
-    from pytest_modelizer.data import read_inputs
-
-    if args.bench == "failures":
-        report = bench.run_failures(session.registry, session.store, args.subject, args.budget, range(args.seeds))
-        text = (f"{args.subject}, {args.budget} executions x {args.seeds} seeds: model {report['model_failures']:.0f} "
-                f"failures, {report['model_kinds']:.1f} kinds; best baseline ({report['baseline']}) "
-                f"{report['baseline_failures']:.0f} failures, {report['baseline_kinds']:.1f} kinds; ratio "
-                f"{report['ratio']:.1f}x, kinds ratio {report['kinds_ratio']:.2f}x")
-    elif args.bench == "latency":
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
-        inputs = read_inputs(args.inputs) if args.inputs else None
-        report = bench.run_latency(session.registry, session.store, args.subject, args.direction, args.calls,
-                                   inputs, args.baseline_calls, args.model)
-        text = (f"{args.subject} {args.direction}, {report['calls']} calls, {report['threads']} threads: mock "
-                f"{report['mock_ms_per_call']:.2f} ms/call, batched {report['mock_batched_ms_per_call']:.2f}, program "
-                f"{report['program_ms_per_call']:.2f} (wall {report['program_wall_ms_per_call']:.2f}), no-KV-cache "
-                f"baseline {report['baseline_ms_per_call']:.2f}; batched/program {report['ratio_vs_program']:.2f}x, "
-                f"batched/baseline {report['ratio_vs_baseline']:.3f}x; cached == uncached: "
-                f"{report['outputs_identical']}")
-    elif args.bench == "training":
-        configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-        report = bench.run_training(session.registry, session.store, args.subject, args.direction, args.minutes,
-                                    args.target, configs, args.conftest)
-        lines = [f"{args.subject} {args.direction}, {report['pairs']} pairs, at most {args.minutes:g} min each:"]
-        for label, r in report["configs"].items():
-            reached = f"{r['time_to_target_s']:.0f} s" if r["time_to_target_s"] is not None else "not reached"
-            lines.append(f"  {label}: {r['parameters']:,} parameters, {r['pairs_per_s']:.0f} pairs/s, {r['steps']} "
-                         f"steps, held-out exact match {r['held_out_exact_match']:.1%}, {args.target:.0%} "
-                         f"{reached}, peak RSS {r['peak_rss_mb']:.0f} MB")
-        text = "\n".join(lines)
-    else:
-        report = bench.bench_startup(session.registry, session.store, args.subject, args.direction, args.repeats,
-                                     args.conftest, args.model)
-        text = (f"import plugin {report['import']['import_plugin']['min_ms']:.0f} ms (python -c pass "
-                f"{report['import']['python_pass']['min_ms']:.0f} ms); pytest run +"
-                f"{report['pytest_plugin_overhead_ms']['min_ms']:.0f} ms with the plugin (min); model load + first "
-                f"call {report['load']['load_and_first_s']['min_ms']:.0f} ms (with imports "
-                f"{report['load']['total_s']['min_ms']:.0f} ms)")
-    print(json.dumps(report, sort_keys=True) if args.json else text)
-    return 0
-
-
 def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
     """Stale files of known subjects go; folders of subjects not declared here are listed, never touched."""
     from pytest_modelizer.data import pairs_path
@@ -333,12 +264,29 @@ def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_benchmark(argv: Sequence[str]) -> int:
+    """`modelizer bench ...`: the benchmarks ship with the source, not the package; run them from a checkout."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "benchmarks" / "bench.py").is_file():
+        print("modelizer: error: the benchmarks are not part of the installed package; from a source checkout run "
+              "`python -m benchmarks.bench KIND SUBJECT ...` or `python benchmarks/run.py` (see benchmarks/README.md)",
+              file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(checkout))
+    from benchmarks.bench import main as bench_main
+
+    return bench_main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        return run_benchmark(argv[1:])
     args = _parser().parse_args(argv)
-    commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval, "bench": cmd_bench,
+    commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval,
                 "cases": cmd_cases, "calibrate": cmd_calibrate, "prune": cmd_prune}
     try:
-        return commands[args.command](_session(args), args)
+        return commands[args.command](session_for(args), args)
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:
         print(f"modelizer: error: {exc}", file=sys.stderr)
         return 2

@@ -346,32 +346,6 @@ class Seq2Seq(nn.Module):
                 out[idx] = torch.softmax(logits, -1).cpu()
         return out
 
-    @torch.inference_mode()
-    def generate_uncached(self, src: list[list[int]], max_len: int | None = None) -> list[list[int]]:
-        """Baseline greedy decoding: one sequence at a time, full decoder re-run per step."""
-        dev = self._device()
-        steps = self._max_steps(max_len)
-        results = []
-        with self._evaluating():
-            for s in src:
-                src_t = torch.tensor([s], dtype=torch.long, device=dev)
-                ys = [BOS]
-                for _ in range(steps):
-                    logits = self(src_t, torch.tensor([ys], dtype=torch.long, device=dev))
-                    nxt = int(_greedy(logits[:, -1])[0])
-                    ys.append(nxt)
-                    if nxt == EOS:
-                        break
-                results.append(_strip([ys[1:]])[0])
-        return results
-
-
-def _greedy(logits: torch.Tensor) -> torch.Tensor:
-    """Argmax ids (B,) of logits (B, V), never PAD or BOS."""
-    logits = logits.clone()
-    logits[:, PAD] = logits[:, BOS] = float("-inf")
-    return logits.argmax(-1)
-
 
 def _sample(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
     """Ids (B,) drawn from softmax(logits / temperature), never PAD or BOS."""

@@ -1,14 +1,16 @@
-"""`modelizer bench` and benchmarks/run.py on the toy subject: keys present, numbers sane."""
+"""The benchmark harness (benchmarks/) on the toy subject: keys present, numbers sane."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
 import pytest
 
 import toy
-from pytest_modelizer import ModelConfig, bench
+from benchmarks import latency as latency_bench
+from benchmarks import run, startup, training
+from benchmarks.bench import main as bench_main
+from pytest_modelizer import ModelConfig
 from pytest_modelizer.cli import main
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.store import ModelStore
@@ -33,7 +35,7 @@ def conftest_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def latency(registry, toy_cache) -> dict:
-    return bench.run_latency(registry, ModelStore(toy_cache), "shout", calls=20, baseline_calls=5)
+    return latency_bench.run_latency(registry, ModelStore(toy_cache), "shout", calls=20, baseline_calls=5)
 
 
 def test_latency_report(latency, toy_cache):
@@ -60,7 +62,7 @@ def test_latency_report(latency, toy_cache):
 def test_latency_keeps_covered_given_inputs(registry, toy_cache):
     # Digits never occur in the toy grammar: the model has no tokens for them.
     inputs = ["cat !dog", "owl 42", "bee ant", "cat !dog"]
-    report = bench.run_latency(registry, ModelStore(toy_cache), "shout", inputs=inputs, baseline_calls=1)
+    report = latency_bench.run_latency(registry, ModelStore(toy_cache), "shout", inputs=inputs, baseline_calls=1)
     assert report["inputs"] == "given" and report["inputs_given"] == 3 and report["calls"] == 2
 
 
@@ -73,13 +75,22 @@ def test_cli_latency_json(conftest_file, toy_cache, capsys):
 
 
 def test_cli_names_the_fix_when_no_model(conftest_file, tmp_path, capsys):
-    code = main(["bench", "latency", "shout", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path)])
+    code = bench_main(["latency", "shout", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path)])
     assert code == 2
     assert "modelizer train shout --direction forward" in capsys.readouterr().err
 
 
+def test_modelizer_bench_outside_a_checkout_says_where_the_benchmarks_are(monkeypatch, tmp_path, capsys):
+    import pytest_modelizer.cli as cli
+
+    monkeypatch.setattr(cli, "__file__", str(tmp_path / "site-packages" / "pytest_modelizer" / "cli.py"))
+    assert main(["bench", "latency", "shout"]) == 2
+    err = capsys.readouterr().err
+    assert "python -m benchmarks.bench" in err and "benchmarks/README.md" in err
+
+
 def test_startup_report(registry, toy_cache, conftest_file):
-    report = bench.bench_startup(registry, ModelStore(toy_cache), "shout", repeats=1, conftests=[conftest_file])
+    report = startup.bench_startup(registry, ModelStore(toy_cache), "shout", repeats=1, conftests=[conftest_file])
     for label in ("python_pass", "import_pytest", "import_plugin"):
         assert report["import"][label]["min_ms"] > 0
     for label in ("with_plugin", "without_plugin"):
@@ -93,7 +104,7 @@ def test_startup_report(registry, toy_cache, conftest_file):
 
 def test_paper_configuration():
     tuned = toy.TRAINING.replace(model=ModelConfig(max_len=toy.TRAINING.model.max_len, dropout=0.0))
-    paper = bench.paper_training(tuned, minutes=2)
+    paper = training.paper_training(tuned, minutes=2)
     m = paper.model
     assert (m.d_model, m.n_heads, m.enc_layers, m.dec_layers, m.d_ff, m.dropout) == (256, 8, 1, 1, 1024, 0.1)
     assert (paper.lr, paper.batch_size, paper.max_minutes) == (5e-4, 1, 2)
@@ -102,7 +113,7 @@ def test_paper_configuration():
 
 def test_training_report_and_markdown(registry, toy_cache, conftest_file, latency, tmp_path):
     before = sorted(toy_cache.rglob("*.pt"))
-    report = bench.run_training(registry, ModelStore(toy_cache), "shout", minutes=0.02, target=0.5,
+    report = training.run_training(registry, ModelStore(toy_cache), "shout", minutes=0.02, target=0.5,
                                 conftests=[conftest_file])
     assert report["pairs_cached"] is True and report["synthesis_seconds"] is None
     ours, paper = report["configs"]["ours"], report["configs"]["paper"]
@@ -116,9 +127,6 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
     assert paper["training"]["batch_size"] == 1 and ours["training"]["batch_size"] == toy.TRAINING.batch_size
     assert sorted(toy_cache.rglob("*.pt")) == before  # nothing saved as a model
 
-    spec = importlib.util.spec_from_file_location("bench_run", toy.TESTS_DIR.parent / "benchmarks" / "run.py")
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
     results = tmp_path / "results"
     results.mkdir()
     (results / "shout-forward-latency.json").write_text(json.dumps(latency))

@@ -195,9 +195,9 @@ def test_modelizer_cases_writes_a_case_file_entry(failing_cache, failing_conftes
 
 
 def test_bench_failures_reports_model_and_baselines(failing_cache, failing_conftest, capsys):
-    from pytest_modelizer.cli import main
+    from benchmarks.bench import main
 
-    argv = ["bench", "failures", "strict-shout", "--cache-dir", str(failing_cache), "--conftest",
+    argv = ["failures", "strict-shout", "--cache-dir", str(failing_cache), "--conftest",
             str(failing_conftest), "--budget", "40", "--seeds", "2", "--json"]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)

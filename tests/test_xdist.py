@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import toy
 
+from pytest_modelizer.data import pairs_path
+
 # Every worker imports this conftest; it counts the calls of `learn` in a shared log file.
 COUNT_TRAINING = """
 import os
@@ -52,12 +54,7 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
     assert sorted(p.name for p in (cache / "shout").iterdir() if not p.name.startswith(".")) == [
         f"forward-{key}.pt",
-        f"pairs-{_synthesis_key()}.jsonl",
+        pairs_path(toy.QUICK_SUBJECT, toy.QUICK_TRAINING, cache).name,
     ]
     assert not list(cache.rglob("*.tmp"))
 
-
-def _synthesis_key() -> str:
-    from pytest_modelizer.data import synthesis_key
-
-    return synthesis_key(toy.QUICK_SUBJECT, toy.QUICK_TRAINING)
