@@ -1,4 +1,4 @@
-"""Checks every bundled subject's tests share: a cheap import and a fuzzed sample of inputs."""
+"""Checks the bundled subjects' tests share: a cheap import, a fuzzed sample of inputs and the program's behaviour on them."""
 from __future__ import annotations
 
 import random
@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 
-def assert_import_is_cheap(module: str, name: str, program_module: str) -> None:
+def assert_import_is_cheap(module: str, attribute: str, name: str, program_module: str) -> None:
     """Importing the subject's module (in a fresh process) loads neither its program nor torch."""
     code = (
         f"import sys, {module} as m\n"
-        f"assert m.subject.name == {name!r}\n"
+        f"assert m.{attribute}.name == {name!r}\n"
         f"heavy = [n for n in ({program_module!r}, 'torch', 'fuzzingbook') if n in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -1,4 +1,4 @@
-"""The bundled latexify subject: cheap import, lossless tokenizers, failures that are reached."""
+"""The bundled latexify subject: latexify's LaTeX, lossless tokenizers, failures that are reached (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+from subject_checks import fuzz_sample, run_sample
 
 CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "stdlib_expressions.jsonl"
 
@@ -30,9 +30,6 @@ def behaviours(subject, fuzzed):
     return run_sample(subject, fuzzed)
 
 
-def test_import_is_cheap():
-    assert_import_is_cheap('pytest_modelizer.subjects.latexify_expr', 'latexify', 'latexify')
-
 
 def test_to_latex_and_version(subject):
     assert subject.program("math.sqrt(x) + y ** 2") == r"\sqrt{ x } + y^{2}"
@@ -40,11 +37,6 @@ def test_to_latex_and_version(subject):
     assert subject.program("a if b else c").startswith(r"\left\{ \begin{array}{ll} a, & \mathrm{if} \ b")
     assert subject.resolved_program_version() == "latexify-py==0.4.4"
 
-
-def test_grammar_is_valid(subject):
-    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
-
-    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
 
 
 @pytest.mark.parametrize(

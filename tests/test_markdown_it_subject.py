@@ -1,4 +1,4 @@
-"""The bundled markdown-it subject: cheap import, lossless tokenizers, a grammar that covers."""
+"""The bundled markdown-it subject: its HTML, lossless tokenizers, a grammar that covers (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample
+from subject_checks import fuzz_sample
 
 CORPORA = Path(__file__).parent.parent / "subjects" / "corpora"
 
@@ -30,9 +30,6 @@ def fuzzed(subject) -> list[str]:
     return fuzz_sample(subject, 1000, coverage_every=10)
 
 
-def test_import_is_cheap():
-    assert_import_is_cheap('pytest_modelizer.subjects.markdown_it', 'markdown-it', 'markdown_it')
-
 
 def test_render_and_version(subject):
     assert subject.program("# *hi*\n") == "<h1><em>hi</em></h1>\n"
@@ -55,11 +52,6 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
             tok = tokenizer.tokenize(other)
             assert tokenizer.detokenize(tok.tokens, tok.mapping) == other
 
-
-def test_grammar_is_valid(subject):
-    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
-
-    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
 
 
 def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):

@@ -1,4 +1,4 @@
-"""The bundled pandoc subjects: cheap import, pandoc run with a timeout, lossless tokenizers, rare failures."""
+"""The bundled pandoc subjects: pandoc run with a timeout, lossless tokenizers, rare failures (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+from subject_checks import fuzz_sample, run_sample
 
 from pytest_modelizer.subjects.pandoc import INSTALL_HINT, PANDOC
 
@@ -69,10 +69,6 @@ def html_behaviours(markdown_subject, fuzzed_html):
     return run_sample(markdown_subject, fuzzed_html)
 
 
-def test_import_is_cheap():
-    assert_import_is_cheap("pytest_modelizer.subjects.pandoc", "pandoc-html", "pypandoc")
-
-
 def test_missing_pandoc_fails_naming_the_install_command():
     # A process where pypandoc cannot be found, as without the pandoc extra.
     code = (
@@ -87,13 +83,6 @@ def test_missing_pandoc_fails_naming_the_install_command():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.startswith("cannot-start ") and INSTALL_HINT in done.stdout
     assert done.stdout.rstrip().endswith(" pandoc -f markdown-auto_identifiers -t html --wrap=preserve --syntax-highlighting=none")
-
-
-def test_grammars_are_valid(html_subject, markdown_subject):
-    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
-
-    for subject in (html_subject, markdown_subject):
-        assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
 
 
 HTML_CASES = [

@@ -1,11 +1,11 @@
-"""The bundled sqlglot-tsql subject: cheap import, lossless tokenizers, failures that are reached."""
+"""The bundled sqlglot-tsql subject: its T-SQL, lossless tokenizers, failures that are reached (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+from subject_checks import fuzz_sample, run_sample
 
 CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "sqlglot.jsonl"
 
@@ -29,20 +29,12 @@ def behaviours(subject, fuzzed):
     return run_sample(subject, fuzzed)
 
 
-def test_import_is_cheap():
-    assert_import_is_cheap('pytest_modelizer.subjects.sqlglot_tsql', 'sqlglot-tsql', 'sqlglot')
-
 
 def test_transpile_and_version(subject):
     assert subject.program("SELECT a FROM t LIMIT 5") == "SELECT TOP 5 a FROM t"
     assert subject.program("SELECT a || b FROM t WHERE c GLOB 'x*'") == "SELECT a + b FROM t WHERE c GLOB 'x*'"
     assert subject.resolved_program_version() == "sqlglot==30.30.0"
 
-
-def test_grammar_is_valid(subject):
-    from fuzzingbook.Grammars import convert_ebnf_grammar, is_valid_grammar
-
-    assert is_valid_grammar(convert_ebnf_grammar(dict(subject.grammar)))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,142 @@
+"""What every bundled subject must hold: a cheap import, a valid grammar whose inputs tokenize,
+loadable corpora, current shipped models, and a program whose outputs tokenize.
+
+Each subject's own behaviour (its program's answers, its failures, what its grammar reaches)
+is tested in `test_<subject>_subject.py`.
+"""
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+
+from pytest_modelizer.data import read_inputs
+from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.store import ModelStore, load_artifact
+
+REGISTRY = SubjectRegistry.discover()
+ENTRY_POINTS = {e.name: e.value for e in entry_points(group="pytest_modelizer.subjects")}
+# The module a subject's program imports (absent from a cheap import), and the extra that installs it.
+PROGRAMS = {
+    "latexify": ("latexify", "latexify"),
+    "markdown-it": ("markdown_it", "markdown"),
+    "pandoc-html": ("pypandoc", "pandoc"),
+    "pandoc-markdown": ("pypandoc", "pandoc"),
+    "sqlglot-tsql": ("sqlglot", "sqlglot"),
+}
+BUNDLED = sorted(ENTRY_POINTS)
+
+
+def _subject(name: str):
+    return REGISTRY.get(name)
+
+
+def _assert_lossless(tokenizer, text: str, mapping=None):
+    tokens = tokenizer.tokenize(text) if mapping is None else tokenizer.tokenize_with(text, mapping)
+    assert tokenizer.detokenize(tokens.tokens, tokens.mapping) == text
+    return tokens
+
+
+def test_every_bundled_subject_is_listed_here():
+    assert set(BUNDLED) == set(PROGRAMS)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_import_is_cheap(name):
+    module, attribute = ENTRY_POINTS[name].split(":")
+    assert_import_is_cheap(module, attribute, name, PROGRAMS[name][0])
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_grammar_is_valid_and_its_inputs_tokenize(name):
+    subject = _subject(name)
+    for text in fuzz_sample(subject, 100, coverage_every=10, max_nonterminals=subject.training.max_nonterminals):
+        _assert_lossless(subject.input_tokenizer, text)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_corpora_load_and_tokenize(name):
+    subject = _subject(name)
+    assert subject.corpora, f"{name} declares no real-world corpus"
+    for label, path in subject.corpora.items():
+        inputs = read_inputs(path)
+        assert len(inputs) >= 300, (label, len(inputs))
+        for text in inputs:
+            _assert_lossless(subject.input_tokenizer, text)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_program_outputs_tokenize_with_the_inputs_placeholders(name):
+    subject = _subject(name)
+    status = subject.program_status()
+    if status.absent:
+        pytest.skip(f"needs the {PROGRAMS[name][1]} extra: pip install 'pytest-modelizer[{PROGRAMS[name][1]}]'")
+    assert not status.drift, status.describe()
+    inputs = fuzz_sample(subject, 30, coverage_every=10, max_nonterminals=subject.training.max_nonterminals)
+    behaviours = run_sample(subject, inputs)
+    assert sum(b.ok for b in behaviours) >= len(inputs) // 2
+    for text, behaviour in zip(inputs, behaviours):
+        if behaviour.ok:
+            mapping = subject.input_tokenizer.tokenize(text).mapping
+            _assert_lossless(subject.output_tokenizer, behaviour.output, mapping)
+
+
+# ---- shipped models
+
+
+def _label(filename: str) -> tuple[str, str]:
+    """(aspect, direction) of a shipped file: `forward-KEY.pt` or `failure-inverse-KEY.pt`."""
+    parts = filename.split("-")
+    return ("output", parts[0]) if parts[0] in ("forward", "inverse") else (parts[0], parts[1])
+
+
+SHIPPED = sorted(
+    (name, *_label(path.name))
+    for name in BUNDLED
+    if _subject(name).shipped_models and _subject(name).shipped_models.is_dir()
+    for path in _subject(name).shipped_models.glob("*.pt")
+)
+IDS = [f"{n}-{d}" if a == "output" else f"{n}-{a}-{d}" for n, a, d in SHIPPED]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_ships_both_output_models(name):
+    assert {(name, "output", "forward"), (name, "output", "inverse")} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
+def test_shipped_model_matches_the_subject_definition(name, aspect, direction, tmp_path):
+    subject = _subject(name).with_aspect(aspect)
+    key = subject.model_key(direction)
+    label = subject.model_label(direction)
+    # An empty cache: only the shipped folder can answer.
+    path = ModelStore(tmp_path).find(subject.name, label, key, subject.shipped_models)
+    shipped = sorted(p.name for p in subject.shipped_models.glob(f"{label}-*.pt"))
+    assert path is not None, (
+        f"the shipped {label} model of {name} is stale: expected {label}-{key}.pt, found {shipped}. "
+        f"Regenerate it with: modelizer train {name} --direction {direction} --aspect {aspect} --ship"
+    )
+    assert shipped == [path.name], "old shipped models should be removed"
+
+
+@pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
+def test_shipped_model_describes_itself(name, aspect, direction):
+    subject = _subject(name).with_aspect(aspect)
+    label = subject.model_label(direction)
+    artifact = load_artifact(subject.shipped_models / f"{label}-{subject.model_key(direction)}.pt")
+    meta = artifact.meta
+    assert meta["components"] == subject.key_components(direction)
+    # A failure-aspect inverse model is scored on the held-out pairs that fail: a few percent
+    # (pandoc-html: 9 of 300), and its greedy answer per kind is one input, so n counts little there.
+    # Failure models may train on fewer pairs (pandoc-html: 6,000, so 300 held out).
+    least = {"failure-inverse": 5, "failure-forward": 300}.get(label, 500)
+    assert meta["metrics"]["n"] >= least and 0.0 <= meta["metrics"]["exact_match"] <= 1.0
+    assert meta["parameters"] <= 6_300_000
+    assert artifact.path.stat().st_size < 8 * 1024 * 1024
+
+
+def test_markdown_it_model_is_as_good_as_the_readme_says():
+    subject = _subject("markdown-it")
+    meta = load_artifact(subject.shipped_models / f"forward-{subject.model_key('forward')}.pt").meta
+    assert meta["metrics"]["exact_match"] >= 0.95
