@@ -50,7 +50,7 @@ class LarkTokenizer:
         if unknown:
             raise ValueError(f"LarkTokenizer: content terminals {sorted(unknown)} are not defined; defined: {names}")
         # No parser (and so no rules): Lark then builds its lexer once; with a parser, `lex` rebuilds
-        # it on every call (~20x slower).
+        # it on every call.
         return Lark(self.terminals, parser=None, lexer="basic")
 
     @property

@@ -2,8 +2,8 @@
 
 `validate_subject` checks the program, the grammar and the tokenizers' declarations, and builds
 both tokenizers' lark lexers (kept: tokenizing later costs nothing more). With `lexers=False` it
-imports neither torch nor fuzzingbook nor lark (~0.1-2 ms a subject): what `SubjectRegistry`
-runs at collection, where a pytest run that uses no model must not load lark (about 60 ms).
+imports neither torch nor fuzzingbook nor lark: what `SubjectRegistry` runs at collection, where
+a pytest run that uses no model must not pay for loading lark.
 """
 from __future__ import annotations
 
