@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             torch.set_num_threads(args.threads)
         inputs = read_inputs(args.inputs) if args.inputs else None
         report = latency.run_latency(registry, store, args.subject, args.direction, args.calls,
-                                   inputs, args.baseline_calls, args.model)
+                                     inputs, args.baseline_calls, args.model)
         text = (f"{args.subject} {args.direction}, {report['calls']} calls, {report['threads']} threads: mock "
                 f"{report['mock_ms_per_call']:.2f} ms/call, batched {report['mock_batched_ms_per_call']:.2f}, program "
                 f"{report['program_ms_per_call']:.2f} (wall {report['program_wall_ms_per_call']:.2f}), no-KV-cache "
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.bench == "training":
         configs = [c.strip() for c in args.configs.split(",") if c.strip()]
         report = training.run_training(registry, store, args.subject, args.direction, args.minutes,
-                                    args.target, configs, args.conftest)
+                                       args.target, configs, args.conftest)
         lines = [f"{args.subject} {args.direction}, {report['pairs']} pairs, at most {args.minutes:g} min each:"]
         for label, r in report["configs"].items():
             reached = f"{r['time_to_target_s']:.0f} s" if r["time_to_target_s"] is not None else "not reached"
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         text = "\n".join(lines)
     else:
         report = startup.bench_startup(registry, store, args.subject, args.direction, args.repeats,
-                                     args.conftest, args.model)
+                                       args.conftest, args.model)
         text = (f"import plugin {report['import']['import_plugin']['min_ms']:.0f} ms (python -c pass "
                 f"{report['import']['python_pass']['min_ms']:.0f} ms); pytest run +"
                 f"{report['pytest_plugin_overhead_ms']['min_ms']:.0f} ms with the plugin (min); model load + first "

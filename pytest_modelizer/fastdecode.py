@@ -2,8 +2,9 @@
 
 A decoder step for one sequence is about sixty operations on vectors of 128-512 floats. At that size
 torch's dispatch per operation costs more than the arithmetic, and numpy's costs far less (the
-latency table of BENCHMARKS.md times both: its *torch* and *mock* columns). The arrays are views of the model's parameters, so in-place updates (an optimizer step,
-`load_state_dict`) show through; `Seq2Seq` drops this object when its parameters are replaced.
+latency table of BENCHMARKS.md times both: its *torch* and *mock* columns). The arrays are views
+of the model's parameters, so in-place updates (an optimizer step, `load_state_dict`) show through;
+`Seq2Seq` drops this object when its parameters are replaced.
 The arithmetic is the model's (same GELU, same LayerNorm epsilon, unmasked attention: one input has no
 padding), so it decodes what `Seq2Seq.generate` decodes up to float rounding (tests/test_fastdecode.py).
 
