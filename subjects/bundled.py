@@ -10,8 +10,9 @@ FOLDER = Path(__file__).parent
 MODELS = FOLDER / "models"
 CORPORA = FOLDER / "corpora"
 
-# The shipped models' training: 20,000 synthesized pairs (small models need many to generalize),
-# patient early stopping. Each subject adds its input length and time limits.
+# What the shipped models were trained with: 20,000 synthesized pairs, patient early stopping.
+# Every field is in the model key, so changing one here makes every shipped model stale. Each
+# subject adds its input length and time limits.
 SHIPPED_TRAINING = TrainingConfig(pairs=20000, max_nonterminals=12, coverage_share=0.1, patience=8)
 # Markdown blocks hold more text runs than synthetic ones: learn placeholder indices up to 32.
 MARKDOWN_TRAINING = SHIPPED_TRAINING.replace(max_input_chars=300, max_epochs=24, max_minutes=15, placeholder_limit=32)
@@ -20,7 +21,7 @@ MARKDOWN_TRAINING = SHIPPED_TRAINING.replace(max_input_chars=300, max_epochs=24,
 NO_DROPOUT = ModelConfig(dropout=0.0)
 
 
-def bundled_subject(name: str, corpora: Mapping[str, str] = {}, **fields: Any) -> Subject:
+def bundled_subject(name: str, corpora: Mapping[str, str] | None = None, **fields: Any) -> Subject:
     """A bundled subject: its shipped models in `models/NAME/`, its corpora (label -> file name) in `corpora/`."""
     return Subject(name=name, shipped_models=MODELS / name,
-                   corpora={label: CORPORA / filename for label, filename in corpora.items()}, **fields)
+                   corpora={label: CORPORA / filename for label, filename in (corpora or {}).items()}, **fields)

@@ -43,6 +43,15 @@ def test_every_bundled_subject_is_listed_here():
 
 
 @pytest.mark.parametrize("name", BUNDLED)
+def test_models_and_corpora_live_in_the_bundled_folders(name):
+    from pytest_modelizer.subjects.bundled import CORPORA, MODELS
+
+    subject = _subject(name)
+    assert subject.shipped_models == MODELS / name
+    assert all(path.parent == CORPORA and path.is_file() for path in subject.corpora.values())
+
+
+@pytest.mark.parametrize("name", BUNDLED)
 def test_import_is_cheap(name):
     module, attribute = ENTRY_POINTS[name].split(":")
     assert_import_is_cheap(module, attribute, name, PROGRAMS[name][0])
