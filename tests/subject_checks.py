@@ -37,3 +37,23 @@ def run_sample(subject, inputs: list[str]) -> list:
 
     with ProgramRunner(subject, workers=2) as runner:
         return [run.behaviour for run in runner.run_many(inputs)]
+
+
+def fresh_content(subject, inputs: list[str], behaviours: list, max_tokens: int | None = None) -> int:
+    """How many successful outputs hold content their input lacks, which no placeholder can restore.
+
+    Asserts on the way that the input tokenizer is lossless and the output tokenizer too when it
+    reads the output with the input's placeholders, and, with `max_tokens`, that both fit the model.
+    """
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    fresh = 0
+    for text, behaviour in zip(inputs, behaviours):
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        assert max_tokens is None or len(tokens.tokens) <= max_tokens, text
+        if behaviour.ok:
+            restored = out.tokenize_with(behaviour.output, tokens.mapping)
+            assert out.detokenize(restored.tokens, restored.mapping) == behaviour.output
+            assert max_tokens is None or len(restored.tokens) <= max_tokens, text
+            fresh += len(restored.mapping) > len(tokens.mapping)
+    return fresh
