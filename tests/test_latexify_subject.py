@@ -30,13 +30,11 @@ def behaviours(subject, fuzzed):
     return run_sample(subject, fuzzed)
 
 
-
 def test_to_latex_and_version(subject):
     assert subject.program("math.sqrt(x) + y ** 2") == r"\sqrt{ x } + y^{2}"
     assert subject.program("rate * my_var") == r"\mathrm{rate} \cdot \mathrm{my\_var}"
     assert subject.program("a if b else c").startswith(r"\left\{ \begin{array}{ll} a, & \mathrm{if} \ b")
     assert subject.resolved_program_version() == "latexify-py==0.4.4"
-
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,6 @@ def fuzzed(subject) -> list[str]:
     return fuzz_sample(subject, 1000, coverage_every=10)
 
 
-
 def test_render_and_version(subject):
     assert subject.program("# *hi*\n") == "<h1><em>hi</em></h1>\n"
     assert subject.resolved_program_version().startswith("markdown-it-py==")
@@ -51,7 +50,6 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
         for tokenizer, other in ((inp, html), (out, text)):
             tok = tokenizer.tokenize(other)
             assert tokenizer.detokenize(tok.tokens, tok.mapping) == other
-
 
 
 def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):

@@ -29,12 +29,10 @@ def behaviours(subject, fuzzed):
     return run_sample(subject, fuzzed)
 
 
-
 def test_transpile_and_version(subject):
     assert subject.program("SELECT a FROM t LIMIT 5") == "SELECT TOP 5 a FROM t"
     assert subject.program("SELECT a || b FROM t WHERE c GLOB 'x*'") == "SELECT a + b FROM t WHERE c GLOB 'x*'"
     assert subject.resolved_program_version() == "sqlglot==30.30.0"
-
 
 
 @pytest.mark.parametrize(
