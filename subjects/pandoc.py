@@ -359,7 +359,8 @@ HTML_RULES: dict[str, list] = {
         "<blockquote>\n<p>⟨hline⟩</p>\n</blockquote>\n",
         "<pre><code>⟨hcodetext⟩</code></pre>\n",
     ],
-    "ul": [option("<ul>\n⟨litems⟩</ul>\n", 0.75), "<ul>\n⟨lpitems⟩</ul>\n", "<ul class=\"task-list\">\n⟨taskitems⟩</ul>\n"],
+    "ul": [option("<ul>\n⟨litems⟩</ul>\n", 0.75), "<ul>\n⟨lpitems⟩</ul>\n",
+           "<ul class=\"task-list\">\n⟨taskitems⟩</ul>\n"],
     "ol": [
         option('<ol type="1">\n⟨litems⟩</ol>\n', 0.5),
         option('<ol start="⟨onum⟩" type="1">\n⟨litems⟩</ol>\n', 0.15),

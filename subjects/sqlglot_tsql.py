@@ -125,8 +125,10 @@ grammar: dict[str, list] = with_escape_rules({
         option("<simple> <setop> <simple> LIMIT <number>", 0.15),
         "<simple> <setop> <simple> <setop> <simple>",
     ],
-    "<setop>": [option("UNION", 0.35), option("UNION ALL", 0.3), option("INTERSECT", 0.12), option("EXCEPT", 0.12), "INTERSECT ALL", "EXCEPT ALL"],
-    "<simple>": [option("SELECT <column> FROM <tbl>", 0.5), "SELECT <column> FROM <tbl> WHERE <pred>", "SELECT <column>, <column> FROM <tbl>"],
+    "<setop>": [option("UNION", 0.35), option("UNION ALL", 0.3), option("INTERSECT", 0.12), option("EXCEPT", 0.12),
+                "INTERSECT ALL", "EXCEPT ALL"],
+    "<simple>": [option("SELECT <column> FROM <tbl>", 0.5), "SELECT <column> FROM <tbl> WHERE <pred>",
+                 "SELECT <column>, <column> FROM <tbl>"],
     "<subquery>": [
         option("SELECT <column> FROM <tbl>", 0.35),
         option("SELECT <column> FROM <tbl> WHERE <pred>", 0.3),
@@ -165,7 +167,8 @@ grammar: dict[str, list] = with_escape_rules({
         option("<column>", 0.4), option("<column> DESC", 0.25), "<column> ASC", "<number>", "<column> NULLS FIRST",
         "<column> DESC NULLS LAST", "<column> COLLATE NOCASE", "<agg> DESC", "random<lp><rp>",
     ],
-    "<limit>": [option("", 0.6), option(" LIMIT <number>", 0.25), option(" LIMIT <number> OFFSET <number>", 0.1), " LIMIT <number>, <number>"],
+    "<limit>": [option("", 0.6), option(" LIMIT <number>", 0.25), option(" LIMIT <number> OFFSET <number>", 0.1),
+                " LIMIT <number>, <number>"],
     # ---- conditions
     "<cond>": [
         option("<pred>", 0.5),
