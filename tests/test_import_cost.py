@@ -27,6 +27,7 @@ def test_importing_the_plugin_imports_nothing_heavy():
         "pytest_modelizer.cli",
         "pytest_modelizer.runner",
         "pytest_modelizer.data",
+        "pytest_modelizer.grammar",
         "toy",
     ]
     code = REPORT_HEAVY + "".join(f"import {m}\n" for m in modules) + "print(json.dumps(heavy_modules()))\n"
