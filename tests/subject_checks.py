@@ -57,3 +57,21 @@ def fresh_content(subject, inputs: list[str], behaviours: list, max_tokens: int 
             assert max_tokens is None or len(restored.tokens) <= max_tokens, text
             fresh += len(restored.mapping) > len(tokens.mapping)
     return fresh
+
+
+def assert_outputs_tokenize(subject, inputs: list[str]) -> None:
+    """Both tokenizers are lossless on each input and on what the (in-process) program makes of it.
+
+    The output is read alone and with the input's placeholders; inputs the program fails on are
+    skipped (each subject's tests check its failures).
+    """
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    for text in inputs:
+        tokens = inp.tokenize(text)
+        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
+        try:
+            output = subject.program(text)
+        except Exception:  # noqa: BLE001 - failures are checked elsewhere
+            continue
+        for tok in (out.tokenize(output), out.tokenize_with(output, tokens.mapping)):
+            assert out.detokenize(tok.tokens, tok.mapping) == output

@@ -1,14 +1,12 @@
 """The bundled latexify subject: latexify's LaTeX, lossless tokenizers, failures that are reached (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-from subject_checks import fresh_content, fuzz_sample, run_sample
+from subject_checks import assert_outputs_tokenize, fresh_content, fuzz_sample, run_sample
 
-CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "stdlib_expressions.jsonl"
+from pytest_modelizer.data import read_inputs
 
 pytest.importorskip("latexify", reason="needs the latexify extra: pip install 'pytest-modelizer[latexify]'")
 
@@ -55,18 +53,7 @@ def test_failures_are_clean_behaviour(subject, expression, kind, message):
 
 
 def test_corpus_tokenizers_are_lossless(subject):
-    entries = [json.loads(line)["input"] for line in CORPUS.open(encoding="utf-8")]
-    assert len(entries) >= 300
-    inp, out = subject.input_tokenizer, subject.output_tokenizer
-    for text in entries:
-        tokens = inp.tokenize(text)
-        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
-        try:
-            latex = subject.program(text)
-        except Exception:  # noqa: BLE001 - failures are checked elsewhere
-            continue
-        for tok in (out.tokenize(latex), out.tokenize_with(latex, tokens.mapping)):
-            assert out.detokenize(tok.tokens, tok.mapping) == latex
+    assert_outputs_tokenize(subject, read_inputs(subject.corpora["stdlib-expressions"]))
 
 
 def test_fuzzed_outputs_copy_the_inputs_content(subject, fuzzed, behaviours):

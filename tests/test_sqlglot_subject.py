@@ -1,13 +1,10 @@
 """The bundled sqlglot-tsql subject: its T-SQL, lossless tokenizers, failures that are reached (shared checks: test_bundled_subjects.py)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from subject_checks import fresh_content, fuzz_sample, run_sample
+from subject_checks import assert_outputs_tokenize, fresh_content, fuzz_sample, run_sample
 
-CORPUS = Path(__file__).parent.parent / "subjects" / "corpora" / "sqlglot.jsonl"
+from pytest_modelizer.data import read_inputs
 
 pytest.importorskip("sqlglot", reason="needs the sqlglot extra: pip install 'pytest-modelizer[sqlglot]'")
 
@@ -54,18 +51,7 @@ def test_failures_are_clean_behaviour(subject, sql, kind, message):
 
 
 def test_corpus_tokenizers_are_lossless(subject):
-    entries = [json.loads(line)["input"] for line in CORPUS.open(encoding="utf-8")]
-    assert len(entries) >= 300
-    inp, out = subject.input_tokenizer, subject.output_tokenizer
-    for text in entries:
-        tokens = inp.tokenize(text)
-        assert inp.detokenize(tokens.tokens, tokens.mapping) == text
-        try:
-            tsql = subject.program(text)
-        except Exception:  # noqa: BLE001 - failures are checked elsewhere
-            continue
-        for tok in (out.tokenize(tsql), out.tokenize_with(tsql, tokens.mapping)):
-            assert out.detokenize(tok.tokens, tok.mapping) == tsql
+    assert_outputs_tokenize(subject, read_inputs(subject.corpora["sqlglot-fixtures"]))
 
 
 def test_fuzzed_inputs_are_short_and_their_content_is_copied(subject, fuzzed, behaviours):
