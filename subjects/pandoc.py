@@ -45,7 +45,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import LarkTokenizer, TrainingConfig, package_version
+from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
 from pytest_modelizer.subjects.bundled import MARKDOWN_TRAINING, bundled_subject
 from pytest_modelizer.subject import failure_training_for
@@ -528,15 +528,20 @@ CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS, content=CONTENT)
 html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 
-html_subject = bundled_subject(
+
+
+def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:
+    """A bundled subject whose program is pandoc with `args`, reading the input on stdin."""
+    return bundled_subject(name, program=(PANDOC or MISSING_PANDOC, *args), program_version=PANDOC_VERSION,
+                           installed_version=pandoc_version, timeout=TIMEOUT, **fields)
+
+
+html_subject = pandoc_subject(
     "pandoc-html",
-    program=(PANDOC or MISSING_PANDOC, *HTML_ARGS),
-    program_version=PANDOC_VERSION,
-    installed_version=pandoc_version,
+    HTML_ARGS,
     grammar=markdown_grammar,
     input_tokenizer=markdown_tokenizer,
     output_tokenizer=html_tokenizer,
-    timeout=TIMEOUT,
     training=MARKDOWN_TRAINING,
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
@@ -547,20 +552,13 @@ html_subject = bundled_subject(
     description="pandoc Markdown block -> HTML (pandoc 3.9 from pypandoc-binary; times out on unmatched '[')",
 )
 
-markdown_subject = bundled_subject(
+markdown_subject = pandoc_subject(
     "pandoc-markdown",
-    program=(PANDOC or MISSING_PANDOC, *MARKDOWN_ARGS),
-    program_version=PANDOC_VERSION,
-    installed_version=pandoc_version,
+    MARKDOWN_ARGS,
     grammar=html_grammar,
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,
-    timeout=TIMEOUT,
     training=MARKDOWN_TRAINING.replace(max_input_chars=400),
     corpora={"pandoc-html": "pandoc-html-blocks.jsonl"},
     description="HTML block (as pandoc writes it) -> pandoc Markdown (pandoc 3.9 from pypandoc-binary)",
 )
-
-# The module's main subject under the name the other subject modules use (the import check reads it);
-# the entry points name `html_subject` and `markdown_subject`.
-subject = html_subject

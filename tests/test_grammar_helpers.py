@@ -60,13 +60,12 @@ def test_grammar_from_templates_makes_a_valid_grammar_whose_inputs_hold_the_lite
     assert any(s.startswith("<b>(") for s in seen) and any(s.endswith("?") for s in seen)
 
 
-@pytest.mark.parametrize("module", ["markdown_it", "latexify_expr", "sqlglot_tsql", "pandoc"])
-def test_bundled_grammars_define_every_escape_symbol_they_use(module):
-    import importlib
-
+@pytest.mark.parametrize("name", ["latexify", "markdown-it", "pandoc-html", "pandoc-markdown", "sqlglot-tsql"])
+def test_bundled_grammars_define_every_escape_symbol_they_use(name):
     from pytest_modelizer.grammar import expansion_text
+    from pytest_modelizer.registry import SubjectRegistry
 
-    subject = importlib.import_module(f"pytest_modelizer.subjects.{module}").subject
+    subject = SubjectRegistry.discover().get(name)
     used = "".join(expansion_text(e) for expansions in subject.grammar.values() for e in expansions)
     symbols = {*ESCAPES.values(), "<star>"}
     assert {s for s in symbols if s in used} <= set(subject.grammar)
