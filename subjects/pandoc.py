@@ -529,7 +529,6 @@ markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS, content=CONTENT
 html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 
 
-
 def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:
     """A bundled subject whose program is pandoc with `args`, reading the input on stdin."""
     return bundled_subject(name, program=(PANDOC or MISSING_PANDOC, *args), program_version=PANDOC_VERSION,
