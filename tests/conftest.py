@@ -46,6 +46,7 @@ def _modules_outlive_inline_runs(request: pytest.FixtureRequest) -> None:
 
 LAZY_MODULES = (
     "torch",
+    "torch._dynamo",  # by torch.optim, on the first optimizer step of a training
     "sacrebleu",
     "filelock",
     "lark",
