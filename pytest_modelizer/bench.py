@@ -18,6 +18,7 @@ Run as `python -m pytest_modelizer.bench JSON` it is the worker of the subproces
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -29,7 +30,7 @@ import textwrap
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.registry import SubjectRegistry, subjects_from_file
@@ -110,10 +111,31 @@ def _baseline_predict(mock, text: str) -> tuple[str, ...]:
     import random
 
     tokens, mapping = mock.encode(text)
-    out = mock.model.generate_uncached([mock.src_vocab.encode(tokens)], max_len=mock.model_config.max_len)[0]
+    out = mock.torch_decoder.decode_uncached([mock.src_vocab.encode(tokens)], max_len=mock.model_config.max_len)[0]
     predicted = tuple(mock.tgt_vocab.decode(out))
     mock.decode_prediction(predicted, mapping, random.Random(text))
     return predicted
+
+
+@contextlib.contextmanager
+def _decoding_with(mock, decoder) -> Iterator[None]:
+    """`mock` decodes with `decoder` for the block."""
+    previous, mock.decoder = mock.decoder, decoder
+    try:
+        yield
+    finally:
+        mock.decoder = previous
+
+
+BATCH_ROUNDS = 3
+
+
+def _batch(mock, queries: list[str]) -> tuple[list[tuple[str, ...]], float]:
+    """Predicted tokens and seconds of one `predict_batch` over the queries, memo cleared."""
+    mock.clear_memo()
+    start = time.perf_counter()
+    tokens = [p.tokens for p in mock.predict_batch(queries)]
+    return tokens, time.perf_counter() - start
 
 
 def _one_at_a_time(mock, queries: list[str]) -> tuple[list[tuple[str, ...]], list[float]]:
@@ -165,13 +187,19 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
     _baseline_predict(mock, queries[0])
     unbatched, each_s = _one_at_a_time(mock, queries)
     unbatched_s = sum(each_s)
-    # The same calls through torch's KV-cached decoder, which single inputs took before fastdecode.py.
-    with mock.model.torch_decoding():
+    # The same calls one at a time through torch's KV-cached decoder.
+    with _decoding_with(mock, mock.torch_decoder):
         unbatched_torch, torch_s = _one_at_a_time(mock, queries)
-    mock.clear_memo()
-    start = time.perf_counter()
-    batched = [p.tokens for p in mock.predict_batch(queries)]
-    batched_s = time.perf_counter() - start
+    # Batched, numpy and torch in turn, the best of BATCH_ROUNDS each: a load spike on a shared
+    # machine then slows one round of one side, not the comparison.
+    batched_runs, batched_torch_runs = [], []
+    for _ in range(BATCH_ROUNDS):
+        batched, seconds = _batch(mock, queries)
+        batched_runs.append(seconds)
+        with _decoding_with(mock, mock.torch_decoder):
+            batched_torch, seconds = _batch(mock, queries)
+        batched_torch_runs.append(seconds)
+    batched_s, batched_torch_s = min(batched_runs), min(batched_torch_runs)
     mock.clear_memo()
     start = time.perf_counter()
     baseline = [_baseline_predict(mock, q) for q in queries[:k]]
@@ -187,7 +215,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "subject": subject.name,
         "direction": direction,
         "key": mock.artifact.key,
-        "parameters": mock.model.num_parameters(),
+        "parameters": mock.info.parameters,
         "threads": torch.get_num_threads(),
         "calls": n,
         "inputs_given": len(texts),
@@ -201,6 +229,8 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "mock_torch_ms_per_call": _ms(sum(torch_s), n),
         "mock_torch_median_ms": 1000 * statistics.median(torch_s),
         "numpy_speedup": sum(torch_s) / unbatched_s if unbatched_s else None,
+        "mock_batched_torch_ms_per_call": _ms(batched_torch_s, n),
+        "batched_numpy_speedup": batched_torch_s / batched_s if batched_s else None,
         "baseline_ms_per_call": baseline_ms,
         "ratio_vs_program": batched_ms / program_ms if program_ms else None,
         "ratio_unbatched_vs_program": mock_ms / program_ms if program_ms else None,
@@ -212,6 +242,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
         "kv_cache_speedup": baseline_s / sum(torch_s[:k]) if sum(torch_s[:k]) else None,
         "outputs_identical": baseline == unbatched[:k],  # KV cache vs none, one input at a time
         "numpy_identical": unbatched_torch == unbatched,  # numpy vs torch decoding of single inputs
+        "batched_numpy_identical": batched_torch == batched,  # numpy vs torch batched decoding
         "batched_identical": batched == unbatched,  # batched (padded) vs one at a time
         "mean_input_tokens": statistics.mean(len(mock.encode(q)[0]) for q in queries),
         "mean_output_tokens": statistics.mean(len(t) for t in unbatched),
@@ -422,18 +453,16 @@ def bench_startup(registry: SubjectRegistry | None, store: ModelStore | None, na
         report["load"] = {k: _summary([r[k] for r in loads])
                           for k in ("import_s", "load_s", "first_prediction_s", "load_and_first_s", "total_s")}
         report["parameters"] = loads[0]["parameters"]
+        report["load_imports_torch"] = any(r["torch_imported"] for r in loads)
     report["machine"] = machine()
-    if name is not None:
-        report["machine"]["threads"] = loads[0]["threads"]
     return report
 
 
 def _load_worker(spec: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process: import, load the model file, build the mock, answer one call."""
     t0 = time.perf_counter()
-    import torch  # noqa: F401 - imported lazily by MockProgram; timed apart from loading the model
+    import numpy  # noqa: F401 - what replaying a model imports; timed apart from loading the model
 
-    import pytest_modelizer.model  # noqa: F401
     from pytest_modelizer.mock import MockProgram
     from pytest_modelizer.store import load_artifact
 
@@ -444,7 +473,7 @@ def _load_worker(spec: dict[str, Any]) -> dict[str, Any]:
     mock.predict(spec["input"])
     t3 = time.perf_counter()
     return {"import_s": t1 - t0, "load_s": t2 - t1, "first_prediction_s": t3 - t2, "load_and_first_s": t3 - t1,
-            "total_s": t3 - t0, "parameters": mock.model.num_parameters(), "threads": torch.get_num_threads()}
+            "total_s": t3 - t0, "parameters": mock.info.parameters, "torch_imported": "torch" in sys.modules}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
     assert code == 0, captured.err
     key = toy.QUICK_SUBJECT.model_key("forward", toy.QUICK_TRAINING.replace(pairs=120))
     assert key != toy.QUICK_SUBJECT.model_key("forward")
-    path = cache / "shout" / f"forward-{key}.pt"
+    path = cache / "shout" / f"forward-{key}.npz"
     assert path.is_file()
     assert captured.out.startswith(f"shout forward: key {key}, ")
     assert f"saved to {path}" in captured.out
@@ -114,7 +114,7 @@ def test_inverse_direction(quick_conftest, tmp_path, capsys):
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
     assert main(["train", "shout", *common]) == 0
     key = toy.QUICK_SUBJECT.model_key("inverse")
-    assert (cache / "shout" / f"inverse-{key}.pt").is_file()
+    assert (cache / "shout" / f"inverse-{key}.npz").is_file()
     assert capsys.readouterr().out.startswith(f"shout inverse: key {key}, ")
     inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42"])
     assert main(["eval", "shout", *common, "--inputs", str(inputs), "--json"]) == 0
@@ -161,17 +161,17 @@ def test_prune_deletes_stale_models_and_pairs_of_known_subjects_only(conftest_fi
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
     current = {p.name for p in (cache / "shout").iterdir()}
-    (cache / "shout" / "forward-0000000000000000.pt").write_bytes(b"old")
+    (cache / "shout" / "forward-0000000000000000.npz").write_bytes(b"old")
     (cache / "shout" / "pairs-0000000000000000.jsonl").write_text("")
     (cache / "someone-elses").mkdir()
-    (cache / "someone-elses" / "forward-1111111111111111.pt").write_bytes(b"x")
+    (cache / "someone-elses" / "forward-1111111111111111.npz").write_bytes(b"x")
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache), "--dry-run"]) == 0
     assert "2 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 2
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
     assert "kept " in out and "someone-elses" in out
     assert {p.name for p in (cache / "shout").iterdir()} == current
-    assert (cache / "someone-elses" / "forward-1111111111111111.pt").exists()
+    assert (cache / "someone-elses" / "forward-1111111111111111.npz").exists()
 
 
 def test_version_flag(capsys):

@@ -51,7 +51,7 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     assert len(lines) == 1, lines
     assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
     assert sorted(p.name for p in (cache / "shout").iterdir() if not p.name.startswith(".")) == [
-        f"forward-{key}.pt",
+        f"forward-{key}.npz",
         f"pairs-{_synthesis_key()}.jsonl",
     ]
     assert not list(cache.rglob("*.tmp"))
