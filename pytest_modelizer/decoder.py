@@ -8,7 +8,7 @@ numpy under one, so numpy is also the faster choice on the CPU. The arithmetic i
 `Seq2Seq.decode` decodes up to float rounding (tests/test_decoder.py).
 
 `TorchDecoder` holds a `Seq2Seq` for what numpy does not do: another device, sampling at a
-temperature (seeded by torch's generator, which committed case files depend on) and next-token
+temperature (seeded by torch's generator, so that case generation repeats for a seed) and next-token
 probabilities after a forced prefix (failure screening).
 
 Shapes: B batch, S source length, L positions decoded so far, H heads, K head size, D = H * K,
@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 Decoded = tuple[list[int], float]  # ids without BOS/EOS, and the lowest probability of a token (end included)
 
 
-
 class Decoder(Protocol):
+    """What a mock decodes with: greedy answers with their confidence."""
+
     def decode(self, src: Sequence[Sequence[int]], max_len: int | None = None,
                batch_size: int = 64) -> list[Decoded]:
-        """(ids, confidence) per source, greedy."""
+        """(ids, confidence) per source."""
 
 
 _LN_EPS = 1e-5  # nn.LayerNorm's default, which the model uses

@@ -162,11 +162,12 @@ def test_prune_deletes_stale_models_and_pairs_of_known_subjects_only(conftest_fi
     shutil.copytree(toy_cache, cache)
     current = {p.name for p in (cache / "shout").iterdir()}
     (cache / "shout" / "forward-0000000000000000.npz").write_bytes(b"old")
+    (cache / "shout" / "inverse-0000000000000000.pt").write_bytes(b"old, in the earlier torch format")
     (cache / "shout" / "pairs-0000000000000000.jsonl").write_text("")
     (cache / "someone-elses").mkdir()
     (cache / "someone-elses" / "forward-1111111111111111.npz").write_bytes(b"x")
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache), "--dry-run"]) == 0
-    assert "2 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 2
+    assert "3 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 3
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
     assert "kept " in out and "someone-elses" in out
