@@ -261,6 +261,7 @@ class CaseBook:
     collected: dict[Path, set[str]] = field(default_factory=dict)  # test names per case file
     reports: dict[str, CaseReport] = field(default_factory=dict)  # by "module path::test"
     removed: dict[Path, list[str]] = field(default_factory=dict)  # unused entries an update dropped
+    problems: dict[str, str] = field(default_factory=dict)  # why an update made no cases, by test node id
     # On the pytest-xdist controller, which collects nothing: unused entries the workers found.
     reported_unused: dict[Path, list[str]] = field(default_factory=dict)
 

@@ -22,6 +22,17 @@ class Scored:
     confidence: float = 0.0  # the decoder's (0 when uncovered)
     familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
     consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
+    source_tokens: int | None = None  # the query's length in tokens (None: it does not tokenize)
+
+
+# Exact match is reported per bucket of the query's length in tokens: where it falls with length.
+LENGTH_BUCKETS = ((20, "<=20"), (40, "21-40"), (80, "41-80"), (None, ">80"))
+
+
+def length_bucket(tokens: int | None) -> str:
+    if tokens is None:
+        return "untokenized"
+    return next(name for limit, name in LENGTH_BUCKETS if limit is None or tokens <= limit)
 
 
 def _bleu(scored: Sequence[Scored]) -> tuple[float, float]:
@@ -73,6 +84,12 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
         "token_accuracy": sum(_token_accuracy(s) for s in scored) / n if n else 0.0,
         "coverage": sum(s.covered for s in scored) / n if n else 0.0,
     }
+    buckets: dict[str, list[Scored]] = {}
+    for s in scored:
+        buckets.setdefault(length_bucket(s.source_tokens), []).append(s)
+    order = [name for _, name in LENGTH_BUCKETS] + ["untokenized"]
+    report["by_length"] = {name: {"n": len(buckets[name]), "exact_match": sum(s.exact for s in buckets[name]) /
+                                  len(buckets[name])} for name in order if name in buckets}
     if threshold is not None:
         confident = [s for s in scored if s.covered and s.familiar and s.consistent and s.confidence >= threshold]
         report.update(
@@ -130,7 +147,7 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
             exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
-                             pred.familiar, agreeing[i]))
+                             pred.familiar, agreeing[i], len(example.src) if example else None))
     return scored, mock_seconds
 
 

@@ -50,6 +50,9 @@ def learn(
         f"training {subject.name} {direction}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
+    if data.too_long:
+        log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
+            f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
     # A failure-aspect inverse model is sampled for many inputs per kind: judge it by likelihood.
     criterion = "loss" if subject.aspect == "failure" and direction == "inverse" else "exact"
     result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress,
@@ -187,6 +190,7 @@ class Prepared:
     test: list[Example]
     src_vocab: Vocabulary
     tgt_vocab: Vocabulary
+    too_long: int = 0  # pairs left out: longer than the model's max_len in tokens
 
     def ids(self, examples: list[Example]) -> list[tuple[list[int], list[int]]]:
         return [(self.src_vocab.encode(e.src), self.tgt_vocab.encode(e.tgt)) for e in examples]
@@ -195,8 +199,8 @@ class Prepared:
 def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: list[Pair]) -> Prepared:
     """Tokenize, drop what exceeds the model's length, split, augment and build vocabularies."""
     max_tokens = training.model.max_len - 2
-    examples = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
-    examples = [e for e in examples if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
+    encoded = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
+    examples = [e for e in encoded if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
     if len(examples) < 10:
         raise ValueError(
             f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs tokenize within "
@@ -217,4 +221,4 @@ def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: l
     else:
         src_vocab = Vocabulary.build([*(e.src for e in train), *extra])
         tgt_vocab = Vocabulary.build([*(e.tgt for e in train), *extra])
-    return Prepared(train, val, test, src_vocab, tgt_vocab)
+    return Prepared(train, val, test, src_vocab, tgt_vocab, len(encoded) - len(examples))

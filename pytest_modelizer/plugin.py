@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError
 from pytest_modelizer.validate import SubjectError
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelError, ModelStore
+
+if TYPE_CHECKING:
+    from pytest_modelizer.subject import Subject
 
 STATE = pytest.StashKey[ModelizerSession]()
 CASES = pytest.StashKey[CaseBook]()
@@ -167,34 +171,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, path: Path, test: str) -> list:
-    """The test's cases as parameters; generated first with --modelizer-update-cases."""
-    from pytest_modelizer.cases import update_cases
+    """The test's cases as parameters, read from its case file.
 
+    With --modelizer-update-cases, a test without usable cases gets one pending parameter: cases
+    are generated after -k and -m have selected the tests (`_update_selected_cases`), and the
+    selected tests are then parametrized again.
+    """
     nodeid = metafunc.definition.nodeid
+    if nodeid in book.problems:
+        raise CaseFileError(book.problems[nodeid])
     try:
         tests = book.tests(path)
     except CaseFileError:
         if not book.update:
             raise
         tests = {}  # an unreadable file is what the update replaces
-    if book.update and _named_on_command_line(metafunc.config, nodeid):
-        state = metafunc.config.stash[STATE]
-        subject = _registry(metafunc.config).get(spec.subject)
-        writer = metafunc.config.get_terminal_writer()
-        write = lambda text: (writer.write(text), writer.flush())  # noqa: E731
-        if state.train:
-            failure = subject.with_aspect("failure")
-            needs = [(failure, "forward"), (failure, "inverse")] if spec.cases.startswith("failure") else [(subject, "inverse")]
-            state.ensure_trained(needs, write)
-        from pytest_modelizer.isolation import preserved_global_state
-
-        with preserved_global_state():
-            cases, report = update_cases(state, subject, spec.cases, spec.count, spec.budget, tests.get(test),
-                                         log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"), nodeid=nodeid)
-        write("\n")
-        tests = book.store(path, test, cases)
-        book.reports[nodeid] = report
     entry = tests.get(test)
+    usable = entry is not None and entry.subject == spec.subject and entry.target == spec.cases and entry.cases
+    if book.update and not usable:
+        pending = f"modelizer: the cases of {nodeid} are generated when --modelizer-update-cases selects it"
+        return [pytest.param(CaseProblem(pending), id="modelizer-pending")]
     if entry is None:
         raise CaseFileError(
             f"no cases for {nodeid} in {path}. Create them with `pytest --modelizer-update-cases {nodeid}` "
@@ -212,27 +208,58 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
     return [pytest.param(case, id=case.id) for case in entry.cases]
 
 
-def _named_on_command_line(config: pytest.Config, nodeid: str) -> bool:
-    """Whether the test function `nodeid` lies within the paths and node ids given on the command line.
+def _case_needs(spec: ModelizeSpec, subject: Subject) -> list:
+    """The models that generating the cases of a `cases=` test needs."""
+    if spec.cases.startswith("failure"):
+        failure = subject.with_aspect("failure")
+        return [(failure, "forward"), (failure, "inverse")]
+    return [(subject, "inverse")]
 
-    Case generation runs at collection, before -k and -m deselect anything; the paths and node ids
-    are known by then, so `pytest --modelizer-update-cases file.py::test_x` regenerates that test's
-    cases only. (With -k or -m, every collected case test is regenerated.)
+
+def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], write) -> None:
+    """Generate the cases of the selected `cases=` tests, write their case files, parametrize them again.
+
+    Runs after -k and -m have deselected tests, so only the selected tests' cases change. A test
+    some of whose parametrized items are selected counts as selected: its cases are generated
+    anew, and all of them run.
     """
-    args = [a for a in config.args if not a.startswith("-")]
-    if not args:
-        return True
-    for arg in args:
-        path, sep, rest = arg.partition("::")
+    from pytest_modelizer.cases import update_cases
+    from pytest_modelizer.isolation import preserved_global_state
+
+    state, book, registry = config.stash[STATE], config.stash[CASES], _registry(config)
+    functions: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        if SPEC in item.stash and item.stash[SPEC].cases is not None and isinstance(item, pytest.Function):
+            functions.setdefault(f"{item.parent.nodeid}::{item.originalname}", []).append(item)
+    for nodeid, old in functions.items():
+        first = old[0]
+        spec, path, test = first.stash[SPEC], case_file_path(first.path), nodeid.split("::", 1)[1]
         try:
-            rel = (config.invocation_params.dir / path).resolve().relative_to(config.rootpath).as_posix()
-        except ValueError:
-            continue
-        target = (rel if rel != "." else "") + (sep + rest.split("[", 1)[0] if sep else "")
-        if not target or nodeid == target or nodeid.startswith(target + ("::" if sep else "/")) \
-                or (not sep and nodeid.startswith(target + "::")):
-            return True
-    return False
+            try:
+                existing = book.tests(path).get(test)
+            except CaseFileError:
+                existing = None
+            with preserved_global_state():
+                cases, report = update_cases(state, registry.get(spec.subject), spec.cases, spec.count, spec.budget,
+                                             existing, log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"),
+                                             nodeid=nodeid)
+            write("\n")
+            book.store(path, test, cases)
+            book.reports[nodeid] = report
+        except (CaseFileError, ModelError, UnknownSubjectError, SubjectError, OSError) as exc:
+            book.problems[nodeid] = _prefixed(str(exc))
+        renewed = _parametrize_again(first)
+        at = items.index(first)
+        items[:] = [i for i in items[:at] if i not in old] + renewed + [i for i in items[at:] if i not in old]
+        for item in renewed:
+            item.stash[SPEC] = spec
+
+
+def _parametrize_again(item: pytest.Function) -> list[pytest.Item]:
+    """The items of `item`'s test function, parametrized anew (from the case file as it is now)."""
+    parent = item.parent
+    function = getattr(parent.obj, item.originalname)
+    return list(parent._genfunctions(item.originalname, function))  # type: ignore[union-attr]
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection: train for the selected tests only
@@ -260,19 +287,26 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 item.stash[ERROR] = str(exc)
                 continue
         item.stash[SPEC] = spec
+        if spec.cases is not None and config.stash[CASES].update and state.train:
+            needs.extend(n for n in _case_needs(spec, subject) if n not in needs)
         if spec.cases is not None or state.mode == "real":  # case tests read their case file, never a model
             continue
         need = (subject.with_aspect(spec.aspect), spec.direction)
         if need not in needs:
             needs.append(need)
-    if state.train and needs and not config.option.collectonly:
-        writer = config.get_terminal_writer()
+    if config.option.collectonly:
+        return  # --collect-only trains nothing and writes no case file
+    writer = config.get_terminal_writer()
+    write = lambda text: (writer.write(text), writer.flush())  # noqa: E731
+    if state.train and needs:
         try:
-            state.ensure_trained(needs, lambda text: (writer.write(text), writer.flush()))
+            state.ensure_trained(needs, write)
         except ModelError as exc:
             raise pytest.UsageError(str(exc)) from None
         except ValueError as exc:  # GrammarError, too few usable pairs, ...: the subject needs fixing
             raise pytest.UsageError(f"modelizer: training failed: {exc}") from None
+    if config.stash[CASES].update:
+        _update_selected_cases(config, items, write)
 
 
 def _spec(request: pytest.FixtureRequest) -> ModelizeSpec:
@@ -473,7 +507,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput["modelizer_cases"] = json.dumps(book.reports_json())
         workeroutput["modelizer_unused"] = json.dumps({str(p): names for p, names in book.unused().items()})
     book = session.config.stash.get(CASES, None)
-    if book is not None and book.update:
+    if book is not None and book.update and not session.config.option.collectonly:
         book.removed = book.remove_unused()
 
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import atexit
+import functools
+import importlib.util
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import subprocess
@@ -20,6 +23,9 @@ from pytest_modelizer.subject import Subject
 MAX_OUTPUT_CHARS = 1_000_000
 # How often a worker (and the command reaper) checks that the process that started it still lives.
 PARENT_CHECK_S = 0.25
+# How long a new worker may take to import the program, apart from the per-call timeout.
+STARTUP_TIMEOUT_S = 60.0
+READY = "ready"
 
 
 @dataclass
@@ -42,25 +48,112 @@ def _output_behaviour(output: object) -> Behaviour:
     return Behaviour.success(output)
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit this process as soon as `parent` is no longer its parent (killed, even with SIGKILL).
+def _process_gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie has: only its exit status is left)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
-    A daemon thread, so it also ends a worker stuck in a long call. (Not PR_SET_PDEATHSIG: that
-    fires when the *thread* that forked the worker ends, and workers are restarted from threads.)
+
+def _watch_parent(parent: int, forked: bool) -> None:
+    """Exit this process as soon as `parent` is gone (killed, even with SIGKILL).
+
+    A daemon thread, so it also ends a worker stuck in a long call. A forked worker sees its
+    parent change. A worker from the fork server is the server's child, and the server lives as
+    long as any of its children (each holds the server's lifeline), so it watches the pid of the
+    process that asked for it. (Not PR_SET_PDEATHSIG: that fires when the *thread* that forked
+    the worker ends, and workers are restarted from threads.)
     """
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_S)
+        if forked:
+            while os.getppid() == parent:
+                time.sleep(PARENT_CHECK_S)
+        else:
+            while not _process_gone(parent):
+                time.sleep(PARENT_CHECK_S)
         os._exit(0)
 
     threading.Thread(target=watch, name="modelizer-parent-watch", daemon=True).start()
 
 
+def start_method(program: object) -> str:
+    """How to start a worker process for `program` without forking pytest's threads.
+
+    pytest's process has threads by the time programs run (torch's pool, the runner's own), and
+    forking a threaded process may deadlock the child (Python 3.12 warns on every such fork). A
+    worker started from multiprocessing's fork server (or spawned, where there is no fork) is
+    safe, but it must import the program by name: that holds for a function defined at the top of
+    a module that the child finds on `sys.path` as the same file. Anything else (a lambda, a
+    closure, a function of a module pytest imported under a name `sys.path` does not resolve) is
+    forked as before.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" not in methods:
+        return "spawn"
+    if "forkserver" in methods and main_module_reimport_safe() and _importable_by_name(program):
+        return "forkserver"
+    return "fork"
+
+
+def main_module_reimport_safe() -> bool:
+    """Whether a child started by the fork server may import `__main__` again.
+
+    It runs the main script once more (as multiprocessing does on every platform without fork):
+    harmless for pytest and the `modelizer` command, whose entry scripts are guarded by
+    `if __name__ == "__main__":`, but a user's script without that guard would run again in
+    every worker.
+    """
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not path:
+        return True
+    try:
+        with open(path, encoding="utf-8", errors="replace") as source:
+            text = source.read()
+    except OSError:
+        return False
+    return "__name__ == '__main__'" in text or '__name__ == "__main__"' in text
+
+
+def _importable_by_name(program: object) -> bool:
+    target = program.func if isinstance(program, functools.partial) else program
+    module_name = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", "")
+    if not module_name or module_name == "__main__" or "<" in qualname:
+        return False
+    module = sys.modules.get(module_name)
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):
+        return False
+    origin, file = getattr(spec, "origin", None), getattr(module, "__file__", None)
+    if not origin or not file or os.path.realpath(origin) != os.path.realpath(file):
+        return False
+    found: object = module
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if found is not target:
+        return False
+    try:
+        pickle.dumps(program)
+    except Exception:  # noqa: BLE001 - unpicklable arguments of a partial, ...
+        return False
+    return True
+
+
 def _call_worker(program: Callable[[str], str], conn, parent: int, parent_end=None) -> None:
     """Worker loop: receive an input, call the program, send back (behaviour json, seconds)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business.
-    if parent_end is not None:
+    forked = parent_end is not None
+    if forked:
         # Forked with the parent's end of the pipe: close it, or the worker never sees EOF when the parent dies.
         parent_end.close()
     import faulthandler
@@ -68,7 +161,11 @@ def _call_worker(program: Callable[[str], str], conn, parent: int, parent_end=No
     if faulthandler.is_enabled():
         # pytest enables it: a crashing program would dump a traceback on every call. A crash is behaviour.
         faulthandler.disable()
-    _watch_parent(parent)
+    _watch_parent(parent, forked)
+    try:
+        conn.send(READY)
+    except OSError:
+        return
     while True:
         try:
             text = conn.recv()
@@ -92,17 +189,30 @@ class _CallableWorker:
 
     def __init__(self, program: Callable[[str], str]) -> None:
         self.program = program
+        self.method = start_method(program)
         self._start()
 
     def _start(self) -> None:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        ctx = multiprocessing.get_context(method)
+        ctx = multiprocessing.get_context(self.method)
         self.conn, child = ctx.Pipe()
-        parent_end = self.conn if method == "fork" else None  # a spawned worker does not inherit it
-        self.process = ctx.Process(target=_call_worker, args=(self.program, child, os.getpid(), parent_end),
-                                   daemon=True)
+        forked = self.method == "fork"
+        # Only a forked worker inherits the parent's end of the pipe.
+        self.process = ctx.Process(target=_call_worker, daemon=True,
+                                   args=(self.program, child, os.getpid(), self.conn if forked else None))
         self.process.start()
         child.close()
+        # Wait until the worker has imported the program, so that its start is not charged to the
+        # first call's timeout. One that cannot import it (a module that imports differently in a
+        # fresh process) is forked instead.
+        try:
+            if self.conn.poll(STARTUP_TIMEOUT_S) and self.conn.recv() == READY:
+                return
+        except (EOFError, OSError):
+            pass
+        if self.method != "fork" and "fork" in multiprocessing.get_all_start_methods():
+            self.close()
+            self.method = "fork"
+            self._start()
 
     def run(self, text: str, timeout: float) -> Run:
         start = time.perf_counter()

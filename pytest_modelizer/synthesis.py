@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import random
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
+
+from pytest_modelizer.runner import main_module_reimport_safe
 
 # Inputs are produced in fixed-size chunks, each seeded from (seed, chunk index), so the result
 # does not depend on how many processes produce them.
@@ -125,10 +129,25 @@ def synthesize(
     """`plan.count` distinct inputs (fewer if the grammar cannot produce that many)."""
     bnf = bnf_grammar(grammar, plan.start_symbol)
     workers = workers or max(1, min(4, os.cpu_count() or 1))
+    # Workers come from multiprocessing's fork server: forking pytest's threaded process is unsafe.
+    # Where they cannot start (see `main_module_reimport_safe`), the process is forked as before.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" not in methods:
+        return _synthesize(bnf, plan, workers, "spawn", progress)
+    if "forkserver" in methods and main_module_reimport_safe():
+        try:
+            return _synthesize(bnf, plan, workers, "forkserver", progress)
+        except BrokenProcessPool:
+            pass
+    return _synthesize(bnf, plan, workers, "fork", progress)
+
+
+def _synthesize(bnf: dict, plan: SynthesisPlan, workers: int, method: str,
+                progress: Callable[[int], None] | None) -> list[str]:
     seen: dict[str, None] = {}
     chunk = 0
     stale_rounds = 0
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         while len(seen) < plan.count and stale_rounds < 3:
             need = plan.count - len(seen)
             n_chunks = max(1, min(4 * workers, -(-need // CHUNK)))

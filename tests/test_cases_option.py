@@ -219,3 +219,37 @@ def test_update_regenerates_only_the_tests_named_on_the_command_line(case_pytest
     assert result.ret == 0
     assert list(json.loads(case_file(case_pytester).read_text())["tests"]) == ["test_fails_cleanly"]
     assert "test_other" not in result.stdout.str()
+
+
+def test_update_regenerates_only_the_tests_that_k_and_m_select(case_pytester, failing_cache):
+    other = TEST_MODULE.replace("test_fails_cleanly", "test_other").replace(
+        "@pytest.mark.modelize", "@pytest.mark.slow\n@pytest.mark.modelize")
+    case_pytester.makepyfile(test_demo=TEST_MODULE + other)
+    case_pytester.makeini("[pytest]\nmarkers = slow\n")
+    result = case_pytester.runpytest("-v", "--modelizer-update-cases", f"--modelizer-cache-dir={failing_cache}",
+                                     "-k", "other")
+    result.assert_outcomes(passed=4)
+    assert list(json.loads(case_file(case_pytester).read_text())["tests"]) == ["test_other"]
+    assert "test_fails_cleanly" not in result.stdout.str().replace("deselected", "")
+    # -m selects by marker; the cases already written for test_other are kept as they are.
+    before = json.loads(case_file(case_pytester).read_text())["tests"]["test_other"]
+    result = case_pytester.runpytest("-v", "--modelizer-update-cases", f"--modelizer-cache-dir={failing_cache}",
+                                     "-m", "not slow")
+    result.assert_outcomes(passed=4)
+    tests = json.loads(case_file(case_pytester).read_text())["tests"]
+    assert sorted(tests) == ["test_fails_cleanly", "test_other"] and tests["test_other"] == before
+    result.stdout.fnmatch_lines(["*test_fails_cleanly[[]*[]] PASSED*"])
+
+
+def test_update_under_collect_only_changes_nothing(case_pytester, failing_cache):
+    result = case_pytester.runpytest("--collect-only", "--modelizer-update-cases",
+                                     f"--modelizer-cache-dir={failing_cache}")
+    assert result.ret == 0
+    assert not case_file(case_pytester).exists()
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    written = case_file(case_pytester).read_text()
+    case_pytester.makepyfile(test_demo=TEST_MODULE.replace("test_fails_cleanly", "test_renamed"))
+    result = case_pytester.runpytest("--collect-only", "--modelizer-update-cases",
+                                     f"--modelizer-cache-dir={failing_cache}")
+    assert result.ret == 0
+    assert case_file(case_pytester).read_text() == written  # the unused entry is not removed either

@@ -67,12 +67,11 @@ import sys, threading, time
 import toy
 from pytest_modelizer.runner import ProgramRunner
 
-def sleepy(text):
-    if text == "sleep":
-        time.sleep(60)
-    return text
+def sleepy(text):  # defined in __main__: the workers are forked
+    return toy.sleepy(text)
 
-runner = ProgramRunner(toy.make_subject(program=sleepy, timeout=120), workers=2)
+program = toy.sleepy if sys.argv[1] == "forkserver" else sleepy  # toy.sleepy: started by the fork server
+runner = ProgramRunner(toy.make_subject(program=program, timeout=120), workers=2)
 runner.run_many(["a", "b"])  # two workers, idle now
 threading.Thread(target=runner.run, args=("sleep",), daemon=True).start()  # a third, busy
 while len(runner._pool) < 1 or not runner._pool[0].process.is_alive():
@@ -84,8 +83,10 @@ time.sleep(120)
 
 
 @linux_only
-def test_killed_parent_leaves_no_callable_workers():
-    parent = subprocess.Popen([sys.executable, "-c", CALLABLE_PARENT], stdout=subprocess.PIPE, text=True, env=_env())
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_killed_parent_leaves_no_callable_workers(method):
+    parent = subprocess.Popen([sys.executable, "-c", CALLABLE_PARENT, method], stdout=subprocess.PIPE, text=True,
+                              env=_env())
     try:
         pids = [int(p) for p in parent.stdout.readline().split()]  # type: ignore[union-attr]
         assert len(pids) == 2 and all(_alive(p) for p in pids)

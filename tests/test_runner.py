@@ -1,7 +1,10 @@
 """Running the real program: callables in worker processes, commands in process groups."""
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -10,7 +13,7 @@ import pytest
 
 import toy
 from pytest_modelizer import Behaviour
-from pytest_modelizer.runner import ProgramRunner, run_command, run_program
+from pytest_modelizer.runner import ProgramRunner, run_command, run_program, start_method
 
 
 def ansi_error(text: str) -> str:
@@ -129,3 +132,48 @@ def test_command_undecodable_output_is_bad_output():
     behaviour = run_command(argv, "", timeout=30).behaviour
     assert behaviour.failure == "bad-output"
     assert "UTF-8" in behaviour.message
+
+
+def _local_program():
+    def echo(text: str) -> str:
+        return text
+
+    return echo
+
+
+@pytest.mark.parametrize("program, method", [
+    (toy.shout, "forkserver"),  # a module's function: the fork server's child imports it by name
+    (functools.partial(toy.shout), "forkserver"),
+    (lambda text: text, "fork"),
+    (_local_program(), "fork"),  # a closure cannot be imported: forked, as before
+])
+def test_workers_start_without_forking_pytest_where_the_program_can_be_imported(program, method):
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform: workers are spawned")
+    assert start_method(program) == method
+
+
+THREADED_PARENT = """
+import os, sys, threading, time
+import toy
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.synthesis import SynthesisPlan, synthesize
+
+forks = []
+real_fork = os.fork
+os.fork = lambda: (forks.append(1), real_fork())[1]
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()  # pytest's process has threads
+with ProgramRunner(toy.SUBJECT, workers=2) as runner:
+    assert runner.run("cat").behaviour.output == "cat"
+inputs = synthesize(toy.GRAMMAR, SynthesisPlan(count=20, seed=1), workers=2)
+print(len(forks), len(inputs))
+"""
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
+def test_program_workers_and_synthesis_never_fork_the_threaded_parent():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(toy.TESTS_DIR), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", THREADED_PARENT], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    forks, inputs = map(int, done.stdout.split())
+    assert forks == 0 and inputs == 20

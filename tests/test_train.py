@@ -1,6 +1,7 @@
 """Training loop: learns a tiny task, is deterministic, stops on patience and on the time limit."""
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -93,3 +94,17 @@ def test_skips_pairs_longer_than_max_len():
     cfg = TrainingConfig(batch_size=8, max_epochs=1)
     result = train_model(model, reverse_pairs(16, 9) + [long], reverse_pairs(4, 10), cfg)
     assert result.skipped == 1
+
+
+def test_pairs_longer_than_max_len_are_counted_when_left_out():
+    import toy
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.data import Pair
+    from pytest_modelizer.learn import prepare
+
+    training = toy.TRAINING.replace(model=dataclasses.replace(toy.TINY_MODEL, max_len=8))
+    short = [Pair(f"cat{'!' * (i % 3)}", Behaviour.success("cat")) for i in range(30)]
+    long = [Pair("cat " * 6, Behaviour.success("cat|cat|cat|cat|cat|cat")) for _ in range(5)]
+    data = prepare(toy.SUBJECT, "forward", training, short + long)
+    assert data.too_long == 5
+    assert all(len(e.src) <= 6 for e in data.train + data.val + data.test)

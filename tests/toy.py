@@ -36,6 +36,15 @@ def strict_shout(text: str) -> str:
     return shout(text)
 
 
+def sleepy(text: str) -> str:
+    """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
+    import time
+
+    if text == "sleep":
+        time.sleep(60)
+    return text
+
+
 def hang(text: str) -> str:
     """A program that never answers (for timeout tests)."""
     import time

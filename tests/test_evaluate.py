@@ -1,0 +1,22 @@
+"""Fidelity summaries: exact match per bucket of the query's length."""
+from __future__ import annotations
+
+from pytest_modelizer.evaluate import Scored, length_bucket, summarize
+
+
+def _scored(tokens: int | None, exact: bool) -> Scored:
+    return Scored(covered=tokens is not None, exact=exact, predicted=(), reference=(), source_tokens=tokens)
+
+
+def test_exact_match_is_reported_per_length_bucket():
+    scored = [_scored(3, True), _scored(20, False), _scored(21, True), _scored(80, True), _scored(81, False),
+              _scored(None, False)]
+    by_length = summarize(scored)["by_length"]
+    assert list(by_length) == ["<=20", "21-40", "41-80", ">80", "untokenized"]
+    assert by_length["<=20"] == {"n": 2, "exact_match": 0.5}
+    assert by_length["41-80"] == {"n": 1, "exact_match": 1.0} and by_length[">80"]["exact_match"] == 0.0
+    assert [length_bucket(n) for n in (0, 40, 41, 1000)] == ["<=20", "21-40", "41-80", ">80"]
+
+
+def test_empty_buckets_are_left_out():
+    assert list(summarize([_scored(5, True)])["by_length"]) == ["<=20"]
