@@ -320,8 +320,8 @@ def render(results: dict[str, dict]) -> str:
         out += ["## Startup", "",
                 "Fresh processes; min (median) in milliseconds. *plugin overhead*: a pytest run of one trivial "
                 "test with the plugin minus the same run with `-p no:modelizer`. *load + first call*: "
-                "`load_artifact` + `MockProgram` + one prediction, after the imports (*imports*: torch and the "
-                "plugin's model modules).", ""]
+                "`load_artifact` + `MockProgram` + one prediction, after the imports (*imports*: numpy and the "
+                "plugin's modules replaying needs; torch is not imported).", ""]
         rows = []
         for _, d in by_kind["startup"]:
             imp, pt, load = d["import"], d["pytest"], d.get("load", {})
