@@ -179,3 +179,20 @@ def test_version_flag(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0 and "pytest-modelizer" in capsys.readouterr().out
+
+
+def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "forward-0000000000000000.pt").write_bytes(b"an older model, torch format")
+    (shipped / "forward-1111111111111111.npz").write_bytes(b"an older model")
+    (shipped / "inverse-2222222222222222.npz").write_bytes(b"the other direction's: kept")
+    conftest = tmp_path / "ship_conftest.py"
+    conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, "
+                                            f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
+    cache = tmp_path / "cache"
+    assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
+    key = toy.QUICK_SUBJECT.model_key("forward")
+    assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
+    assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
+    assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
