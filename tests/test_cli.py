@@ -196,3 +196,24 @@ def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
     assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
     assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
     assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
+
+
+def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_file, toy_cache, tmp_path, capsys):
+    import shutil
+
+    import torch
+
+    from pytest_modelizer.store import load_artifact
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    key = toy.SUBJECT.model_key("forward")
+    npz = cache / "shout" / f"forward-{key}.npz"
+    artifact = load_artifact(npz)
+    legacy = npz.with_suffix(".pt")
+    torch.save({"format": 1, "meta": json.dumps(dict(artifact.meta)),
+                "state_dict": {k: torch.from_numpy(v) for k, v in artifact.state_dict.items()}}, legacy)
+    npz.unlink()
+    assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
+    assert not legacy.exists() and load_artifact(npz).meta["calibration"]["threshold"] > 0
+    assert f"saved to {npz}" in capsys.readouterr().out
