@@ -1,0 +1,102 @@
+"""Train the user-style subjects (user_subjects.py) with the default training configuration.
+
+    python benchmarks/user_defaults.py                      # every subject, defaults, 2 threads
+    python benchmarks/user_defaults.py date-format --set lr=2e-3 --set model.dropout=0.0
+
+Prints, per subject, the held-out exact match, the share answered confidently, training time
+and epochs; with `--out`, writes them as JSON (BENCHMARKS.md renders results/user-defaults.json).
+`--set` overrides a field of the configuration (a `model.` prefix: of the model's shape), to
+compare a candidate default against the current one side by side.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from user_subjects import user_subjects  # noqa: E402
+
+
+def _value(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def configured(training, settings: list[str]):
+    """`training` with `key=value` overrides (`model.key=value` for the model's shape)."""
+    model_changes, changes = {}, {}
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key.startswith("model."):
+            model_changes[key[len("model."):]] = _value(value)
+        else:
+            changes[key] = _value(value)
+    return replace(training, model=replace(training.model, **model_changes), **changes)
+
+
+def train_one(subject, settings: list[str], threads: int) -> dict:
+    import torch
+
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    training = configured(subject.training, settings)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    started = time.time()
+    try:
+        with tempfile.TemporaryDirectory() as cache:
+            artifact = learn(subject, "forward", ModelStore(Path(cache)), training=training,
+                             log=lambda msg: print(f"  {msg}", flush=True))
+    finally:
+        torch.set_num_threads(before)
+    meta = artifact.meta
+    return {
+        "subject": subject.name,
+        "settings": settings,
+        "exact_match": meta["metrics"]["exact_match"],
+        "confident": meta["calibration"]["answered"],
+        "train_seconds": meta["train_seconds"],
+        "synthesis_seconds": meta["synthesis_seconds"],
+        "total_seconds": round(time.time() - started, 1),
+        "epochs": meta["epochs"],
+        "train_pairs": meta["train_pairs"],
+        "parameters": meta["parameters"],
+        "threads": threads,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("subjects", nargs="*", help="names (default: all whose program is available)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    subjects = [s for s in user_subjects() if not args.subjects or s.name in args.subjects]
+    results = []
+    for subject in subjects:
+        print(f"{subject.name}: training with the defaults{' and ' + ', '.join(args.set) if args.set else ''}",
+              flush=True)
+        result = train_one(subject, args.set, args.threads)
+        results.append(result)
+        print(f"{subject.name}: held-out exact {result['exact_match']:.1%}, confident {result['confident']:.1%}, "
+              f"{result['train_seconds']:.0f} s training ({result['epochs']} epochs, {result['train_pairs']} pairs)",
+              flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

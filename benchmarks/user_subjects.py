@@ -1,0 +1,114 @@
+"""Subjects as a new user writes them from the README, with the default training configuration.
+
+They are not bundled and nothing in them is tuned: they show what the defaults reach on programs
+the defaults were not chosen for by hand (see `user_defaults.py`).
+
+- `date-format`: a date formatter, `strptime("%Y-%m-%d")` then `strftime("%d %B %Y")`; the
+  grammar makes invalid dates too (February 29 of common years, April 31, month 13), which fail.
+- `jq-sort`: `jq -S -c .`, JSON objects with their keys sorted and whitespace removed; string
+  values are placeholders, keys are tokens (their order decides the output).
+- `shell-words`: `json.dumps(shlex.split(line))`, a command line split into words; an unclosed
+  quote fails.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import shlex
+import shutil
+
+from pytest_modelizer import LarkTokenizer, Subject
+
+
+def format_date(text: str) -> str:
+    return datetime.datetime.strptime(text.strip(), "%Y-%m-%d").strftime("%d %B %Y")
+
+
+def split_words(text: str) -> str:
+    return json.dumps(shlex.split(text))
+
+
+_DIGITS = [str(d) for d in range(10)]
+
+DATE_GRAMMAR = {
+    "<start>": ["<year>-<month>-<day>"],
+    "<year>": ["19<d><d>", "20<d><d>"],
+    "<month>": ["0<nz>", "10", "11", "12", "13"],
+    "<day>": ["0<nz>", "1<d>", "2<d>", "30", "31"],
+    "<nz>": [str(d) for d in range(1, 10)],
+    "<d>": _DIGITS,
+}
+
+DATE_TOKENS = LarkTokenizer('DIGIT: /[0-9]/\nWORD: /[A-Za-z]+/\nOTHER.-1: /./s')
+
+date_subject = Subject(
+    name="date-format",
+    program=format_date,
+    grammar=DATE_GRAMMAR,
+    input_tokenizer=DATE_TOKENS,
+    output_tokenizer=DATE_TOKENS,
+    description="YYYY-MM-DD -> '01 March 2021' (datetime; invalid dates raise ValueError)",
+)
+
+JSON_GRAMMAR = {
+    "<start>": ["<object>"],
+    "<object>": ["{}", "{<members>}", "{ <members> }"],
+    "<members>": ["<member>", "<member><comma><members>"],
+    "<member>": ["<key><colon><value>"],
+    "<comma>": [",", ", "],
+    "<colon>": [":", ": "],
+    "<key>": ['"id"', '"name"', '"tags"', '"size"', '"kind"', '"owner"', '"active"', '"items"'],
+    "<value>": ["<string>", "<number>", "true", "false", "null", "[]", "[<values>]", "<object>"],
+    "<values>": ["<value>", "<value><comma><values>"],
+    "<string>": ['"<chars>"'],
+    "<chars>": ["<char>", "<char><chars>"],
+    "<char>": list("abcdefgxyz"),
+    "<number>": ["<digit>", "<nzdigit><digit>", "<nzdigit><digit><digit>"],
+    "<nzdigit>": [str(d) for d in range(1, 10)],
+    "<digit>": _DIGITS,
+}
+
+JSON_TOKENS = LarkTokenizer(
+    'KEY.2: /"(id|name|tags|size|kind|owner|active|items)"/\n'
+    'STRING: /"[^"]*"/\nNUMBER: /[0-9]+/\nWORD: /[a-z]+/\nSP: /[ \\n]+/\nOTHER.-1: /./s',
+    content=("STRING", "NUMBER"),
+)
+
+jq_subject = Subject(
+    name="jq-sort",
+    program=["jq", "-S", "-c", "."],
+    grammar=JSON_GRAMMAR,
+    input_tokenizer=JSON_TOKENS,
+    output_tokenizer=JSON_TOKENS,
+    description="JSON object -> keys sorted, compact (jq -S -c .)",
+)
+
+SHELL_GRAMMAR = {
+    "<start>": ["<words>"],
+    "<words>": ["<word>", "<word> <words>", "<word>  <words>"],
+    "<word>": ["<bare>", "'<quoted>'", '"<quoted>"', "<bare>=<bare>", "-<bare>", "--<bare>", "'<quoted>",
+               '"<quoted>'],
+    "<bare>": ["<letters>"],
+    "<quoted>": ["<letters>", "<letters> <letters>"],
+    "<letters>": ["<letter>", "<letter><letters>"],
+    "<letter>": list("abcdefghij"),
+}
+
+SHELL_TOKENS = LarkTokenizer('TEXT: /[a-j]+/\nSP: / +/\nOTHER.-1: /./s', content=("TEXT",))
+
+shell_subject = Subject(
+    name="shell-words",
+    program=split_words,
+    grammar=SHELL_GRAMMAR,
+    input_tokenizer=SHELL_TOKENS,
+    output_tokenizer=SHELL_TOKENS,
+    description="command line -> JSON list of its words (shlex.split; an unclosed quote raises ValueError)",
+)
+
+
+def user_subjects() -> list[Subject]:
+    """The user-style subjects whose program is available here (jq is a command that may be missing)."""
+    subjects = [date_subject, shell_subject]
+    if shutil.which("jq"):
+        subjects.insert(1, jq_subject)
+    return subjects
