@@ -393,6 +393,8 @@ def render(results: dict[str, dict]) -> str:
     rows = []
     for name, d in sorted(results.items()):
         m = d.get("machine", {})
+        if isinstance(m, str):  # a result that describes its machine in words
+            m = {"platform": m}
         rows.append([f"`{name}.json`", _f(m.get("cpu_count")), _f(m.get("cpus_available")), _f(m.get("torch")),
                      _f(m.get("threads")), _f(m.get("python")), _f(m.get("platform")), _f(m.get("date"))])
     out += _table(["result", "CPUs", "CPUs available", "torch", "threads", "python", "platform", "date"], rows)
