@@ -91,8 +91,12 @@ def run_bench(kind: str, subject: str, direction: str, args: argparse.Namespace)
         argv += ["--budget", str(args.budget), "--seeds", str(args.seeds)]
     else:
         argv += ["--repeats", str(args.repeats)]
+    env = dict(os.environ)
+    if kind == "latency" and args.threads is not None:
+        # numpy's BLAS reads its thread count when it loads: the same number of threads for both decoders.
+        env.update(OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{kind} benchmark of {subject} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -266,8 +270,9 @@ def render(results: dict[str, dict]) -> str:
     if by_kind["latency"]:
         out += ["## Latency: mock vs program vs paper-style decoding", "",
                 "Milliseconds per call on the same fresh inputs. *batched*: one `predict_batch` over all inputs "
-                "(KV cache); *mock*: one call at a time (KV cache, decoded in numpy); *torch*: the same calls through "
-                "torch's decoder (the path before numpy); *program*: time inside the worker process "
+                "(KV cache, decoded in numpy); *batched torch*: the same batch through torch's decoder; *mock*: one "
+                "call at a time (KV cache, decoded in numpy); *torch*: the same calls through torch's decoder; "
+                "*program*: time inside the worker process "
                 "(*wall*: including the IPC); *baseline*: the paper's decoding (no KV cache, one input at a time) "
                 "on the same model, on the first *baseline calls* inputs. Ratios are the batched mock's time over "
                 "the others'; *KV cache speedup* is the baseline's time over torch's unbatched decoding on those same "
@@ -279,14 +284,16 @@ def render(results: dict[str, dict]) -> str:
             rows.append([d["subject"], d["direction"], f"{d['parameters']:,}", _f(d["threads"]), _f(d["calls"]),
                          _f(d["baseline_calls"]),
                          _f(d["mock_ms_per_call"]), _f(d.get("mock_torch_ms_per_call")), _f(d["mock_batched_ms_per_call"]),
+                         _f(d.get("mock_batched_torch_ms_per_call")),
                          _f(d["program_ms_per_call"], 3),
                          _f(d["program_wall_ms_per_call"]), _f(d["baseline_ms_per_call"]),
                          _f(d["ratio_vs_program"], 2, "x"), _f(d["ratio_vs_baseline"], 3, "x"),
                          _f(d.get("kv_cache_speedup"), 1, "x"), _medians(d), _f(d["outputs_identical"]),
-                         _f(d.get("numpy_identical"))])
+                         _f(d.get("numpy_identical")), _f(d.get("batched_numpy_identical"))])
         out += _table(["subject", "direction", "parameters", "threads", "calls", "baseline calls", "mock", "torch",
-                       "batched", "program", "program wall", "baseline", "batched / program", "batched / baseline",
-                       "KV cache speedup", "medians: mock / program", "cached = uncached", "numpy = torch"],
+                       "batched", "batched torch", "program", "program wall", "baseline", "batched / program",
+                       "batched / baseline", "KV cache speedup", "medians: mock / program", "cached = uncached",
+                       "numpy = torch", "batched: numpy = torch"],
                       rows) + [""]
     if by_kind["training"]:
         out += ["## Training: our configuration vs the paper's", "",
@@ -316,8 +323,8 @@ def render(results: dict[str, dict]) -> str:
         out += ["## Startup", "",
                 "Fresh processes; min (median) in milliseconds. *plugin overhead*: a pytest run of one trivial "
                 "test with the plugin minus the same run with `-p no:modelizer`. *load + first call*: "
-                "`load_artifact` + `MockProgram` + one prediction, after the imports (*imports*: torch and the "
-                "plugin's model modules).", ""]
+                "`load_artifact` + `MockProgram` + one prediction, after the imports (*imports*: numpy and the "
+                "plugin's modules replaying needs; torch is not imported).", ""]
         rows = []
         for _, d in by_kind["startup"]:
             imp, pt, load = d["import"], d["pytest"], d.get("load", {})
@@ -352,6 +359,39 @@ def render(results: dict[str, dict]) -> str:
         out += _table(["subject", "budget", "seeds", "model failures", "coverage failures", "probabilistic failures",
                        "model kinds", "coverage kinds", "probabilistic kinds", "rejections (m / c / p)", "ratio",
                        "kinds ratio", "model s", "training"], rows) + [""]
+    install = results.get("install-replay")
+    if install:
+        base, examples = install["base"], install["with_examples"]
+        out += ["## The replay install", "",
+                "`python benchmarks/install_size.py > benchmarks/results/install-replay.json`: `pip install` of the "
+                "source tree into a fresh virtual environment, then `pip list` (pip and setuptools included) and "
+                "`du` of its site-packages; then the example suite's programs are added and `pytest "
+                "conftest_examples` runs there (no torch, no fuzzingbook; sqlglot and pandoc absent, their models "
+                "replaying).", ""]
+        out += _table(["install", "distributions", "site-packages", "example suite"], [
+            ["`pip install pytest-modelizer`", _f(len(base["distributions"])), f"{base['site_packages_mb']:.0f} MB",
+             "–"],
+            [f"plus {', '.join(examples['added'])}", _f(len(examples["distributions"])),
+             f"{examples['site_packages_mb']:.0f} MB", install["example_suite"]["summary"]],
+        ]) + ["", f"Distributions: {', '.join(base['distributions'])}.", ""]
+    precision = results.get("storage-precision")
+    if precision:
+        out += ["## Stored precision of the shipped models", "",
+                "`python benchmarks/convert_models.py subjects/models/*/*.pt > "
+                "benchmarks/results/storage-precision.json`, run once on the float32 files of the earlier torch "
+                "format: each model answers its queries (500 synthetic held-out inputs plus the subject's "
+                "real-world corpora; an inverse model the forward model's covered answers to them; a failure "
+                "inverse model every failure kind) with its float32 weights and with them rounded to 16 bits. "
+                "*answers differ*: greedy token sequences that change; *verdicts differ*: answers that cross the "
+                "calibrated confidence threshold. A model is stored in 16 bits only where both are 0.", ""]
+        rows = [[m["subject"], f"{m['aspect']} {m['direction']}" if m["aspect"] != "output" else m["direction"],
+                 _f(m["n"]), _f(m["answers_differ"]), _f(m["verdicts_differ"]), _f(m["max_confidence_change"], 4),
+                 m["stored"], f"{m['bytes_before'] / 1e6:.2f} MB", f"{m['bytes'] / 1e6:.2f} MB"]
+                for m in precision["models"]]
+        before, after = sum(m["bytes_before"] for m in precision["models"]), sum(m["bytes"] for m in precision["models"])
+        rows.append(["all", "", "", "", "", "", "", f"{before / 1e6:.1f} MB", f"{after / 1e6:.1f} MB"])
+        out += _table(["subject", "model", "queries", "answers differ", "verdicts differ", "largest confidence change",
+                       "stored", "`.pt` file", "`.npz` file"], rows) + [""]
     out += ["## Machines", ""]
     rows = []
     for name, d in sorted(results.items()):
@@ -379,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conftest", type=Path, action="append", default=[], help="passed on to benchmarks.bench")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--baseline-calls", type=int)
-    parser.add_argument("--threads", type=int, help="torch threads for the latency bench (default: torch's)")
+    parser.add_argument("--threads", type=int,
+                        help="threads of torch and of numpy's BLAS for the latency bench (default: each library's)")
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--target", type=float, default=0.95)
     parser.add_argument("--repeats", type=int, default=5)

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
-from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelStore, load_artifact, read_meta
+from pytest_modelizer.store import MODEL_META_KEYS, SUFFIXES, ModelError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.subject import DIRECTIONS, Subject
 from pytest_modelizer.validate import validate_subject
@@ -138,11 +138,16 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
-        from pytest_modelizer.store import save_artifact
+        from pytest_modelizer.store import SUFFIX, atomic_write_bytes, save_artifact
 
-        for old in subject.shipped_models.glob(f"{label}-*.pt"):
+        for old in [p for suffix in SUFFIXES for p in subject.shipped_models.glob(f"{label}-*{suffix}")]:
             old.unlink()
-        save_artifact(artifact, subject.shipped_models / f"{label}-{artifact.key}.pt")
+        shipped = subject.shipped_models / f"{label}-{artifact.key}{SUFFIX}"
+        if artifact.path is not None and artifact.path.suffix == SUFFIX:
+            atomic_write_bytes(shipped, artifact.path.read_bytes())  # as training stored it (16 or 32 bits)
+            artifact.path = shipped
+        else:
+            save_artifact(artifact, shipped)
     metrics = artifact.metrics
     print(
         f"{subject.name} {subject.model_label(args.direction)}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
@@ -161,6 +166,9 @@ def _mtime(path: Path) -> int | None:
 
 def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.data import held_out_inputs, read_inputs
+    from pytest_modelizer.training_stack import require
+
+    require("modelizer eval")
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
@@ -213,8 +221,9 @@ def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
         for aspect in ASPECTS:
             aspected = subject.with_aspect(aspect)
             keep.add(pairs_path(aspected, aspected.training, cache).name)
-            keep.update(f"{aspected.model_label(d)}-{aspected.model_key(d)}.pt" for d in DIRECTIONS)
-        stale += [p for p in folder.iterdir() if p.is_file() and p.suffix in (".pt", ".jsonl") and p.name not in keep]
+            keep.update(f"{aspected.model_label(d)}-{aspected.model_key(d)}{suffix}"
+                        for d in DIRECTIONS for suffix in SUFFIXES)
+        stale += [p for p in folder.iterdir() if p.is_file() and p.suffix in (*SUFFIXES, ".jsonl") and p.name not in keep]
     for path in stale:
         freed += path.stat().st_size
         if not args.dry_run:
@@ -235,7 +244,7 @@ def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     calibration = artifact.meta["calibration"]
     print(f"{subject.name} {subject.model_label(args.direction)}: threshold {calibration['threshold']:.4f}, "
           f"{calibration['answered']:.1%} of {calibration['n']} held-out pairs answered, "
-          f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {path}")
+          f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
     return 0
 
 
@@ -271,6 +280,13 @@ def run_benchmark(argv: Sequence[str]) -> int:
         print("modelizer: error: the benchmarks are not part of the installed package; from a source checkout run "
               "`python -m benchmarks.bench KIND SUBJECT ...` or `python benchmarks/run.py` (see benchmarks/README.md)",
               file=sys.stderr)
+        return 2
+    from pytest_modelizer.training_stack import MissingExtraError, require
+
+    try:
+        require(f"modelizer bench {' '.join(argv[:1])}".strip())
+    except MissingExtraError as exc:
+        print(str(exc).replace("modelizer: ", "modelizer: error: ", 1), file=sys.stderr)
         return 2
     sys.path.insert(0, str(checkout))
     from benchmarks.bench import main as bench_main

@@ -143,6 +143,9 @@ class CaseGenerator:
 
     def __init__(self, subject: Subject, forward: "MockProgram", inverse: "MockProgram | None", seed: int = 0,
                  log: Callable[[str], None] = lambda msg: None) -> None:
+        from pytest_modelizer.training_stack import require
+
+        require("generating cases")
         self.subject = subject.with_aspect("failure") if subject.aspect == "output" else subject
         self.forward = forward
         self.inverse = inverse
@@ -171,54 +174,27 @@ class CaseGenerator:
         placeholders filled (from `contexts` where they match), grammar-checked."""
         from pytest_modelizer.mock import fill_placeholders
 
-        import torch
-
-        from pytest_modelizer.aspect import label_tokens
-
-        kinds = [target.kind] if target.kind else self.kinds()
-        if self.inverse is None or not kinds or count <= 0:
-            return {}
         mock = self.inverse
-        generator = torch.Generator().manual_seed(self.seed)
+        kinds = [target.kind] if target.kind else self.kinds()
+        kinds = [k for k in kinds if mock is not None and mock.covers(k)]  # a kind it never saw has no samples
+        if mock is None or not kinds or count <= 0:
+            return {}
         rng = random.Random(self.seed)
         per_kind = -(-count // len(kinds))
         asked = [k for k in kinds for _ in range(per_kind)]
-        sources = [mock.src_vocab.encode(label_tokens(k)) for k in asked]
-        outputs = mock.model.generate(sources, max_len=mock.model_config.max_len, temperature=TEMPERATURE,
-                                      generator=generator)
         texts: dict[str, str] = {}
-        for kind, out in zip(asked, outputs):
-            tokens = tuple(mock.tgt_vocab.decode(out))
+        for kind, tokens in zip(asked, mock.sample(asked, TEMPERATURE, self.seed)):
             mapping = fill_placeholders(tokens, mock.pools, rng, contexts)
             texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), kind)
         return {t: kind for t, kind in texts.items() if t and self.checker.accepts(t)}
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
         """(probability of a failure that is not a rejection, predicted label) per input."""
-        from pytest_modelizer.tokenizer import FAILURE_TOKEN
-
-        mock = self.forward
-        sources, index = [], []
-        for i, text in enumerate(inputs):
-            if mock.covers(text):
-                sources.append(mock.src_vocab.encode(mock.encode(text)[0]))
-                index.append(i)
-        result = [(0.0, "")] * len(inputs)
-        if not sources:
-            return result
-        fail_id = mock.tgt_vocab.stoi.get(FAILURE_TOKEN)
-        if fail_id is None:  # the model never saw a failure
-            return result
-        # One pass gives both P(failure) and, forcing the failure token, the most likely kind.
-        probs = mock.model.prefix_probs(sources, [fail_id])  # (N, 2, V)
-        greedy_fails = probs[:, 0].argmax(-1) == fail_id
-        kinds = probs[:, 1, 4:].argmax(-1) + 4  # ids 0-3 are pad, bos, eos, unk
-        for row, i in enumerate(index):
-            kind = mock.tgt_vocab.itos[int(kinds[row])] if bool(greedy_fails[row]) else OK_LABEL
-            p_fail = float(probs[row, 0, fail_id])
+        result = []
+        for p_fail, kind in self.forward.failure_scores(inputs):
             if kind.split(":")[0] in self.subject.rejections:
                 p_fail *= 0.1  # likely a rejection: worth little as a case
-            result[i] = (p_fail, kind)
+            result.append((p_fail, kind))
         return result
 
     def propose(self, target: Target, budget: int) -> list[Candidate]:
@@ -247,24 +223,19 @@ class CaseGenerator:
 
     def propose_output(self, target: Target, budget: int) -> list[Candidate]:
         """Inputs the output-aspect inverse model proposes for one concrete output: greedy, then sampled."""
-        import torch
-
         start = time.perf_counter()
         mock = self.inverse
         if mock is None or mock.subject.aspect != "output":
             raise ValueError("an output target needs the subject's (output-aspect) inverse model")
         try:
-            tokens, mapping = mock.encode(target.output or "")
+            _, mapping = mock.encode(target.output or "")
         except UncoveredInputError as exc:
             raise ValueError(f"the inverse model of {self.subject.name!r} cannot represent the target output: {exc}") from None
-        ids = [mock.src_vocab.encode(tokens)]
-        outs = mock.model.generate(ids, max_len=mock.model_config.max_len)
-        generator = torch.Generator().manual_seed(self.seed)
-        outs += mock.model.generate(ids * max(0, budget * 2 - 1), max_len=mock.model_config.max_len,
-                                    temperature=TEMPERATURE, generator=generator)
+        query = target.output or ""
+        outs = mock.sample([query], 0.0) + mock.sample([query] * max(0, budget * 2 - 1), TEMPERATURE, self.seed)
         texts: dict[str, None] = {}
-        for out in outs:
-            texts.setdefault(mock.tgt_tokenizer.detokenize(mock.tgt_vocab.decode(out), mapping), None)
+        for tokens in outs:
+            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), None)
         self.proposed = {"inverse": len(texts)}
         self.model_seconds = time.perf_counter() - start
         return [Candidate(t, "inverse") for t in list(texts)[:budget]]

@@ -27,8 +27,12 @@ def learn(
     progress: Callable[[object], None] | None = None,
 ) -> ModelArtifact:
     """Train the `direction` model of `subject` and save it in `store`'s cache dir."""
+    from pytest_modelizer.training_stack import require
+
+    require(f"training the {direction} model of {subject.name!r}")
     import torch
 
+    from pytest_modelizer.decoder import storage_dtype
     from pytest_modelizer.model import Seq2Seq
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.train import train_model
@@ -88,7 +92,9 @@ def learn(
         assess(subject, direction, artifact, data, runner)
     log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs; "
         f"{meta['calibration']['answered']:.1%} answered confidently")
-    save_artifact(artifact, store.path_for(subject.name, subject.model_label(direction), key))
+    dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(test)],
+                          meta["calibration"]["threshold"])
+    save_artifact(artifact, store.path_for(subject.name, subject.model_label(direction), key), dtype)
     return artifact
 
 
@@ -118,7 +124,9 @@ def recalibrate(subject: Subject, direction: str, store: ModelStore, path, log: 
     """
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.store import load_artifact
+    from pytest_modelizer.training_stack import require
 
+    require(f"calibrating the {direction} model of {subject.name!r}")
     artifact = load_artifact(path)
     training = subject.training  # the key found this file: the configuration it was trained with
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
@@ -128,7 +136,14 @@ def recalibrate(subject: Subject, direction: str, store: ModelStore, path, log: 
                          f"(its vocabulary differs); retrain it: modelizer train {subject.name} --direction {direction}")
     with ProgramRunner(subject) as runner:
         assess(subject, direction, artifact, data, runner)
-    save_artifact(artifact, path)
+    from pytest_modelizer.decoder import storage_dtype
+    from pytest_modelizer.store import SUFFIX
+
+    dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(data.test)],
+                          artifact.meta["calibration"]["threshold"])
+    save_artifact(artifact, path.with_suffix(SUFFIX), dtype)
+    if path.suffix != SUFFIX:  # a file of the older torch format is replaced
+        path.unlink()
     return artifact
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
 from pytest_modelizer.store import ModelArtifact
 from pytest_modelizer.subject import Subject
@@ -61,16 +62,18 @@ class MockStats:
 
 
 class MockProgram:
-    """Callable like the program (`str -> str`); `.batch()` for many inputs; predictions memoized."""
+    """Callable like the program (`str -> str`); `.batch()` for many inputs; predictions memoized.
+
+    What the rest of the plugin uses: `encode` (UncoveredInputError for an input it cannot
+    represent), `predict` / `predict_batch` (calls counted or not), `clear_memo`, `sample` and
+    `failure_scores`. It owns its decoder: numpy on the CPU, so replaying needs no torch; torch on
+    another device, and built on first use where sampling or failure scores need it.
+    """
 
     def __init__(self, subject: Subject, direction: str, artifact: ModelArtifact, device: str = "cpu") -> None:
-        import torch
-
+        from pytest_modelizer.calibration import Familiarity
         from pytest_modelizer.config import ModelConfig
-        from pytest_modelizer.model import Seq2Seq
-        from pytest_modelizer.train import set_threads
 
-        set_threads()
         self.subject = subject
         self.direction = direction
         self.artifact = artifact
@@ -79,17 +82,24 @@ class MockProgram:
         self.src_vocab = Vocabulary(meta["src_vocab"])
         self.tgt_vocab = Vocabulary(meta["tgt_vocab"])
         self.model_config = ModelConfig(**meta["model"])
-        model = Seq2Seq(self.model_config, len(self.src_vocab), len(self.tgt_vocab))
-        model.load_state_dict({k: torch.as_tensor(v) for k, v in artifact.state_dict.items()})
-        self.model = model.to(device).eval()
+        self._torch_decoder: TorchDecoder | None = None
+        # Greedy answers decode in numpy on the CPU (no torch needed); another device needs torch.
+        self.decoder: Decoder = self.torch_decoder if device != "cpu" else NumpyDecoder(self.model_config,
+                                                                                        artifact.state_dict)
         self.src_tokenizer, self.tgt_tokenizer = subject.tokenizers(direction)
         # Values for placeholders, drawn like the training inputs' (failure-aspect inverse models).
         self.pools: dict[str, list[str]] = meta.get("placeholder_values") or {}
         self.stats = MockStats()
         self._memo: dict[str, Prediction] = {}
-        from pytest_modelizer.calibration import Familiarity
-
         self.familiarity = Familiarity.from_meta(meta)
+
+    @property
+    def torch_decoder(self) -> TorchDecoder:
+        """The model in torch on the mock's device, built on first use (MissingExtraError without torch)."""
+        if self._torch_decoder is None:
+            self._torch_decoder = TorchDecoder(self.model_config, self.artifact.state_dict, len(self.src_vocab),
+                                               len(self.tgt_vocab), self.device)
+        return self._torch_decoder
 
     @property
     def info(self) -> ModelInfo:
@@ -162,7 +172,7 @@ class MockProgram:
                 self._memo[text] = Prediction(None, reason=str(exc))
         if todo:
             ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
-            outputs = self.model.decode(ids, max_len=self.model_config.max_len)
+            outputs = self.decoder.decode(ids, max_len=self.model_config.max_len)
             threshold = self.threshold
             for (text, (tokens, mapping)), (out, confidence) in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
@@ -187,8 +197,48 @@ class MockProgram:
             mapping = {**fill_placeholders(predicted, self.pools, rng), **mapping}
         return Behaviour.success(self.tgt_tokenizer.detokenize(predicted, mapping))
 
-    def predict(self, text: str) -> Prediction:
-        return self.predict_batch([text])[0]
+    def predict(self, text: str, count: bool = True) -> Prediction:
+        return self.predict_batch([text], count)[0]
+
+    def sample(self, texts: Sequence[str], temperature: float, seed: int = 0) -> list[tuple[str, ...]]:
+        """Target tokens per query: greedy at temperature 0, else drawn token by token (seeded; needs torch).
+
+        Queries are encoded as by `encode`, which raises UncoveredInputError for one the model cannot represent.
+        """
+        ids = [self.src_vocab.encode(self.encode(text)[0]) for text in texts]
+        if temperature <= 0:
+            outputs = [out for out, _ in self.decoder.decode(ids, max_len=self.model_config.max_len)]
+        else:
+            outputs = self.torch_decoder.sample(ids, temperature, seed, max_len=self.model_config.max_len)
+        return [tuple(self.tgt_vocab.decode(out)) for out in outputs]
+
+    def failure_scores(self, texts: Sequence[str]) -> list[tuple[float, str]]:
+        """Per query of a failure-aspect forward model: the probability that the program fails, and the label
+        the model predicts (a failure kind, or the success label); (0.0, "") where the query is not covered
+        or the model never saw a failure. Needs torch.
+        """
+        from pytest_modelizer.aspect import OK_LABEL
+        from pytest_modelizer.tokenizer import FAILURE_TOKEN
+
+        result = [(0.0, "")] * len(texts)
+        fail_id = self.tgt_vocab.stoi.get(FAILURE_TOKEN)
+        index, sources = [], []
+        for i, text in enumerate(texts):
+            try:
+                sources.append(self.src_vocab.encode(self.encode(text)[0]))
+            except UncoveredInputError:
+                continue
+            index.append(i)
+        if fail_id is None or not sources:
+            return result
+        # One pass gives both P(failure) and, forcing the failure token, the most likely kind.
+        probs = self.torch_decoder.prefix_probs(sources, [fail_id])  # (N, 2, V)
+        greedy_fails = probs[:, 0].argmax(-1) == fail_id
+        kinds = probs[:, 1, 4:].argmax(-1) + 4  # ids 0-3 are pad, bos, eos, unk
+        for row, i in enumerate(index):
+            label = self.tgt_vocab.itos[int(kinds[row])] if greedy_fails[row] else OK_LABEL
+            result[i] = (float(probs[row, 0, fail_id]), label)
+        return result
 
     def answer(self, text: str, prediction: Prediction) -> str:
         """What the program would return per `prediction`: the output, or the predicted failure raised."""

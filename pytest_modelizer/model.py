@@ -3,13 +3,13 @@
 Shapes: B batch, S source length, T target length, D d_model, H heads, K head size, V vocab.
 Token ids follow `tokenizer.Vocabulary`: PAD=0, BOS=1, EOS=2, UNK=3. The module holds only
 tensors: rebuild it with `Seq2Seq(cfg, src_vocab, tgt_vocab)`, then `load_state_dict`.
+This is the training stack's model; a mock replays the same weights in numpy (decoder.py).
 """
 from __future__ import annotations
 
 import contextlib
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import torch
 import torch.nn as nn
@@ -17,9 +17,6 @@ import torch.nn.functional as F
 
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.tokenizer import BOS, EOS, PAD
-
-if TYPE_CHECKING:
-    from pytest_modelizer.fastdecode import NumpyGreedy
 
 KVCache = list  # per decoder layer: [k (B,H,L,K), v (B,H,L,K)] preallocated self-attention buffers
 
@@ -125,8 +122,6 @@ class Seq2Seq(nn.Module):
     def __init__(self, cfg: ModelConfig, src_vocab: int, tgt_vocab: int):
         super().__init__()
         self.cfg = cfg
-        self.numpy_decoding = True  # single greedy inputs on the CPU decode in numpy (fastdecode.py)
-        self._fast = None  # its NumpyGreedy, built on first use
         D = cfg.d_model
         self.tgt_emb = nn.Embedding(tgt_vocab, D, padding_idx=PAD)
         if cfg.shared_vocab:
@@ -206,37 +201,8 @@ class Seq2Seq(nn.Module):
             if was_training:
                 self.train()
 
-    @contextlib.contextmanager
-    def torch_decoding(self) -> Iterator[None]:
-        """Single inputs decode in torch for the block (to compare with, or time against, numpy)."""
-        previous, self.numpy_decoding = self.numpy_decoding, False
-        try:
-            yield
-        finally:
-            self.numpy_decoding = previous
-
     def _device(self) -> torch.device:
         return self.tgt_emb.weight.device
-
-    def _numpy_ok(self) -> bool:
-        """Whether single inputs may take the numpy path (float32 on the CPU, the default)."""
-        return self.numpy_decoding and self._device().type == "cpu" and self.tgt_emb.weight.dtype == torch.float32
-
-    def _numpy_greedy(self) -> NumpyGreedy:
-        """This model's numpy decoder (numpy loads only when a single input is first decoded)."""
-        from pytest_modelizer.fastdecode import NumpyGreedy
-
-        if self._fast is None:
-            self._fast = NumpyGreedy(self)
-        return self._fast
-
-    def _apply(self, fn, *args, **kwargs):  # .to(), .double(), ...: the numpy views would outlive the parameters
-        self._fast = None
-        return super()._apply(fn, *args, **kwargs)
-
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):  # assign=True replaces them
-        self._fast = None
-        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def _max_steps(self, max_len: int | None) -> int:
         return self.cfg.max_len if max_len is None else max(1, min(max_len, self.cfg.max_len))
@@ -272,8 +238,6 @@ class Seq2Seq(nn.Module):
         whether the answer is exact.
         """
         steps = self._max_steps(max_len)
-        if len(src) == 1 and temperature <= 0 and self._numpy_ok():
-            return [self._numpy_greedy().decode(src[0], steps)]
         order = sorted(range(len(src)), key=lambda i: len(src[i]))
         results: list[tuple[list[int], float]] = [([], 0.0) for _ in src]
         with self._evaluating():

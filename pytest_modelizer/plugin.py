@@ -87,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     update = bool(config.getoption("modelizer_update_cases"))
     if update and (getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")):
         raise pytest.UsageError("--modelizer-update-cases writes case files: run it without pytest-xdist's -n")
+    train = bool(_setting(config, "modelizer_train", "modelizer_train"))
+    _require_training_stack([flag for flag, on in (("--modelizer-train", train), ("--modelizer-update-cases", update)) if on])
     mode = str(_setting(config, "modelizer_mode", "modelizer_mode") or "mock")
     if mode not in ("mock", "record", "verify", "real"):
         raise pytest.UsageError(f"ini modelizer_mode = {mode!r} is not valid; use mock, record, verify or real")
@@ -104,12 +106,23 @@ def pytest_configure(config: pytest.Config) -> None:
         registry=None,  # discovered at collection, once conftest files have declared theirs
         store=ModelStore(path, lock_timeout=timeout),
         device=device,
-        train=bool(_setting(config, "modelizer_train", "modelizer_train")),
+        train=train,
         mode=mode,
         accept_drift=bool(_setting(config, "modelizer_accept_drift", "modelizer_accept_drift")),
         recordings=RecordingBook(recordings_path, path, lock_timeout=timeout),
     )
     config.stash[DEFAULTS] = (config.getoption("modelizer_on_uncertain"), on_uncertain or None, min_exact)
+
+
+def _require_training_stack(flags: list[str]) -> None:
+    """A usage error naming the `train` extra where a flag needs what a plain install lacks."""
+    if flags:
+        from pytest_modelizer.training_stack import MissingExtraError, require
+
+        try:
+            require(" and ".join(flags))
+        except MissingExtraError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -182,8 +182,9 @@ class ModelizerSession:
     def check_device(self) -> None:
         """Refuse a CUDA device that torch cannot use, naming the fix."""
         if self.device.startswith("cuda"):
-            import torch
+            from pytest_modelizer.training_stack import require_torch
 
+            torch = require_torch(f"device {self.device!r}")
             if not torch.cuda.is_available():
                 raise ModelError(
                     f"device {self.device!r} was asked for but torch.cuda.is_available() is False "

@@ -1,4 +1,10 @@
-"""ModelStore: the on-disk model cache, keyed, locked, written atomically, never pickled."""
+"""ModelStore: the on-disk model cache, keyed, locked, written atomically, never pickled.
+
+A model file is a numpy `.npz` archive read with `allow_pickle=False`: the weights under their
+`Seq2Seq` state-dict names, in 16 bits where that changes none of the model's greedy answers on
+its held-out inputs (else 32), read back as float32; and the description as UTF-8 JSON. Files of
+the earlier torch format (`.pt`) are still read where torch is installed.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -12,9 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-# Bump when the checkpoint layout changes: every cached model becomes stale, with a message.
+# Bump when the layout of weights and description changes: every cached model becomes stale, with a
+# message. The container is not part of it: `.pt` and `.npz` files hold format 1 alike, so the keys
+# of models trained before the `.npz` container stay valid.
 FORMAT_VERSION = 1
-SUFFIX = ".pt"
+SUFFIX = ".npz"
+LEGACY_SUFFIX = ".pt"  # torch.save files, read with torch (weights_only=True) where it is installed
+SUFFIXES = (SUFFIX, LEGACY_SUFFIX)
+# Weights are stored in 16 bits where that gives the same greedy answers on the model's held-out
+# inputs (decoder.storage_dtype), else in 32; either is read back as float32.
+STORED_DTYPES = ("float16", "float32")
+_META, _FORMAT, _ALIASES = "__meta__", "__format__", "__aliases__"
 
 
 class ModelError(Exception):
@@ -147,21 +161,47 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
 
 
-def save_artifact(artifact: ModelArtifact, path: Path) -> None:
-    """Save weights and description in one file, atomically."""
+def _array(value: Any) -> Any:
+    """A weight as a numpy array (torch tensors from training included, without importing torch)."""
+    import numpy as np
+
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def save_artifact(artifact: ModelArtifact, path: Path, dtype: str = "float32") -> None:
+    """Save weights (as `dtype`) and description in one `.npz` file, atomically; a tied weight is stored once."""
     import io
 
-    import torch
+    import numpy as np
 
+    assert dtype in STORED_DTYPES, f"weights are stored as one of {STORED_DTYPES}, not {dtype!r}"
+    arrays: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
+    for name, value in artifact.state_dict.items():
+        stored = np.ascontiguousarray(_array(value), dtype=dtype)
+        fingerprint = (stored.shape, stored.tobytes())
+        if fingerprint in seen:  # tied weights (the shared embedding and the output layer) are one array
+            aliases[name] = seen[fingerprint]
+            continue
+        seen[fingerprint] = name
+        arrays[name] = stored
     buffer = io.BytesIO()
-    payload = {
-        "format": FORMAT_VERSION,
-        "meta": json.dumps(artifact.meta, sort_keys=True),
-        "state_dict": {k: v.detach().cpu().contiguous() for k, v in artifact.state_dict.items()},
-    }
-    torch.save(payload, buffer)
+    np.savez_compressed(
+        buffer,
+        **{_FORMAT: np.array(FORMAT_VERSION), _META: _json_bytes(artifact.meta), _ALIASES: _json_bytes(aliases)},
+        **arrays,
+    )
     atomic_write_bytes(path, buffer.getvalue())
     artifact.path = path
+
+
+def _json_bytes(value: Any) -> Any:
+    import numpy as np
+
+    return np.frombuffer(json.dumps(value, sort_keys=True).encode(), dtype=np.uint8)
 
 
 # What every model file's description holds; MODEL_META_KEYS: what building the model from it needs.
@@ -181,41 +221,86 @@ class _Meta(dict):
 
 
 def _load_failure(exc: Exception) -> str:
-    """Why torch could not load a file, in one line, without torch's advice to load it unsafely."""
+    """Why a file could not be read, in one line, without torch's advice to load it unsafely."""
     text = str(exc).strip()
     if "WeightsUnpickler error:" in text:  # torch suggests weights_only=False: never for a cache file
         detail = text.split("WeightsUnpickler error:", 1)[1].strip().splitlines()
         return f"not a plain-tensor torch file: {detail[0].strip() if detail else 'unsupported content'}"
     first = text.splitlines()[0].split(". ")[0].rstrip(".") if text else ""
-    if not first or "weights_only" in first:
+    if not first or "weights_only" in first or "allow_pickle" in first:
         return type(exc).__name__
     return f"{type(exc).__name__}: {first}"
 
 
-def load_artifact(path: Path, require: tuple[str, ...] = REQUIRED_META_KEYS) -> ModelArtifact:
-    """Load a model file with `weights_only=True`; anything else is reported as corrupt.
+def _read_npz(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
+    """(format, description JSON, float32 weights) of an `.npz` model file, with tied weights restored."""
+    import zipfile
 
-    The description must hold the keys in `require` (MODEL_META_KEYS to build a model from it);
-    a key missing later is a CorruptModelError too, when it is read as `meta[key]`.
-    """
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = set(archive.files)
+            if _META not in names or _FORMAT not in names:
+                raise CorruptModelError(
+                    f"model file {path} is not a pytest-modelizer model (no description in it); {fix}")
+            found = archive[_FORMAT].item()
+            meta = archive[_META].tobytes().decode()
+            aliases = json.loads(archive[_ALIASES].tobytes().decode()) if _ALIASES in names else {}
+            state = {name: archive[name].astype(np.float32) for name in sorted(names - {_META, _FORMAT, _ALIASES})}
+    except CorruptModelError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise CorruptModelError(f"model file {path} is unreadable ({_load_failure(exc)}); {fix}") from None
+    try:
+        state.update({name: state[target] for name, target in aliases.items()})
+    except (KeyError, TypeError, AttributeError):
+        raise CorruptModelError(f"model file {path} has damaged weights (a tied weight is missing); {fix}") from None
+    return found, meta, state
+
+
+def _read_torch_file(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
+    """(format, description JSON, weights) of a `.pt` model file, written by torch.save before `.npz`."""
+    from pytest_modelizer.training_stack import INSTALL, installed
+
+    if not installed("torch"):
+        raise ModelError(
+            f"model file {path} is in the older torch format, and torch is not installed to read it. "
+            f"Install it ({INSTALL}), or retrain the model, which saves it as {SUFFIX}"
+        )
     import torch
 
-    fix = f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`"
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the error below says it all
             warnings.simplefilter("ignore")
             payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch's weights-only unpickler raises anything (IndexError, ...)
         raise CorruptModelError(f"model file {path} is unreadable ({_load_failure(exc)}); {fix}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION or "meta" not in payload:
+    if not isinstance(payload, dict) or "meta" not in payload:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        return found, "", {}
+    try:
+        return payload.get("format"), payload["meta"], {k: v.numpy() for k, v in dict(payload["state_dict"]).items()}
+    except (TypeError, ValueError, KeyError, AttributeError, RuntimeError) as exc:
+        raise CorruptModelError(f"model file {path} has a damaged description ({exc}); {fix}") from None
+
+
+def load_artifact(path: Path, require: tuple[str, ...] = REQUIRED_META_KEYS) -> ModelArtifact:
+    """Load a model file (`.npz` without pickle; a `.pt` with torch's `weights_only=True`); else it is corrupt.
+
+    The description must hold the keys in `require` (MODEL_META_KEYS to build a model from it);
+    a key missing later is a CorruptModelError too, when it is read as `meta[key]`.
+    """
+    fix = f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`"
+    read = _read_torch_file if path.suffix == LEGACY_SUFFIX else _read_npz
+    found, text, state = read(path, fix)
+    if found != FORMAT_VERSION:
         raise CorruptModelError(
             f"model file {path} is not a pytest-modelizer model of format {FORMAT_VERSION} (found {found!r}); {fix}"
         )
     try:
-        meta = json.loads(payload["meta"])
-        state = dict(payload["state_dict"])
-    except (TypeError, ValueError, KeyError) as exc:
+        meta = json.loads(text)
+    except (TypeError, ValueError) as exc:
         raise CorruptModelError(f"model file {path} has a damaged description ({exc}); {fix}") from None
     if not isinstance(meta, dict):
         raise CorruptModelError(f"model file {path} has a damaged description (not a JSON object); {fix}")
@@ -237,7 +322,7 @@ def read_meta(path: Path) -> dict[str, Any] | None:
 
 @dataclass
 class ModelStore:
-    """Models under `cache_dir/<subject>/<direction>-<key>.pt`; shipped dirs are read-only fallbacks."""
+    """Models under `cache_dir/<subject>/<direction>-<key>.npz`; shipped dirs are read-only fallbacks."""
 
     cache_dir: Path
     lock_timeout: float = 1800.0
@@ -247,12 +332,12 @@ class ModelStore:
         return self.cache_dir / subject / f"{direction}-{key}{SUFFIX}"
 
     def find(self, subject: str, direction: str, key: str, shipped: Path | None = None) -> Path | None:
-        """The file holding the model with `key`: the cache first, then the shipped models."""
-        name = f"{direction}-{key}{SUFFIX}"
+        """The file holding the model with `key`: the cache first, then the shipped models; `.npz` before `.pt`."""
         for folder in [self.cache_dir / subject, *([shipped] if shipped else []), *self.shipped]:
-            candidate = folder / name
-            if candidate.is_file():
-                return candidate
+            for suffix in SUFFIXES:
+                candidate = folder / f"{direction}-{key}{suffix}"
+                if candidate.is_file():
+                    return candidate
         return None
 
     def others(self, subject: str, direction: str, shipped: Path | None = None) -> list[Path]:
@@ -260,7 +345,7 @@ class ModelStore:
         found: list[Path] = []
         for folder in [self.cache_dir / subject, *([shipped] if shipped else [])]:
             if folder.is_dir():
-                found.extend(folder.glob(f"{direction}-*{SUFFIX}"))
+                found.extend(p for suffix in SUFFIXES for p in folder.glob(f"{direction}-*{suffix}"))
         return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
     def check_writable(self, subject: str | None = None) -> None:

@@ -53,6 +53,7 @@ LAZY_MODULES = (
     "concurrent.futures.process",
     "fuzzingbook.Grammars",
     "pytest_modelizer.data",
+    "pytest_modelizer.decoder",
     "pytest_modelizer.evaluate",
     "pytest_modelizer.learn",
     "pytest_modelizer.mock",

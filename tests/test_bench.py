@@ -99,7 +99,7 @@ def test_startup_report(registry, toy_cache, conftest_file):
     for label in ("import_s", "load_s", "first_prediction_s", "load_and_first_s", "total_s"):
         assert report["load"][label]["min_ms"] > 0, label
     assert report["load"]["total_s"]["min_ms"] >= report["load"]["load_and_first_s"]["min_ms"]
-    assert report["parameters"] > 0 and report["machine"]["threads"] >= 1
+    assert report["parameters"] > 0 and report["load_imports_torch"] is False
 
 
 def test_paper_configuration():
@@ -112,7 +112,7 @@ def test_paper_configuration():
 
 
 def test_training_report_and_markdown(registry, toy_cache, conftest_file, latency, tmp_path):
-    before = sorted(toy_cache.rglob("*.pt"))
+    before = sorted(toy_cache.rglob("*.npz"))
     report = training.run_training(registry, ModelStore(toy_cache), "shout", minutes=0.02, target=0.5,
                                 conftests=[conftest_file])
     assert report["pairs_cached"] is True and report["synthesis_seconds"] is None
@@ -125,7 +125,7 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
         assert c["time_to_target_s"] == (reached[0] if reached else None)
     assert paper["parameters"] > ours["parameters"]
     assert paper["training"]["batch_size"] == 1 and ours["training"]["batch_size"] == toy.TRAINING.batch_size
-    assert sorted(toy_cache.rglob("*.pt")) == before  # nothing saved as a model
+    assert sorted(toy_cache.rglob("*.npz")) == before  # nothing saved as a model
 
     results = tmp_path / "results"
     results.mkdir()

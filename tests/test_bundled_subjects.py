@@ -95,7 +95,7 @@ def test_program_outputs_tokenize_with_the_inputs_placeholders(name):
 
 
 def _label(filename: str) -> tuple[str, str]:
-    """(aspect, direction) of a shipped file: `forward-KEY.pt` or `failure-inverse-KEY.pt`."""
+    """(aspect, direction) of a shipped file: `forward-KEY.npz` or `failure-inverse-KEY.npz`."""
     parts = filename.split("-")
     return ("output", parts[0]) if parts[0] in ("forward", "inverse") else (parts[0], parts[1])
 
@@ -104,9 +104,14 @@ SHIPPED = sorted(
     (name, *_label(path.name))
     for name in BUNDLED
     if _subject(name).shipped_models and _subject(name).shipped_models.is_dir()
-    for path in _subject(name).shipped_models.glob("*.pt")
+    for path in _subject(name).shipped_models.glob("*.npz")
 )
 IDS = [f"{n}-{d}" if a == "output" else f"{n}-{a}-{d}" for n, a, d in SHIPPED]
+
+
+def test_shipped_models_need_no_torch_to_read():
+    folders = [_subject(name).shipped_models for name in BUNDLED if _subject(name).shipped_models]
+    assert not [p for folder in folders for p in folder.glob("*.pt")], "convert them: benchmarks/convert_models.py"
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -121,9 +126,9 @@ def test_shipped_model_matches_the_subject_definition(name, aspect, direction, t
     label = subject.model_label(direction)
     # An empty cache: only the shipped folder can answer.
     path = ModelStore(tmp_path).find(subject.name, label, key, subject.shipped_models)
-    shipped = sorted(p.name for p in subject.shipped_models.glob(f"{label}-*.pt"))
+    shipped = sorted(p.name for p in subject.shipped_models.glob(f"{label}-*.npz"))
     assert path is not None, (
-        f"the shipped {label} model of {name} is stale: expected {label}-{key}.pt, found {shipped}. "
+        f"the shipped {label} model of {name} is stale: expected {label}-{key}.npz, found {shipped}. "
         f"Regenerate it with: modelizer train {name} --direction {direction} --aspect {aspect} --ship"
     )
     assert shipped == [path.name], "old shipped models should be removed"
@@ -133,7 +138,7 @@ def test_shipped_model_matches_the_subject_definition(name, aspect, direction, t
 def test_shipped_model_describes_itself(name, aspect, direction):
     subject = _subject(name).with_aspect(aspect)
     label = subject.model_label(direction)
-    artifact = load_artifact(subject.shipped_models / f"{label}-{subject.model_key(direction)}.pt")
+    artifact = load_artifact(subject.shipped_models / f"{label}-{subject.model_key(direction)}.npz")
     meta = artifact.meta
     assert meta["components"] == subject.key_components(direction)
     # A failure-aspect inverse model is scored on the held-out pairs that fail: a few percent
@@ -147,5 +152,5 @@ def test_shipped_model_describes_itself(name, aspect, direction):
 
 def test_markdown_it_model_is_as_good_as_the_readme_says():
     subject = _subject("markdown-it")
-    meta = load_artifact(subject.shipped_models / f"forward-{subject.model_key('forward')}.pt").meta
+    meta = load_artifact(subject.shipped_models / f"forward-{subject.model_key('forward')}.npz").meta
     assert meta["metrics"]["exact_match"] >= 0.95

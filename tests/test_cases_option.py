@@ -77,7 +77,7 @@ def test_update_with_train_trains_the_failure_models_first(case_pytester, tmp_pa
     cache = tmp_path / "fresh"
     result = case_pytester.runpytest("--modelizer-update-cases", "--modelizer-train", f"--modelizer-cache-dir={cache}")
     result.assert_outcomes(passed=4)
-    trained = sorted(p.name.rsplit("-", 1)[0] for p in (cache / "strict-shout").glob("*.pt"))
+    trained = sorted(p.name.rsplit("-", 1)[0] for p in (cache / "strict-shout").glob("*.npz"))
     assert trained == ["failure-forward", "failure-inverse"]
 
 

@@ -71,7 +71,7 @@ def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
     assert code == 0, captured.err
     key = toy.QUICK_SUBJECT.model_key("forward", toy.QUICK_TRAINING.replace(pairs=120))
     assert key != toy.QUICK_SUBJECT.model_key("forward")
-    path = cache / "shout" / f"forward-{key}.pt"
+    path = cache / "shout" / f"forward-{key}.npz"
     assert path.is_file()
     assert captured.out.startswith(f"shout forward: key {key}, ")
     assert f"saved to {path}" in captured.out
@@ -114,7 +114,7 @@ def test_inverse_direction(quick_conftest, tmp_path, capsys):
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
     assert main(["train", "shout", *common]) == 0
     key = toy.QUICK_SUBJECT.model_key("inverse")
-    assert (cache / "shout" / f"inverse-{key}.pt").is_file()
+    assert (cache / "shout" / f"inverse-{key}.npz").is_file()
     assert capsys.readouterr().out.startswith(f"shout inverse: key {key}, ")
     inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42"])
     assert main(["eval", "shout", *common, "--inputs", str(inputs), "--json"]) == 0
@@ -161,20 +161,59 @@ def test_prune_deletes_stale_models_and_pairs_of_known_subjects_only(conftest_fi
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
     current = {p.name for p in (cache / "shout").iterdir()}
-    (cache / "shout" / "forward-0000000000000000.pt").write_bytes(b"old")
+    (cache / "shout" / "forward-0000000000000000.npz").write_bytes(b"old")
+    (cache / "shout" / "inverse-0000000000000000.pt").write_bytes(b"old, in the earlier torch format")
     (cache / "shout" / "pairs-0000000000000000.jsonl").write_text("")
     (cache / "someone-elses").mkdir()
-    (cache / "someone-elses" / "forward-1111111111111111.pt").write_bytes(b"x")
+    (cache / "someone-elses" / "forward-1111111111111111.npz").write_bytes(b"x")
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache), "--dry-run"]) == 0
-    assert "2 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 2
+    assert "3 stale files" in capsys.readouterr().out and len(list((cache / "shout").iterdir())) == len(current) + 3
     assert main(["prune", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
     assert "kept " in out and "someone-elses" in out
     assert {p.name for p in (cache / "shout").iterdir()} == current
-    assert (cache / "someone-elses" / "forward-1111111111111111.pt").exists()
+    assert (cache / "someone-elses" / "forward-1111111111111111.npz").exists()
 
 
 def test_version_flag(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0 and "pytest-modelizer" in capsys.readouterr().out
+
+
+def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "forward-0000000000000000.pt").write_bytes(b"an older model, torch format")
+    (shipped / "forward-1111111111111111.npz").write_bytes(b"an older model")
+    (shipped / "inverse-2222222222222222.npz").write_bytes(b"the other direction's: kept")
+    conftest = tmp_path / "ship_conftest.py"
+    conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, "
+                                            f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
+    cache = tmp_path / "cache"
+    assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
+    key = toy.QUICK_SUBJECT.model_key("forward")
+    assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
+    assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
+    assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
+
+
+def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_file, toy_cache, tmp_path, capsys):
+    import shutil
+
+    import torch
+
+    from pytest_modelizer.store import load_artifact
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    key = toy.SUBJECT.model_key("forward")
+    npz = cache / "shout" / f"forward-{key}.npz"
+    artifact = load_artifact(npz)
+    legacy = npz.with_suffix(".pt")
+    torch.save({"format": 1, "meta": json.dumps(dict(artifact.meta)),
+                "state_dict": {k: torch.from_numpy(v) for k, v in artifact.state_dict.items()}}, legacy)
+    npz.unlink()
+    assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
+    assert not legacy.exists() and load_artifact(npz).meta["calibration"]["threshold"] > 0
+    assert f"saved to {npz}" in capsys.readouterr().out

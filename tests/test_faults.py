@@ -188,8 +188,8 @@ def test_read_only_cache_dir(tmp_path):
             ModelStore(cache).check_writable("shout")
         _assert_cache_error(info.value, cache / "shout", "Permission denied", "--modelizer-cache-dir")
         with pytest.raises(ModelError) as info:
-            atomic_write_bytes(cache / "shout" / "m.pt", b"x")
-        _assert_cache_error(info.value, cache / "shout" / "m.pt", "Permission denied")
+            atomic_write_bytes(cache / "shout" / "m.npz", b"x")
+        _assert_cache_error(info.value, cache / "shout" / "m.npz", "Permission denied")
     finally:
         (cache / "shout").chmod(0o700)
         cache.chmod(0o700)
@@ -210,7 +210,7 @@ def test_read_only_file_system(tmp_path, monkeypatch):
 
 
 def test_disk_full_leaves_no_temp_file(tmp_path, monkeypatch):
-    target = tmp_path / "shout" / "forward-abc.pt"
+    target = tmp_path / "shout" / "forward-abc.npz"
 
     def disk_full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -236,7 +236,7 @@ except CacheDirError as exc:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
 def test_file_size_limit(tmp_path):
-    target = tmp_path / "m.pt"
+    target = tmp_path / "m.npz"
     done = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMIT, str(target)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
@@ -348,7 +348,7 @@ def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_pa
     conftest.write_text(toy.conftest_source("toy.QUICK_SUBJECT"))
     cache = tmp_path / "cache"
     key = toy.QUICK_SUBJECT.model_key("forward")
-    path = cache / "shout" / f"forward-{key}.pt"
+    path = cache / "shout" / f"forward-{key}.npz"
     trained = []
 
     def learn(subject, direction, store, training=None, *args, **kwargs):
@@ -452,7 +452,7 @@ def test_model_description_without_a_vocabulary_is_corrupt(tmp_path):
     from pytest_modelizer.mock import MockProgram
     from pytest_modelizer.store import MODEL_META_KEYS
 
-    path = tmp_path / "forward-abc.pt"
+    path = tmp_path / "forward-abc.npz"
     save_artifact(ModelArtifact({"key": "abc", "model": {}, "tgt_vocab": []}, {}), path)
     with pytest.raises(CorruptModelError) as info:
         load_artifact(path, MODEL_META_KEYS)
@@ -465,8 +465,8 @@ def test_model_description_without_a_vocabulary_is_corrupt(tmp_path):
 def test_unreadable_model_message_never_suggests_unsafe_loading(tmp_path):
     contents = [pickle.dumps(object), pickle.dumps({"format": 1}, protocol=4)]
     contents += [random.Random(seed).randbytes(2048) for seed in range(12)]
-    for n, data in enumerate(contents):
-        path = tmp_path / f"m{n}.pt"
+    for n, (data, suffix) in enumerate((d, s) for d in contents for s in (".npz", ".pt")):
+        path = tmp_path / f"m{n}{suffix}"
         path.write_bytes(data)
         with pytest.raises(CorruptModelError) as info:
             load_artifact(path)

@@ -80,7 +80,7 @@ def test_info_describes_the_model(run):
             info = mock_program.info
             assert (info.subject, info.direction, info.key) == ("shout", "forward", {key!r})
             assert 10_000 < info.parameters < 1_000_000
-            assert info.path.endswith("forward-{key}.pt")
+            assert info.path.endswith("forward-{key}.npz")
             assert {{"n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage"}} <= set(info.metrics)
             assert 0.0 <= info.metrics["exact_match"] <= 1.0 and info.metrics["n"] > 0
         """

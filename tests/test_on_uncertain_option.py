@@ -67,7 +67,7 @@ def test_quality_gate_refuses_a_model_below_min_exact(toy_pytester, toy_cache, t
 
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
-    for path in (cache / "shout").glob("forward-*.pt"):
+    for path in (cache / "shout").glob("forward-*.npz"):
         artifact = load_artifact(path)
         artifact.meta["metrics"]["exact_match"] = 0.0
         save_artifact(artifact, path)

@@ -1,11 +1,14 @@
 """ModelStore and model files: atomic writes, safe loading, locking."""
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from filelock import FileLock
@@ -15,6 +18,7 @@ from pytest_modelizer.store import (
     CorruptModelError,
     LockTimeoutError,
     ModelArtifact,
+    ModelError,
     ModelStore,
     atomic_write_bytes,
     load_artifact,
@@ -34,19 +38,20 @@ class Booby:
 
 
 def artifact() -> ModelArtifact:
-    return ModelArtifact({"key": "abc123", "metrics": {"exact_match": 0.5}}, {"w": torch.arange(6.0).reshape(2, 3)})
+    return ModelArtifact({"key": "abc123", "metrics": {"exact_match": 0.5}},
+                         {"w": torch.arange(6.0).reshape(2, 3), "tied": torch.arange(6.0).reshape(2, 3)})
 
 
 def test_atomic_write_leaves_only_the_file(tmp_path):
-    target = tmp_path / "sub" / "model.pt"
+    target = tmp_path / "sub" / "model.npz"
     atomic_write_bytes(target, b"one")
     atomic_write_bytes(target, b"two")
     assert target.read_bytes() == b"two"
-    assert [p.name for p in target.parent.iterdir()] == ["model.pt"]
+    assert [p.name for p in target.parent.iterdir()] == ["model.npz"]
 
 
 def test_failed_write_keeps_old_file_and_no_temp(tmp_path, monkeypatch):
-    target = tmp_path / "model.pt"
+    target = tmp_path / "model.npz"
     atomic_write_bytes(target, b"old")
 
     def disk_full(fd):
@@ -56,18 +61,43 @@ def test_failed_write_keeps_old_file_and_no_temp(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space"):
         atomic_write_bytes(target, b"new" * 1000)
     assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
 
 def test_save_and_load_round_trip(tmp_path):
-    path = tmp_path / "m.pt"
-    save_artifact(artifact(), path)
+    path = tmp_path / "m.npz"
+    save_artifact(artifact(), path, "float16")
     loaded = load_artifact(path)
     assert loaded.key == "abc123"
     assert loaded.metrics == {"exact_match": 0.5}
-    assert torch.equal(loaded.state_dict["w"], torch.arange(6.0).reshape(2, 3))
+    for name in ("w", "tied"):
+        assert loaded.state_dict[name].dtype == np.float32
+        np.testing.assert_array_equal(loaded.state_dict[name], np.arange(6.0).reshape(2, 3))
     assert loaded.path == path
     assert read_meta(path)["key"] == "abc123"
+    with np.load(path, allow_pickle=False) as archive:
+        assert archive["w"].dtype == np.float16  # stored in 16 bits
+        assert "tied" not in archive.files  # a tied weight is stored once
+
+
+def test_the_torch_format_is_still_read(tmp_path):
+    path = tmp_path / "m.pt"
+    state = {k: v for k, v in artifact().state_dict.items()}
+    torch.save({"format": FORMAT_VERSION, "meta": json.dumps(artifact().meta), "state_dict": state}, path)
+    loaded = load_artifact(path)
+    assert loaded.key == "abc123"
+    np.testing.assert_array_equal(loaded.state_dict["w"], np.arange(6.0).reshape(2, 3))
+
+
+def test_the_torch_format_without_torch_names_the_fix(tmp_path, monkeypatch):
+    path = tmp_path / "m.pt"
+    torch.save({"format": FORMAT_VERSION, "meta": json.dumps(artifact().meta), "state_dict": {}}, path)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ModelError) as info:
+        load_artifact(path)
+    message = str(info.value)
+    assert str(path) in message and "older torch format" in message
+    assert "pip install 'pytest-modelizer[train]'" in message and "retrain" in message
 
 
 def assert_corrupt(path: Path, *fragments: str) -> None:
@@ -81,16 +111,17 @@ def assert_corrupt(path: Path, *fragments: str) -> None:
     assert read_meta(path) is None
 
 
-def test_garbage_file_is_corrupt(tmp_path):
-    path = tmp_path / "m.pt"
+@pytest.mark.parametrize("suffix", [".npz", ".pt"])
+def test_garbage_file_is_corrupt(tmp_path, suffix):
+    path = tmp_path / f"m{suffix}"
     path.write_bytes(b"this is not a model at all")
     assert_corrupt(path, "unreadable")
 
 
 def test_truncated_model_is_corrupt(tmp_path):
-    good = tmp_path / "good.pt"
+    good = tmp_path / "good.npz"
     save_artifact(artifact(), good)
-    path = tmp_path / "m.pt"
+    path = tmp_path / "m.npz"
     path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     assert_corrupt(path)
 
@@ -106,21 +137,38 @@ def test_other_torch_file_is_not_a_model(tmp_path, payload):
     assert_corrupt(path, "is not a pytest-modelizer model")
 
 
+@pytest.mark.parametrize("arrays", [{"w": np.zeros(2)}, {"__format__": np.array(FORMAT_VERSION + 1),
+                                                       "__meta__": np.frombuffer(b"{}", np.uint8)}],
+                         ids=["plain", "other-format"])
+def test_other_npz_file_is_not_a_model(tmp_path, arrays):
+    path = tmp_path / "m.npz"
+    np.savez(path, **arrays)
+    assert_corrupt(path, "is not a pytest-modelizer model")
+
+
 def test_damaged_description_is_corrupt(tmp_path):
     path = tmp_path / "m.pt"
     torch.save({"format": FORMAT_VERSION, "meta": "{not json", "state_dict": {}}, path)
     assert_corrupt(path, "damaged description")
+    path = tmp_path / "m.npz"
+    np.savez(path, __format__=np.array(FORMAT_VERSION), __meta__=np.frombuffer(b"{not json", np.uint8))
+    assert_corrupt(path, "damaged description")
 
 
-@pytest.mark.parametrize("writer", ["torch", "pickle"])
+@pytest.mark.parametrize("writer", ["torch", "pickle", "npz"])
 def test_malicious_pickle_is_never_executed(tmp_path, writer):
     marker = tmp_path / "pwned"
-    path = tmp_path / "m.pt"
+    path = tmp_path / ("m.npz" if writer == "npz" else "m.pt")
     payload = {"format": FORMAT_VERSION, "meta": "{}", "state_dict": {"x": Booby(marker)}}
     if writer == "torch":
         torch.save(payload, path)
-    else:
+    elif writer == "pickle":
         path.write_bytes(pickle.dumps(payload))
+    else:  # an object array in an npz is a pickle
+        objects = np.empty(1, dtype=object)
+        objects[0] = Booby(marker)
+        np.savez(path, __format__=np.array(FORMAT_VERSION), __meta__=np.frombuffer(b'{"key": "k"}', np.uint8),
+                 x=objects)
     # The payload really does create the marker when unpickled naively.
     assert not marker.exists()
     assert_corrupt(path)
@@ -163,7 +211,9 @@ def test_find_prefers_cache_then_shipped(tmp_path):
     shipped = tmp_path / "shipped"
     shipped.mkdir()
     (shipped / "forward-k1.pt").write_bytes(b"x")
-    assert store.find("s", "forward", "k1", shipped) == shipped / "forward-k1.pt"
+    assert store.find("s", "forward", "k1", shipped) == shipped / "forward-k1.pt"  # the older format still counts
+    (shipped / "forward-k1.npz").write_bytes(b"x")
+    assert store.find("s", "forward", "k1", shipped) == shipped / "forward-k1.npz"
     assert store.find("s", "forward", "k1") is None
     cached = store.path_for("s", "forward", "k1")
     cached.parent.mkdir(parents=True)

@@ -35,7 +35,7 @@ def test_missing_model_errors_with_key_and_fix(quick, tmp_path):
             "*Fix: pytest --modelizer-train test_uses.py::test_uses_model*",
         ]
     )
-    assert not cache.exists() or not any(cache.rglob("*.pt"))
+    assert not cache.exists() or not any(cache.rglob("*.npz"))
 
 
 def test_train_then_run(quick, tmp_path):
@@ -53,7 +53,7 @@ def test_train_then_run(quick, tmp_path):
             f"shout (forward) key {key}: held-out exact match *; 1 mock calls*",
         ]
     )
-    assert [p.name for p in (cache / "shout").glob("*.pt")] == [f"forward-{key}.pt"]
+    assert [p.name for p in (cache / "shout").glob("*.npz")] == [f"forward-{key}.npz"]
 
     # The next run reuses the model without the flag and trains nothing.
     again = quick.runpytest_subprocess(f"--modelizer-cache-dir={cache}")
@@ -74,7 +74,7 @@ def test_failed_training_is_a_usage_error_and_writes_no_model(pytester, tmp_path
         ["ERROR: modelizer: training failed: subject 'shout': only * synthesized pairs tokenize within 1 tokens*"]
     )
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
-    assert not list(cache.rglob("*.pt"))
+    assert not list(cache.rglob("*.npz"))
 
 
 def test_stale_model_says_what_changed(pytester, toy_cache):
@@ -87,7 +87,7 @@ def test_stale_model_says_what_changed(pytester, toy_cache):
     result.stdout.fnmatch_lines(
         [
             f"*no forward model of subject 'shout' with key {new}*",
-            f"*Stale model *forward-{old}.pt (key {old}) differs in: subject version: '1' -> '2'",
+            f"*Stale model *forward-{old}.npz (key {old}) differs in: subject version: '1' -> '2'",
             "*Fix: pytest --modelizer-train*",
         ]
     )

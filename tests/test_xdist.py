@@ -53,7 +53,7 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     assert len(lines) == 1, lines
     assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
     assert sorted(p.name for p in (cache / "shout").iterdir() if not p.name.startswith(".")) == [
-        f"forward-{key}.pt",
+        f"forward-{key}.npz",
         pairs_path(toy.QUICK_SUBJECT, toy.QUICK_TRAINING, cache).name,
     ]
     assert not list(cache.rglob("*.tmp"))
