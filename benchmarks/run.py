@@ -392,6 +392,20 @@ def render(results: dict[str, dict]) -> str:
         rows.append(["all", "", "", "", "", "", "", f"{before / 1e6:.1f} MB", f"{after / 1e6:.1f} MB"])
         out += _table(["subject", "model", "queries", "answers differ", "verdicts differ", "largest confidence change",
                        "stored", "`.pt` file", "`.npz` file"], rows) + [""]
+    users = results.get("user-defaults")
+    if users:
+        out += ["## Subjects as a new user writes them, with the default configuration", "",
+                "`benchmarks/user_subjects.py`: a date formatter (digit tokens, invalid dates that fail), "
+                "`jq -S -c .` (keys sorted) and `shlex.split` (an unclosed quote fails), not tuned by hand, "
+                "trained forward with the defaults and a 5-minute cap on 2 threads. *held-out*: exact match on "
+                "the pairs training holds out; *confident*: the share answered at or above the calibrated "
+                f"threshold. Command: `{users['command']}`."
+                + (f" Machine: {users['machine']}." if isinstance(users["machine"], str) else ""), ""]
+        rows = [[r["subject"], r["config"], r["load"], _f(r["train_pairs"]), _f(r["epochs"]),
+                 _f(r["train_seconds"], 0, " s"), _pct(r["exact_match"]), _pct(r["confident"])]
+                for r in users["runs"]]
+        out += _table(["subject", "configuration", "machine load", "training pairs", "epochs", "training",
+                       "held-out exact", "confident"], rows) + [""]
     out += ["## Machines", ""]
     rows = []
     for name, d in sorted(results.items()):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -19,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from user_subjects import user_subjects  # noqa: E402
 
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     subjects = [s for s in user_subjects() if not args.subjects or s.name in args.subjects]
+    load = os.getloadavg()[0]  # other work on the machine slows training within its time limit
     results = []
     for subject in subjects:
         print(f"{subject.name}: training with the defaults{' and ' + ', '.join(args.set) if args.set else ''}",
@@ -94,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['train_seconds']:.0f} s training ({result['epochs']} epochs, {result['train_pairs']} pairs)",
               flush=True)
     if args.out:
-        args.out.write_text(json.dumps(results, indent=1) + "\n")
+        from benchmarks.common import machine
+
+        label = "defaults" + (" with " + ", ".join(args.set) if args.set else "")
+        runs = [{**r, "config": label, "load": f"load average {load:.1f} at the start"} for r in results]
+        report = {"command": "python benchmarks/user_defaults.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  "machine": machine(), "runs": runs}
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
     return 0
 
 

@@ -246,7 +246,8 @@ def timeout_component(subject: "Subject") -> dict[str, str]:
 
 def failure_training_for(training: TrainingConfig) -> TrainingConfig:
     """Failure-aspect training: the same synthesized pairs (cached once), a smaller, shorter run."""
-    model = ModelConfig(d_model=96, n_heads=4, enc_layers=2, dec_layers=2, d_ff=384, max_len=training.model.max_len)
+    model = ModelConfig(d_model=96, n_heads=4, enc_layers=2, dec_layers=2, d_ff=384, dropout=0.1,
+                        max_len=training.model.max_len)
     return training.replace(model=model, max_epochs=min(training.max_epochs, 10), max_minutes=min(training.max_minutes, 6.0),
                             patience=4, placeholder_limit=0)
 
