@@ -215,6 +215,17 @@ def render(results: dict[str, dict]) -> str:
         out += _table(["subject", "direction", "inputs", "n", "coverage", "exact", "BLEU", "token accuracy",
                        "parameters", "training pairs", "training time", "mock ms", "program ms", "stands in"], rows)
         out += [""]
+        buckets = ["<=20", "21-40", "41-80", ">80", "untokenized"]
+        rows = [[r["subject"], r["direction"], r["set"]]
+                + [f"{_pct(r['by_length'][b]['exact_match'])} ({r['by_length'][b]['n']})" if b in r["by_length"] else "–"
+                   for b in buckets]
+                for _, d in by_kind["fidelity"] for r in d["reports"] if "by_length" in r]
+        if rows:
+            out += ["### Exact match by length", "",
+                    "The same runs, by the query's length in tokens: exact match (inputs). Runs made before the "
+                    "length was recorded are left out.", ""]
+            out += _table(["subject", "direction", "inputs", *(f"{b} tokens" if b != "untokenized" else b
+                                                               for b in buckets)], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training) and its confidence (the lowest token probability of the greedy answer) "
