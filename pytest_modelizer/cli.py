@@ -306,3 +306,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:
         print(f"modelizer: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
+        print("modelizer: interrupted; nothing was saved by the interrupted step", file=sys.stderr)
+        return 130

@@ -104,6 +104,7 @@ def start_method(program: object) -> str:
     return "fork"
 
 
+@functools.lru_cache(maxsize=None)  # the main script does not change while it runs: read it once
 def main_module_reimport_safe() -> bool:
     """Whether a child started by the fork server may import `__main__` again.
 

@@ -217,3 +217,14 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
     assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
     assert not legacy.exists() and load_artifact(npz).meta["calibration"]["threshold"] > 0
     assert f"saved to {npz}" in capsys.readouterr().out
+
+
+def test_ctrl_c_ends_a_command_with_a_line_not_a_traceback(monkeypatch, capsys):
+    from pytest_modelizer import cli
+
+    def interrupted(session, args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_subjects", interrupted)
+    assert cli.main(["subjects"]) == 130
+    assert capsys.readouterr().err.strip() == "modelizer: interrupted; nothing was saved by the interrupted step"
