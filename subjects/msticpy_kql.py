@@ -10,7 +10,7 @@ Deterministic: msticpy names an expression it cannot name after a column with a 
 every call. The program runs each conversion with a private `random.Random` seeded the same
 way for every call (`_SEED`), put in place of the `random` module that msticpy's converter
 module sees and restored afterwards: a query always gets the same names (the first generated
-name of a query is always `add_7271` for `a + 1`, the second takes the next number), and the
+name of a query is always `add_7311` for `a + 1`, the second `..._7890`, and so on), and the
 global `random` state of the calling process is never used or changed.
 
 Failures are behaviour (failure kinds): mo-sql-parsing's `ParseException` (its message without
@@ -460,6 +460,8 @@ subject = bundled_subject(
         **{cls: f"pytest_modelizer.subjects.msticpy_kql.{cls}"
            for cls in ("KqlUnmappedFunction", "KqlUnresolved", "KqlLimitation")},
     },
-    corpora={"msticpy-sql": "msticpy-sql-eval.jsonl"},
+    # msticpy's own SQL (its tests and documentation, the eval part: the sample part is kept apart
+    # for `samples`), and sqlglot's test fixtures: real SQL written for other programs.
+    corpora={"msticpy-docs-tests": "msticpy-sql-eval.jsonl", "sqlglot-fixtures": "sqlglot.jsonl"},
     description="SQL query -> KQL (msticpy's sql_to_kql; unmapped functions and known limitations raise)",
 )
