@@ -100,7 +100,7 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
     True where there is nothing to check: no other model, an uncovered input, a failure (it has no
     text to ask about), or another aspect than the whole output.
     """
-    if other is None or model.subject.aspect != "output":
+    if other is None or model.spec.is_failure:
         return [True] * len(predictions)
     asked = [i for i, p in enumerate(predictions) if p.covered and p.behaviour.ok]
     backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked], count=False)

@@ -203,22 +203,21 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
     target = Target.parse(target_text)
     report = CaseReport()
     if target.wants_failure:
-        aspected = subject.with_aspect("failure")
-        forward = session.mock(aspected, "forward", nodeid, UPDATE_AND_TRAIN)
-        inverse = session.mock(aspected, "inverse", nodeid, UPDATE_AND_TRAIN)
+        forward = session.mock(session.spec(subject, "forward", "failure"), nodeid, UPDATE_AND_TRAIN)
+        inverse = session.mock(session.spec(subject, "inverse", "failure"), nodeid, UPDATE_AND_TRAIN)
     else:
-        aspected, forward, inverse = subject, None, session.mock(subject, "inverse", nodeid, UPDATE_AND_TRAIN)
+        forward, inverse = None, session.mock(session.spec(subject, "inverse"), nodeid, UPDATE_AND_TRAIN)
     version = subject.resolved_program_version()
     with ProgramRunner(subject) as runner:
         def rerun(text: str) -> Behaviour:
             return runner.run(text).behaviour
 
         kept = refresh(existing if existing and existing.target == target_text else None, rerun,
-                       lambda b: target.matches(aspected, b), lambda b: failure_kind(aspected, b), report)
+                       lambda b: target.matches(subject, b), lambda b: failure_kind(subject, b), report)
         missing = count - len(kept)
         if missing > 0:
             log(f"proposing cases for {subject.name} (target {target}, budget {budget} runs)")
-            generator = CaseGenerator(aspected, forward, inverse, seed=seed, log=log)
+            generator = CaseGenerator(subject, forward, inverse, seed=seed, log=log)
             generation = generator.generate(target, budget, runner)
             have = {c.input for c in kept}
             fresh = [f for f in generation.found if f.input not in have]
@@ -231,14 +230,14 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
 
                 def same(text: str, kind: str = found.kind) -> bool:
                     now = rerun(text)
-                    return target.matches(aspected, now) and failure_kind(aspected, now) == kind
+                    return target.matches(subject, now) and failure_kind(subject, now) == kind
 
                 text, _ = reduce_input(subject, found.input, same, checker) if target.wants_failure else (found.input, 0)
                 behaviour = rerun(text) if text != found.input else found.behaviour
                 if text in have:
                     continue
                 have.add(text)
-                kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(aspected, behaviour),
+                kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(subject, behaviour),
                                  subject.name, version, inverse.artifact.key if found.source == "inverse"
                                  else (forward or inverse).artifact.key, found.source))
                 report.new += 1

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.subject import Subject, timeout_component
 from pytest_modelizer.tokenizer import TokenizeError
 
@@ -249,17 +250,17 @@ def held_out_inputs(
     return inputs[:count]
 
 
-def encode_pair(subject: Subject, direction: str, pair: Pair) -> Example | None:
-    """Tokens of a pair for `direction` under the subject's aspect, or None when a side cannot be tokenized."""
+def encode_pair(spec: ModelSpec, pair: Pair) -> Example | None:
+    """Tokens of a pair for the model `spec` (its direction and aspect), or None when a side cannot be tokenized."""
     from pytest_modelizer.aspect import behaviour_side
 
     try:
-        if direction == "forward":
-            src = subject.input_tokenizer.tokenize(pair.input)
-            tgt = behaviour_side(subject, pair.behaviour, src.mapping)
+        if spec.is_forward:
+            src = spec.subject.input_tokenizer.tokenize(pair.input)
+            tgt = behaviour_side(spec, pair.behaviour, src.mapping)
         else:
-            src = behaviour_side(subject, pair.behaviour, {})
-            tgt = subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
+            src = behaviour_side(spec, pair.behaviour, {})
+            tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
     except TokenizeError:
         return None
     return Example(src.tokens, tgt.tokens, src.mapping, pair)

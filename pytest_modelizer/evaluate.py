@@ -110,12 +110,12 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     """
     from pytest_modelizer.aspect import failure_kind, project
 
-    subject = mock.subject
-    failure_aspect = subject.aspect == "failure"
-    if mock.direction == "forward":
+    spec = mock.spec
+    subject = spec.subject
+    if spec.is_forward:
         kept = list(pairs)
         queries = [p.input for p in kept]
-    elif failure_aspect:  # the query is a failure kind: only failing pairs have one worth asking for
+    elif spec.is_failure:  # the query is a failure kind: only failing pairs have one worth asking for
         kept = [p for p in pairs if not p.behaviour.ok]
         queries = [failure_kind(subject, p.behaviour) for p in kept]
     else:
@@ -128,24 +128,24 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     mock_seconds = time.perf_counter() - start
     agreeing = consistent(predictions, mock, other)
     round_trip: list[Behaviour | None] = [None] * len(kept)
-    if mock.direction == "inverse":
+    if not spec.is_forward:
         if runner is None:
             raise ValueError("scoring an inverse model needs a ProgramRunner for the round trip")
         todo = [i for i, p in enumerate(predictions) if p.behaviour is not None]
         runs = runner.run_many([predictions[i].behaviour.output or "" for i in todo])
         for i, run in zip(todo, runs):
-            round_trip[i] = project(subject, run.behaviour)
+            round_trip[i] = project(spec, run.behaviour)
     scored = []
     for i, (pair, pred) in enumerate(zip(kept, predictions)):
-        example = encode_pair(subject, mock.direction, pair)
+        example = encode_pair(spec, pair)
         reference = example.tgt if example else ()
         covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
-        expected = project(subject, pair.behaviour)
-        if mock.direction == "forward":
+        expected = project(spec, pair.behaviour)
+        if spec.is_forward:
             exact = covered and pred.behaviour == expected
         else:
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
-            exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
+            exact = (pred.covered if spec.is_failure else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
                              pred.familiar, agreeing[i], len(example.src) if example else None))
     return scored, mock_seconds
@@ -163,15 +163,15 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
     log(f"running {mock.subject.name} on {len(inputs)} inputs")
     with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))
-        log(f"decoding {len(inputs)} inputs with the {mock.direction} model")
+        log(f"decoding {len(inputs)} inputs with the {mock.spec.label} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock.clear_memo()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner, other)
     report = summarize(scored, mock.threshold)
     report.update(
         subject=mock.subject.name,
-        direction=mock.direction,
-        aspect=mock.subject.aspect,
+        direction=mock.spec.direction,
+        aspect=mock.spec.aspect,
         key=mock.artifact.key,
         parameters=int(mock.artifact.meta.get("parameters", 0)),
         train_pairs=mock.artifact.meta.get("train_pairs"),

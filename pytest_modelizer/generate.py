@@ -146,7 +146,7 @@ class CaseGenerator:
         from pytest_modelizer.training_stack import require
 
         require("generating cases")
-        self.subject = subject.with_aspect("failure") if subject.aspect == "output" else subject
+        self.subject = subject
         self.forward = forward
         self.inverse = inverse
         self.seed = seed
@@ -185,7 +185,7 @@ class CaseGenerator:
         texts: dict[str, str] = {}
         for kind, tokens in zip(asked, mock.sample(asked, TEMPERATURE, self.seed)):
             mapping = fill_placeholders(tokens, mock.pools, rng, contexts)
-            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), kind)
+            texts.setdefault(mock.spec.target_tokenizer.detokenize(tokens, mapping), kind)
         return {t: kind for t, kind in texts.items() if t and self.checker.accepts(t)}
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
@@ -202,7 +202,7 @@ class CaseGenerator:
         from pytest_modelizer.synthesis import SynthesisPlan, synthesize
 
         start = time.perf_counter()
-        training = self.subject.training
+        training = self.forward.spec.training if self.forward is not None else self.subject.training
         plan = SynthesisPlan(SCREEN_FACTOR * budget, self.seed + 104729, training.max_nonterminals,
                              training.coverage_share, training.max_input_chars, self.subject.start_symbol)
         fuzzed = synthesize(self.subject.grammar, plan)
@@ -225,7 +225,7 @@ class CaseGenerator:
         """Inputs the output-aspect inverse model proposes for one concrete output: greedy, then sampled."""
         start = time.perf_counter()
         mock = self.inverse
-        if mock is None or mock.subject.aspect != "output":
+        if mock is None or mock.spec.is_failure:
             raise ValueError("an output target needs the subject's (output-aspect) inverse model")
         try:
             _, mapping = mock.encode(target.output or "")
@@ -235,7 +235,7 @@ class CaseGenerator:
         outs = mock.sample([query], 0.0) + mock.sample([query] * max(0, budget * 2 - 1), TEMPERATURE, self.seed)
         texts: dict[str, None] = {}
         for tokens in outs:
-            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), None)
+            texts.setdefault(mock.spec.target_tokenizer.detokenize(tokens, mapping), None)
         self.proposed = {"inverse": len(texts)}
         self.model_seconds = time.perf_counter() - start
         return [Candidate(t, "inverse") for t in list(texts)[:budget]]

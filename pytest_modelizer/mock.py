@@ -10,7 +10,7 @@ from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
 from pytest_modelizer.store import ModelArtifact
-from pytest_modelizer.subject import Subject
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.tokenizer import Tokenized, TokenizeError, Vocabulary
 
 
@@ -70,12 +70,12 @@ class MockProgram:
     another device, and built on first use where sampling or failure scores need it.
     """
 
-    def __init__(self, subject: Subject, direction: str, artifact: ModelArtifact, device: str = "cpu") -> None:
+    def __init__(self, spec: ModelSpec, artifact: ModelArtifact, device: str = "cpu") -> None:
         from pytest_modelizer.calibration import Familiarity
         from pytest_modelizer.config import ModelConfig
 
-        self.subject = subject
-        self.direction = direction
+        self.spec = spec
+        self.subject = spec.subject
         self.artifact = artifact
         self.device = device
         meta = artifact.meta
@@ -86,7 +86,6 @@ class MockProgram:
         # Greedy answers decode in numpy on the CPU (no torch needed); another device needs torch.
         self.decoder: Decoder = self.torch_decoder if device != "cpu" else NumpyDecoder(self.model_config,
                                                                                         artifact.state_dict)
-        self.src_tokenizer, self.tgt_tokenizer = subject.tokenizers(direction)
         # Values for placeholders, drawn like the training inputs' (failure-aspect inverse models).
         self.pools: dict[str, list[str]] = meta.get("placeholder_values") or {}
         self.stats = MockStats()
@@ -105,7 +104,7 @@ class MockProgram:
     def info(self) -> ModelInfo:
         return ModelInfo(
             subject=self.subject.name,
-            direction=self.direction,
+            direction=self.spec.direction,
             key=self.artifact.key,
             parameters=int(self.artifact.meta.get("parameters", 0)),
             metrics=dict(self.artifact.metrics),
@@ -128,12 +127,12 @@ class MockProgram:
         from pytest_modelizer.aspect import behaviour_side, label_tokens
 
         try:
-            if self.direction == "forward":
-                tok = self.src_tokenizer.tokenize(text)
-            elif self.subject.aspect == "failure":
+            if self.spec.is_forward:
+                tok = self.spec.source_tokenizer.tokenize(text)
+            elif self.spec.is_failure:
                 tok = Tokenized(label_tokens(text))
             else:
-                tok = behaviour_side(self.subject, Behaviour.success(text), {})
+                tok = behaviour_side(self.spec, Behaviour.success(text), {})
         except TokenizeError as exc:
             raise UncoveredInputError(f"cannot tokenize: {exc}") from None
         unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
@@ -191,11 +190,11 @@ class MockProgram:
         """What predicted tokens say: a (projected) behaviour, or an input for an inverse model."""
         from pytest_modelizer.aspect import side_behaviour
 
-        if self.direction == "forward":
-            return side_behaviour(self.subject, predicted, mapping)
+        if self.spec.is_forward:
+            return side_behaviour(self.spec, predicted, mapping)
         if self.pools:  # a failure-aspect inverse model has no query content to copy: draw values
             mapping = {**fill_placeholders(predicted, self.pools, rng), **mapping}
-        return Behaviour.success(self.tgt_tokenizer.detokenize(predicted, mapping))
+        return Behaviour.success(self.spec.target_tokenizer.detokenize(predicted, mapping))
 
     def predict(self, text: str, count: bool = True) -> Prediction:
         return self.predict_batch([text], count)[0]
@@ -244,7 +243,7 @@ class MockProgram:
         """What the program would return per `prediction`: the output, or the predicted failure raised."""
         if prediction.behaviour is None:
             raise UncoveredInputError(
-                f"the {self.direction} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
+                f"the {self.spec.label} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
                 f"{text[:60]!r}: {prediction.reason}. Add such inputs to the subject's grammar and retrain "
                 f"(pytest --modelizer-train)"
             )
@@ -260,7 +259,7 @@ class MockProgram:
         return [self.answer(t, p) for t, p in zip(texts, self.predict_batch(list(texts)))]
 
     def __repr__(self) -> str:
-        return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"
+        return f"<MockProgram {self.subject.name} {self.spec.label} key={self.artifact.key}>"
 
 
 

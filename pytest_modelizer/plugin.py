@@ -208,12 +208,11 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
     return [pytest.param(case, id=case.id) for case in entry.cases]
 
 
-def _case_needs(spec: ModelizeSpec, subject: Subject) -> list:
+def _case_needs(state, spec: ModelizeSpec, subject: Subject) -> list:
     """The models that generating the cases of a `cases=` test needs."""
     if spec.cases.startswith("failure"):
-        failure = subject.with_aspect("failure")
-        return [(failure, "forward"), (failure, "inverse")]
-    return [(subject, "inverse")]
+        return [state.spec(subject, "forward", "failure"), state.spec(subject, "inverse", "failure")]
+    return [state.spec(subject, "inverse")]
 
 
 def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], write) -> None:
@@ -288,10 +287,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 continue
         item.stash[SPEC] = spec
         if spec.cases is not None and config.stash[CASES].update and state.train:
-            needs.extend(n for n in _case_needs(spec, subject) if n not in needs)
+            needs.extend(n for n in _case_needs(state, spec, subject) if n not in needs)
         if spec.cases is not None or state.mode == "real":  # case tests read their case file, never a model
             continue
-        need = (subject.with_aspect(spec.aspect), spec.direction)
+        need = state.spec(subject, spec.direction, spec.aspect)
         if need not in needs:
             needs.append(need)
     if config.option.collectonly:
@@ -345,8 +344,8 @@ def _served(request: pytest.FixtureRequest, spec: ModelizeSpec):
         return served[0]
     state = request.config.stash[STATE]
     flag, ini, min_exact = request.config.stash[DEFAULTS]
-    subject = _registry(request.config).get(spec.subject).with_aspect(spec.aspect)
-    program = ServedProgram(state, subject, spec.direction, state.mode, flag or spec.on_uncertain or ini,
+    model = state.spec(_registry(request.config).get(spec.subject), spec.direction, spec.aspect)
+    program = ServedProgram(state, model, state.mode, flag or spec.on_uncertain or ini,
                             request.node.nodeid, spec.min_exact if spec.min_exact is not None else min_exact)
     served.append(program)
     return program

@@ -10,6 +10,7 @@ import pytest
 
 import toy
 from pytest_modelizer.cli import main
+from pytest_modelizer.spec import ModelSpec
 
 EVAL_KEYS = {
     "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage",
@@ -49,10 +50,10 @@ def test_subjects_lists_entry_points_and_conftest_subjects(conftest_file, toy_ca
     lines = done.stdout.splitlines()
     assert any(line.startswith("markdown-it  (subject ") for line in lines)
     assert "shout  (subject 1, program 1.0)" in lines
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     ready = [line for line in lines if line.strip().startswith(f"forward  key {key}: ready (")]
     assert len(ready) == 1 and "held-out exact match" in ready[0]
-    assert f"  inverse  key {toy.SUBJECT.model_key('inverse')}: missing" in lines
+    assert f"  inverse  key {ModelSpec(toy.SUBJECT, 'inverse').key}: missing" in lines
 
 
 def test_subjects_reports_stale_models(tmp_path, toy_cache, capsys):
@@ -69,8 +70,8 @@ def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
     code = main(["train", "shout", "--conftest", str(quick_conftest), "--cache-dir", str(cache), "--pairs", "120"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    key = toy.QUICK_SUBJECT.model_key("forward", toy.QUICK_TRAINING.replace(pairs=120))
-    assert key != toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward", training=toy.QUICK_TRAINING.replace(pairs=120)).key
+    assert key != ModelSpec(toy.QUICK_SUBJECT, "forward").key
     path = cache / "shout" / f"forward-{key}.npz"
     assert path.is_file()
     assert captured.out.startswith(f"shout forward: key {key}, ")
@@ -113,7 +114,7 @@ def test_inverse_direction(quick_conftest, tmp_path, capsys):
     cache = tmp_path / "cache"
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
     assert main(["train", "shout", *common]) == 0
-    key = toy.QUICK_SUBJECT.model_key("inverse")
+    key = ModelSpec(toy.QUICK_SUBJECT, "inverse").key
     assert (cache / "shout" / f"inverse-{key}.npz").is_file()
     assert capsys.readouterr().out.startswith(f"shout inverse: key {key}, ")
     inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42"])
@@ -192,7 +193,7 @@ def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
                                             f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
     cache = tmp_path / "cache"
     assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
-    key = toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
     assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
     assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
@@ -207,7 +208,7 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
 
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     npz = cache / "shout" / f"forward-{key}.npz"
     artifact = load_artifact(npz)
     legacy = npz.with_suffix(".pt")

@@ -9,6 +9,7 @@ import pytest
 import toy
 from pytest_modelizer.samples import SamplesError, load_samples, mine, recombine
 from pytest_modelizer.synthesis import bnf_grammar
+from pytest_modelizer.spec import ModelSpec
 
 # Users of "shout" bang nearly every word; the grammar alone bangs half of them.
 SAMPLES = ["!cat !dog", "!owl", "!bee !ant !emu", "!cat dog", "!emu", "not 42 in the grammar"]
@@ -48,9 +49,9 @@ def test_samples_are_part_of_the_model_and_pairs_keys():
     from pytest_modelizer.data import synthesis_key
 
     plain, steered, other = toy.make_subject(), toy.make_subject(samples=SAMPLES), toy.make_subject(samples=SAMPLES[:2])
-    assert plain.model_key("forward") == toy.SUBJECT.model_key("forward")  # no samples: keys as before
-    assert len({plain.model_key("forward"), steered.model_key("forward"), other.model_key("forward")}) == 3
-    assert steered.key_components("forward")["samples"] != other.key_components("forward")["samples"]
+    assert ModelSpec(plain, "forward").key == ModelSpec(toy.SUBJECT, "forward").key  # no samples: keys as before
+    assert len({ModelSpec(plain, "forward").key, ModelSpec(steered, "forward").key, ModelSpec(other, "forward").key}) == 3
+    assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(other, "forward").key_components["samples"]
     keys = {synthesis_key(s, toy.TRAINING) for s in (plain, steered, other)}
     assert len(keys) == 3
 
