@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from pytest_modelizer.errors import UncoveredInputError
+
 if TYPE_CHECKING:
     from pytest_modelizer.evaluate import Scored
     from pytest_modelizer.mock import MockProgram, Prediction
@@ -105,7 +107,6 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
     asked = [i for i, p in enumerate(predictions) if p.covered and p.behaviour.ok]
     backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked], count=False)
     result = [True] * len(predictions)
-    from pytest_modelizer.errors import UncoveredInputError
 
     for i, back in zip(asked, backs):
         try:

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.store import atomic_write_text
 
 FORMAT = 1
 FOLDER = "__modelizer_cases__"
@@ -133,8 +137,6 @@ def _read_test(path: Path, name: str, entry: Any) -> TestCases:
 
 def write_case_file(path: Path, tests: dict[str, TestCases]) -> None:
     """Write sorted, indented JSON atomically (a killed run leaves the old file)."""
-    from pytest_modelizer.store import atomic_write_text
-
     data = {"modelizer_cases": FORMAT, "tests": {name: tests[name].to_json() for name in sorted(tests)}}
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
@@ -196,10 +198,6 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
 
     `nodeid`: the test asking (from a pytest run), named in the fix of a missing-model error.
     """
-    from pytest_modelizer.aspect import failure_kind
-    from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
-    from pytest_modelizer.runner import ProgramRunner
-
     target = Target.parse(target_text)
     report = CaseReport()
     if target.wants_failure:

@@ -8,12 +8,27 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from pytest_modelizer import __version__
+from pytest_modelizer.aspect import ASPECTS
+from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
+from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
+from pytest_modelizer.learn import learn, recalibrate
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
-from pytest_modelizer.store import MODEL_META_KEYS, SUFFIXES, ModelError, ModelStore, load_artifact, read_meta
-from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import (
+    MODEL_META_KEYS,
+    SUFFIX,
+    SUFFIXES,
+    ModelError,
+    ModelStore,
+    atomic_write_bytes,
+    load_artifact,
+    read_meta,
+    save_artifact,
+)
 from pytest_modelizer.subject import DIRECTIONS, Subject
+from pytest_modelizer.training_stack import MissingExtraError, require
 from pytest_modelizer.validate import validate_subject
 
 
@@ -37,8 +52,6 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--pairs", type=int, help="synthesized pairs (changes the model key)")
     model.add_argument("--seed", type=int, help="synthesis and training seed (changes the model key)")
     model.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
-
-    from pytest_modelizer import __version__
 
     parser = argparse.ArgumentParser(prog="modelizer", description=__doc__)
     parser.add_argument("--version", action="version", version=f"modelizer (pytest-modelizer) {__version__}")
@@ -112,8 +125,6 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
 
 
 def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.learn import learn
-
     spec = _model(session, args)
     subject, label = spec.subject, spec.label
     validate_subject(subject)  # the lexers too, before minutes of synthesis
@@ -137,7 +148,6 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
-        from pytest_modelizer.store import SUFFIX, atomic_write_bytes, save_artifact
 
         for old in [p for suffix in SUFFIXES for p in subject.shipped_models.glob(f"{label}-*{suffix}")]:
             old.unlink()
@@ -164,10 +174,8 @@ def _mtime(path: Path) -> int | None:
 
 
 def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.data import held_out_inputs, read_inputs
-    from pytest_modelizer.training_stack import require
-
     require("modelizer eval")
+    # Modules that import numpy (or torch) load when a command needs a model, not for `--help`.
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
@@ -202,8 +210,6 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
 
 def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
     """Stale files of known subjects go; folders of subjects not declared here are listed, never touched."""
-    from pytest_modelizer.data import pairs_path
-
     cache = session.store.cache_dir
     if not cache.is_dir():
         print(f"nothing to prune: {cache} does not exist")
@@ -230,8 +236,6 @@ def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.learn import recalibrate
-
     spec = _model(session, args)
     path = session.model_path(spec)
     if path is None:
@@ -245,8 +249,6 @@ def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
 
 
 def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
-
     if (args.file is None) != (args.test is None):
         raise ValueError("--file and --test go together: the case file and the test whose entry to write")
     subject = session.registry.get(args.subject)
@@ -277,7 +279,6 @@ def run_benchmark(argv: Sequence[str]) -> int:
               "`python -m benchmarks.bench KIND SUBJECT ...` or `python benchmarks/run.py` (see benchmarks/README.md)",
               file=sys.stderr)
         return 2
-    from pytest_modelizer.training_stack import MissingExtraError, require
 
     try:
         require(f"modelizer bench {' '.join(argv[:1])}".strip())

@@ -6,9 +6,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from pytest_modelizer.aspect import failure_kind, project
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.data import Pair, encode_pair
+from pytest_modelizer.calibration import consistent
+from pytest_modelizer.data import Pair, encode_pair, throttled
 from pytest_modelizer.mock import MockProgram
+from pytest_modelizer.runner import ProgramRunner
 
 
 @dataclass
@@ -108,8 +111,6 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     recorded output; the real program (`runner`) runs on the predicted input, and the pair is
     exact when that reproduces the output (a round trip).
     """
-    from pytest_modelizer.aspect import failure_kind, project
-
     spec = mock.spec
     subject = spec.subject
     if spec.is_forward:
@@ -121,7 +122,6 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     else:
         kept = [p for p in pairs if p.behaviour.ok]
         queries = [p.behaviour.output or "" for p in kept]
-    from pytest_modelizer.calibration import consistent
 
     start = time.perf_counter()
     predictions = mock.predict_batch(queries)
@@ -157,9 +157,6 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
 
     `other`, the model of the opposite direction, takes part in judging which answers are confident.
     """
-    from pytest_modelizer.data import throttled
-    from pytest_modelizer.runner import ProgramRunner
-
     log(f"running {mock.subject.name} on {len(inputs)} inputs")
     with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))

@@ -7,11 +7,15 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from pytest_modelizer import __version__
+from pytest_modelizer.aspect import failure_kind
+from pytest_modelizer.calibration import Familiarity, calibrate
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
-from pytest_modelizer.store import ModelArtifact, ModelStore, save_artifact
+from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import SUFFIX, ModelArtifact, ModelStore, load_artifact, save_artifact
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import Vocabulary
+from pytest_modelizer.tokenizer import TokenizeError, Vocabulary
+from pytest_modelizer.training_stack import require
 
 # Shares of the synthesized pairs held out for early stopping and for the reported fidelity.
 TEST_FRACTION = 0.05
@@ -25,15 +29,13 @@ def learn(
     progress: Callable[[object], None] | None = None,
 ) -> ModelArtifact:
     """Train the model `spec` names (with `spec.training`) and save it in `store`'s cache dir."""
-    from pytest_modelizer.training_stack import require
-
     subject, direction, training = spec.subject, spec.direction, spec.training
     require(f"training the {spec.label} model of {subject.name!r}")
     import torch
 
+    # Torch and numpy load with the first training, not with the plugin.
     from pytest_modelizer.decoder import storage_dtype
     from pytest_modelizer.model import Seq2Seq
-    from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.train import train_model
 
     started = time.time()
@@ -78,8 +80,6 @@ def learn(
     if spec.is_failure:
         from collections import Counter
 
-        from pytest_modelizer.aspect import failure_kind
-
         kinds = Counter(failure_kind(subject, p.behaviour) for p in pairs if not p.behaviour.ok)
         meta["failure_kinds"] = dict(sorted(kinds.items()))  # what generation can ask the inverse for
         if not spec.is_forward:
@@ -101,8 +101,7 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     `calibration` holds the training sources' trigrams and the confidence threshold (see
     calibration.py); `metrics` the held-out fidelity, with the share answered confidently.
     """
-    from pytest_modelizer.calibration import Familiarity, calibrate
-    from pytest_modelizer.evaluate import score_pairs, summarize
+    from pytest_modelizer.evaluate import score_pairs, summarize  # numpy, as in `learn`
     from pytest_modelizer.mock import MockProgram
 
     meta = artifact.meta
@@ -119,10 +118,6 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     The pairs are synthesized again from the model's own training configuration (the same seed
     gives the same pairs, so the same split): the held-out part is what training held out.
     """
-    from pytest_modelizer.runner import ProgramRunner
-    from pytest_modelizer.store import load_artifact
-    from pytest_modelizer.training_stack import require
-
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
     artifact = load_artifact(path)
@@ -135,8 +130,7 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
                          f"{spec.aspect_args}")
     with ProgramRunner(subject) as runner:
         assess(spec, artifact, data, runner)
-    from pytest_modelizer.decoder import storage_dtype
-    from pytest_modelizer.store import SUFFIX
+    from pytest_modelizer.decoder import storage_dtype  # numpy, as in `learn`
 
     dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(data.test)],
                           artifact.meta["calibration"]["threshold"])
@@ -166,8 +160,6 @@ def oversample_failures(train: list[Example], seed: int) -> list[Example]:
 def placeholder_values(subject: Subject, inputs: list[str]) -> dict[str, list[str]]:
     """The most frequent values of each content terminal in training inputs (to fill sampled placeholders)."""
     from collections import Counter
-
-    from pytest_modelizer.tokenizer import TokenizeError
 
     counts: dict[str, Counter] = {}
     for text in inputs:

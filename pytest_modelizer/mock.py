@@ -6,12 +6,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from pytest_modelizer.aspect import OK_LABEL, behaviour_side, label_tokens, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.calibration import Familiarity
+from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
-from pytest_modelizer.store import ModelArtifact
 from pytest_modelizer.spec import ModelSpec
-from pytest_modelizer.tokenizer import Tokenized, TokenizeError, Vocabulary
+from pytest_modelizer.store import ModelArtifact
+from pytest_modelizer.tokenizer import FAILURE_TOKEN, TokenizeError, Tokenized, Vocabulary
 
 
 @dataclass
@@ -71,9 +74,6 @@ class MockProgram:
     """
 
     def __init__(self, spec: ModelSpec, artifact: ModelArtifact, device: str = "cpu") -> None:
-        from pytest_modelizer.calibration import Familiarity
-        from pytest_modelizer.config import ModelConfig
-
         self.spec = spec
         self.subject = spec.subject
         self.artifact = artifact
@@ -124,8 +124,6 @@ class MockProgram:
 
         An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
         """
-        from pytest_modelizer.aspect import behaviour_side, label_tokens
-
         try:
             if self.spec.is_forward:
                 tok = self.spec.source_tokenizer.tokenize(text)
@@ -188,8 +186,6 @@ class MockProgram:
 
     def decode_prediction(self, predicted: tuple[str, ...], mapping: dict[str, str], rng: random.Random) -> Behaviour:
         """What predicted tokens say: a (projected) behaviour, or an input for an inverse model."""
-        from pytest_modelizer.aspect import side_behaviour
-
         if self.spec.is_forward:
             return side_behaviour(self.spec, predicted, mapping)
         if self.pools:  # a failure-aspect inverse model has no query content to copy: draw values
@@ -216,9 +212,6 @@ class MockProgram:
         the model predicts (a failure kind, or the success label); (0.0, "") where the query is not covered
         or the model never saw a failure. Needs torch.
         """
-        from pytest_modelizer.aspect import OK_LABEL
-        from pytest_modelizer.tokenizer import FAILURE_TOKEN
-
         result = [(0.0, "")] * len(texts)
         fail_id = self.tgt_vocab.stoi.get(FAILURE_TOKEN)
         index, sources = [], []

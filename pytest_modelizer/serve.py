@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from pytest_modelizer.aspect import project
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.calibration import consistent
 from pytest_modelizer.errors import UncertainPrediction, UncoveredInputError, failure_exception
 from pytest_modelizer.recordings import Recording
 from pytest_modelizer.store import ModelError
@@ -154,8 +156,6 @@ class ServedProgram:
 
     def _consistent(self, prediction: "Prediction") -> bool:
         """Whether the other direction's model leads the answer back to an input of this shape (True without one)."""
-        from pytest_modelizer.calibration import consistent
-
         return consistent([prediction], self.mock, self.session.other_direction(self.spec))[0]
 
     def _run(self, text: str, record: bool) -> Behaviour:
@@ -172,8 +172,6 @@ class ServedProgram:
 
     def _round_trip(self, text: str, prediction: "Prediction") -> str:
         """An inverse answer the model is unsure of stands if the program, run on it, gives `text` back."""
-        from pytest_modelizer.aspect import project
-
         if prediction.covered and prediction.behaviour.ok:
             candidate = prediction.behaviour.output or ""
             if project(self.spec, self._run(candidate, record=False)) == project(self.spec, Behaviour.success(text)):
@@ -184,8 +182,6 @@ class ServedProgram:
                                   "model's answer, give this output back)")
 
     def _verify(self, text: str) -> str:
-        from pytest_modelizer.aspect import project
-
         prediction = self.mock.predict(text)
         if not self.spec.is_forward:
             answer = self.mock.answer(text, prediction)

@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pytest_modelizer.registry import SubjectRegistry
-from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.isolation import preserved_global_state
+from pytest_modelizer.learn import learn
 from pytest_modelizer.recordings import RecordingBook
+from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.serve import CallCounts
 from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.subject import ProgramStatus, Subject
+from pytest_modelizer.training_stack import require_torch
+from pytest_modelizer.validate import validate_subject
 
 
 class ProgramDriftError(ModelError):
@@ -104,8 +108,6 @@ class ModelizerSession:
     def runner(self, subject: Subject):
         """One program runner per subject for the run (a worker process, started on first use)."""
         if subject.name not in self._runners:
-            from pytest_modelizer.runner import ProgramRunner
-
             self._runners[subject.name] = ProgramRunner(subject, workers=1)
         return self._runners[subject.name]
 
@@ -193,8 +195,6 @@ class ModelizerSession:
     def check_device(self) -> None:
         """Refuse a CUDA device that torch cannot use, naming the fix."""
         if self.device.startswith("cuda"):
-            from pytest_modelizer.training_stack import require_torch
-
             torch = require_torch(f"device {self.device!r}")
             if not torch.cuda.is_available():
                 raise ModelError(
@@ -220,7 +220,7 @@ class ModelizerSession:
                     + (f" {shlex.quote(nodeid)}" if nodeid else "") + " (retrains it under the same key), or replay "
                     "it anyway: --modelizer-accept-drift"
                 )
-            from pytest_modelizer.mock import MockProgram
+            from pytest_modelizer.mock import MockProgram  # numpy: only a session that loads a model imports it
 
             with preserved_global_state():
                 self.mocks[spec] = MockProgram(spec, artifact, self.device)
@@ -228,9 +228,6 @@ class ModelizerSession:
 
     def ensure_trained(self, needs: list[ModelSpec], write: Callable[[str], None]) -> None:
         """Train each needed model that is missing or stale, once across processes."""
-        from pytest_modelizer.learn import learn
-        from pytest_modelizer.validate import validate_subject
-
         self.check_device()
         for spec in needs:
             subject = spec.subject

@@ -17,6 +17,7 @@ from functools import cached_property
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.samples import samples_fingerprint
 from pytest_modelizer.store import FORMAT_VERSION
 from pytest_modelizer.subject import DIRECTIONS, Subject, failure_training_for, timeout_component
 from pytest_modelizer.tokenizer import LarkTokenizer
@@ -120,8 +121,6 @@ class ModelSpec:
         if self.is_failure:  # absent for the default aspect, so keys made before aspects stay valid
             components["aspect"] = self.aspect
         if subject.samples is not None:  # absent without samples, so existing keys stay valid
-            from pytest_modelizer.samples import samples_fingerprint
-
             components["samples"] = samples_fingerprint(subject.loaded_samples())
         components.update(timeout_component(subject))
         return components

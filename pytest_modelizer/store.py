@@ -264,7 +264,7 @@ def _read_npz(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
 
 def _read_torch_file(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
     """(format, description JSON, weights) of a `.pt` model file, written by torch.save before `.npz`."""
-    from pytest_modelizer.training_stack import INSTALL, installed
+    from pytest_modelizer.training_stack import INSTALL, installed  # it imports this module's ModelError
 
     if not installed("torch"):
         raise ModelError(

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import ModelConfig, TrainingConfig
+from pytest_modelizer.samples import load_samples
 from pytest_modelizer.tokenizer import LarkTokenizer
 
 Program = Union[Callable[[str], str], Sequence[str]]
@@ -95,8 +96,6 @@ class Subject:
         """The declared samples, read once (they enter the key, which is computed often)."""
         cached = self.__dict__.get("_samples")
         if cached is None:
-            from pytest_modelizer.samples import load_samples
-
             cached = load_samples(self.samples)
             object.__setattr__(self, "_samples", cached)  # a cache on a frozen dataclass
         return cached

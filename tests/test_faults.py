@@ -342,7 +342,7 @@ def _fake_model(path: Path, key: str) -> None:
 def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_path, monkeypatch, capsys, force):
     from filelock import FileLock
 
-    import pytest_modelizer.learn
+    import pytest_modelizer.cli
     from pytest_modelizer.cli import main
 
     conftest = tmp_path / "quick.py"
@@ -357,7 +357,7 @@ def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_pa
         _fake_model(path, key)
         return load_artifact(path)
 
-    monkeypatch.setattr(pytest_modelizer.learn, "learn", learn)
+    monkeypatch.setattr(pytest_modelizer.cli, "learn", learn)
     locking = threading.Event()
     take_lock = ModelStore.lock
 

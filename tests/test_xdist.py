@@ -9,16 +9,16 @@ from pytest_modelizer.spec import ModelSpec
 # Every worker imports this conftest; it counts the calls of `learn` in a shared log file.
 COUNT_TRAINING = """
 import os
-import pytest_modelizer.learn
+import pytest_modelizer.session
 
-_learn = pytest_modelizer.learn.learn
+_learn = pytest_modelizer.session.learn
 
 def _counting_learn(spec, *args, **kwargs):
     with open(os.environ["TRAINING_LOG"], "a") as log:
         log.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {spec.subject.name} {spec.direction}\\n")
     return _learn(spec, *args, **kwargs)
 
-pytest_modelizer.learn.learn = _counting_learn
+pytest_modelizer.session.learn = _counting_learn
 """
 
 TEST = """
