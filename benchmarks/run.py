@@ -42,12 +42,13 @@ def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
 def model_directions(store, subject, directions) -> list[str]:
     """Those of `directions` for which `subject` has a current model."""
     from benchmarks.common import find_model
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelError
 
     found = []
     for direction in directions:
         try:
-            find_model(store, subject, direction)
+            find_model(store, ModelSpec(subject, direction))
         except ModelError:
             continue
         found.append(direction)
