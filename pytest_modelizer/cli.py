@@ -14,6 +14,7 @@ from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
 from pytest_modelizer.learn import learn, recalibrate
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
+from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import (
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="train even if another process saved this model while this one waited for the lock")
     evaluate = sub.add_parser("eval", parents=[common, model], help="compare a model with the real program")
     evaluate.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
+    evaluate.add_argument("--part", choices=CORPUS_PARTS, default="all",
+                          help="with --inputs: the corpus part to evaluate on, e.g. 'evaluation', the entries "
+                               "that a subject's CorpusSamples leaves out of training (default: all)")
     evaluate.add_argument("--limit", type=int, help="evaluate at most N inputs (default: all, or 500 synthetic)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     prune = sub.add_parser("prune", parents=[common],
@@ -187,8 +191,8 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
             "pytest --modelizer-train", f"modelizer train {subject.name} --direction {spec.direction}{spec.aspect_args}", 1))
     mock = MockProgram(spec, load_artifact(path, MODEL_META_KEYS), args.device)
     if args.inputs:
-        inputs = read_inputs(args.inputs)[: args.limit]
-        source = str(args.inputs)
+        inputs = corpus_part(read_inputs(args.inputs), args.part)[: args.limit]
+        source = str(args.inputs) + ("" if args.part == "all" else f" ({args.part} part)")
     else:
         inputs = held_out_inputs(subject, args.limit or 500, spec.training, session.store.cache_dir)
         source = "synthetic held-out"
@@ -196,6 +200,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     other = session.other_direction(spec) if spec is session.spec(subject, spec.direction, spec.aspect) else None
     report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other)
     report["inputs"] = source
+    report["part"] = args.part if args.inputs else None
     if args.json:
         print(json.dumps(report, sort_keys=True))
     else:

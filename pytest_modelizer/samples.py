@@ -32,6 +32,14 @@ FRAGMENT_SHARE = 0.2
 MAX_PARSED_CHARS = 400
 
 
+# A real-world corpus is split once, entry by entry, into a sample part (it may steer training)
+# and an evaluation part that no training sees. The side is a hash of the entry's text, not its
+# position: an entry keeps its side when a corpus grows or is reordered, and two equal entries
+# never land on both sides.
+EVALUATION_SHARE = 0.5
+CORPUS_PARTS = ("all", "sample", "evaluation")
+
+
 class SamplesError(ValueError):
     """The subject's samples cannot be read; the message names the source and the fix."""
 
@@ -74,6 +82,35 @@ def _read(path: Path) -> list[str]:
             raise SamplesError(f"{path}:{n}: expected a JSON object with an 'input' key, got {line[:60]!r}") from None
         out.append(value)
     return out
+
+
+def in_evaluation_part(text: str) -> bool:
+    """Whether a corpus entry belongs to the evaluation part (`EVALUATION_SHARE` of the entries)."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") < EVALUATION_SHARE * 2**64
+
+
+def corpus_part(texts: Iterable[str], part: str) -> list[str]:
+    """The entries of a corpus in `part`: "sample", "evaluation" or "all", in their order."""
+    if part not in CORPUS_PARTS:
+        raise ValueError(f"unknown corpus part {part!r}; valid: {', '.join(CORPUS_PARTS)}")
+    if part == "all":
+        return list(texts)
+    return [t for t in texts if in_evaluation_part(t) == (part == "evaluation")]
+
+
+@dataclass(frozen=True)
+class CorpusSamples:
+    """`Subject(samples=CorpusSamples(path))`: the sample part of a real-world corpus (JSON lines).
+
+    Evaluate on the other part (`modelizer eval --inputs PATH --part evaluation`): no training
+    sees it, so its figures say how the model does on inputs like the samples, not on them.
+    """
+
+    path: Path
+
+    def __call__(self) -> list[str]:
+        return corpus_part(_read(Path(self.path)), "sample")
 
 
 def samples_fingerprint(samples: Sequence[str]) -> str:

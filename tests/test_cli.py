@@ -110,6 +110,18 @@ def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys)
     assert "coverage 100.0%" in out
 
 
+def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_path, capsys):
+    from pytest_modelizer.samples import in_evaluation_part
+
+    words = ["cat", "dog", "owl", "emu", "ant", "bee", "cat dog", "owl emu", "ant bee", "bee cat"]
+    inputs = write_inputs(tmp_path / "inputs.jsonl", words)
+    assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs), "--part", "evaluation", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == sum(map(in_evaluation_part, words)) and 0 < report["n"] < len(words)
+    assert report["part"] == "evaluation" and report["inputs"] == f"{inputs} (evaluation part)"
+
+
 def test_inverse_direction(quick_conftest, tmp_path, capsys):
     cache = tmp_path / "cache"
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]

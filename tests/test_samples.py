@@ -7,7 +7,15 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer.samples import SamplesError, load_samples, mine, recombine
+from pytest_modelizer.samples import (
+    CorpusSamples,
+    SamplesError,
+    corpus_part,
+    in_evaluation_part,
+    load_samples,
+    mine,
+    recombine,
+)
 from pytest_modelizer.synthesis import bnf_grammar
 from pytest_modelizer.spec import ModelSpec
 
@@ -70,3 +78,27 @@ def test_synthesized_pairs_follow_the_samples(tmp_path):
         return sum(w.startswith("!") for w in words) / len(words)
 
     assert bang_share(steered) > bang_share(plain) + 0.15
+
+
+def test_a_corpus_splits_into_disjoint_sample_and_evaluation_parts_that_keep_their_side():
+    texts = [f"entry {n}" for n in range(2000)]
+    sample, evaluation = corpus_part(texts, "sample"), corpus_part(texts, "evaluation")
+    assert not set(sample) & set(evaluation) and sorted(sample + evaluation) == sorted(texts)
+    assert 900 < len(evaluation) < 1100  # half, give or take
+    # By text, not by position: a grown, reordered corpus keeps every old entry on its side.
+    grown = list(reversed(texts)) + [f"new {n}" for n in range(500)]
+    assert set(corpus_part(grown, "evaluation")) >= set(evaluation)
+    assert corpus_part(texts, "all") == texts
+    with pytest.raises(ValueError, match="unknown corpus part 'train'"):
+        corpus_part(texts, "train")
+
+
+def test_corpus_samples_are_the_sample_part_and_key_the_model(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = [f"cat {'!' * n}dog" for n in range(40)]
+    corpus.write_text("".join(json.dumps({"input": t}) + "\n" for t in texts))
+    samples = load_samples(CorpusSamples(corpus))
+    assert samples == [t for t in texts if not in_evaluation_part(t)] and 0 < len(samples) < len(texts)
+    steered = toy.make_subject(samples=CorpusSamples(corpus))
+    assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(
+        toy.make_subject(samples=texts), "forward").key_components["samples"]
