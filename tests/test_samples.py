@@ -53,6 +53,16 @@ def test_samples_come_from_files_globs_lists_and_callables(tmp_path):
         load_samples(tmp_path / "bad.jsonl")
 
 
+def test_a_recording_file_is_a_samples_file(tmp_path):
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.recordings import Recording, write_recordings
+
+    path = tmp_path / "shout.jsonl"
+    write_recordings(path, {"cat !dog": Recording("cat !dog", Behaviour.success("CAT|<b>DOG</b>"), "1.0"),
+                            "!": Recording("!", Behaviour.failed("ValueError", "empty"), "1.0")})
+    assert sorted(load_samples(path)) == ["!", "cat !dog"]
+
+
 def test_samples_are_part_of_the_model_and_pairs_keys():
     from pytest_modelizer.data import synthesis_key
 
