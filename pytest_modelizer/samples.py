@@ -134,7 +134,8 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> Mi
     from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
 
     plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
-    parser = EarleyParser(plain, start_symbol=start_symbol)
+    # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
+    parser = EarleyParser({**plain, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
     counter = ExpansionCountMiner(parser)
     mined = MinedSamples(extend_grammar(plain))
     for text in samples:
@@ -142,8 +143,8 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> Mi
             mined.too_long += 1
             continue
         try:
-            tree = next(iter(parser.parse(text)))
-        except (SyntaxError, StopIteration, RecursionError):
+            tree = next(iter(parser.parse(text)))[1][0]
+        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
             mined.unparsed += 1
             continue
         counter.add_tree(tree)

@@ -30,6 +30,16 @@ def test_a_construct_the_samples_use_often_gets_a_higher_probability():
     assert (len(mined.trees), mined.unparsed) == (5, 1)
 
 
+def test_samples_parse_with_a_start_symbol_of_several_expansions():
+    """Earley parsing wants one start expansion; a grammar's own start may have many (latexify's has two)."""
+    grammar = {"<start>": ["<expr>", "-<expr>"], "<expr>": ["<w>", "<w> <w>"], "<w>": ["cat", "dog"]}
+    mined = mine(bnf_grammar(grammar), ["cat dog", "-cat", "-dog", "-cat cat", "owl"])
+    assert (len(mined.trees), mined.unparsed) == (4, 1)
+    assert all(tree[0] == "<start>" for tree in mined.trees)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
+    assert probabilities["-<expr>"] > probabilities["<expr>"] and "<modelizer-start>" not in mined.grammar
+
+
 def test_recombined_fragments_stay_inside_the_grammar():
     from fuzzingbook.Parser import EarleyParser
 
