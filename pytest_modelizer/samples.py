@@ -2,13 +2,15 @@
 
 Three ways, all at synthesis time:
 
-- *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser) and
-  every expansion's probability is set from how often the samples use it (as fuzzingbook's
-  ProbabilisticGrammarMiner does), add-one smoothed so that constructs the samples never use
-  are still made; the bulk of the inputs then has the samples' construct mix and lengths;
+- *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser),
+  its content (names, words, URLs: the input tokenizer's placeholder terminals) written as the
+  grammar writes it (`ContentSwap`), and every expansion's probability is set from how often the
+  samples use it (as fuzzingbook's ProbabilisticGrammarMiner does), add-one smoothed so that
+  constructs the samples never use are still made; the bulk of the inputs then has the samples'
+  construct mix and lengths;
 - *fragments*: new inputs made by replacing a subtree of a parsed sample with a subtree of the
-  same nonterminal from another sample (the fragment idea of fuzzingbook's LangFuzzer): they
-  stay inside the grammar and look like real inputs;
+  same nonterminal from another sample (the fragment idea of fuzzingbook's LangFuzzer), their
+  content drawn from the samples': they follow the grammar's structure and look like real inputs;
 - *the samples themselves* join the inputs that the real program runs on.
 
 Samples that do not parse are counted and reported; they still join the inputs. The samples'
@@ -20,6 +22,7 @@ import glob
 import hashlib
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Union
@@ -159,6 +162,50 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> Mi
         for expansion, weight in zip(list(expansions), weights):
             set_prob(mined.grammar, symbol, expansion, weight / total)
     return mined
+
+
+class ContentSwap:
+    """Writes a text's content (its tokenizer's placeholder terminals) with other values, token by token.
+
+    Grammars name a few words, identifiers or URLs, and placeholders make the rest unnecessary;
+    real inputs use their own. Parsing a sample with such a grammar fails on the first name it
+    does not list, so samples are parsed *abstracted*: every content value becomes the value the
+    grammar makes most often for that terminal. Recombined fragments get real values back, drawn
+    from the samples (`concrete`), so the inputs they make do not all share one name.
+    """
+
+    def __init__(self, tokenizer: Any, made: Iterable[str], samples: Iterable[str]) -> None:
+        self.tokenizer = tokenizer
+        self.canonical = {kind: values.most_common(1)[0][0] for kind, values in self._values(made).items()}
+        self.real = {kind: sorted(values) for kind, values in self._values(samples).items()}
+
+    def _values(self, texts: Iterable[str]) -> dict[str, Counter]:
+        values: dict[str, Counter] = {}
+        for text in texts:
+            for kind, value in self._lex(text) or ():
+                if kind in self.tokenizer.content:
+                    values.setdefault(kind, Counter())[value] += 1
+        return values
+
+    def _lex(self, text: str) -> list[tuple[str, str]] | None:
+        try:
+            return self.tokenizer.lex(text)
+        except ValueError:  # TokenizeError: such a sample is used as it is
+            return None
+
+    def abstract(self, text: str) -> str:
+        tokens = self._lex(text)
+        if tokens is None:
+            return text
+        return "".join(self.canonical.get(kind, value) if kind in self.tokenizer.content else value
+                       for kind, value in tokens)
+
+    def concrete(self, text: str, rng: random.Random) -> str:
+        tokens = self._lex(text)
+        if tokens is None:
+            return text
+        return "".join(rng.choice(self.real[kind]) if kind in self.tokenizer.content and self.real.get(kind) else value
+                       for kind, value in tokens)
 
 
 def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int) -> list[str]:

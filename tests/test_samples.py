@@ -100,6 +100,23 @@ def test_synthesized_pairs_follow_the_samples(tmp_path):
     assert bang_share(steered) > bang_share(plain) + 0.15
 
 
+def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
+    """The grammar names six animals; real inputs name others. Parsed with their words written as
+    the grammar's, they still count; recombined fragments get real words back."""
+    from pytest_modelizer.data import steered_by_samples
+
+    samples = ["!zebra !lion", "!yak", "!gnu !elk !cow", "!ox dingo", "!cat !pig !hen"]
+    messages = []
+    grammar, real = steered_by_samples(toy.make_subject(samples=samples), toy.QUICK_TRAINING.replace(pairs=200),
+                                       messages.append)
+    assert "5 samples: 5 parsed with the grammar" in messages[0]
+    probabilities = dict((e, opts["prob"]) for e, opts in grammar["<item>"])
+    assert probabilities["!<w>"] > 0.7
+    fragments = real[len(samples):]
+    sample_words = {w.lstrip("!") for text in samples for w in text.split()}
+    assert fragments and all(w.lstrip("!") in sample_words for text in fragments for w in text.split())
+
+
 def test_a_corpus_splits_into_disjoint_sample_and_evaluation_parts_that_keep_their_side():
     texts = [f"entry {n}" for n in range(2000)]
     sample, evaluation = corpus_part(texts, "sample"), corpus_part(texts, "evaluation")
