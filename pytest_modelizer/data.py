@@ -14,7 +14,7 @@ from pytest_modelizer.aspect import behaviour_side
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.runner import ProgramRunner
-from pytest_modelizer.samples import FRAGMENT_SHARE, ContentSwap, mine, recombine, samples_fingerprint
+from pytest_modelizer.samples import FRAGMENT_SHARE, ContentMarks, mine, recombine, samples_fingerprint
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
@@ -145,24 +145,15 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
         return None
 
 
-# Grammar-made inputs surveyed for the content values the grammar writes most often.
-CONTENT_SURVEY = 300
-
-
 def steered_by_samples(subject: Subject, training: TrainingConfig,
                        log: Callable[[str], None]) -> tuple[dict, list[str]]:
     """The grammar with probabilities mined from the subject's samples, and the real inputs to add:
     the samples themselves (at most half the pairs) and recombined fragments of them."""
     samples = subject.loaded_samples()[: training.pairs // 2]
-    # Parse the samples with their content written as the grammar writes it (samples.ContentSwap).
-    made = synthesize(subject.grammar, SynthesisPlan(CONTENT_SURVEY, training.seed + 1, training.max_nonterminals,
-                                                     training.coverage_share, training.max_input_chars,
-                                                     subject.start_symbol))
-    swap = ContentSwap(subject.input_tokenizer, made, samples)
-    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), [swap.abstract(s) for s in samples],
-                 subject.start_symbol)
+    content = ContentMarks(subject.input_tokenizer, samples)
+    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol, content)
     rng = random.Random(training.seed)
-    fragments = [swap.concrete(text, rng) for text in
+    fragments = [content.fill(text, rng) for text in
                  recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars)]
     log(f"{len(samples)} samples: {len(mined.trees)} parsed with the grammar, {mined.unparsed} not in its "
         f"language, {mined.too_long} too long to parse; {len(fragments)} recombined inputs")

@@ -4,7 +4,7 @@ Three ways, all at synthesis time:
 
 - *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser),
   its content (names, words, URLs: the input tokenizer's placeholder terminals) written as the
-  grammar writes it (`ContentSwap`), and every expansion's probability is set from how often the
+  grammar writes it (`ContentMarks`), and every expansion's probability is set from how often the
   samples use it (as fuzzingbook's ProbabilisticGrammarMiner does), add-one smoothed so that
   constructs the samples never use are still made; the bulk of the inputs then has the samples'
   construct mix and lengths;
@@ -22,7 +22,7 @@ import glob
 import hashlib
 import json
 import random
-from collections import Counter
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Union
@@ -130,18 +130,27 @@ class MinedSamples:
     too_long: int = 0
 
 
-def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> MinedSamples:
-    """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them."""
+def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
+         content: "ContentMarks | None" = None) -> MinedSamples:
+    """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them.
+
+    With `content`, samples are parsed up to their content (see `ContentMarks`); the trees then
+    hold marks where the samples hold content, for `ContentMarks.fill`.
+    """
     from fuzzingbook.Grammars import exp_string, extend_grammar
     from fuzzingbook.Parser import EarleyParser
     from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
 
     plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
+    named = content.named_by(plain) if content else {}
+    parsed = {symbol: [*expansions, *(mark(kind) for kind in named.get(symbol, {}))]
+              for symbol, expansions in plain.items()}
     # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
-    parser = EarleyParser({**plain, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
+    parser = EarleyParser({**parsed, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
     counter = ExpansionCountMiner(parser)
     mined = MinedSamples(extend_grammar(plain))
     for text in samples:
+        text = content.abstract(text) if content else text
         if len(text) > MAX_PARSED_CHARS:
             mined.too_long += 1
             continue
@@ -157,55 +166,71 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> Mi
         if len(expansions) < 2:
             continue
         # Add-one smoothing: a construct the samples never use is still made, only rarely.
-        weights = [counts.get(expansion_key(symbol, e), 0) + 1 for e in expansions]
-        total = sum(weights)
-        for expansion, weight in zip(list(expansions), weights):
-            set_prob(mined.grammar, symbol, expansion, weight / total)
+        weights = {exp_string(e): counts.get(expansion_key(symbol, exp_string(e)), 0) + 1.0 for e in expansions}
+        # A sample's own value where the grammar lists values counts for each listed one alike.
+        for kind, listed in named.get(symbol, {}).items():
+            for expansion in listed:
+                weights[expansion] += counts.get(expansion_key(symbol, mark(kind)), 0) / len(listed)
+        total = sum(weights.values())
+        for expansion in list(expansions):
+            set_prob(mined.grammar, symbol, exp_string(expansion), weights[exp_string(expansion)] / total)
     return mined
 
 
-class ContentSwap:
-    """Writes a text's content (its tokenizer's placeholder terminals) with other values, token by token.
+def mark(kind: str) -> str:
+    """Stands for any value of content terminal `kind` in a text to parse (private-use characters)."""
+    return f"\ue000{kind}\ue001"
 
-    Grammars name a few words, identifiers or URLs, and placeholders make the rest unnecessary;
-    real inputs use their own. Parsing a sample with such a grammar fails on the first name it
-    does not list, so samples are parsed *abstracted*: every content value becomes the value the
-    grammar makes most often for that terminal. Recombined fragments get real values back, drawn
-    from the samples (`concrete`), so the inputs they make do not all share one name.
+
+_MARK = re.compile("\ue000([A-Za-z0-9_]+)\ue001")
+
+
+class ContentMarks:
+    """Parsing samples up to their content: names, words and URLs (the tokenizer's content terminals).
+
+    Grammars list a few names, words or URLs, and placeholders make more unnecessary; real
+    inputs use their own, so a sample fails to parse at its first name the grammar does not
+    list. Here a sample's content values become marks of their terminal, and every grammar
+    symbol that lists values of a terminal accepts that terminal's mark too. Recombined
+    fragments get real values for their marks, drawn from the samples (`fill`).
     """
 
-    def __init__(self, tokenizer: Any, made: Iterable[str], samples: Iterable[str]) -> None:
+    def __init__(self, tokenizer: Any, samples: Iterable[str]) -> None:
         self.tokenizer = tokenizer
-        self.canonical = {kind: values.most_common(1)[0][0] for kind, values in self._values(made).items()}
-        self.real = {kind: sorted(values) for kind, values in self._values(samples).items()}
-
-    def _values(self, texts: Iterable[str]) -> dict[str, Counter]:
-        values: dict[str, Counter] = {}
-        for text in texts:
+        values: dict[str, set[str]] = {}
+        for text in samples:
             for kind, value in self._lex(text) or ():
-                if kind in self.tokenizer.content:
-                    values.setdefault(kind, Counter())[value] += 1
-        return values
+                if kind in tokenizer.content:
+                    values.setdefault(kind, set()).add(value)
+        self.values = {kind: sorted(found) for kind, found in values.items()}
 
     def _lex(self, text: str) -> list[tuple[str, str]] | None:
         try:
             return self.tokenizer.lex(text)
-        except ValueError:  # TokenizeError: such a sample is used as it is
+        except ValueError:  # TokenizeError: such a sample is parsed as it is
             return None
+
+    def named_by(self, plain: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+        """Per grammar symbol, the content terminals whose values it lists, and those expansions."""
+        named: dict[str, dict[str, list[str]]] = {}
+        for symbol, expansions in plain.items():
+            for expansion in expansions:
+                if "<" in expansion or not expansion:
+                    continue
+                tokens = self._lex(expansion)
+                if tokens and len(tokens) == 1 and tokens[0][0] in self.tokenizer.content:
+                    named.setdefault(symbol, {}).setdefault(tokens[0][0], []).append(expansion)
+        return named
 
     def abstract(self, text: str) -> str:
         tokens = self._lex(text)
         if tokens is None:
             return text
-        return "".join(self.canonical.get(kind, value) if kind in self.tokenizer.content else value
-                       for kind, value in tokens)
+        return "".join(mark(kind) if kind in self.tokenizer.content else value for kind, value in tokens)
 
-    def concrete(self, text: str, rng: random.Random) -> str:
-        tokens = self._lex(text)
-        if tokens is None:
-            return text
-        return "".join(rng.choice(self.real[kind]) if kind in self.tokenizer.content and self.real.get(kind) else value
-                       for kind, value in tokens)
+    def fill(self, text: str, rng: random.Random) -> str:
+        """`text` with each mark replaced by a value of its terminal that the samples hold."""
+        return _MARK.sub(lambda m: rng.choice(self.values.get(m.group(1)) or [m.group(1)]), text)
 
 
 def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int) -> list[str]:
