@@ -210,6 +210,12 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
             f"coverage {report['coverage']:.1%}; mock {report['mock_ms_per_call']:.2f} ms/call, "
             f"program {report['program_ms_per_call']:.2f} ms/call"
         )
+        uncovered = report.get("uncovered")
+        if uncovered:
+            why = ", ".join(f"{count} {reason}" for reason, count in uncovered["why"].items())
+            tokens = ", ".join(f"{token!r} ({count})" for token, count in uncovered["unseen_tokens"][:8])
+            print(f"  uncovered: {uncovered['n']} inputs ({why})" + (f"; tokens never seen in training, by the "
+                                                                    f"inputs they leave uncovered: {tokens}" if tokens else ""))
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -26,8 +27,14 @@ class Scored:
     familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
     consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
     source_tokens: int | None = None  # the query's length in tokens (None: it does not tokenize)
+    # Why it is not covered: the query's reason (Prediction.uncovered), or "unseen output tokens"
+    # where the reference holds tokens the model cannot write; `unseen` lists the tokens.
+    uncovered: str = ""
+    unseen: tuple[str, ...] = ()
 
 
+# How many of the tokens that make inputs uncovered a report lists.
+UNSEEN_LISTED = 15
 # Exact match is reported per bucket of the query's length in tokens: where it falls with length.
 LENGTH_BUCKETS = ((20, "<=20"), (40, "21-40"), (80, "41-80"), (None, ">80"))
 
@@ -93,6 +100,15 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     order = [name for _, name in LENGTH_BUCKETS] + ["untokenized"]
     report["by_length"] = {name: {"n": len(buckets[name]), "exact_match": sum(s.exact for s in buckets[name]) /
                                   len(buckets[name])} for name in order if name in buckets}
+    missed = [s for s in scored if not s.covered]
+    if missed:
+        tokens = Counter(t for s in missed for t in s.unseen)
+        report["uncovered"] = {
+            "n": len(missed),
+            "why": dict(Counter(s.uncovered or "other" for s in missed).most_common()),
+            # The tokens that make the most inputs uncovered: what to add to the grammar.
+            "unseen_tokens": [[token, count] for token, count in tokens.most_common(UNSEEN_LISTED)],
+        }
     if threshold is not None:
         confident = [s for s in scored if s.covered and s.familiar and s.consistent and s.confidence >= threshold]
         report.update(
@@ -140,6 +156,12 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
         example = encode_pair(spec, pair)
         reference = example.tgt if example else ()
         covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
+        if not pred.covered:
+            why, unseen = pred.uncovered, pred.unseen
+        elif example is None:
+            why, unseen = "untokenizable reference", ()
+        else:
+            why, unseen = "unseen output tokens", tuple(sorted({t for t in reference if t not in mock.tgt_vocab.stoi}))
         expected = project(spec, pair.behaviour)
         if spec.is_forward:
             exact = covered and pred.behaviour == expected
@@ -147,7 +169,8 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
             exact = (pred.covered if spec.is_failure else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
-                             pred.familiar, agreeing[i], len(example.src) if example else None))
+                             pred.familiar, agreeing[i], len(example.src) if example else None,
+                             "" if covered else why, () if covered else unseen))
     return scored, mock_seconds
 
 

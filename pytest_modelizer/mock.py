@@ -32,6 +32,9 @@ class Prediction:
     # Familiar, and `confidence` at or above the model's calibrated threshold (such answers were at
     # least 99 % exact on held-out pairs).
     confident: bool = False
+    # Why an uncovered input is: "unseen tokens" (listed in `unseen`), "too long" or "untokenizable".
+    uncovered: str = ""
+    unseen: tuple[str, ...] = ()
 
     @property
     def covered(self) -> bool:
@@ -132,12 +135,13 @@ class MockProgram:
             else:
                 tok = behaviour_side(self.spec, Behaviour.success(text), {})
         except TokenizeError as exc:
-            raise UncoveredInputError(f"cannot tokenize: {exc}") from None
-        unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
+            raise UncoveredInputError(f"cannot tokenize: {exc}", "untokenizable") from None
+        unknown = tuple(sorted({t for t in tok.tokens if t not in self.src_vocab.stoi}))
         if unknown:
-            raise UncoveredInputError(f"tokens never seen in training: {sorted(set(unknown))[:5]}")
+            raise UncoveredInputError(f"tokens never seen in training: {list(unknown[:5])}", "unseen tokens", unknown)
         if len(tok.tokens) + 2 > self.model_config.max_len:
-            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}")
+            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}",
+                                      "too long")
         return tok.tokens, tok.mapping
 
     def covers(self, text: str) -> bool:
@@ -166,7 +170,7 @@ class MockProgram:
             try:
                 todo[text] = self.encode(text)
             except UncoveredInputError as exc:
-                self._memo[text] = Prediction(None, reason=str(exc))
+                self._memo[text] = Prediction(None, reason=str(exc), uncovered=exc.why, unseen=exc.unseen)
         if todo:
             ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
             outputs = self.decoder.decode(ids, max_len=self.model_config.max_len)

@@ -92,6 +92,8 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     assert report["subject"] == "shout" and report["direction"] == "forward"
     assert report["n"] == 4
     assert report["coverage"] == 0.75  # "cat 42" has digits, which no training input had
+    # What to add to the grammar: the tokens that made inputs uncovered.
+    assert report["uncovered"] == {"n": 1, "why": {"unseen tokens": 1}, "unseen_tokens": [["2", 1], ["4", 1]]}
     for name in ("exact_match", "bleu", "token_accuracy"):
         assert 0.0 <= report[name] <= 0.75 + 1e-9
     assert report["bleu_se"] >= 0 and report["mock_ms_per_call"] > 0 and report["program_ms_per_call"] > 0
@@ -107,7 +109,7 @@ def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys)
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith(f"shout forward on {inputs} (n=2): exact match ")
-    assert "coverage 100.0%" in out
+    assert "coverage 100.0%" in out and "uncovered" not in out
 
 
 def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_path, capsys):
@@ -241,3 +243,13 @@ def test_ctrl_c_ends_a_command_with_a_line_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(cli, "cmd_subjects", interrupted)
     assert cli.main(["subjects"]) == 130
     assert capsys.readouterr().err.strip() == "modelizer: interrupted; nothing was saved by the interrupted step"
+
+
+def test_eval_text_report_names_the_tokens_that_leave_inputs_uncovered(conftest_file, toy_cache, tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "cat 42", "dog 4", "Owl"])
+    assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs)]) == 0
+    out = capsys.readouterr().out
+    assert "coverage 25.0%" in out
+    assert "  uncovered: 3 inputs (3 unseen tokens); tokens never seen in training, by the inputs they leave " \
+           "uncovered: '4' (2), " in out and "'O' (1)" in out
