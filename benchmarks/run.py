@@ -42,12 +42,13 @@ def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
 def model_directions(store, subject, directions) -> list[str]:
     """Those of `directions` for which `subject` has a current model."""
     from benchmarks.common import find_model
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelError
 
     found = []
     for direction in directions:
         try:
-            find_model(store, subject, direction)
+            find_model(store, ModelSpec(subject, direction))
         except ModelError:
             continue
         found.append(direction)
@@ -57,9 +58,15 @@ def model_directions(store, subject, directions) -> list[str]:
 def run_fidelity(subject: str, direction: str, args: argparse.Namespace) -> dict:
     """`modelizer eval --json` on fresh synthetic inputs and on each of the subject's corpora."""
     from pytest_modelizer.registry import SubjectRegistry
+    from pytest_modelizer.samples import CorpusSamples
 
-    corpora = SubjectRegistry.discover().get(subject).corpora if not args.conftest else {}
-    sets = [("synthetic held-out", [])] + [(name, ["--inputs", str(path)]) for name, path in corpora.items()]
+    declared = SubjectRegistry.discover().get(subject)
+    corpora = declared.corpora if not args.conftest else {}
+    # A corpus the subject draws samples from is measured on its evaluation part only.
+    sampled = Path(declared.samples.path).resolve() if isinstance(declared.samples, CorpusSamples) else None
+    sets = [("synthetic held-out", [])] + [
+        (name, ["--inputs", str(path), *(["--part", "evaluation"] if Path(path).resolve() == sampled else [])])
+        for name, path in corpora.items()]
     reports = []
     for label, extra in sets:
         argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--direction", direction,
