@@ -186,6 +186,11 @@ def trusted(report: dict) -> str:
     return f"{bar}: {verdict}"
 
 
+def _token(token: str) -> str:
+    """A token as a table cell shows it: whitespace and pipes escaped, within backticks."""
+    return repr(token)[1:-1].replace("|", "\\|").replace("`", "'")
+
+
 def render(results: dict[str, dict]) -> str:
     """Markdown tables of the result files (name -> JSON)."""
     by_kind: dict[str, list[tuple[str, dict]]] = {k: [] for k in BENCHES}
@@ -233,6 +238,16 @@ def render(results: dict[str, dict]) -> str:
                     "length was recorded are left out.", ""]
             out += _table(["subject", "direction", "inputs", *(f"{b} tokens" if b != "untokenized" else b
                                                                for b in buckets)], rows) + [""]
+        rows = [[r["subject"], r["direction"], r["set"], _f(r["uncovered"]["n"]),
+                 ", ".join(f"{why} {n}" for why, n in r["uncovered"]["why"].items()),
+                 ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–"]
+                for _, d in by_kind["fidelity"] for r in d["reports"] if r.get("uncovered")]
+        if rows:
+            out += ["### Why inputs are uncovered", "",
+                    "The same runs: the inputs a model cannot represent, by reason, and the tokens never seen in "
+                    "training that leave the most of them uncovered (inputs each; `modelizer eval` prints them). "
+                    "Runs made before the reasons were recorded are left out.", ""]
+            out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen"], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training) and its confidence (the lowest token probability of the greedy answer) "
