@@ -388,8 +388,12 @@ latex_grammar = grammar_from_templates({
 })
 
 _MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
+_OWN = ('<!DOCTYPE math SYSTEM "py_asciimath/dtd/mathml3/mathml3.dtd">\n'
+        '<math xmlns="http://www.w3.org/1998/Math/MathML" xmlns:xlink="http://www.w3.org/1999/xlink">')
 mathml_grammar = grammar_from_templates({
-    "start": [option(_MATH + "⟨row⟩</math>", 0.75), option("<math>⟨row⟩</math>", 0.2), "⟨bad⟩"],
+    "start": [option(_MATH + "⟨row⟩</math>", 0.55), option("<math>⟨row⟩</math>", 0.2),
+              # What asciimath-mathml writes: its DOCTYPE (read as the local DTD) and namespaces.
+              option(_OWN + "⟨row⟩</math>", 0.2), "⟨bad⟩"],
     "row": [
         option("⟨el⟩", 0.2),
         option("⟨el⟩⟨mo⟩⟨el⟩", 0.35),
@@ -417,7 +421,8 @@ mathml_grammar = grammar_from_templates({
         "<mfenced>⟨leaf⟩</mfenced>",
         "<mstyle displaystyle=\"true\">⟨leaf⟩</mstyle>",
     ],
-    "arg": [option("⟨leaf⟩", 0.6), option("<mrow>⟨leaf⟩</mrow>", 0.15), "<mrow>⟨leaf⟩⟨mo⟩⟨leaf⟩</mrow>"],
+    "arg": [option("⟨leaf⟩", 0.55), option("<mrow>⟨leaf⟩</mrow>", 0.15), "<mrow>⟨leaf⟩⟨mo⟩⟨leaf⟩</mrow>",
+            "<mrow><mrow>⟨leaf⟩</mrow></mrow>", "<mrow><mrow>⟨leaf⟩⟨mo⟩⟨leaf⟩</mrow></mrow>"],
     "inner": [option("⟨leaf⟩", 0.35), option("⟨leaf⟩⟨mo⟩⟨leaf⟩", 0.45), "<mrow>⟨leaf⟩⟨mo⟩⟨leaf⟩</mrow>",
               "<mfrac>⟨leaf⟩⟨leaf⟩</mfrac>"],
     "leaf": [option("<mi>⟨letter⟩</mi>", 0.5), option("<mn>⟨number⟩</mn>", 0.3), "<mi>&⟨greek⟩;</mi>",
@@ -425,7 +430,7 @@ mathml_grammar = grammar_from_templates({
     "mo": [*weighted(["<mo>+</mo>", "<mo>-</mo>", "<mo>=</mo>"], 0.6),
            "<mo>&lt;</mo>", "<mo>&gt;</mo>", "<mo>&le;</mo>", "<mo>&ge;</mo>", "<mo>&ne;</mo>",
            "<mo>&times;</mo>", "<mo>&sdot;</mo>", "<mo>&rarr;</mo>", "<mo>&isin;</mo>", "<mo>&#x2264;</mo>",
-           "<mo>&#x00B1;</mo>", "<mo>/</mo>", "<mo>,</mo>", "<mo>&cup;</mo>", "<mo>&approx;</mo>", "<mo>*</mo>"],
+           "<mo>&#x00B1;</mo>", "<mo>/</mo>", "<mo>&leq;</mo>", "<mo>&rightarrow;</mo>", "<mo/>", "<mo>,</mo>", "<mo>&cup;</mo>", "<mo>&approx;</mo>", "<mo>*</mo>"],
     "big": ["<munderover><mo>&sum;</mo>⟨arg⟩⟨arg⟩</munderover>", "<msubsup><mo>&int;</mo>⟨arg⟩⟨arg⟩</msubsup>",
             "<munder><mo>lim</mo><mrow><mi>⟨letter⟩</mi><mo>&rarr;</mo><mi>&infin;</mi></mrow></munder>",
             "<mo>&sum;</mo>", "<mo>&prod;</mo>"],
@@ -483,7 +488,7 @@ mathml_latex = bundled_subject(
     output_tokenizer=tokenizer,
     rejections=("XMLSyntaxError",),
     # Every tag is three symbols for fuzzingbook ("<lt>mi<gt>"): a MathML input needs more of them.
-    training=_TRAINING.replace(pairs=12000, max_nonterminals=40, max_input_chars=200),
+    training=_TRAINING.replace(pairs=12000, max_nonterminals=40, max_input_chars=400),
     exception_types=_EXCEPTIONS,
     description="MathML -> LaTeX (py-asciimath's XSLT)",
 )
