@@ -2,9 +2,14 @@
 
 The three translators of py-asciimath 0.3.0, as the paper's subjects use them:
 
-- `asciimath-mathml`: `ASCIIMath2MathML().translate(text, dtd_validation=True, xml_pprint=False)`:
-  the MathML is parsed and validated against the MathML 3 DTD py-asciimath ships, like its
-  default, but written on one line (not pretty-printed) so that a model need not learn indentation.
+- `asciimath-mathml`: `ASCIIMath2MathML().translate(text, xml_pprint=False)`: the MathML as
+  py-asciimath's transformer writes it, on one line. Its default (`xml_pprint=True`) also parses
+  the result with lxml against the MathML 3 DTD it ships, which loads that DTD at every call (50 ms
+  on an idle machine, over a second on a busy one, against 1-10 ms for the translation itself) and
+  writes a DOCTYPE naming the DTD file of the local installation
+  (`/.../site-packages/py_asciimath/dtd/mathml3/mathml3.dtd`), the one machine-specific part of
+  its output. Without that round trip there is no DOCTYPE, so the output is the same on every
+  machine; should one appear anyway, its path is cut to `py_asciimath/dtd/...`.
 - `mathml-latex`: `MathML2Tex().translate(text)` (an XSLT stylesheet, after DTD validation).
 - `latex-asciimath`: `Tex2ASCIIMath().translate(text)`.
 
@@ -14,11 +19,6 @@ the lark 1.x this project needs. It works with lark 1.x when installed without i
 `pip install --no-deps py-asciimath==0.3.0`. A missing py-asciimath fails every call with a
 `ModuleNotFoundError` that names both commands.
 
-Machine-specific output: the MathML starts with a DOCTYPE naming the DTD file of the local
-installation (`/.../site-packages/py_asciimath/dtd/mathml3/mathml3.dtd`). The program writes that
-path from `py_asciimath/` on, so the output is the same on every machine; `mathml-latex` reads
-such a DOCTYPE back as the local file again, so that one subject's output is the next one's input.
-
 Each translator is built once per process (about half a second each), on first use. py-asciimath
 configures the root logger when imported (`logging.basicConfig(level=DEBUG)`) and logs INFO and
 WARNING lines on every call: the import is done with the root logger's level and handlers put
@@ -26,8 +26,8 @@ back afterwards, and each call runs with logging of WARNING and below disabled.
 
 Failures are behaviour: lark's `UnexpectedCharacters` / `UnexpectedToken` /
 `UnexpectedEOF` for text outside the grammar py-asciimath reads (rejections: the input is outside
-the program's language), lxml's `XMLSyntaxError` for MathML that is malformed or invalid against
-the DTD. Messages are shortened to their first line, without positions.
+the program's language), lxml's `XMLSyntaxError` for MathML that `mathml-latex` finds malformed or
+invalid against the DTD (it always validates, so its calls take the DTD's load time). Messages are shortened to their first line, without positions.
 
 Content: single letters and numbers are placeholders (`LETTER_n`, `NUMBER_n`), in all three
 notations; AsciiMath's symbol names (`alpha`, `sin`, `oo`, `xx`, ...), LaTeX commands, MathML
@@ -119,28 +119,22 @@ def _short(exc: Exception) -> Exception:
 
 # The DTD path in py-asciimath's MathML: everything up to its package folder is this machine's.
 _DOCTYPE = re.compile(r'(<!DOCTYPE math SYSTEM ")[^"]*?[/\\](py_asciimath[/\\]dtd[/\\][^"]*")')
-_RELATIVE_DOCTYPE = re.compile(r'(<!DOCTYPE math SYSTEM ")(py_asciimath/dtd/[^"]*")')
 
 
 def asciimath_to_mathml(text: str) -> str:
-    """py-asciimath's MathML for an AsciiMath expression, on one line, its DTD path made relative."""
+    """py-asciimath's MathML for an AsciiMath expression, on one line, without the DTD round trip."""
     translator = _translator("ASCIIMath2MathML")
     try:
         with _Quiet():
-            out = translator.translate(text, dtd_validation=True, xml_pprint=False)
+            out = translator.translate(text, xml_pprint=False)
     except Exception as exc:  # noqa: BLE001 - lark's and lxml's errors, shortened
         raise _short(exc) from None
     return _DOCTYPE.sub(lambda m: m.group(1) + m.group(2).replace("\\", "/"), out)
 
 
 def mathml_to_latex(text: str) -> str:
-    """py-asciimath's LaTeX for a MathML expression (a DOCTYPE naming `py_asciimath/dtd/...` means the local one)."""
+    """py-asciimath's LaTeX for a MathML expression (validated against its MathML 3 DTD)."""
     translator = _translator("MathML2Tex")
-    if _RELATIVE_DOCTYPE.search(text):
-        import os
-
-        root = os.path.dirname(_import_translators().PROJECT_ROOT)
-        text = _RELATIVE_DOCTYPE.sub(lambda m: m.group(1) + os.path.join(root, m.group(2)), text, count=1)
     try:
         with _Quiet():
             return translator.translate(text)
@@ -184,7 +178,7 @@ _NAMES = "|".join(re.escape(s) for s in SYMBOL_NAMES)
 TERMINALS = rf"""
 DOCTYPE.6: /<!DOCTYPE[^>]*>/
 MROWS.6: /(?:<mrow>){{2,}}|(?:<\/mrow>){{2,}}/
-TAG.5: /<\/?m[a-z]+(?:\s+[A-Za-z:]+="[^"]*")*\s*\/?>/
+TAG.5: /<\/?m[a-z]+(?:\s+[A-Za-z:]+=(?:"[^"]*"|'[^']*'))*\s*\/?>/
 ARRAY.5: /\{{(?:array|matrix|pmatrix|bmatrix|vmatrix|cases)\}}(?:\{{[clr|]+\}})?/
 ENTITY.5: /&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);/
 COMMAND.5: / ?\\(?:(?:le|ge|ne)(?=q)|[A-Za-z]+|[^A-Za-z\n]) ?/
@@ -388,12 +382,8 @@ latex_grammar = grammar_from_templates({
 })
 
 _MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
-_OWN = ('<!DOCTYPE math SYSTEM "py_asciimath/dtd/mathml3/mathml3.dtd">\n'
-        '<math xmlns="http://www.w3.org/1998/Math/MathML" xmlns:xlink="http://www.w3.org/1999/xlink">')
 mathml_grammar = grammar_from_templates({
-    "start": [option(_MATH + "⟨row⟩</math>", 0.55), option("<math>⟨row⟩</math>", 0.2),
-              # What asciimath-mathml writes: its DOCTYPE (read as the local DTD) and namespaces.
-              option(_OWN + "⟨row⟩</math>", 0.2), "⟨bad⟩"],
+    "start": [option(_MATH + "⟨row⟩</math>", 0.75), option("<math>⟨row⟩</math>", 0.2), "⟨bad⟩"],
     "row": [
         option("⟨el⟩", 0.2),
         option("⟨el⟩⟨mo⟩⟨el⟩", 0.35),
@@ -453,8 +443,8 @@ mathml_grammar = grammar_from_templates({
 # --------------------------------------------------------------------------------------------
 
 # A MathML output is about ten times as long as its AsciiMath (the model reads and writes at most
-# 158 tokens): short inputs. Each call of the two MathML programs takes about 70 ms (py-asciimath
-# loads the MathML DTD at every call), so they synthesize 12,000 pairs rather than 20,000.
+# 158 tokens): short inputs. A call of mathml-latex takes 50 ms on an idle machine (py-asciimath
+# loads the MathML DTD at every call), several times that on a busy one: 8,000 pairs.
 _TRAINING = SHIPPED_TRAINING.replace(max_epochs=30, max_minutes=10, model=NO_DROPOUT)
 _EXCEPTIONS = {
     "UnexpectedCharacters": "lark.exceptions.UnexpectedCharacters",
@@ -473,9 +463,9 @@ asciimath_mathml = bundled_subject(
     input_tokenizer=tokenizer,
     output_tokenizer=tokenizer,
     rejections=_REJECTIONS,
-    training=_TRAINING.replace(pairs=12000, max_input_chars=60),
+    training=_TRAINING.replace(max_input_chars=60),
     exception_types=_EXCEPTIONS,
-    description="AsciiMath -> MathML (py-asciimath, validated, one line)",
+    description="AsciiMath -> MathML (py-asciimath, one line)",
 )
 
 mathml_latex = bundled_subject(
@@ -488,7 +478,7 @@ mathml_latex = bundled_subject(
     output_tokenizer=tokenizer,
     rejections=("XMLSyntaxError",),
     # Every tag is three symbols for fuzzingbook ("<lt>mi<gt>"): a MathML input needs more of them.
-    training=_TRAINING.replace(pairs=12000, max_nonterminals=40, max_input_chars=400),
+    training=_TRAINING.replace(pairs=8000, max_nonterminals=40, max_input_chars=400),
     exception_types=_EXCEPTIONS,
     description="MathML -> LaTeX (py-asciimath's XSLT)",
 )
