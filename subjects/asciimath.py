@@ -454,7 +454,7 @@ mathml_grammar = grammar_from_templates({
 # A MathML output is about ten times as long as its AsciiMath (the model reads and writes at most
 # 158 tokens): short inputs. A call of mathml-latex takes 50 ms on an idle machine (py-asciimath
 # loads the MathML DTD at every call), several times that on a busy one: 8,000 pairs.
-_TRAINING = SHIPPED_TRAINING.replace(max_epochs=30, max_minutes=10, model=NO_DROPOUT)
+_TRAINING = SHIPPED_TRAINING.replace(max_epochs=30, max_minutes=15, model=NO_DROPOUT)
 _EXCEPTIONS = {
     "UnexpectedCharacters": "lark.exceptions.UnexpectedCharacters",
     "UnexpectedToken": "lark.exceptions.UnexpectedToken",
