@@ -149,11 +149,11 @@ def test_corpus_tokenizers_are_lossless(name):
 
 @pytest.fixture(scope="module", params=sorted(SUBJECTS))
 def fuzzed(request):
+    if importlib.util.find_spec("py_asciimath") is None:
+        pytest.skip(f"needs py-asciimath: {INSTALL}")
     subject = SUBJECTS[request.param]
     inputs = fuzz_sample(subject, SAMPLE_SIZES[subject.name], coverage_every=10,
                          max_nonterminals=subject.training.max_nonterminals)
-    if importlib.util.find_spec("py_asciimath") is None:
-        pytest.skip(f"needs py-asciimath: {INSTALL}")
     return subject, inputs, run_sample(subject, inputs)
 
 
