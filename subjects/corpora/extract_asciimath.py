@@ -10,15 +10,12 @@ only literal strings count):
 - unicodemath 0.1.1 (Apache-2.0): the keys of `am_samples` (AsciiMath -> LaTeX) in
   `tests/test_latex.py`.
 
-Duplicates are dropped, and the rest is split by a hash of the text (SHA-256, first byte even:
-sample part), so that the split stays the same when sources are added. It writes, next to
-this file, one `{"input", "source"}` object per line:
+Duplicates are dropped. It writes, next to this file, one `{"input", "source"}` object per line:
 
-- asciimath-sample.jsonl: the sample part (may be given to a subject as `samples`);
-- asciimath.jsonl: the evaluation part, which no training sees;
+- asciimath.jsonl: the expressions (corpus `asciimath-tests` of `asciimath-mathml`);
 - asciimath-mathml.jsonl: the MathML the `asciimath-mathml` subject's program (py-asciimath)
-  writes for each expression of the evaluation part that it translates (`source` names the
-  expression's line in asciimath.jsonl);
+  writes for each expression it translates (`source` names the expression's line in
+  asciimath.jsonl);
 - asciimath-latex.jsonl: the LaTeX the `mathml-latex` subject's program writes for that MathML.
 
 The last two need py-asciimath (`pip install 'pytest-modelizer[asciimath]'` and then
@@ -28,7 +25,6 @@ licences (README.md).
 from __future__ import annotations
 
 import ast
-import hashlib
 import tarfile
 import tempfile
 from pathlib import Path
@@ -81,16 +77,12 @@ def expressions(tmp: Path) -> list[dict]:
     return unique
 
 
-def in_sample_part(text: str) -> bool:
-    return hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0
-
-
-def derived(evaluation: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The MathML of each evaluation expression, and the LaTeX of that MathML (where they translate)."""
+def derived(expressions: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The MathML of each expression, and the LaTeX of that MathML (where they translate)."""
     from pytest_modelizer.subjects.asciimath import asciimath_to_mathml, mathml_to_latex
 
     mathml, latex = [], []
-    for number, row in enumerate(evaluation, 1):
+    for number, row in enumerate(expressions, 1):
         try:
             out = asciimath_to_mathml(row["input"])
         except Exception:  # noqa: BLE001 - a failure of the program: no MathML to evaluate on
@@ -106,11 +98,8 @@ def derived(evaluation: list[dict]) -> tuple[list[dict], list[dict]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows = expressions(Path(tmp))
-    sample = [r for r in rows if in_sample_part(r["input"])]
-    evaluation = [r for r in rows if not in_sample_part(r["input"])]
-    write_jsonl(HERE / "asciimath-sample.jsonl", sample)
-    write_jsonl(HERE / "asciimath.jsonl", evaluation)
-    mathml, latex = derived(evaluation)
+    write_jsonl(HERE / "asciimath.jsonl", rows)
+    mathml, latex = derived(rows)
     write_jsonl(HERE / "asciimath-mathml.jsonl", mathml)
     write_jsonl(HERE / "asciimath-latex.jsonl", latex)
 
