@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.registry import SubjectRegistry, subjects_from_file
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelError, ModelStore
 from pytest_modelizer.subject import Subject
 
@@ -57,16 +58,14 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     return {"min_ms": 1000 * min(values), "median_ms": 1000 * statistics.median(values)}
 
 
-def find_model(store: ModelStore, subject: Subject, direction: str, training: TrainingConfig | None = None) -> Path:
+def find_model(store: ModelStore, spec: ModelSpec) -> Path:
     """The model file `modelizer eval` would use: the cache dir first, then the shipped folder."""
-    key = subject.model_key(direction, training)
-    label = subject.model_label(direction)
-    path = store.find(subject.name, label, key, subject.shipped_models)
+    path = store.find_model(spec)
     if path is None:
-        aspect = f" --aspect {subject.aspect}" if subject.aspect != "output" else ""
+        name = spec.subject.name
         raise ModelError(
-            f"no {label} model of {subject.name!r} with key {key} in {store.cache_dir} or the shipped models; "
-            f"train it first: modelizer train {subject.name} --direction {direction}{aspect} --cache-dir {store.cache_dir}"
+            f"no {spec.label} model of {name!r} with key {spec.key} in {store.cache_dir} or the shipped models; train "
+            f"it first: modelizer train {name} --direction {spec.direction}{spec.aspect_args} --cache-dir {store.cache_dir}"
         )
     return path
 

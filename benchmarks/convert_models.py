@@ -23,6 +23,7 @@ from pytest_modelizer.data import held_out_inputs
 from pytest_modelizer.decoder import NumpyDecoder
 from pytest_modelizer.mock import MockProgram
 from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import SUFFIX, load_artifact, save_artifact
 
 
@@ -52,11 +53,11 @@ def main(paths: list[Path]) -> None:
         subject = registry.get(path.parent.name)
         label = path.name.rsplit("-", 1)[0]
         aspect, direction = ("failure", label.split("-", 1)[1]) if label.startswith("failure-") else ("output", label)
-        aspected = subject.with_aspect(aspect)
+        spec = ModelSpec(subject, direction, aspect)
         artifact = load_artifact(path)
-        mock = MockProgram(aspected, direction, artifact)
+        mock = MockProgram(spec, artifact)
         if direction == "forward":
-            queries = held_out_inputs(aspected, 500, aspected.training)
+            queries = held_out_inputs(subject, 500, spec.training)
             queries += [json.loads(line)["input"] for corpus in subject.corpora.values() for line in open(corpus)]
             predictions = mock.predict_batch([q for q in queries if mock.covers(q)], count=False)
             forward_answers[(subject.name, aspect)] = [p.behaviour.output for p in predictions

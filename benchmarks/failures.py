@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from benchmarks.common import find_model, machine
 from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelStore
 
 
@@ -18,9 +19,9 @@ def run_failures(registry: SubjectRegistry, store: ModelStore, name: str, budget
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.store import load_artifact
 
-    subject = registry.get(name).with_aspect("failure")
-    forward = MockProgram(subject, "forward", load_artifact(find_model(store, subject, "forward")))
-    inverse = MockProgram(subject, "inverse", load_artifact(find_model(store, subject, "inverse")))
+    subject = registry.get(name)
+    forward, inverse = (MockProgram(spec, load_artifact(find_model(store, spec)))
+                        for spec in (ModelSpec(subject, "forward", "failure"), ModelSpec(subject, "inverse", "failure")))
     runs: dict[str, list[Generation]] = {"model": [], "coverage": [], "probabilistic": []}
     fuzz_seconds: dict[str, float] = {"coverage": 0.0, "probabilistic": 0.0}
     with ProgramRunner(subject) as runner:

@@ -9,6 +9,7 @@ from typing import Any, Iterator, Sequence
 
 from benchmarks.common import find_model, fresh_inputs, machine, ms
 from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelStore
 
 
@@ -101,7 +102,7 @@ def bench_latency(mock, inputs: Sequence[str], baseline_calls: int | None = None
 
     from pytest_modelizer.runner import ProgramRunner
 
-    subject, direction = mock.subject, mock.direction
+    subject, direction = mock.subject, mock.spec.direction
     texts = list(dict.fromkeys(inputs))
     with ProgramRunner(subject, workers=1) as runner:
         if texts:
@@ -198,9 +199,10 @@ def run_latency(registry: SubjectRegistry, store: ModelStore, name: str, directi
     from pytest_modelizer.mock import MockProgram
     from pytest_modelizer.store import load_artifact
 
-    subject = registry.get(name)
-    path = model or find_model(store, subject, direction)
-    mock = MockProgram(subject, direction, load_artifact(path), device)
+    spec = ModelSpec(registry.get(name), direction)
+    subject = spec.subject
+    path = model or find_model(store, spec)
+    mock = MockProgram(spec, load_artifact(path), device)
     if inputs is None:
         # Synthesize extra: some inputs are not covered by the model and are dropped.
         candidates = fresh_inputs(subject, calls * 2, cache_dir=store.cache_dir)

@@ -42,12 +42,13 @@ def bundled_subjects_with_models(cache_dir: Path) -> list[str]:
 def model_directions(store, subject, directions) -> list[str]:
     """Those of `directions` for which `subject` has a current model."""
     from benchmarks.common import find_model
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelError
 
     found = []
     for direction in directions:
         try:
-            find_model(store, subject, direction)
+            find_model(store, ModelSpec(subject, direction))
         except ModelError:
             continue
         found.append(direction)
@@ -57,9 +58,15 @@ def model_directions(store, subject, directions) -> list[str]:
 def run_fidelity(subject: str, direction: str, args: argparse.Namespace) -> dict:
     """`modelizer eval --json` on fresh synthetic inputs and on each of the subject's corpora."""
     from pytest_modelizer.registry import SubjectRegistry
+    from pytest_modelizer.samples import CorpusSamples
 
-    corpora = SubjectRegistry.discover().get(subject).corpora if not args.conftest else {}
-    sets = [("synthetic held-out", [])] + [(name, ["--inputs", str(path)]) for name, path in corpora.items()]
+    declared = SubjectRegistry.discover().get(subject)
+    corpora = declared.corpora if not args.conftest else {}
+    # A corpus the subject draws samples from is measured on its evaluation part only.
+    sampled = Path(declared.samples.path).resolve() if isinstance(declared.samples, CorpusSamples) else None
+    sets = [("synthetic held-out", [])] + [
+        (name, ["--inputs", str(path), *(["--part", "evaluation"] if Path(path).resolve() == sampled else [])])
+        for name, path in corpora.items()]
     reports = []
     for label, extra in sets:
         argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--direction", direction,
@@ -179,6 +186,11 @@ def trusted(report: dict) -> str:
     return f"{bar}: {verdict}"
 
 
+def _token(token: str) -> str:
+    """A token as a table cell shows it: whitespace and pipes escaped, within backticks."""
+    return repr(token)[1:-1].replace("|", "\\|").replace("`", "'")
+
+
 def render(results: dict[str, dict]) -> str:
     """Markdown tables of the result files (name -> JSON)."""
     by_kind: dict[str, list[tuple[str, dict]]] = {k: [] for k in BENCHES}
@@ -226,6 +238,16 @@ def render(results: dict[str, dict]) -> str:
                     "length was recorded are left out.", ""]
             out += _table(["subject", "direction", "inputs", *(f"{b} tokens" if b != "untokenized" else b
                                                                for b in buckets)], rows) + [""]
+        rows = [[r["subject"], r["direction"], r["set"], _f(r["uncovered"]["n"]),
+                 ", ".join(f"{why} {n}" for why, n in r["uncovered"]["why"].items()),
+                 ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–"]
+                for _, d in by_kind["fidelity"] for r in d["reports"] if r.get("uncovered")]
+        if rows:
+            out += ["### Why inputs are uncovered", "",
+                    "The same runs: the inputs a model cannot represent, by reason, and the tokens never seen in "
+                    "training that leave the most of them uncovered (inputs each; `modelizer eval` prints them). "
+                    "Runs made before the reasons were recorded are left out.", ""]
+            out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen"], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training) and its confidence (the lowest token probability of the greedy answer) "

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from benchmarks.common import find_model, fresh_inputs, machine, run_worker, subject_from_spec, summary
 from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelStore
 
 
@@ -67,7 +68,7 @@ def bench_startup(registry: SubjectRegistry | None, store: ModelStore | None, na
     if name is not None:
         assert registry is not None and store is not None
         subject = registry.get(name)
-        path = model or find_model(store, subject, direction)
+        path = model or find_model(store, ModelSpec(subject, direction))
         if sample is None:
             sample = fresh_inputs(subject, 1, cache_dir=store.cache_dir)[0]
         spec = {"subject": name, "conftests": [str(Path(c).resolve()) for c in conftests],
@@ -92,7 +93,7 @@ def load_worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     subject = subject_from_spec(spec)
     t1 = time.perf_counter()
-    mock = MockProgram(subject, spec["direction"], load_artifact(Path(spec["model"])))
+    mock = MockProgram(ModelSpec(subject, spec["direction"]), load_artifact(Path(spec["model"])))
     t2 = time.perf_counter()
     mock.predict(spec["input"])
     t3 = time.perf_counter()

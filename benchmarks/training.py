@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from benchmarks.common import machine, run_worker, subject_from_spec
 from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelStore
 from pytest_modelizer.subject import Subject
 
@@ -47,7 +48,7 @@ def train_worker(spec: dict[str, Any]) -> dict[str, Any]:
     training = TrainingConfig(**{**spec["training"], "model": ModelConfig(**spec["training"]["model"])})
     direction = spec["direction"]
     pairs = synthesize_pairs(subject, training, Path(spec["cache_dir"]))
-    data = prepare(subject, direction, training, pairs)  # the same preparation as `learn`
+    data = prepare(ModelSpec(subject, direction, training=training), pairs)  # the same preparation as `learn`
     train, val, test, src_vocab, tgt_vocab = data.train, data.val, data.test, data.src_vocab, data.tgt_vocab
     ids = data.ids
 

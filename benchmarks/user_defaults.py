@@ -50,6 +50,7 @@ def train_one(subject, settings: list[str], threads: int) -> dict:
     import torch
 
     from pytest_modelizer.learn import learn
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelStore
 
     training = configured(subject.training, settings)
@@ -58,7 +59,7 @@ def train_one(subject, settings: list[str], threads: int) -> dict:
     started = time.time()
     try:
         with tempfile.TemporaryDirectory() as cache:
-            artifact = learn(subject, "forward", ModelStore(Path(cache)), training=training,
+            artifact = learn(ModelSpec(subject, "forward", training=training), ModelStore(Path(cache)),
                              log=lambda msg: print(f"  {msg}", flush=True))
     finally:
         torch.set_num_threads(before)

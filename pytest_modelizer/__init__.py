@@ -12,11 +12,13 @@ from pytest_modelizer.errors import (
     UncertainPrediction,
     UncoveredInputError,
 )
+from pytest_modelizer.samples import CorpusSamples
 from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
 from pytest_modelizer.tokenizer import LarkTokenizer
 
 __all__ = [
     "Behaviour",
+    "CorpusSamples",
     "LarkTokenizer",
     "ModelConfig",
     "PredictedFailure",

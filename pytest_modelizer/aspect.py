@@ -8,6 +8,7 @@ from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.tokenizer import FAILURE_TOKEN, Tokenized, behaviour_tokens, tokens_behaviour
 
 if TYPE_CHECKING:
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.subject import Subject
 
 ASPECTS = ("output", "failure")
@@ -42,15 +43,15 @@ def is_rejection(subject: "Subject", behaviour: Behaviour) -> bool:
     return not behaviour.ok and behaviour.failure in subject.rejections
 
 
-def project(subject: "Subject", behaviour: Behaviour) -> Behaviour:
-    """The part of a behaviour the subject's aspect models (what predictions are compared on).
+def project(spec: "ModelSpec", behaviour: Behaviour) -> Behaviour:
+    """The part of a behaviour the model's aspect covers (what predictions are compared on).
 
     The output aspect models an output, or a failure by its type alone (`behaviour_tokens`): the
     message is not predicted, so it is not compared either.
     """
-    if subject.aspect == "output":
+    if not spec.is_failure:
         return behaviour if behaviour.ok else Behaviour(failure=behaviour.failure)
-    return Behaviour.success("") if behaviour.ok else Behaviour(failure=failure_kind(subject, behaviour))
+    return Behaviour.success("") if behaviour.ok else Behaviour(failure=failure_kind(spec.subject, behaviour))
 
 
 def label_tokens(label: str) -> tuple[str, ...]:
@@ -58,17 +59,17 @@ def label_tokens(label: str) -> tuple[str, ...]:
     return (OK_TOKEN,) if label == OK_LABEL else (FAILURE_TOKEN, label)
 
 
-def behaviour_side(subject: "Subject", behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
-    """Tokens of the behaviour side of a pair under the subject's aspect."""
-    if subject.aspect == "output":
-        return behaviour_tokens(subject.output_tokenizer, behaviour, mapping)
-    return Tokenized(label_tokens(failure_kind(subject, behaviour)), dict(mapping))
+def behaviour_side(spec: "ModelSpec", behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
+    """Tokens of the behaviour side of a pair under the model's aspect."""
+    if not spec.is_failure:
+        return behaviour_tokens(spec.subject.output_tokenizer, behaviour, mapping)
+    return Tokenized(label_tokens(failure_kind(spec.subject, behaviour)), dict(mapping))
 
 
-def side_behaviour(subject: "Subject", tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:
+def side_behaviour(spec: "ModelSpec", tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:
     """The (projected) behaviour that predicted behaviour-side tokens describe."""
-    if subject.aspect == "output":
-        return tokens_behaviour(subject.output_tokenizer, tokens, mapping)
+    if not spec.is_failure:
+        return tokens_behaviour(spec.subject.output_tokenizer, tokens, mapping)
     if tokens and tokens[0] == FAILURE_TOKEN:
         return Behaviour(failure=tokens[1] if len(tokens) > 1 else "unknown")
     return Behaviour.success("")

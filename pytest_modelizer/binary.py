@@ -206,8 +206,7 @@ class StandIn:
     def __init__(self, served: "ServedProgram", name: str, calls: dict) -> None:
         self.served, self.name, self.subject = served, name, served.subject
         self.arguments = [str(a) for a in self.subject.program][1:]
-        label = f"{self.subject.name} ({self.subject.model_label(served.direction)})"
-        self.tally = calls.setdefault(label, {}).setdefault(name, {"served": 0, "other": 0})
+        self.tally = calls.setdefault(str(served.spec), {}).setdefault(name, {"served": 0, "other": 0})
         self.lock = threading.Lock()  # one call at a time: the model and the counts are not thread-safe
         self.real = shutil.which(name)  # before PATH changes: the real binary, where one is installed
         self.folder: Path | None = None

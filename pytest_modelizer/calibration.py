@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from pytest_modelizer.errors import UncoveredInputError
+
 if TYPE_CHECKING:
     from pytest_modelizer.evaluate import Scored
     from pytest_modelizer.mock import MockProgram, Prediction
@@ -100,12 +102,11 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
     True where there is nothing to check: no other model, an uncovered input, a failure (it has no
     text to ask about), or another aspect than the whole output.
     """
-    if other is None or model.subject.aspect != "output":
+    if other is None or model.spec.is_failure:
         return [True] * len(predictions)
     asked = [i for i, p in enumerate(predictions) if p.covered and p.behaviour.ok]
     backs = other.predict_batch([predictions[i].behaviour.output or "" for i in asked], count=False)
     result = [True] * len(predictions)
-    from pytest_modelizer.errors import UncoveredInputError
 
     for i, back in zip(asked, backs):
         try:

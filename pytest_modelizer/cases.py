@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.store import atomic_write_text
 
 FORMAT = 1
 FOLDER = "__modelizer_cases__"
@@ -133,8 +137,6 @@ def _read_test(path: Path, name: str, entry: Any) -> TestCases:
 
 def write_case_file(path: Path, tests: dict[str, TestCases]) -> None:
     """Write sorted, indented JSON atomically (a killed run leaves the old file)."""
-    from pytest_modelizer.store import atomic_write_text
-
     data = {"modelizer_cases": FORMAT, "tests": {name: tests[name].to_json() for name in sorted(tests)}}
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
@@ -196,29 +198,24 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
 
     `nodeid`: the test asking (from a pytest run), named in the fix of a missing-model error.
     """
-    from pytest_modelizer.aspect import failure_kind
-    from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
-    from pytest_modelizer.runner import ProgramRunner
-
     target = Target.parse(target_text)
     report = CaseReport()
     if target.wants_failure:
-        aspected = subject.with_aspect("failure")
-        forward = session.mock(aspected, "forward", nodeid, UPDATE_AND_TRAIN)
-        inverse = session.mock(aspected, "inverse", nodeid, UPDATE_AND_TRAIN)
+        forward = session.mock(session.spec(subject, "forward", "failure"), nodeid, UPDATE_AND_TRAIN)
+        inverse = session.mock(session.spec(subject, "inverse", "failure"), nodeid, UPDATE_AND_TRAIN)
     else:
-        aspected, forward, inverse = subject, None, session.mock(subject, "inverse", nodeid, UPDATE_AND_TRAIN)
+        forward, inverse = None, session.mock(session.spec(subject, "inverse"), nodeid, UPDATE_AND_TRAIN)
     version = subject.resolved_program_version()
     with ProgramRunner(subject) as runner:
         def rerun(text: str) -> Behaviour:
             return runner.run(text).behaviour
 
         kept = refresh(existing if existing and existing.target == target_text else None, rerun,
-                       lambda b: target.matches(aspected, b), lambda b: failure_kind(aspected, b), report)
+                       lambda b: target.matches(subject, b), lambda b: failure_kind(subject, b), report)
         missing = count - len(kept)
         if missing > 0:
             log(f"proposing cases for {subject.name} (target {target}, budget {budget} runs)")
-            generator = CaseGenerator(aspected, forward, inverse, seed=seed, log=log)
+            generator = CaseGenerator(subject, forward, inverse, seed=seed, log=log)
             generation = generator.generate(target, budget, runner)
             have = {c.input for c in kept}
             fresh = [f for f in generation.found if f.input not in have]
@@ -231,14 +228,14 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
 
                 def same(text: str, kind: str = found.kind) -> bool:
                     now = rerun(text)
-                    return target.matches(aspected, now) and failure_kind(aspected, now) == kind
+                    return target.matches(subject, now) and failure_kind(subject, now) == kind
 
                 text, _ = reduce_input(subject, found.input, same, checker) if target.wants_failure else (found.input, 0)
                 behaviour = rerun(text) if text != found.input else found.behaviour
                 if text in have:
                     continue
                 have.add(text)
-                kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(aspected, behaviour),
+                kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(subject, behaviour),
                                  subject.name, version, inverse.artifact.key if found.source == "inverse"
                                  else (forward or inverse).artifact.key, found.source))
                 report.new += 1

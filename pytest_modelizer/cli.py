@@ -8,11 +8,28 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
-from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
-from pytest_modelizer.store import MODEL_META_KEYS, SUFFIXES, ModelError, ModelStore, load_artifact, read_meta
+from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
+from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
+from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
+from pytest_modelizer.learn import learn, recalibrate
+from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
+from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
+from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
+from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import (
+    MODEL_META_KEYS,
+    SUFFIX,
+    SUFFIXES,
+    ModelError,
+    ModelStore,
+    atomic_write_bytes,
+    load_artifact,
+    read_meta,
+    save_artifact,
+)
 from pytest_modelizer.subject import DIRECTIONS, Subject
+from pytest_modelizer.training_stack import MissingExtraError, require
 from pytest_modelizer.validate import validate_subject
 
 
@@ -37,8 +54,6 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--seed", type=int, help="synthesis and training seed (changes the model key)")
     model.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
 
-    from pytest_modelizer import __version__
-
     parser = argparse.ArgumentParser(prog="modelizer", description=__doc__)
     parser.add_argument("--version", action="version", version=f"modelizer (pytest-modelizer) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -50,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="train even if another process saved this model while this one waited for the lock")
     evaluate = sub.add_parser("eval", parents=[common, model], help="compare a model with the real program")
     evaluate.add_argument("--inputs", type=Path, help="JSON-lines file with an 'input' key per line")
+    evaluate.add_argument("--part", choices=CORPUS_PARTS, default="all",
+                          help="with --inputs: the corpus part to evaluate on, e.g. 'evaluation', the entries "
+                               "that a subject's CorpusSamples leaves out of training (default: all)")
     evaluate.add_argument("--limit", type=int, help="evaluate at most N inputs (default: all, or 500 synthetic)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     prune = sub.add_parser("prune", parents=[common],
@@ -82,9 +100,11 @@ def session_for(args: argparse.Namespace) -> ModelizerSession:
     return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(Path(args.cache_dir).resolve()), device)
 
 
-def _training(subject: Subject, args: argparse.Namespace):
+def _model(session: ModelizerSession, args: argparse.Namespace) -> ModelSpec:
+    """The model the command names: subject, --direction, --aspect, and --pairs / --seed if given."""
+    spec = session.spec(args.subject, args.direction, args.aspect)
     changes = {k: v for k, v in (("pairs", args.pairs), ("seed", args.seed)) if v is not None}
-    return subject.training.replace(**changes) if changes else subject.training
+    return spec.with_training(spec.training.replace(**changes)) if changes else spec
 
 
 def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
@@ -93,34 +113,29 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         status = subject.program_status()
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         print(f"{name}  (subject {subject.version}, program {status.declared}{here})")
-        for aspected, direction in [(subject.with_aspect(a), d) for a in ASPECTS for d in DIRECTIONS]:
-            label = aspected.model_label(direction)
-            path = session.model_path(aspected, direction)
+        for spec in [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]:
+            path = session.model_path(spec)
             if path is not None:
                 meta = read_meta(path) or {}
                 exact = meta.get("metrics", {}).get("exact_match")
                 fidelity = f", held-out exact match {exact:.1%}" if exact is not None else ""
                 status = f"ready ({path}{fidelity})"
-            elif session.store.others(name, label, subject.shipped_models):
-                aspect = f" --aspect {aspected.aspect}" if aspected.aspect != "output" else ""
-                status = f"stale (run: modelizer train {name} --direction {direction}{aspect})"
+            elif session.store.others(name, spec.label, subject.shipped_models):
+                status = f"stale (run: modelizer train {name} --direction {spec.direction}{spec.aspect_args})"
             else:
                 status = "missing"
-            print(f"  {label:<8} key {aspected.model_key(direction)}: {status}")
+            print(f"  {spec.label:<8} key {spec.key}: {status}")
     return 0
 
 
 def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.learn import learn
-
-    subject = session.registry.get(args.subject).with_aspect(args.aspect)
+    spec = _model(session, args)
+    subject, label = spec.subject, spec.label
     validate_subject(subject)  # the lexers too, before minutes of synthesis
-    training = _training(subject, args)
     session.check_device()
     store = session.store
     store.check_writable(subject.name)
-    label = subject.model_label(args.direction)
-    path = store.path_for(subject.name, label, subject.model_key(args.direction, training))
+    path = store.model_file(spec)
     before = _mtime(path)
     # The same lock as `pytest --modelizer-train` (and its xdist workers): one trainer per model.
     with store.lock(subject.name, label):
@@ -131,14 +146,12 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
         else:
             bar = ProgressBar(stderr_write, tty=sys.stderr.isatty())
             try:
-                artifact = learn(subject, args.direction, store, training, args.device, log=bar.log,
-                                 progress=bar.update)
+                artifact = learn(spec, store, args.device, log=bar.log, progress=bar.update)
             finally:
                 bar.close()
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
-        from pytest_modelizer.store import SUFFIX, atomic_write_bytes, save_artifact
 
         for old in [p for suffix in SUFFIXES for p in subject.shipped_models.glob(f"{label}-*{suffix}")]:
             old.unlink()
@@ -150,7 +163,7 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
             save_artifact(artifact, shipped)
     metrics = artifact.metrics
     print(
-        f"{subject.name} {subject.model_label(args.direction)}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
+        f"{spec.subject.name} {spec.label}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
         f"{artifact.meta['train_seconds']} s training, held-out exact match {metrics['exact_match']:.1%} "
         f"(n={metrics['n']}), BLEU {metrics['bleu']:.3f}; saved to {artifact.path}"
     )
@@ -165,47 +178,49 @@ def _mtime(path: Path) -> int | None:
 
 
 def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.data import held_out_inputs, read_inputs
-    from pytest_modelizer.training_stack import require
-
     require("modelizer eval")
+    # Modules that import numpy (or torch) load when a command needs a model, not for `--help`.
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
-    subject = session.registry.get(args.subject).with_aspect(args.aspect)
-    training = _training(subject, args)
-    key = subject.model_key(args.direction, training)
-    path = session.store.find(subject.name, subject.model_label(args.direction), key, subject.shipped_models)
+    spec = _model(session, args)
+    subject = spec.subject
+    path = session.model_path(spec)
     if path is None:
-        aspect = f" --aspect {args.aspect}" if args.aspect != "output" else ""
-        raise ModelError(session.missing_message(subject, args.direction).replace(
-            "pytest --modelizer-train", f"modelizer train {subject.name} --direction {args.direction}{aspect}", 1))
-    mock = MockProgram(subject, args.direction, load_artifact(path, MODEL_META_KEYS), args.device)
+        raise ModelError(session.missing_message(spec).replace(
+            "pytest --modelizer-train", f"modelizer train {subject.name} --direction {spec.direction}{spec.aspect_args}", 1))
+    mock = MockProgram(spec, load_artifact(path, MODEL_META_KEYS), args.device)
     if args.inputs:
-        inputs = read_inputs(args.inputs)[: args.limit]
-        source = str(args.inputs)
+        inputs = corpus_part(read_inputs(args.inputs), args.part)[: args.limit]
+        source = str(args.inputs) + ("" if args.part == "all" else f" ({args.part} part)")
     else:
-        inputs = held_out_inputs(subject, args.limit or 500, training, session.store.cache_dir)
+        inputs = held_out_inputs(subject, args.limit or 500, spec.training, session.store.cache_dir)
         source = "synthetic held-out"
-    other = session.other_direction(subject, args.direction) if training is subject.training else None
+    # Only a model of the default configuration has a partner in the other direction to check with.
+    other = session.other_direction(spec) if spec is session.spec(subject, spec.direction, spec.aspect) else None
     report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other)
     report["inputs"] = source
+    report["part"] = args.part if args.inputs else None
     if args.json:
         print(json.dumps(report, sort_keys=True))
     else:
         print(
-            f"{subject.name} {subject.model_label(args.direction)} on {source} (n={report['n']}): exact match {report['exact_match']:.1%}, "
+            f"{spec.subject.name} {spec.label} on {source} (n={report['n']}): exact match {report['exact_match']:.1%}, "
             f"BLEU {report['bleu']:.3f} ± {report['bleu_se']:.3f}, token accuracy {report['token_accuracy']:.1%}, "
             f"coverage {report['coverage']:.1%}; mock {report['mock_ms_per_call']:.2f} ms/call, "
             f"program {report['program_ms_per_call']:.2f} ms/call"
         )
+        uncovered = report.get("uncovered")
+        if uncovered:
+            why = ", ".join(f"{count} {reason}" for reason, count in uncovered["why"].items())
+            tokens = ", ".join(f"{token!r} ({count})" for token, count in uncovered["unseen_tokens"][:8])
+            print(f"  uncovered: {uncovered['n']} inputs ({why})" + (f"; tokens never seen in training, by the "
+                                                                    f"inputs they leave uncovered: {tokens}" if tokens else ""))
     return 0
 
 
 def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
     """Stale files of known subjects go; folders of subjects not declared here are listed, never touched."""
-    from pytest_modelizer.data import pairs_path
-
     cache = session.store.cache_dir
     if not cache.is_dir():
         print(f"nothing to prune: {cache} does not exist")
@@ -218,11 +233,9 @@ def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
             print(f"kept {folder}: no subject {folder.name!r} is declared here (add its --conftest to prune it)")
             continue
         keep = set()
-        for aspect in ASPECTS:
-            aspected = subject.with_aspect(aspect)
-            keep.add(pairs_path(aspected, aspected.training, cache).name)
-            keep.update(f"{aspected.model_label(d)}-{aspected.model_key(d)}{suffix}"
-                        for d in DIRECTIONS for suffix in SUFFIXES)
+        for spec in [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]:
+            keep.add(pairs_path(subject, spec.training, cache).name)
+            keep.update(f"{spec.label}-{spec.key}{suffix}" for suffix in SUFFIXES)
         stale += [p for p in folder.iterdir() if p.is_file() and p.suffix in (*SUFFIXES, ".jsonl") and p.name not in keep]
     for path in stale:
         freed += path.stat().st_size
@@ -234,23 +247,19 @@ def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.learn import recalibrate
-
-    subject = session.registry.get(args.subject).with_aspect(args.aspect)
-    path = session.model_path(subject, args.direction)
+    spec = _model(session, args)
+    path = session.model_path(spec)
     if path is None:
-        raise ModelError(session.missing_message(subject, args.direction))
-    artifact = recalibrate(subject, args.direction, session.store, path, log=lambda m: stderr_write(m + "\n"))
+        raise ModelError(session.missing_message(spec))
+    artifact = recalibrate(spec, session.store, path, log=lambda m: stderr_write(m + "\n"))
     calibration = artifact.meta["calibration"]
-    print(f"{subject.name} {subject.model_label(args.direction)}: threshold {calibration['threshold']:.4f}, "
+    print(f"{spec.subject.name} {spec.label}: threshold {calibration['threshold']:.4f}, "
           f"{calibration['answered']:.1%} of {calibration['n']} held-out pairs answered, "
           f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
     return 0
 
 
 def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
-    from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
-
     if (args.file is None) != (args.test is None):
         raise ValueError("--file and --test go together: the case file and the test whose entry to write")
     subject = session.registry.get(args.subject)
@@ -281,7 +290,6 @@ def run_benchmark(argv: Sequence[str]) -> int:
               "`python -m benchmarks.bench KIND SUBJECT ...` or `python benchmarks/run.py` (see benchmarks/README.md)",
               file=sys.stderr)
         return 2
-    from pytest_modelizer.training_stack import MissingExtraError, require
 
     try:
         require(f"modelizer bench {' '.join(argv[:1])}".strip())

@@ -10,10 +10,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from pytest_modelizer.aspect import behaviour_side
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.samples import FRAGMENT_SHARE, ContentMarks, mine, recombine, samples_fingerprint
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
+from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, synthesize
 from pytest_modelizer.tokenizer import TokenizeError
 
 
@@ -93,8 +98,6 @@ def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
         **timeout_component(subject),
     }
     if subject.samples is not None:
-        from pytest_modelizer.samples import samples_fingerprint
-
         parts["samples"] = samples_fingerprint(subject.loaded_samples())
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -146,13 +149,12 @@ def steered_by_samples(subject: Subject, training: TrainingConfig,
                        log: Callable[[str], None]) -> tuple[dict, list[str]]:
     """The grammar with probabilities mined from the subject's samples, and the real inputs to add:
     the samples themselves (at most half the pairs) and recombined fragments of them."""
-    from pytest_modelizer.samples import FRAGMENT_SHARE, mine, recombine
-    from pytest_modelizer.synthesis import bnf_grammar
-
     samples = subject.loaded_samples()[: training.pairs // 2]
-    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol)
-    fragments = recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), random.Random(training.seed),
-                          training.max_input_chars)
+    content = ContentMarks(subject.input_tokenizer, samples)
+    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol, content)
+    rng = random.Random(training.seed)
+    fragments = [content.fill(text, rng) for text in
+                 recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars)]
     log(f"{len(samples)} samples: {len(mined.trees)} parsed with the grammar, {mined.unparsed} not in its "
         f"language, {mined.too_long} too long to parse; {len(fragments)} recombined inputs")
     return mined.grammar, [*samples, *fragments]
@@ -200,9 +202,6 @@ def synthesize_pairs(
     log: Callable[[str], None] = lambda msg: None,
 ) -> list[Pair]:
     """The subject's training pairs: read from the cache, or synthesized, run and cached."""
-    from pytest_modelizer.runner import ProgramRunner
-    from pytest_modelizer.synthesis import SynthesisPlan, synthesize
-
     path = pairs_path(subject, training, cache_dir) if cache_dir else None
     cached = cached_pairs(path, log) if path is not None else None
     if cached is not None:
@@ -236,8 +235,6 @@ def held_out_inputs(
     subject: Subject, count: int, training: TrainingConfig, cache_dir: Path | None = None, seed_offset: int = 7919
 ) -> list[str]:
     """Up to `count` fresh inputs: another seed, the same mix of fuzzers, no cached training input."""
-    from pytest_modelizer.synthesis import SynthesisPlan, synthesize
-
     seen: set[str] = set()
     if cache_dir is not None:
         seen = {p.input for p in cached_pairs(pairs_path(subject, training, cache_dir)) or ()}
@@ -249,17 +246,15 @@ def held_out_inputs(
     return inputs[:count]
 
 
-def encode_pair(subject: Subject, direction: str, pair: Pair) -> Example | None:
-    """Tokens of a pair for `direction` under the subject's aspect, or None when a side cannot be tokenized."""
-    from pytest_modelizer.aspect import behaviour_side
-
+def encode_pair(spec: ModelSpec, pair: Pair) -> Example | None:
+    """Tokens of a pair for the model `spec` (its direction and aspect), or None when a side cannot be tokenized."""
     try:
-        if direction == "forward":
-            src = subject.input_tokenizer.tokenize(pair.input)
-            tgt = behaviour_side(subject, pair.behaviour, src.mapping)
+        if spec.is_forward:
+            src = spec.subject.input_tokenizer.tokenize(pair.input)
+            tgt = behaviour_side(spec, pair.behaviour, src.mapping)
         else:
-            src = behaviour_side(subject, pair.behaviour, {})
-            tgt = subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
+            src = behaviour_side(spec, pair.behaviour, {})
+            tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
     except TokenizeError:
         return None
     return Example(src.tokens, tgt.tokens, src.mapping, pair)

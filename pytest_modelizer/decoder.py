@@ -23,6 +23,7 @@ import numpy as np
 
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.tokenizer import BOS, EOS, PAD
+from pytest_modelizer.training_stack import require_torch
 
 if TYPE_CHECKING:
     from pytest_modelizer.model import Seq2Seq
@@ -322,10 +323,9 @@ class TorchDecoder:
 
     def __init__(self, cfg: ModelConfig, weights: Mapping[str, Any], src_vocab: int, tgt_vocab: int,
                  device: str = "cpu"):
-        from pytest_modelizer.model import Seq2Seq
-        from pytest_modelizer.training_stack import require_torch
-
         torch = require_torch("decoding in torch (another device, sampling, failure scores)")
+        # The torch modules: replaying with numpy never imports them.
+        from pytest_modelizer.model import Seq2Seq
         from pytest_modelizer.train import set_threads
 
         set_threads()

@@ -43,7 +43,14 @@ class PredictedFailure(ProgramFailure):
 
 
 class UncoveredInputError(ValueError):
-    """The model cannot represent this input (a token it never saw, or too long)."""
+    """The model cannot represent this input (a token it never saw, or too long).
+
+    `why` is "unseen tokens", "too long" or "untokenizable"; `unseen` holds the tokens never seen.
+    """
+
+    def __init__(self, message: str, why: str = "", unseen: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.why, self.unseen = why, unseen
 
 
 class UncertainPrediction(LookupError):

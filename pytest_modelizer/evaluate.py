@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from pytest_modelizer.aspect import failure_kind, project
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.data import Pair, encode_pair
+from pytest_modelizer.calibration import consistent
+from pytest_modelizer.data import Pair, encode_pair, throttled
 from pytest_modelizer.mock import MockProgram
+from pytest_modelizer.runner import ProgramRunner
 
 
 @dataclass
@@ -23,8 +27,14 @@ class Scored:
     familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
     consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
     source_tokens: int | None = None  # the query's length in tokens (None: it does not tokenize)
+    # Why it is not covered: the query's reason (Prediction.uncovered), or "unseen output tokens"
+    # where the reference holds tokens the model cannot write; `unseen` lists the tokens.
+    uncovered: str = ""
+    unseen: tuple[str, ...] = ()
 
 
+# How many of the tokens that make inputs uncovered a report lists.
+UNSEEN_LISTED = 15
 # Exact match is reported per bucket of the query's length in tokens: where it falls with length.
 LENGTH_BUCKETS = ((20, "<=20"), (40, "21-40"), (80, "41-80"), (None, ">80"))
 
@@ -90,6 +100,15 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     order = [name for _, name in LENGTH_BUCKETS] + ["untokenized"]
     report["by_length"] = {name: {"n": len(buckets[name]), "exact_match": sum(s.exact for s in buckets[name]) /
                                   len(buckets[name])} for name in order if name in buckets}
+    missed = [s for s in scored if not s.covered]
+    if missed:
+        tokens = Counter(t for s in missed for t in s.unseen)
+        report["uncovered"] = {
+            "n": len(missed),
+            "why": dict(Counter(s.uncovered or "other" for s in missed).most_common()),
+            # The tokens that make the most inputs uncovered: what to add to the grammar.
+            "unseen_tokens": [[token, count] for token, count in tokens.most_common(UNSEEN_LISTED)],
+        }
     if threshold is not None:
         confident = [s for s in scored if s.covered and s.familiar and s.consistent and s.confidence >= threshold]
         report.update(
@@ -108,46 +127,50 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     recorded output; the real program (`runner`) runs on the predicted input, and the pair is
     exact when that reproduces the output (a round trip).
     """
-    from pytest_modelizer.aspect import failure_kind, project
-
-    subject = mock.subject
-    failure_aspect = subject.aspect == "failure"
-    if mock.direction == "forward":
+    spec = mock.spec
+    subject = spec.subject
+    if spec.is_forward:
         kept = list(pairs)
         queries = [p.input for p in kept]
-    elif failure_aspect:  # the query is a failure kind: only failing pairs have one worth asking for
+    elif spec.is_failure:  # the query is a failure kind: only failing pairs have one worth asking for
         kept = [p for p in pairs if not p.behaviour.ok]
         queries = [failure_kind(subject, p.behaviour) for p in kept]
     else:
         kept = [p for p in pairs if p.behaviour.ok]
         queries = [p.behaviour.output or "" for p in kept]
-    from pytest_modelizer.calibration import consistent
 
     start = time.perf_counter()
     predictions = mock.predict_batch(queries)
     mock_seconds = time.perf_counter() - start
     agreeing = consistent(predictions, mock, other)
     round_trip: list[Behaviour | None] = [None] * len(kept)
-    if mock.direction == "inverse":
+    if not spec.is_forward:
         if runner is None:
             raise ValueError("scoring an inverse model needs a ProgramRunner for the round trip")
         todo = [i for i, p in enumerate(predictions) if p.behaviour is not None]
         runs = runner.run_many([predictions[i].behaviour.output or "" for i in todo])
         for i, run in zip(todo, runs):
-            round_trip[i] = project(subject, run.behaviour)
+            round_trip[i] = project(spec, run.behaviour)
     scored = []
     for i, (pair, pred) in enumerate(zip(kept, predictions)):
-        example = encode_pair(subject, mock.direction, pair)
+        example = encode_pair(spec, pair)
         reference = example.tgt if example else ()
         covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
-        expected = project(subject, pair.behaviour)
-        if mock.direction == "forward":
+        if not pred.covered:
+            why, unseen = pred.uncovered, pred.unseen
+        elif example is None:
+            why, unseen = "untokenizable reference", ()
+        else:
+            why, unseen = "unseen output tokens", tuple(sorted({t for t in reference if t not in mock.tgt_vocab.stoi}))
+        expected = project(spec, pair.behaviour)
+        if spec.is_forward:
             exact = covered and pred.behaviour == expected
         else:
             # Failure aspect: a sampled input need not be the reference one, only fail the same way.
-            exact = (pred.covered if failure_aspect else covered) and round_trip[i] == expected
+            exact = (pred.covered if spec.is_failure else covered) and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
-                             pred.familiar, agreeing[i], len(example.src) if example else None))
+                             pred.familiar, agreeing[i], len(example.src) if example else None,
+                             "" if covered else why, () if covered else unseen))
     return scored, mock_seconds
 
 
@@ -157,21 +180,18 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
 
     `other`, the model of the opposite direction, takes part in judging which answers are confident.
     """
-    from pytest_modelizer.data import throttled
-    from pytest_modelizer.runner import ProgramRunner
-
     log(f"running {mock.subject.name} on {len(inputs)} inputs")
     with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))
-        log(f"decoding {len(inputs)} inputs with the {mock.direction} model")
+        log(f"decoding {len(inputs)} inputs with the {mock.spec.label} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock.clear_memo()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner, other)
     report = summarize(scored, mock.threshold)
     report.update(
         subject=mock.subject.name,
-        direction=mock.direction,
-        aspect=mock.subject.aspect,
+        direction=mock.spec.direction,
+        aspect=mock.spec.aspect,
         key=mock.artifact.key,
         parameters=int(mock.artifact.meta.get("parameters", 0)),
         train_pairs=mock.artifact.meta.get("train_pairs"),

@@ -10,6 +10,9 @@ from pytest_modelizer.aspect import OK_LABEL, failure_kind, is_rejection
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.errors import UncoveredInputError
 from pytest_modelizer.subject import Subject
+from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, coverage_fuzzer_class, draw, synthesize
+from pytest_modelizer.tokenizer import TokenizeError
+from pytest_modelizer.training_stack import require
 
 if TYPE_CHECKING:
     from pytest_modelizer.mock import MockProgram
@@ -102,8 +105,6 @@ class GrammarChecker:
     def __init__(self, subject: Subject, max_chars: int = 2000) -> None:
         from fuzzingbook.Parser import EarleyParser
 
-        from pytest_modelizer.synthesis import bnf_grammar
-
         bnf = bnf_grammar(subject.grammar, subject.start_symbol)
         plain = {k: [e[0] if isinstance(e, tuple) else e for e in v] for k, v in bnf.items()}
         # Earley wants a start symbol with a single expansion.
@@ -128,8 +129,6 @@ def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | 
     """
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    from pytest_modelizer.synthesis import bnf_grammar, coverage_fuzzer_class, draw
-
     training = subject.training
     cls = {"coverage": coverage_fuzzer_class(), "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
     random.seed(seed)
@@ -143,10 +142,8 @@ class CaseGenerator:
 
     def __init__(self, subject: Subject, forward: "MockProgram", inverse: "MockProgram | None", seed: int = 0,
                  log: Callable[[str], None] = lambda msg: None) -> None:
-        from pytest_modelizer.training_stack import require
-
         require("generating cases")
-        self.subject = subject.with_aspect("failure") if subject.aspect == "output" else subject
+        self.subject = subject
         self.forward = forward
         self.inverse = inverse
         self.seed = seed
@@ -172,7 +169,7 @@ class CaseGenerator:
                        contexts: dict[tuple[str, str], list[str]] | None = None) -> dict[str, str]:
         """Inputs sampled from the inverse model for the target's kinds (input -> the kind asked for),
         placeholders filled (from `contexts` where they match), grammar-checked."""
-        from pytest_modelizer.mock import fill_placeholders
+        from pytest_modelizer.mock import fill_placeholders  # imports numpy: not at `cases=` collection
 
         mock = self.inverse
         kinds = [target.kind] if target.kind else self.kinds()
@@ -185,7 +182,7 @@ class CaseGenerator:
         texts: dict[str, str] = {}
         for kind, tokens in zip(asked, mock.sample(asked, TEMPERATURE, self.seed)):
             mapping = fill_placeholders(tokens, mock.pools, rng, contexts)
-            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), kind)
+            texts.setdefault(mock.spec.target_tokenizer.detokenize(tokens, mapping), kind)
         return {t: kind for t, kind in texts.items() if t and self.checker.accepts(t)}
 
     def screen(self, inputs: Sequence[str]) -> list[tuple[float, str]]:
@@ -199,10 +196,8 @@ class CaseGenerator:
 
     def propose(self, target: Target, budget: int) -> list[Candidate]:
         """Up to `budget` candidates to run, most failure-likely first, spread over predicted kinds."""
-        from pytest_modelizer.synthesis import SynthesisPlan, synthesize
-
         start = time.perf_counter()
-        training = self.subject.training
+        training = self.forward.spec.training if self.forward is not None else self.subject.training
         plan = SynthesisPlan(SCREEN_FACTOR * budget, self.seed + 104729, training.max_nonterminals,
                              training.coverage_share, training.max_input_chars, self.subject.start_symbol)
         fuzzed = synthesize(self.subject.grammar, plan)
@@ -225,7 +220,7 @@ class CaseGenerator:
         """Inputs the output-aspect inverse model proposes for one concrete output: greedy, then sampled."""
         start = time.perf_counter()
         mock = self.inverse
-        if mock is None or mock.subject.aspect != "output":
+        if mock is None or mock.spec.is_failure:
             raise ValueError("an output target needs the subject's (output-aspect) inverse model")
         try:
             _, mapping = mock.encode(target.output or "")
@@ -235,7 +230,7 @@ class CaseGenerator:
         outs = mock.sample([query], 0.0) + mock.sample([query] * max(0, budget * 2 - 1), TEMPERATURE, self.seed)
         texts: dict[str, None] = {}
         for tokens in outs:
-            texts.setdefault(mock.tgt_tokenizer.detokenize(tokens, mapping), None)
+            texts.setdefault(mock.spec.target_tokenizer.detokenize(tokens, mapping), None)
         self.proposed = {"inverse": len(texts)}
         self.model_seconds = time.perf_counter() - start
         return [Candidate(t, "inverse") for t in list(texts)[:budget]]
@@ -255,8 +250,6 @@ def context_pools(subject: Subject, inputs: Sequence[str], size: int = 64) -> di
     filling a sampled placeholder from the list its context uses keeps the input in the grammar.
     """
     from collections import Counter
-
-    from pytest_modelizer.tokenizer import TokenizeError
 
     counts: dict[tuple[str, str], Counter] = {}
     tokenizer = subject.input_tokenizer
@@ -321,8 +314,6 @@ def reduce_input(subject: Subject, text: str, keeps: Callable[[str], bool], chec
     each candidate first checked against the grammar (cheap) and only then run (`keeps` runs the
     real program).
     """
-    from pytest_modelizer.tokenizer import TokenizeError
-
     try:
         tokens = [value for _, value in subject.input_tokenizer.lex(text)]
     except TokenizeError:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_modelizer import hooks
+
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     """Register `pytest_modelizer_subjects`."""
-    from pytest_modelizer import hooks
-
     pluginmanager.add_hookspecs(hooks)

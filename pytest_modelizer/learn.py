@@ -7,62 +7,61 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from pytest_modelizer import __version__
-from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.aspect import failure_kind
+from pytest_modelizer.calibration import Familiarity, calibrate
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
-from pytest_modelizer.store import ModelArtifact, ModelStore, save_artifact
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import SUFFIX, ModelArtifact, ModelStore, load_artifact, save_artifact
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import Vocabulary
+from pytest_modelizer.tokenizer import TokenizeError, Vocabulary
+from pytest_modelizer.training_stack import require
 
 # Shares of the synthesized pairs held out for early stopping and for the reported fidelity.
 TEST_FRACTION = 0.05
 
 
 def learn(
-    subject: Subject,
-    direction: str,
+    spec: ModelSpec,
     store: ModelStore,
-    training: TrainingConfig | None = None,
     device: str = "cpu",
     log: Callable[[str], None] = lambda msg: None,
     progress: Callable[[object], None] | None = None,
 ) -> ModelArtifact:
-    """Train the `direction` model of `subject` and save it in `store`'s cache dir."""
-    from pytest_modelizer.training_stack import require
-
-    require(f"training the {direction} model of {subject.name!r}")
+    """Train the model `spec` names (with `spec.training`) and save it in `store`'s cache dir."""
+    subject, direction, training = spec.subject, spec.direction, spec.training
+    require(f"training the {spec.label} model of {subject.name!r}")
     import torch
 
+    # Torch and numpy load with the first training, not with the plugin.
     from pytest_modelizer.decoder import storage_dtype
     from pytest_modelizer.model import Seq2Seq
-    from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.train import train_model
 
-    training = training or subject.training
-    key = subject.model_key(direction, training)
     started = time.time()
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
     synthesis_seconds = time.time() - started
-    data = prepare(subject, direction, training, pairs)
+    data = prepare(spec, pairs)
     train, val, test, src_vocab, tgt_vocab = data.train, data.val, data.test, data.src_vocab, data.tgt_vocab
     torch.manual_seed(training.seed)
     model = Seq2Seq(training.model, len(src_vocab), len(tgt_vocab))
     log(
-        f"training {subject.name} {direction}: {len(train)} pairs, {model.num_parameters():,} parameters, "
+        f"training {spec}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
     if data.too_long:
         log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
             f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
     # A failure-aspect inverse model is sampled for many inputs per kind: judge it by likelihood.
-    criterion = "loss" if subject.aspect == "failure" and direction == "inverse" else "exact"
+    criterion = "loss" if spec.is_failure and not spec.is_forward else "exact"
     result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress,
                          criterion=criterion)
     meta = {
-        "key": key,
-        "components": subject.key_components(direction, training),
+        "key": spec.key,
+        "components": spec.key_components,
         "subject": subject.name,
         "direction": direction,
-        "aspect": subject.aspect,
+        "aspect": spec.aspect,
         "model": asdict(training.model),
         "training": asdict(training),
         "src_vocab": src_vocab.itos,
@@ -78,66 +77,60 @@ def learn(
         "program_source": subject.source_fingerprint(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    if subject.aspect == "failure":
+    if spec.is_failure:
         from collections import Counter
-
-        from pytest_modelizer.aspect import failure_kind
 
         kinds = Counter(failure_kind(subject, p.behaviour) for p in pairs if not p.behaviour.ok)
         meta["failure_kinds"] = dict(sorted(kinds.items()))  # what generation can ask the inverse for
-        if direction == "inverse":
+        if not spec.is_forward:
             meta["placeholder_values"] = placeholder_values(subject, [e.pair.input for e in train])
     artifact = ModelArtifact(meta, {k: v.detach().cpu() for k, v in model.state_dict().items()})
     with ProgramRunner(subject) as runner:
-        assess(subject, direction, artifact, data, runner)
+        assess(spec, artifact, data, runner)
     log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs; "
         f"{meta['calibration']['answered']:.1%} answered confidently")
     dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(test)],
                           meta["calibration"]["threshold"])
-    save_artifact(artifact, store.path_for(subject.name, subject.model_label(direction), key), dtype)
+    save_artifact(artifact, store.model_file(spec), dtype)
     return artifact
 
 
-def assess(subject: Subject, direction: str, artifact: ModelArtifact, data: "Prepared", runner) -> None:
+def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -> None:
     """Score a trained model on its held-out pairs, calibrate when to trust it; into `artifact.meta`.
 
     `calibration` holds the training sources' trigrams and the confidence threshold (see
     calibration.py); `metrics` the held-out fidelity, with the share answered confidently.
     """
-    from pytest_modelizer.calibration import Familiarity, calibrate
-    from pytest_modelizer.evaluate import score_pairs, summarize
+    from pytest_modelizer.evaluate import score_pairs, summarize  # numpy, as in `learn`
     from pytest_modelizer.mock import MockProgram
 
     meta = artifact.meta
     meta["calibration"] = {"source_trigrams": Familiarity.learn(e.src for e in data.train).to_meta()}
-    mock = MockProgram(subject, direction, artifact, device="cpu")
+    mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)
     meta["calibration"].update(calibrate(scored), held_out="synthetic")
     meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic"}
 
 
-def recalibrate(subject: Subject, direction: str, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
+def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
     """Calibrate a model trained before calibration existed, on the pairs it was trained on; saved in place.
 
     The pairs are synthesized again from the model's own training configuration (the same seed
     gives the same pairs, so the same split): the held-out part is what training held out.
     """
-    from pytest_modelizer.runner import ProgramRunner
-    from pytest_modelizer.store import load_artifact
-    from pytest_modelizer.training_stack import require
-
-    require(f"calibrating the {direction} model of {subject.name!r}")
+    subject = spec.subject
+    require(f"calibrating the {spec.label} model of {subject.name!r}")
     artifact = load_artifact(path)
-    training = subject.training  # the key found this file: the configuration it was trained with
+    training = spec.training  # the key found this file: the configuration it was trained with
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
-    data = prepare(subject, direction, training, pairs)
+    data = prepare(spec, pairs)
     if data.src_vocab.itos != artifact.meta["src_vocab"]:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "
-                         f"(its vocabulary differs); retrain it: modelizer train {subject.name} --direction {direction}")
+                         f"(its vocabulary differs); retrain it: modelizer train {subject.name} --direction {spec.direction}"
+                         f"{spec.aspect_args}")
     with ProgramRunner(subject) as runner:
-        assess(subject, direction, artifact, data, runner)
-    from pytest_modelizer.decoder import storage_dtype
-    from pytest_modelizer.store import SUFFIX
+        assess(spec, artifact, data, runner)
+    from pytest_modelizer.decoder import storage_dtype  # numpy, as in `learn`
 
     dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(data.test)],
                           artifact.meta["calibration"]["threshold"])
@@ -168,8 +161,6 @@ def placeholder_values(subject: Subject, inputs: list[str]) -> dict[str, list[st
     """The most frequent values of each content terminal in training inputs (to fill sampled placeholders)."""
     from collections import Counter
 
-    from pytest_modelizer.tokenizer import TokenizeError
-
     counts: dict[str, Counter] = {}
     for text in inputs:
         try:
@@ -196,10 +187,11 @@ class Prepared:
         return [(self.src_vocab.encode(e.src), self.tgt_vocab.encode(e.tgt)) for e in examples]
 
 
-def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: list[Pair]) -> Prepared:
+def prepare(spec: ModelSpec, pairs: list[Pair]) -> Prepared:
     """Tokenize, drop what exceeds the model's length, split, augment and build vocabularies."""
+    subject, training = spec.subject, spec.training
     max_tokens = training.model.max_len - 2
-    encoded = [e for e in (encode_pair(subject, direction, p) for p in pairs) if e is not None]
+    encoded = [e for e in (encode_pair(spec, p) for p in pairs) if e is not None]
     examples = [e for e in encoded if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
     if len(examples) < 10:
         raise ValueError(
@@ -207,7 +199,7 @@ def prepare(subject: Subject, direction: str, training: TrainingConfig, pairs: l
             f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
         )
     train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
-    if subject.aspect == "failure":
+    if spec.is_failure:
         train = oversample_failures(train, training.seed)
     extra: list[tuple[str, ...]] = []
     if training.placeholder_limit:

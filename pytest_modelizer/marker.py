@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from pytest_modelizer.aspect import ASPECTS
+from pytest_modelizer.generate import Target, TargetError
+from pytest_modelizer.serve import ON_UNCERTAIN
 from pytest_modelizer.subject import DIRECTIONS
 
 MARKER_HELP = (
@@ -54,15 +57,12 @@ def parse_marker(args: tuple, kwargs: dict) -> ModelizeSpec:
     patch = kwargs.get("patch")
     if patch is not None and (not isinstance(patch, str) or "." not in patch):
         raise MarkerError(f"modelize patch={patch!r} must be a dotted 'module.attribute' path")
-    from pytest_modelizer.aspect import ASPECTS
 
     aspect = kwargs.get("aspect", "output")
     if aspect not in ASPECTS:
         raise MarkerError(f"modelize aspect={aspect!r} is not valid; valid: {', '.join(ASPECTS)}")
     cases = kwargs.get("cases")
     if cases is not None:
-        from pytest_modelizer.generate import Target, TargetError
-
         try:
             Target.parse(cases if isinstance(cases, str) else repr(cases))
         except TargetError as exc:
@@ -73,7 +73,6 @@ def parse_marker(args: tuple, kwargs: dict) -> ModelizeSpec:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise MarkerError(f"modelize {name}={value!r} must be a positive integer")
         numbers[name] = value
-    from pytest_modelizer.serve import ON_UNCERTAIN
 
     on_uncertain = kwargs.get("on_uncertain")
     if on_uncertain is not None and on_uncertain not in ON_UNCERTAIN:

@@ -6,12 +6,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from pytest_modelizer.aspect import OK_LABEL, behaviour_side, label_tokens, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.calibration import Familiarity
+from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelArtifact
-from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import Tokenized, TokenizeError, Vocabulary
+from pytest_modelizer.tokenizer import FAILURE_TOKEN, TokenizeError, Tokenized, Vocabulary
 
 
 @dataclass
@@ -29,6 +32,9 @@ class Prediction:
     # Familiar, and `confidence` at or above the model's calibrated threshold (such answers were at
     # least 99 % exact on held-out pairs).
     confident: bool = False
+    # Why an uncovered input is: "unseen tokens" (listed in `unseen`), "too long" or "untokenizable".
+    uncovered: str = ""
+    unseen: tuple[str, ...] = ()
 
     @property
     def covered(self) -> bool:
@@ -70,12 +76,9 @@ class MockProgram:
     another device, and built on first use where sampling or failure scores need it.
     """
 
-    def __init__(self, subject: Subject, direction: str, artifact: ModelArtifact, device: str = "cpu") -> None:
-        from pytest_modelizer.calibration import Familiarity
-        from pytest_modelizer.config import ModelConfig
-
-        self.subject = subject
-        self.direction = direction
+    def __init__(self, spec: ModelSpec, artifact: ModelArtifact, device: str = "cpu") -> None:
+        self.spec = spec
+        self.subject = spec.subject
         self.artifact = artifact
         self.device = device
         meta = artifact.meta
@@ -86,7 +89,6 @@ class MockProgram:
         # Greedy answers decode in numpy on the CPU (no torch needed); another device needs torch.
         self.decoder: Decoder = self.torch_decoder if device != "cpu" else NumpyDecoder(self.model_config,
                                                                                         artifact.state_dict)
-        self.src_tokenizer, self.tgt_tokenizer = subject.tokenizers(direction)
         # Values for placeholders, drawn like the training inputs' (failure-aspect inverse models).
         self.pools: dict[str, list[str]] = meta.get("placeholder_values") or {}
         self.stats = MockStats()
@@ -105,7 +107,7 @@ class MockProgram:
     def info(self) -> ModelInfo:
         return ModelInfo(
             subject=self.subject.name,
-            direction=self.direction,
+            direction=self.spec.direction,
             key=self.artifact.key,
             parameters=int(self.artifact.meta.get("parameters", 0)),
             metrics=dict(self.artifact.metrics),
@@ -125,22 +127,21 @@ class MockProgram:
 
         An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
         """
-        from pytest_modelizer.aspect import behaviour_side, label_tokens
-
         try:
-            if self.direction == "forward":
-                tok = self.src_tokenizer.tokenize(text)
-            elif self.subject.aspect == "failure":
+            if self.spec.is_forward:
+                tok = self.spec.source_tokenizer.tokenize(text)
+            elif self.spec.is_failure:
                 tok = Tokenized(label_tokens(text))
             else:
-                tok = behaviour_side(self.subject, Behaviour.success(text), {})
+                tok = behaviour_side(self.spec, Behaviour.success(text), {})
         except TokenizeError as exc:
-            raise UncoveredInputError(f"cannot tokenize: {exc}") from None
-        unknown = [t for t in tok.tokens if t not in self.src_vocab.stoi]
+            raise UncoveredInputError(f"cannot tokenize: {exc}", "untokenizable") from None
+        unknown = tuple(sorted({t for t in tok.tokens if t not in self.src_vocab.stoi}))
         if unknown:
-            raise UncoveredInputError(f"tokens never seen in training: {sorted(set(unknown))[:5]}")
+            raise UncoveredInputError(f"tokens never seen in training: {list(unknown[:5])}", "unseen tokens", unknown)
         if len(tok.tokens) + 2 > self.model_config.max_len:
-            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}")
+            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}",
+                                      "too long")
         return tok.tokens, tok.mapping
 
     def covers(self, text: str) -> bool:
@@ -169,7 +170,7 @@ class MockProgram:
             try:
                 todo[text] = self.encode(text)
             except UncoveredInputError as exc:
-                self._memo[text] = Prediction(None, reason=str(exc))
+                self._memo[text] = Prediction(None, reason=str(exc), uncovered=exc.why, unseen=exc.unseen)
         if todo:
             ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
             outputs = self.decoder.decode(ids, max_len=self.model_config.max_len)
@@ -189,13 +190,11 @@ class MockProgram:
 
     def decode_prediction(self, predicted: tuple[str, ...], mapping: dict[str, str], rng: random.Random) -> Behaviour:
         """What predicted tokens say: a (projected) behaviour, or an input for an inverse model."""
-        from pytest_modelizer.aspect import side_behaviour
-
-        if self.direction == "forward":
-            return side_behaviour(self.subject, predicted, mapping)
+        if self.spec.is_forward:
+            return side_behaviour(self.spec, predicted, mapping)
         if self.pools:  # a failure-aspect inverse model has no query content to copy: draw values
             mapping = {**fill_placeholders(predicted, self.pools, rng), **mapping}
-        return Behaviour.success(self.tgt_tokenizer.detokenize(predicted, mapping))
+        return Behaviour.success(self.spec.target_tokenizer.detokenize(predicted, mapping))
 
     def predict(self, text: str, count: bool = True) -> Prediction:
         return self.predict_batch([text], count)[0]
@@ -217,9 +216,6 @@ class MockProgram:
         the model predicts (a failure kind, or the success label); (0.0, "") where the query is not covered
         or the model never saw a failure. Needs torch.
         """
-        from pytest_modelizer.aspect import OK_LABEL
-        from pytest_modelizer.tokenizer import FAILURE_TOKEN
-
         result = [(0.0, "")] * len(texts)
         fail_id = self.tgt_vocab.stoi.get(FAILURE_TOKEN)
         index, sources = [], []
@@ -244,7 +240,7 @@ class MockProgram:
         """What the program would return per `prediction`: the output, or the predicted failure raised."""
         if prediction.behaviour is None:
             raise UncoveredInputError(
-                f"the {self.direction} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
+                f"the {self.spec.label} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
                 f"{text[:60]!r}: {prediction.reason}. Add such inputs to the subject's grammar and retrain "
                 f"(pytest --modelizer-train)"
             )
@@ -260,7 +256,7 @@ class MockProgram:
         return [self.answer(t, p) for t, p in zip(texts, self.predict_batch(list(texts)))]
 
     def __repr__(self) -> str:
-        return f"<MockProgram {self.subject.name} {self.direction} key={self.artifact.key}>"
+        return f"<MockProgram {self.subject.name} {self.spec.label} key={self.artifact.key}>"
 
 
 

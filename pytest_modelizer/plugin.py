@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_modelizer import __version__
-from pytest_modelizer.cases import CaseBook, CaseFileError, CaseProblem, case_file_path
+from pytest_modelizer.binary import StandIn, check_subject, merge_calls, summary_lines
+from pytest_modelizer.cases import CaseBook, CaseFileError, CaseProblem, case_file_path, update_cases
+from pytest_modelizer.isolation import preserved_global_state
 from pytest_modelizer.marker import MARKER_HELP, MarkerError, ModelizeSpec, parse_marker
 from pytest_modelizer.recordings import DEFAULT_DIR as RECORDINGS_DIR, RecordingBook, RecordingFileError
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError
-from pytest_modelizer.validate import SubjectError
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.serve import ServedProgram
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelError, ModelStore
+from pytest_modelizer.training_stack import MissingExtraError, require
+from pytest_modelizer.validate import SubjectError
 
 if TYPE_CHECKING:
     from pytest_modelizer.subject import Subject
@@ -117,8 +122,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def _require_training_stack(flags: list[str]) -> None:
     """A usage error naming the `train` extra where a flag needs what a plain install lacks."""
     if flags:
-        from pytest_modelizer.training_stack import MissingExtraError, require
-
         try:
             require(" and ".join(flags))
         except MissingExtraError as exc:
@@ -208,12 +211,11 @@ def _case_params(metafunc: pytest.Metafunc, spec: ModelizeSpec, book: CaseBook, 
     return [pytest.param(case, id=case.id) for case in entry.cases]
 
 
-def _case_needs(spec: ModelizeSpec, subject: Subject) -> list:
+def _case_needs(state, spec: ModelizeSpec, subject: Subject) -> list:
     """The models that generating the cases of a `cases=` test needs."""
     if spec.cases.startswith("failure"):
-        failure = subject.with_aspect("failure")
-        return [(failure, "forward"), (failure, "inverse")]
-    return [(subject, "inverse")]
+        return [state.spec(subject, "forward", "failure"), state.spec(subject, "inverse", "failure")]
+    return [state.spec(subject, "inverse")]
 
 
 def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], write) -> None:
@@ -223,9 +225,6 @@ def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], writ
     some of whose parametrized items are selected counts as selected: its cases are generated
     anew, and all of them run.
     """
-    from pytest_modelizer.cases import update_cases
-    from pytest_modelizer.isolation import preserved_global_state
-
     state, book, registry = config.stash[STATE], config.stash[CASES], _registry(config)
     functions: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -279,8 +278,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.stash[ERROR] = str(exc)  # reported when the test runs, by _modelizer_marker
             continue
         if spec.binary is not None:
-            from pytest_modelizer.binary import check_subject
-
             try:
                 check_subject(spec, subject)
             except MarkerError as exc:
@@ -288,10 +285,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 continue
         item.stash[SPEC] = spec
         if spec.cases is not None and config.stash[CASES].update and state.train:
-            needs.extend(n for n in _case_needs(spec, subject) if n not in needs)
+            needs.extend(n for n in _case_needs(state, spec, subject) if n not in needs)
         if spec.cases is not None or state.mode == "real":  # case tests read their case file, never a model
             continue
-        need = (subject.with_aspect(spec.aspect), spec.direction)
+        need = state.spec(subject, spec.direction, spec.aspect)
         if need not in needs:
             needs.append(need)
     if config.option.collectonly:
@@ -338,15 +335,13 @@ def mock_program(request: pytest.FixtureRequest):
 
 def _served(request: pytest.FixtureRequest, spec: ModelizeSpec):
     """The test's ServedProgram (one per test, shared by mock_program and patch=)."""
-    from pytest_modelizer.serve import ServedProgram
-
     served = request.node.stash.setdefault(SERVED, [])
     if served:
         return served[0]
     state = request.config.stash[STATE]
     flag, ini, min_exact = request.config.stash[DEFAULTS]
-    subject = _registry(request.config).get(spec.subject).with_aspect(spec.aspect)
-    program = ServedProgram(state, subject, spec.direction, state.mode, flag or spec.on_uncertain or ini,
+    model = state.spec(_registry(request.config).get(spec.subject), spec.direction, spec.aspect)
+    program = ServedProgram(state, model, state.mode, flag or spec.on_uncertain or ini,
                             request.node.nodeid, spec.min_exact if spec.min_exact is not None else min_exact)
     served.append(program)
     return program
@@ -387,8 +382,6 @@ def _prefetch(request: pytest.FixtureRequest, mock, spec: ModelizeSpec) -> None:
 @pytest.fixture
 def real_program(request: pytest.FixtureRequest):
     """Runs the marked subject's real program (worker process, hard timeout); returns a Behaviour."""
-    from pytest_modelizer.runner import ProgramRunner
-
     spec = _spec(request)
     subject = _registry(request.config).get(spec.subject)
     if spec.binary is not None:  # a program run by name must not find the test's stand-in first
@@ -461,8 +454,6 @@ def _modelizer_marker(request: pytest.FixtureRequest):
 @pytest.fixture
 def modelizer_binary(request: pytest.FixtureRequest):
     """The path of the test's `binary=` stand-in: first on PATH for the test, answered like `mock_program`."""
-    from pytest_modelizer.binary import StandIn
-
     spec = _spec(request)
     if spec.binary is None:
         pytest.fail("modelizer: modelizer_binary needs a command to stand in for: mark the test "
@@ -525,8 +516,6 @@ def pytest_testnodedown(node, error) -> None:
         state.recording_error = state.recording_error or error
     calls = getattr(node, "workeroutput", {}).get("modelizer_binary")
     if calls:
-        from pytest_modelizer.binary import merge_calls
-
         merge_calls(node.config.stash.setdefault(BINARY_CALLS, {}), json.loads(calls))
     cases = getattr(node, "workeroutput", {}).get("modelizer_cases")
     if cases:
@@ -550,8 +539,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     lines = _usage_lines(state.usage())
     if config.stash.get(BINARY_CALLS, None):
-        from pytest_modelizer.binary import summary_lines
-
         lines += summary_lines(config.stash[BINARY_CALLS])
     lines += [f"recordings written: {path}" for path in state.recorded]
     if state.recording_error:

@@ -2,13 +2,15 @@
 
 Three ways, all at synthesis time:
 
-- *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser) and
-  every expansion's probability is set from how often the samples use it (as fuzzingbook's
-  ProbabilisticGrammarMiner does), add-one smoothed so that constructs the samples never use
-  are still made; the bulk of the inputs then has the samples' construct mix and lengths;
+- *probabilities*: each sample is parsed with the input grammar (fuzzingbook's EarleyParser),
+  its content (names, words, URLs: the input tokenizer's placeholder terminals) written as the
+  grammar writes it (`ContentMarks`), and every expansion's probability is set from how often the
+  samples use it (as fuzzingbook's ProbabilisticGrammarMiner does), add-one smoothed so that
+  constructs the samples never use are still made; the bulk of the inputs then has the samples'
+  construct mix and lengths;
 - *fragments*: new inputs made by replacing a subtree of a parsed sample with a subtree of the
-  same nonterminal from another sample (the fragment idea of fuzzingbook's LangFuzzer): they
-  stay inside the grammar and look like real inputs;
+  same nonterminal from another sample (the fragment idea of fuzzingbook's LangFuzzer), their
+  content drawn from the samples': they follow the grammar's structure and look like real inputs;
 - *the samples themselves* join the inputs that the real program runs on.
 
 Samples that do not parse are counted and reported; they still join the inputs. The samples'
@@ -20,6 +22,7 @@ import glob
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Union
@@ -30,6 +33,14 @@ SampleSource = Union[str, Path, Sequence[str], Callable[[], Iterable[str]]]
 FRAGMENT_SHARE = 0.2
 # Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
 MAX_PARSED_CHARS = 400
+
+
+# A real-world corpus is split once, entry by entry, into a sample part (it may steer training)
+# and an evaluation part that no training sees. The side is a hash of the entry's text, not its
+# position: an entry keeps its side when a corpus grows or is reordered, and two equal entries
+# never land on both sides.
+EVALUATION_SHARE = 0.5
+CORPUS_PARTS = ("all", "sample", "evaluation")
 
 
 class SamplesError(ValueError):
@@ -76,6 +87,35 @@ def _read(path: Path) -> list[str]:
     return out
 
 
+def in_evaluation_part(text: str) -> bool:
+    """Whether a corpus entry belongs to the evaluation part (`EVALUATION_SHARE` of the entries)."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") < EVALUATION_SHARE * 2**64
+
+
+def corpus_part(texts: Iterable[str], part: str) -> list[str]:
+    """The entries of a corpus in `part`: "sample", "evaluation" or "all", in their order."""
+    if part not in CORPUS_PARTS:
+        raise ValueError(f"unknown corpus part {part!r}; valid: {', '.join(CORPUS_PARTS)}")
+    if part == "all":
+        return list(texts)
+    return [t for t in texts if in_evaluation_part(t) == (part == "evaluation")]
+
+
+@dataclass(frozen=True)
+class CorpusSamples:
+    """`Subject(samples=CorpusSamples(path))`: the sample part of a real-world corpus (JSON lines).
+
+    Evaluate on the other part (`modelizer eval --inputs PATH --part evaluation`): no training
+    sees it, so its figures say how the model does on inputs like the samples, not on them.
+    """
+
+    path: Path
+
+    def __call__(self) -> list[str]:
+        return corpus_part(_read(Path(self.path)), "sample")
+
+
 def samples_fingerprint(samples: Sequence[str]) -> str:
     return hashlib.sha256(json.dumps(list(samples)).encode()).hexdigest()[:16]
 
@@ -90,23 +130,33 @@ class MinedSamples:
     too_long: int = 0
 
 
-def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> MinedSamples:
-    """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them."""
+def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
+         content: "ContentMarks | None" = None) -> MinedSamples:
+    """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them.
+
+    With `content`, samples are parsed up to their content (see `ContentMarks`); the trees then
+    hold marks where the samples hold content, for `ContentMarks.fill`.
+    """
     from fuzzingbook.Grammars import exp_string, extend_grammar
     from fuzzingbook.Parser import EarleyParser
     from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
 
     plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
-    parser = EarleyParser(plain, start_symbol=start_symbol)
+    named = content.named_by(plain) if content else {}
+    parsed = {symbol: [*expansions, *(mark(kind) for kind in named.get(symbol, {}))]
+              for symbol, expansions in plain.items()}
+    # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
+    parser = EarleyParser({**parsed, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
     counter = ExpansionCountMiner(parser)
     mined = MinedSamples(extend_grammar(plain))
     for text in samples:
+        text = content.abstract(text) if content else text
         if len(text) > MAX_PARSED_CHARS:
             mined.too_long += 1
             continue
         try:
-            tree = next(iter(parser.parse(text)))
-        except (SyntaxError, StopIteration, RecursionError):
+            tree = next(iter(parser.parse(text)))[1][0]
+        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
             mined.unparsed += 1
             continue
         counter.add_tree(tree)
@@ -116,11 +166,71 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>") -> Mi
         if len(expansions) < 2:
             continue
         # Add-one smoothing: a construct the samples never use is still made, only rarely.
-        weights = [counts.get(expansion_key(symbol, e), 0) + 1 for e in expansions]
-        total = sum(weights)
-        for expansion, weight in zip(list(expansions), weights):
-            set_prob(mined.grammar, symbol, expansion, weight / total)
+        weights = {exp_string(e): counts.get(expansion_key(symbol, exp_string(e)), 0) + 1.0 for e in expansions}
+        # A sample's own value where the grammar lists values counts for each listed one alike.
+        for kind, listed in named.get(symbol, {}).items():
+            for expansion in listed:
+                weights[expansion] += counts.get(expansion_key(symbol, mark(kind)), 0) / len(listed)
+        total = sum(weights.values())
+        for expansion in list(expansions):
+            set_prob(mined.grammar, symbol, exp_string(expansion), weights[exp_string(expansion)] / total)
     return mined
+
+
+def mark(kind: str) -> str:
+    """Stands for any value of content terminal `kind` in a text to parse (private-use characters)."""
+    return f"\ue000{kind}\ue001"
+
+
+_MARK = re.compile("\ue000([A-Za-z0-9_]+)\ue001")
+
+
+class ContentMarks:
+    """Parsing samples up to their content: names, words and URLs (the tokenizer's content terminals).
+
+    Grammars list a few names, words or URLs, and placeholders make more unnecessary; real
+    inputs use their own, so a sample fails to parse at its first name the grammar does not
+    list. Here a sample's content values become marks of their terminal, and every grammar
+    symbol that lists values of a terminal accepts that terminal's mark too. Recombined
+    fragments get real values for their marks, drawn from the samples (`fill`).
+    """
+
+    def __init__(self, tokenizer: Any, samples: Iterable[str]) -> None:
+        self.tokenizer = tokenizer
+        values: dict[str, set[str]] = {}
+        for text in samples:
+            for kind, value in self._lex(text) or ():
+                if kind in tokenizer.content:
+                    values.setdefault(kind, set()).add(value)
+        self.values = {kind: sorted(found) for kind, found in values.items()}
+
+    def _lex(self, text: str) -> list[tuple[str, str]] | None:
+        try:
+            return self.tokenizer.lex(text)
+        except ValueError:  # TokenizeError: such a sample is parsed as it is
+            return None
+
+    def named_by(self, plain: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+        """Per grammar symbol, the content terminals whose values it lists, and those expansions."""
+        named: dict[str, dict[str, list[str]]] = {}
+        for symbol, expansions in plain.items():
+            for expansion in expansions:
+                if "<" in expansion or not expansion:
+                    continue
+                tokens = self._lex(expansion)
+                if tokens and len(tokens) == 1 and tokens[0][0] in self.tokenizer.content:
+                    named.setdefault(symbol, {}).setdefault(tokens[0][0], []).append(expansion)
+        return named
+
+    def abstract(self, text: str) -> str:
+        tokens = self._lex(text)
+        if tokens is None:
+            return text
+        return "".join(mark(kind) if kind in self.tokenizer.content else value for kind, value in tokens)
+
+    def fill(self, text: str, rng: random.Random) -> str:
+        """`text` with each mark replaced by a value of its terminal that the samples hold."""
+        return _MARK.sub(lambda m: rng.choice(self.values.get(m.group(1)) or [m.group(1)]), text)
 
 
 def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int) -> list[str]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from pytest_modelizer.aspect import project
 from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.calibration import consistent
 from pytest_modelizer.errors import UncertainPrediction, UncoveredInputError, failure_exception
 from pytest_modelizer.recordings import Recording
 from pytest_modelizer.store import ModelError
@@ -22,7 +24,7 @@ from pytest_modelizer.store import ModelError
 if TYPE_CHECKING:
     from pytest_modelizer.mock import MockProgram, Prediction
     from pytest_modelizer.session import ModelizerSession
-    from pytest_modelizer.subject import Subject
+    from pytest_modelizer.spec import ModelSpec
 
 MODES = ("mock", "record", "verify", "real")
 ON_UNCERTAIN = ("real", "error", "accept")
@@ -56,14 +58,15 @@ class CallCounts:
 class ServedProgram:
     """Callable like the program (`str -> str`); `.batch()`, `.info`, `.predict()` as the model's."""
 
-    def __init__(self, session: "ModelizerSession", subject: "Subject", direction: str, mode: str,
+    def __init__(self, session: "ModelizerSession", spec: "ModelSpec", mode: str,
                  on_uncertain: str | None, nodeid: str | None = None, min_exact: float = 0.0) -> None:
-        self.session, self.subject, self.direction, self.mode, self.nodeid = session, subject, direction, mode, nodeid
+        self.session, self.spec, self.mode, self.nodeid = session, spec, mode, nodeid
+        self.subject = spec.subject
         self.min_exact = min_exact
-        self.status = session.program_status(subject)
+        self.status = session.program_status(self.subject)
         # Without the program, running it is no answer: refuse what the model is unsure of.
         self.on_uncertain = on_uncertain or ("error" if self.status.absent else "real")
-        self.counts = session.counts(subject, direction)
+        self.counts = session.counts(spec)
         self.disagreements: list[str] = []
         self._mock: MockProgram | None = None  # loaded and past the quality gate: every call asks for it
 
@@ -74,11 +77,11 @@ class ServedProgram:
             return self._mock
         if self.mode == "real":
             raise ModelError("modelizer: in mode 'real' the model is never loaded (--modelizer-mode real)")
-        mock = self.session.mock(self.subject, self.direction, self.nodeid)
+        mock = self.session.mock(self.spec, self.nodeid)
         exact = mock.info.metrics.get("exact_match")
         if exact is not None and exact < self.min_exact:
             raise ModelError(
-                f"modelizer: the {mock.subject.model_label(self.direction)} model of {self.subject.name!r} (key "
+                f"modelizer: the {self.spec.label} model of {self.subject.name!r} (key "
                 f"{mock.artifact.key}) is {exact:.1%} exact on its held-out pairs, below min_exact={self.min_exact:g}; "
                 f"its answers are not fit to test against. Fix: train it on more pairs or for longer "
                 f"(Subject(training=TrainingConfig(pairs=..., max_minutes=...)), then pytest --modelizer-train), "
@@ -103,7 +106,7 @@ class ServedProgram:
         return replace(prediction, confident=prediction.confident and self._consistent(prediction))
 
     def __repr__(self) -> str:
-        return (f"<ServedProgram {self.subject.name} {self.subject.model_label(self.direction)} mode={self.mode} "
+        return (f"<ServedProgram {self.subject.name} {self.spec.label} mode={self.mode} "
                 f"on_uncertain={self.on_uncertain}>")
 
     # -- calls ----------------------------------------------------------------------------------
@@ -121,13 +124,13 @@ class ServedProgram:
 
     @property
     def _recordable(self) -> bool:
-        return self.direction == "forward" and self.subject.aspect == "output"
+        return self.spec.is_forward and not self.spec.is_failure
 
     def _answer(self, text: str) -> str:
         if self.mode in ("real", "record"):
-            if self.direction != "forward":
+            if not self.spec.is_forward:
                 raise ModelError(f"modelizer: mode {self.mode!r} runs the real program, which cannot answer the "
-                                 f"{self.direction} query of {self.subject.name!r}; run this test in mode mock or verify")
+                                 f"{self.spec.direction} query of {self.subject.name!r}; run this test in mode mock or verify")
             behaviour = self._run(text, record=self.mode == "record")
             return self._result(behaviour, predicted=False)
         if self.mode == "verify":
@@ -145,7 +148,7 @@ class ServedProgram:
             self.counts.model += 1
             return self.mock.answer(text, prediction)  # an uncovered input still raises UncoveredInputError
         if self.on_uncertain == "real" and not self.status.absent:
-            if self.direction == "inverse":
+            if not self.spec.is_forward:
                 return self._round_trip(text, prediction)
             return self._result(self._run(text, record=self._recordable), predicted=False)
         self.counts.refused += 1
@@ -153,9 +156,7 @@ class ServedProgram:
 
     def _consistent(self, prediction: "Prediction") -> bool:
         """Whether the other direction's model leads the answer back to an input of this shape (True without one)."""
-        from pytest_modelizer.calibration import consistent
-
-        return consistent([prediction], self.mock, self.session.other_direction(self.subject, self.direction))[0]
+        return consistent([prediction], self.mock, self.session.other_direction(self.spec))[0]
 
     def _run(self, text: str, record: bool) -> Behaviour:
         if self.status.absent:
@@ -171,11 +172,9 @@ class ServedProgram:
 
     def _round_trip(self, text: str, prediction: "Prediction") -> str:
         """An inverse answer the model is unsure of stands if the program, run on it, gives `text` back."""
-        from pytest_modelizer.aspect import project
-
         if prediction.covered and prediction.behaviour.ok:
             candidate = prediction.behaviour.output or ""
-            if project(self.subject, self._run(candidate, record=False)) == project(self.subject, Behaviour.success(text)):
+            if project(self.spec, self._run(candidate, record=False)) == project(self.spec, Behaviour.success(text)):
                 self.counts.model += 1
                 return candidate
         self.counts.refused += 1
@@ -183,13 +182,11 @@ class ServedProgram:
                                   "model's answer, give this output back)")
 
     def _verify(self, text: str) -> str:
-        from pytest_modelizer.aspect import project
-
         prediction = self.mock.predict(text)
-        if self.direction != "forward":
+        if not self.spec.is_forward:
             answer = self.mock.answer(text, prediction)
-            real = project(self.subject, self._run(answer, record=False))
-            agree = real == project(self.subject, Behaviour.success(text))
+            real = project(self.spec, self._run(answer, record=False))
+            agree = real == project(self.spec, Behaviour.success(text))
             self._tally(agree, text, f"round trip gave {real}", f"model's input {answer!r}")
             return answer
         recording = self.session.recordings.get(self.subject.name, text) if self._recordable else None
@@ -197,7 +194,7 @@ class ServedProgram:
             self.counts.stale_recordings += 1
         real = self._run(text, record=False)
         predicted = prediction.behaviour
-        self._tally(predicted == project(self.subject, real), text, f"program: {real}",
+        self._tally(predicted == project(self.spec, real), text, f"program: {real}",
                     f"model: {predicted if predicted is not None else 'uncovered (' + prediction.reason + ')'}")
         return self._result(real, predicted=False)
 
@@ -206,7 +203,7 @@ class ServedProgram:
             self.counts.agreed += 1
         else:
             self.counts.disagreed += 1
-            self.disagreements.append(f"{self.subject.name} ({self.direction}) on {text[:200]!r}:\n  {real}\n  {model}")
+            self.disagreements.append(f"{self.spec} on {text[:200]!r}:\n  {real}\n  {model}")
 
     def _result(self, behaviour: Behaviour, predicted: bool) -> str:
         if not behaviour.ok:
@@ -226,7 +223,7 @@ class ServedProgram:
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent
                  else f"on_uncertain={self.on_uncertain!r}")
         return (
-            f"modelizer: the {self.direction} model of {self.subject.name!r} (key {mock.artifact.key}) {why} "
+            f"modelizer: the {self.spec.label} model of {self.subject.name!r} (key {mock.artifact.key}) {why} "
             f"for {text[:120]!r}; {where}, so it refuses to guess. Fix: record the real answer where the program is "
             f"installed (pytest --modelizer-mode record), or accept the model's answer "
             f"(modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)"

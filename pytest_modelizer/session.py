@@ -7,12 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pytest_modelizer.registry import SubjectRegistry
-from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.isolation import preserved_global_state
+from pytest_modelizer.learn import learn
 from pytest_modelizer.recordings import RecordingBook
+from pytest_modelizer.registry import SubjectRegistry
+from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.serve import CallCounts
+from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import MODEL_META_KEYS, ModelError, ModelMissingError, ModelStore, load_artifact, read_meta
 from pytest_modelizer.subject import ProgramStatus, Subject
+from pytest_modelizer.training_stack import require_torch
+from pytest_modelizer.validate import validate_subject
 
 
 class ProgramDriftError(ModelError):
@@ -41,7 +46,8 @@ class ModelizerSession:
     _statuses: dict = field(default_factory=dict)
     _counts: dict = field(default_factory=dict)
     _runners: dict = field(default_factory=dict)
-    _others: dict = field(default_factory=dict)  # (subject, label) -> the other direction's mock, or None
+    _others: dict = field(default_factory=dict)  # spec -> the other direction's mock, or None
+    _specs: dict = field(default_factory=dict)
 
     def program_status(self, subject: Subject) -> ProgramStatus:
         """The subject's declared and installed program versions (probed once per run)."""
@@ -61,36 +67,47 @@ class ModelizerSession:
             )
         return status
 
-    def other_direction(self, subject: Subject, direction: str):
+    def spec(self, subject: Subject | str, direction: str = "forward", aspect: str = "output") -> ModelSpec:
+        """The model of a subject (by name, or declared) in `direction` and `aspect`, one per run: its key is computed once."""
+        if isinstance(subject, str):
+            subject = self._registry().get(subject)
+        cache_key = (subject.name, direction, aspect)
+        if cache_key not in self._specs or self._specs[cache_key].subject is not subject:
+            self._specs[cache_key] = ModelSpec(subject, direction, aspect)
+        return self._specs[cache_key]
+
+    def _registry(self) -> SubjectRegistry:
+        if self.registry is None:
+            raise ModelError("modelizer: no subjects are declared in this session")
+        return self.registry
+
+    def other_direction(self, spec: ModelSpec):
         """The model of the opposite direction where one is ready, else None (it only checks answers).
 
         Looked up once per run: every served call asks.
         """
-        other = "inverse" if direction == "forward" else "forward"
-        label = (subject.name, subject.model_label(other))
-        if label not in self._others:
+        if spec not in self._others:
             found = None
-            if subject.aspect == "output" and self.model_path(subject, other) is not None:
+            other = self.spec(spec.subject, spec.reversed().direction, spec.aspect)
+            if not spec.is_failure and self.model_path(other) is not None:
                 try:
-                    found = self.mock(subject, other)
+                    found = self.mock(other)
                 except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
                     pass
-            self._others[label] = found
-        return self._others[label]
+            self._others[spec] = found
+        return self._others[spec]
 
     def source_changed(self, subject: Subject, meta: dict | None) -> bool:
         """Whether the callable program's source differs from the one a model (its `meta`) was trained on."""
         trained = (meta or {}).get("program_source")
         return trained is not None and trained != subject.source_fingerprint()
 
-    def counts(self, subject: Subject, direction: str) -> CallCounts:
-        return self._counts.setdefault(f"{subject.name} ({subject.model_label(direction)})", CallCounts())
+    def counts(self, spec: ModelSpec) -> CallCounts:
+        return self._counts.setdefault(str(spec), CallCounts())
 
     def runner(self, subject: Subject):
         """One program runner per subject for the run (a worker process, started on first use)."""
         if subject.name not in self._runners:
-            from pytest_modelizer.runner import ProgramRunner
-
             self._runners[subject.name] = ProgramRunner(subject, workers=1)
         return self._runners[subject.name]
 
@@ -102,9 +119,9 @@ class ModelizerSession:
     def usage(self) -> dict[str, dict]:
         """Per "subject (direction)": model key, fidelity, mock calls and seconds, trained or not."""
         usage: dict[str, dict] = {}
-        for (name, direction), mock in self.mocks.items():
+        for spec, mock in self.mocks.items():
             metrics = mock.info.metrics
-            usage[f"{name} ({direction})"] = {
+            usage[str(spec)] = {
                 "key": mock.info.key,
                 "exact_match": metrics.get("exact_match"),
                 "n": metrics.get("n"),
@@ -119,8 +136,8 @@ class ModelizerSession:
             status = self._statuses.get(label.split(" (", 1)[0])
             if status is not None and (status.absent or status.drift):
                 entry["program"] = status.describe()
-        for name, direction in self.trained:
-            usage.setdefault(f"{name} ({direction})", {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
+        for spec in self.trained:
+            usage.setdefault(str(spec), {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
         for label, entry in self.worker_usage.items():
             mine = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
             mine["calls"] += entry["calls"]
@@ -143,20 +160,17 @@ class ModelizerSession:
             mine["trained"] = mine["trained"] or entry.get("trained", False)
             _add_counts(mine, entry)
 
-    def model_path(self, subject: Subject, direction: str) -> Path | None:
-        return self.store.find(subject.name, subject.model_label(direction), subject.model_key(direction), subject.shipped_models)
+    def model_path(self, spec: ModelSpec) -> Path | None:
+        return self.store.find_model(spec)
 
-    def missing_message(self, subject: Subject, direction: str, nodeid: str | None = None,
-                        pytest_args: str = "--modelizer-train") -> str:
+    def missing_message(self, spec: ModelSpec, nodeid: str | None = None, pytest_args: str = "--modelizer-train") -> str:
         """Why the model is missing or stale, what changed, and the command that repairs it."""
-        key = subject.model_key(direction)
-        components = subject.key_components(direction)
-        label = subject.model_label(direction)
+        subject = spec.subject
         lines = [
-            f"modelizer: no {label} model of subject {subject.name!r} with key {key} "
+            f"modelizer: no {spec.label} model of subject {subject.name!r} with key {spec.key} "
             f"(cache dir {self.store.cache_dir})."
         ]
-        stale = self.store.others(subject.name, label, subject.shipped_models)
+        stale = self.store.others(subject.name, spec.label, subject.shipped_models)
         for path in stale[:1]:
             meta = read_meta(path)
             if meta is None:
@@ -165,25 +179,22 @@ class ModelizerSession:
             old = meta.get("components", {})
             changed = [
                 f"{name}: {old.get(name, '?')!r} -> {value!r}"
-                for name, value in components.items()
+                for name, value in spec.key_components.items()
                 if old.get(name) != value
             ]
             lines.append(f"  Stale model {path} (key {meta.get('key')}) differs in: " + "; ".join(changed))
         if not stale:
             lines.append("  No model of this subject was ever trained here.")
         target = f" {shlex.quote(nodeid)}" if nodeid else ""
-        aspect = f" --aspect {subject.aspect}" if subject.aspect != "output" else ""
         lines.append(
             f"  Fix: pytest {pytest_args}{target}   "
-            f"(or: modelizer train {subject.name} --direction {direction}{aspect} --cache-dir {self.store.cache_dir})"
+            f"(or: modelizer train {subject.name} --direction {spec.direction}{spec.aspect_args} --cache-dir {self.store.cache_dir})"
         )
         return "\n".join(lines)
 
     def check_device(self) -> None:
         """Refuse a CUDA device that torch cannot use, naming the fix."""
         if self.device.startswith("cuda"):
-            from pytest_modelizer.training_stack import require_torch
-
             torch = require_torch(f"device {self.device!r}")
             if not torch.cuda.is_available():
                 raise ModelError(
@@ -191,39 +202,36 @@ class ModelizerSession:
                     f"(torch {torch.__version__}); use --modelizer-device cpu"
                 )
 
-    def mock(self, subject: Subject, direction: str, nodeid: str | None = None,
-             pytest_args: str = "--modelizer-train"):
-        """The loaded MockProgram for a subject and direction (loaded once per run)."""
-        cache_key = (subject.name, subject.model_label(direction))
-        if cache_key not in self.mocks:
+    def mock(self, spec: ModelSpec, nodeid: str | None = None, pytest_args: str = "--modelizer-train"):
+        """The loaded MockProgram of a model (loaded once per run)."""
+        subject = spec.subject
+        if spec not in self.mocks:
             self.check_device()
             self.check_program(subject)
-            path = self.model_path(subject, direction)
+            path = self.model_path(spec)
             if path is None:
-                raise ModelMissingError(self.missing_message(subject, direction, nodeid, pytest_args))
+                raise ModelMissingError(self.missing_message(spec, nodeid, pytest_args))
             artifact = load_artifact(path, MODEL_META_KEYS)
             if self.source_changed(subject, artifact.meta) and not self.accept_drift and self.mode != "verify":
                 raise ProgramDriftError(
                     f"modelizer: the program of {subject.name!r} ({subject.program_name()}) was "
-                    f"edited since its {subject.model_label(direction)} model (key {subject.model_key(direction)}) was "
+                    f"edited since its {spec.label} model (key {spec.key}) was "
                     f"trained: the model may answer for the old code. Fix: pytest {pytest_args}"
                     + (f" {shlex.quote(nodeid)}" if nodeid else "") + " (retrains it under the same key), or replay "
-                    f"it anyway: --modelizer-accept-drift"
+                    "it anyway: --modelizer-accept-drift"
                 )
-            from pytest_modelizer.mock import MockProgram
+            from pytest_modelizer.mock import MockProgram  # numpy: only a session that loads a model imports it
 
             with preserved_global_state():
-                self.mocks[cache_key] = MockProgram(subject, direction, artifact, self.device)
-        return self.mocks[cache_key]
+                self.mocks[spec] = MockProgram(spec, artifact, self.device)
+        return self.mocks[spec]
 
-    def ensure_trained(self, needs: list[tuple[Subject, str]], write: Callable[[str], None]) -> None:
+    def ensure_trained(self, needs: list[ModelSpec], write: Callable[[str], None]) -> None:
         """Train each needed model that is missing or stale, once across processes."""
-        from pytest_modelizer.learn import learn
-        from pytest_modelizer.validate import validate_subject
-
         self.check_device()
-        for subject, direction in needs:
-            path = self.model_path(subject, direction)
+        for spec in needs:
+            subject = spec.subject
+            path = self.model_path(spec)
             if path is not None and not self.source_changed(subject, read_meta(path)):
                 continue
             validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
@@ -231,24 +239,23 @@ class ModelizerSession:
             status = self.program_status(subject)
             if status.absent or status.drift:  # pairs from another program would be keyed as the declared one
                 raise ModelError(
-                    f"modelizer: cannot train the {subject.model_label(direction)} model of {subject.name!r}: "
+                    f"modelizer: cannot train the {spec.label} model of {subject.name!r}: "
                     f"{status.describe()}. Training runs the program the subject declares ({status.declared}): "
                     f"install it, or declare the installed version as program_version"
                 )
-            with self.store.lock(subject.name, subject.model_label(direction)):
+            with self.store.lock(subject.name, spec.label):
                 # Another process (an xdist worker) may have trained it while we waited.
-                path = self.model_path(subject, direction)
+                path = self.model_path(spec)
                 if path is not None and not self.source_changed(subject, read_meta(path)):
                     continue
-                write(f"modelizer: training the {subject.model_label(direction)} model of {subject.name} "
-                      f"(key {subject.model_key(direction)})\n")
+                write(f"modelizer: training the {spec.label} model of {subject.name} (key {spec.key})\n")
                 bar = ProgressBar(write, tty=sys.stdout.isatty())
                 try:
                     with preserved_global_state():
-                        learn(subject, direction, self.store, device=self.device, log=bar.log, progress=bar.update)
+                        learn(spec, self.store, device=self.device, log=bar.log, progress=bar.update)
                 finally:
                     bar.close()
-                self.trained.append((subject.name, subject.model_label(direction)))
+                self.trained.append(spec)
 
 
 def _add_counts(mine: dict, entry: dict) -> None:

@@ -16,7 +16,10 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from pytest_modelizer.spec import ModelSpec
 
 # Bump when the layout of weights and description changes: every cached model becomes stale, with a
 # message. The container is not part of it: `.pt` and `.npz` files hold format 1 alike, so the keys
@@ -261,7 +264,7 @@ def _read_npz(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
 
 def _read_torch_file(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
     """(format, description JSON, weights) of a `.pt` model file, written by torch.save before `.npz`."""
-    from pytest_modelizer.training_stack import INSTALL, installed
+    from pytest_modelizer.training_stack import INSTALL, installed  # it imports this module's ModelError
 
     if not installed("torch"):
         raise ModelError(
@@ -330,6 +333,14 @@ class ModelStore:
 
     def path_for(self, subject: str, direction: str, key: str) -> Path:
         return self.cache_dir / subject / f"{direction}-{key}{SUFFIX}"
+
+    def model_file(self, spec: "ModelSpec") -> Path:
+        """Where a trained model of `spec` is written (in the cache)."""
+        return self.path_for(spec.subject.name, spec.label, spec.key)
+
+    def find_model(self, spec: "ModelSpec") -> Path | None:
+        """The file holding the model `spec` names, by its key: in the cache or the subject's shipped models."""
+        return self.find(spec.subject.name, spec.label, spec.key, spec.subject.shipped_models)
 
     def find(self, subject: str, direction: str, key: str, shipped: Path | None = None) -> Path | None:
         """The file holding the model with `key`: the cache first, then the shipped models; `.npz` before `.pt`."""

@@ -6,12 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, Union
 
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import ModelConfig, TrainingConfig
+from pytest_modelizer.samples import load_samples
 from pytest_modelizer.tokenizer import LarkTokenizer
 
 Program = Union[Callable[[str], str], Sequence[str]]
@@ -60,8 +61,6 @@ class Subject:
     # Real-world evaluation inputs (JSON lines with an "input" key) by name; not in the model key.
     corpora: Mapping[str, Path] = field(default_factory=dict)
     description: str = ""
-    # The aspect models learn: "output" (everything) or "failure" (only whether and how it fails).
-    aspect: str = "output"
     # Labels a failure for the failure aspect and for cases ("Type: message class"); default:
     # `aspect.default_failure_kind`. Make it drop names and numbers so kinds do not split.
     failure_kind: Callable[[Behaviour], str] | None = None
@@ -74,26 +73,6 @@ class Subject:
         if self.start_symbol not in self.grammar:
             raise ValueError(f"Subject {self.name!r}: grammar has no start symbol {self.start_symbol!r}")
 
-        from pytest_modelizer.aspect import ASPECTS
-
-        if self.aspect not in ASPECTS:
-            raise ValueError(f"Subject {self.name!r}: aspect {self.aspect!r} is not one of {', '.join(ASPECTS)}")
-
-    def with_aspect(self, aspect: str) -> "Subject":
-        """This subject restricted to `aspect`, with that aspect's training configuration."""
-        from dataclasses import replace
-
-        if aspect == self.aspect:
-            return self
-        if aspect == "output":
-            raise ValueError(f"subject {self.name!r}: an aspect cannot be widened back to 'output'")
-        training = self.failure_training or failure_training_for(self.training)
-        return replace(self, aspect=aspect, training=training)
-
-    def model_label(self, direction: str) -> str:
-        """How the store names this subject's `direction` model: `forward`, `failure-inverse`, ..."""
-        return direction if self.aspect == "output" else f"{self.aspect}-{direction}"
-
     @property
     def is_command(self) -> bool:
         return not callable(self.program)
@@ -105,16 +84,18 @@ class Subject:
         so such a subject's models do not replay where the program is absent.
         """
         version = self.program_version
-        if callable(version):
-            return version() or "(program not installed)"
-        return version
+        if not callable(version):
+            return version
+        probed = self.__dict__.get("_probed_version")
+        if probed is None:  # a probe may run a command: once per subject
+            probed = version() or "(program not installed)"
+            object.__setattr__(self, "_probed_version", probed)  # a cache on a frozen dataclass
+        return probed
 
     def loaded_samples(self) -> list[str]:
         """The declared samples, read once (they enter the key, which is computed often)."""
         cached = self.__dict__.get("_samples")
         if cached is None:
-            from pytest_modelizer.samples import load_samples
-
             cached = load_samples(self.samples)
             object.__setattr__(self, "_samples", cached)  # a cache on a frozen dataclass
         return cached
@@ -169,46 +150,6 @@ class Subject:
 
     def grammar_fingerprint(self) -> str:
         text = json.dumps(self.grammar, sort_keys=True, default=repr)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def tokenizers(self, direction: str) -> tuple[LarkTokenizer, LarkTokenizer]:
-        """(source, target) tokenizers of the model for `direction`."""
-        if direction == "forward":
-            return self.input_tokenizer, self.output_tokenizer
-        if direction == "inverse":
-            return self.output_tokenizer, self.input_tokenizer
-        raise ValueError(f"unknown direction {direction!r}; valid: {', '.join(DIRECTIONS)}")
-
-    def key_components(self, direction: str, training: TrainingConfig | None = None) -> dict[str, str]:
-        """Everything that must invalidate a model, as readable strings (diffed in errors)."""
-        from pytest_modelizer import __version__
-        from pytest_modelizer.store import FORMAT_VERSION
-
-        training = training or self.training
-        components = {
-            "subject": self.name,
-            "subject version": self.version,
-            "program": self.program_name(),
-            "program version": self.resolved_program_version(),
-            "direction": direction,
-            "grammar": self.grammar_fingerprint(),
-            "input tokenizer": self.input_tokenizer.fingerprint,
-            "output tokenizer": self.output_tokenizer.fingerprint,
-            "training": json.dumps(asdict(training), sort_keys=True),
-            "format": f"{FORMAT_VERSION}",
-            "plugin": __version__.split(".")[0],
-        }
-        if self.aspect != "output":  # absent for the default, so existing keys stay valid
-            components["aspect"] = self.aspect
-        if self.samples is not None:  # absent without samples, so existing keys stay valid
-            from pytest_modelizer.samples import samples_fingerprint
-
-            components["samples"] = samples_fingerprint(self.loaded_samples())
-        components.update(timeout_component(self))
-        return components
-
-    def model_key(self, direction: str, training: TrainingConfig | None = None) -> str:
-        text = json.dumps(self.key_components(direction, training), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

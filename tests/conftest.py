@@ -18,10 +18,11 @@ import toy  # noqa: E402
 def toy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model cache holding the trained forward model of `toy.SUBJECT` (trained once)."""
     from pytest_modelizer.learn import learn
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelStore
 
     cache = tmp_path_factory.mktemp("toy-cache")
-    learn(toy.SUBJECT, "forward", ModelStore(cache))
+    learn(ModelSpec(toy.SUBJECT, "forward"), ModelStore(cache))
     return cache
 
 
@@ -68,12 +69,12 @@ LAZY_MODULES = (
 def failing_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model cache holding the failure-aspect models (both directions) of `toy.FAILING_SUBJECT`."""
     from pytest_modelizer.learn import learn
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelStore
 
     cache = tmp_path_factory.mktemp("failing-cache")
-    subject = toy.FAILING_SUBJECT.with_aspect("failure")
     for direction in ("forward", "inverse"):
-        learn(subject, direction, ModelStore(cache))
+        learn(ModelSpec(toy.FAILING_SUBJECT, direction, "failure"), ModelStore(cache))
     return cache
 
 
@@ -83,9 +84,10 @@ def toy_inverse_cache(tmp_path_factory: pytest.TempPathFactory, toy_cache: Path)
     import shutil
 
     from pytest_modelizer.learn import learn
+    from pytest_modelizer.spec import ModelSpec
     from pytest_modelizer.store import ModelStore
 
     cache = tmp_path_factory.mktemp("toy-inverse-cache")
     shutil.copytree(toy_cache, cache, dirs_exist_ok=True)
-    learn(toy.SUBJECT, "inverse", ModelStore(cache))
+    learn(ModelSpec(toy.SUBJECT, "inverse"), ModelStore(cache))
     return cache

@@ -137,3 +137,8 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
     assert "## Latency" in text and "## Training" in text and "## Machines" in text
     assert f"{latency['mock_batched_ms_per_call']:.2f}" in text
     assert f"{ours['pairs_per_s']:.0f}" in text
+
+
+def test_run_finds_the_directions_with_a_current_model(registry, toy_cache, tmp_path):
+    assert run.model_directions(ModelStore(toy_cache), registry.get("shout"), ("forward", "inverse")) == ["forward"]
+    assert run.model_directions(ModelStore(tmp_path), registry.get("shout"), ("forward", "inverse")) == []

@@ -21,6 +21,7 @@ import toy
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.binary import EXIT_REFUSED, StandIn, exit_code, script_source
 from pytest_modelizer.errors import PredictedFailure, ProgramFailure, UncertainPrediction, UncoveredInputError
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelError
 
 CODE = "import sys\n" + inspect.getsource(toy.shout) + (
@@ -68,7 +69,7 @@ def shout_cache(tmp_path_factory: pytest.TempPathFactory, real_shout: Path) -> P
     cache = tmp_path_factory.mktemp("shout-cmd-cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PATH", f"{real_shout}{os.pathsep}{os.environ['PATH']}")
-        learn(SUBJECT, "forward", ModelStore(cache))
+        learn(ModelSpec(SUBJECT, "forward"), ModelStore(cache))
     return cache
 
 
@@ -190,7 +191,7 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
 class FakeServed:
     """Answers "out", or raises `failure`: what a ServedProgram does, without a model."""
 
-    subject, direction = SUBJECT, "forward"
+    subject, spec = SUBJECT, ModelSpec(SUBJECT, "forward")
 
     def __init__(self, failure: Exception | None) -> None:
         self.failure = failure

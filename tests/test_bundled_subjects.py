@@ -14,6 +14,7 @@ from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
 from pytest_modelizer.data import read_inputs
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.store import ModelStore, load_artifact
+from pytest_modelizer.spec import ModelSpec
 
 REGISTRY = SubjectRegistry.discover()
 ENTRY_POINTS = {e.name: e.value for e in entry_points(group="pytest_modelizer.subjects")}
@@ -134,11 +135,10 @@ def test_ships_both_output_models(name):
 
 @pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
 def test_shipped_model_matches_the_subject_definition(name, aspect, direction, tmp_path):
-    subject = _subject(name).with_aspect(aspect)
-    key = subject.model_key(direction)
-    label = subject.model_label(direction)
+    spec = ModelSpec(_subject(name), direction, aspect)
+    subject, key, label = spec.subject, spec.key, spec.label
     # An empty cache: only the shipped folder can answer.
-    path = ModelStore(tmp_path).find(subject.name, label, key, subject.shipped_models)
+    path = ModelStore(tmp_path).find_model(spec)
     shipped = sorted(p.name for p in subject.shipped_models.glob(f"{label}-*.npz"))
     assert path is not None, (
         f"the shipped {label} model of {name} is stale: expected {label}-{key}.npz, found {shipped}. "
@@ -149,11 +149,11 @@ def test_shipped_model_matches_the_subject_definition(name, aspect, direction, t
 
 @pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
 def test_shipped_model_describes_itself(name, aspect, direction):
-    subject = _subject(name).with_aspect(aspect)
-    label = subject.model_label(direction)
-    artifact = load_artifact(subject.shipped_models / f"{label}-{subject.model_key(direction)}.npz")
+    spec = ModelSpec(_subject(name), direction, aspect)
+    label = spec.label
+    artifact = load_artifact(spec.subject.shipped_models / f"{label}-{spec.key}.npz")
     meta = artifact.meta
-    assert meta["components"] == subject.key_components(direction)
+    assert meta["components"] == spec.key_components
     # A failure-aspect inverse model is scored on the held-out pairs that fail: a few percent
     # (pandoc-html: 9 of 300), and its greedy answer per kind is one input, so n counts little there.
     # Failure models may train on fewer pairs (pandoc-html: 6,000, so 300 held out).
@@ -167,5 +167,5 @@ def test_shipped_model_describes_itself(name, aspect, direction):
 
 def test_markdown_it_model_is_as_good_as_the_readme_says():
     subject = _subject("markdown-it")
-    meta = load_artifact(subject.shipped_models / f"forward-{subject.model_key('forward')}.npz").meta
+    meta = load_artifact(subject.shipped_models / f"forward-{ModelSpec(subject, 'forward').key}.npz").meta
     assert meta["metrics"]["exact_match"] >= 0.95

@@ -8,6 +8,7 @@ from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.calibration import Familiarity, calibrate
 from pytest_modelizer.errors import PredictedFailure, ProgramFailure, failure_exception
 from pytest_modelizer.evaluate import Scored, summarize
+from pytest_modelizer.spec import ModelSpec
 
 
 def scored(confidence: float, exact: bool, covered: bool = True, familiar: bool = True) -> Scored:
@@ -46,8 +47,8 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     from pytest_modelizer.store import ModelStore, load_artifact
 
     store = ModelStore(toy_cache)
-    path = store.find("shout", "forward", toy.SUBJECT.model_key("forward"))
-    mock = MockProgram(toy.SUBJECT, "forward", load_artifact(path))
+    spec = ModelSpec(toy.SUBJECT, "forward")
+    mock = MockProgram(spec, load_artifact(store.find_model(spec)))
     calibration = mock.info.calibration
     assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
     assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
@@ -104,7 +105,7 @@ def test_an_answer_is_consistent_when_the_other_direction_leads_back_to_the_same
     from pytest_modelizer.mock import Prediction
 
     class Model:  # the two directions of a subject whose inputs are words and bangs
-        subject = SimpleNamespace(aspect="output")
+        spec = SimpleNamespace(is_failure=False)
 
         def __init__(self, answers):
             self.answers = answers

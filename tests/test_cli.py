@@ -10,6 +10,7 @@ import pytest
 
 import toy
 from pytest_modelizer.cli import main
+from pytest_modelizer.spec import ModelSpec
 
 EVAL_KEYS = {
     "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage",
@@ -49,10 +50,10 @@ def test_subjects_lists_entry_points_and_conftest_subjects(conftest_file, toy_ca
     lines = done.stdout.splitlines()
     assert any(line.startswith("markdown-it  (subject ") for line in lines)
     assert "shout  (subject 1, program 1.0)" in lines
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     ready = [line for line in lines if line.strip().startswith(f"forward  key {key}: ready (")]
     assert len(ready) == 1 and "held-out exact match" in ready[0]
-    assert f"  inverse  key {toy.SUBJECT.model_key('inverse')}: missing" in lines
+    assert f"  inverse  key {ModelSpec(toy.SUBJECT, 'inverse').key}: missing" in lines
 
 
 def test_subjects_reports_stale_models(tmp_path, toy_cache, capsys):
@@ -69,8 +70,8 @@ def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
     code = main(["train", "shout", "--conftest", str(quick_conftest), "--cache-dir", str(cache), "--pairs", "120"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    key = toy.QUICK_SUBJECT.model_key("forward", toy.QUICK_TRAINING.replace(pairs=120))
-    assert key != toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward", training=toy.QUICK_TRAINING.replace(pairs=120)).key
+    assert key != ModelSpec(toy.QUICK_SUBJECT, "forward").key
     path = cache / "shout" / f"forward-{key}.npz"
     assert path.is_file()
     assert captured.out.startswith(f"shout forward: key {key}, ")
@@ -91,6 +92,8 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     assert report["subject"] == "shout" and report["direction"] == "forward"
     assert report["n"] == 4
     assert report["coverage"] == 0.75  # "cat 42" has digits, which no training input had
+    # What to add to the grammar: the tokens that made inputs uncovered.
+    assert report["uncovered"] == {"n": 1, "why": {"unseen tokens": 1}, "unseen_tokens": [["2", 1], ["4", 1]]}
     for name in ("exact_match", "bleu", "token_accuracy"):
         assert 0.0 <= report[name] <= 0.75 + 1e-9
     assert report["bleu_se"] >= 0 and report["mock_ms_per_call"] > 0 and report["program_ms_per_call"] > 0
@@ -106,14 +109,26 @@ def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys)
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith(f"shout forward on {inputs} (n=2): exact match ")
-    assert "coverage 100.0%" in out
+    assert "coverage 100.0%" in out and "uncovered" not in out
+
+
+def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_path, capsys):
+    from pytest_modelizer.samples import in_evaluation_part
+
+    words = ["cat", "dog", "owl", "emu", "ant", "bee", "cat dog", "owl emu", "ant bee", "bee cat"]
+    inputs = write_inputs(tmp_path / "inputs.jsonl", words)
+    assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs), "--part", "evaluation", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == sum(map(in_evaluation_part, words)) and 0 < report["n"] < len(words)
+    assert report["part"] == "evaluation" and report["inputs"] == f"{inputs} (evaluation part)"
 
 
 def test_inverse_direction(quick_conftest, tmp_path, capsys):
     cache = tmp_path / "cache"
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
     assert main(["train", "shout", *common]) == 0
-    key = toy.QUICK_SUBJECT.model_key("inverse")
+    key = ModelSpec(toy.QUICK_SUBJECT, "inverse").key
     assert (cache / "shout" / f"inverse-{key}.npz").is_file()
     assert capsys.readouterr().out.startswith(f"shout inverse: key {key}, ")
     inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!dog owl", "cat 42"])
@@ -192,7 +207,7 @@ def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
                                             f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
     cache = tmp_path / "cache"
     assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
-    key = toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
     assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
     assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
@@ -207,7 +222,7 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
 
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     npz = cache / "shout" / f"forward-{key}.npz"
     artifact = load_artifact(npz)
     legacy = npz.with_suffix(".pt")
@@ -228,3 +243,13 @@ def test_ctrl_c_ends_a_command_with_a_line_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(cli, "cmd_subjects", interrupted)
     assert cli.main(["subjects"]) == 130
     assert capsys.readouterr().err.strip() == "modelizer: interrupted; nothing was saved by the interrupted step"
+
+
+def test_eval_text_report_names_the_tokens_that_leave_inputs_uncovered(conftest_file, toy_cache, tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "cat 42", "dog 4", "Owl"])
+    assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--inputs", str(inputs)]) == 0
+    out = capsys.readouterr().out
+    assert "coverage 25.0%" in out
+    assert "  uncovered: 3 inputs (3 unseen tokens); tokens never seen in training, by the inputs they leave " \
+           "uncovered: '4' (2), " in out and "'O' (1)" in out

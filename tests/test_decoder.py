@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.decoder import NumpyDecoder, TorchDecoder, _gelu, sinusoids, storage_dtype
 from pytest_modelizer.model import Seq2Seq, _sinusoids
+from pytest_modelizer.spec import ModelSpec
 from test_model import SMALL, random_sources, sharp_model
 
 VARIANTS = [
@@ -106,9 +107,8 @@ def test_a_shipped_model_decodes_the_same_in_numpy_and_torch():
     from pytest_modelizer.store import ModelStore, load_artifact
 
     subject = SubjectRegistry.discover().get("markdown-it")
-    path = ModelStore(subject.shipped_models).find(subject.name, "forward", subject.model_key("forward"),
-                                                   subject.shipped_models)
-    mock = MockProgram(subject, "forward", load_artifact(path))
+    path = ModelStore(subject.shipped_models).find_model(ModelSpec(subject, "forward"))
+    mock = MockProgram(ModelSpec(subject, "forward"), load_artifact(path))
     texts = [json.loads(line)["input"] for line in subject.corpora["package-docs"].open()][:300]
     sources = [mock.src_vocab.encode(mock.encode(t)[0]) for t in texts if mock.covers(t)][:150]
     numpy_answers = mock.decoder.decode(sources)

@@ -9,6 +9,7 @@ import toy
 from pytest_modelizer.aspect import behaviour_side, default_failure_kind, failure_kind, project, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.generate import Candidate, GrammarChecker, Target, TargetError, reduce_input, select
+from pytest_modelizer.spec import ModelSpec
 
 SUBJECT = toy.FAILING_SUBJECT
 
@@ -34,7 +35,7 @@ def test_failure_kinds_drop_numbers_and_keep_the_message_class():
         "ParseError: Unexpected token. Line N, Col: N.")
     assert default_failure_kind(Behaviour.failed("timeout", "no answer within 5 s")) == "timeout"
     assert failure_kind(SUBJECT, Behaviour.success("x")) == "ok"
-    failing = SUBJECT.with_aspect("failure")
+    failing = ModelSpec(SUBJECT, "forward", "failure")
     assert project(failing, Behaviour.failed("KeyError", "'double bang'")) == Behaviour(failure="KeyError: 'double bang'")
     assert project(failing, Behaviour.success("cat|dog")) == Behaviour.success("")
 
@@ -43,9 +44,9 @@ def test_failure_kinds_drop_numbers_and_keep_the_message_class():
 @pytest.mark.parametrize("behaviour", [Behaviour.success("cat|<b>dog</b>"), Behaviour.failed("ValueError", "numbers are not words")])
 def test_a_behaviour_side_decodes_to_its_projection(aspect, behaviour):
     """What scoring compares a prediction with is exactly what the model's tokens can say (no message)."""
-    subject = SUBJECT if aspect == "output" else SUBJECT.with_aspect("failure")
-    side = behaviour_side(subject, behaviour, {})
-    assert side_behaviour(subject, side.tokens, side.mapping) == project(subject, behaviour)
+    spec = ModelSpec(SUBJECT, "forward", aspect)
+    side = behaviour_side(spec, behaviour, {})
+    assert side_behaviour(spec, side.tokens, side.mapping) == project(spec, behaviour)
 
 
 def test_grammar_checker_accepts_the_language_only():

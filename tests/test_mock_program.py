@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import toy
+from pytest_modelizer.spec import ModelSpec
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_batch_matches_single_calls(run):
 
 
 def test_info_describes_the_model(run):
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     result = run(
         f"""
         import pytest
@@ -89,7 +90,7 @@ def test_info_describes_the_model(run):
 
 
 def test_predictions_are_memoized_and_summarized(run):
-    key = toy.SUBJECT.model_key("forward")
+    key = ModelSpec(toy.SUBJECT, "forward").key
     result = run(
         """
         import pytest

@@ -12,6 +12,7 @@ import toy
 from pytest_modelizer import LarkTokenizer
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.data import synthesis_key
+from pytest_modelizer.spec import ModelSpec
 
 BASE = toy.make_subject()
 
@@ -47,28 +48,28 @@ CHANGES = {
 def test_key_changes(change):
     changed = toy.make_subject(**change)
     for direction in ("forward", "inverse"):
-        assert changed.model_key(direction) != BASE.model_key(direction)
+        assert ModelSpec(changed, direction).key != ModelSpec(BASE, direction).key
 
 
 def test_key_depends_on_direction_and_explicit_training():
-    assert BASE.model_key("forward") != BASE.model_key("inverse")
-    assert BASE.model_key("forward", toy.QUICK_TRAINING) == toy.QUICK_SUBJECT.model_key("forward")
-    assert BASE.model_key("forward", toy.QUICK_TRAINING) != BASE.model_key("forward")
+    assert ModelSpec(BASE, "forward").key != ModelSpec(BASE, "inverse").key
+    assert ModelSpec(BASE, "forward", training=toy.QUICK_TRAINING).key == ModelSpec(toy.QUICK_SUBJECT, "forward").key
+    assert ModelSpec(BASE, "forward", training=toy.QUICK_TRAINING).key != ModelSpec(BASE, "forward").key
 
 
 def test_key_ignores_what_does_not_change_the_model():
-    assert toy.make_subject(description="words, shouted").model_key("forward") == BASE.model_key("forward")
+    assert ModelSpec(toy.make_subject(description="words, shouted"), "forward").key == ModelSpec(BASE, "forward").key
 
 
 def test_default_timeout_is_not_a_key_component():
     # Keys made before the timeout was keyed stay valid for subjects that keep the default.
-    assert "timeout" not in BASE.key_components("forward")
-    assert toy.make_subject(timeout=1.0).key_components("forward")["timeout"] == "1 s"
+    assert "timeout" not in ModelSpec(BASE, "forward").key_components
+    assert ModelSpec(toy.make_subject(timeout=1.0), "forward").key_components["timeout"] == "1 s"
     assert synthesis_key(toy.make_subject(timeout=1.0), toy.TRAINING) != synthesis_key(BASE, toy.TRAINING)
 
 
 def test_key_components_are_readable():
-    components = BASE.key_components("forward")
+    components = ModelSpec(BASE, "forward").key_components
     assert components["subject"] == "shout"
     assert components["subject version"] == "1"
     assert components["program version"] == "1.0"
@@ -77,15 +78,52 @@ def test_key_components_are_readable():
 
 
 def test_key_is_stable_across_processes():
-    code = "import toy; print(toy.SUBJECT.model_key('forward'), toy.SUBJECT.model_key('inverse'))"
+    code = "import toy; from pytest_modelizer.spec import ModelSpec; print(ModelSpec(toy.SUBJECT, 'forward').key, ModelSpec(toy.SUBJECT, 'inverse').key)"
     env = {**os.environ, "PYTHONPATH": str(toy.TESTS_DIR), "PYTHONHASHSEED": "12345"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
-    assert done.stdout.split() == [toy.SUBJECT.model_key("forward"), toy.SUBJECT.model_key("inverse")]
+    assert done.stdout.split() == [ModelSpec(toy.SUBJECT, "forward").key, ModelSpec(toy.SUBJECT, "inverse").key]
 
 
 def test_a_command_is_keyed_by_executable_name_not_install_path():
     here = toy.make_subject(program=["/opt/a/bin/shout", "--fast"])
     there = toy.make_subject(program=["/home/b/.venv/bin/shout", "--fast"])
-    assert here.key_components("forward")["program"] == "shout --fast"
-    assert here.model_key("forward") == there.model_key("forward")
-    assert toy.make_subject(program=["shout", "--slow"]).model_key("forward") != here.model_key("forward")
+    assert ModelSpec(here, "forward").key_components["program"] == "shout --fast"
+    assert ModelSpec(here, "forward").key == ModelSpec(there, "forward").key
+    assert ModelSpec(toy.make_subject(program=["shout", "--slow"]), "forward").key != ModelSpec(here, "forward").key
+
+
+def test_a_model_spec_names_its_model_and_picks_its_training_and_tokenizers():
+    from pytest_modelizer.subject import failure_training_for
+
+    forward, inverse = ModelSpec(BASE, "forward"), ModelSpec(BASE, "inverse")
+    failure = ModelSpec(BASE, "inverse", "failure")
+    assert (forward.label, inverse.label, failure.label) == ("forward", "inverse", "failure-inverse")
+    assert str(failure) == "shout (failure-inverse)" and failure.aspect_args == " --aspect failure"
+    assert forward.training is BASE.training and failure.training == failure_training_for(BASE.training)
+    assert ModelSpec(toy.FAILING_SUBJECT, "forward", "failure").training is toy.FAILING_SUBJECT.failure_training
+    assert (forward.source_tokenizer, forward.target_tokenizer) == (BASE.input_tokenizer, BASE.output_tokenizer)
+    assert (inverse.source_tokenizer, inverse.target_tokenizer) == (BASE.output_tokenizer, BASE.input_tokenizer)
+    assert forward.reversed() == inverse and inverse.reversed() == forward and failure.reversed().label == "failure-forward"
+    assert "aspect" not in forward.key_components and failure.key_components["aspect"] == "failure"
+    assert len({forward.key, inverse.key, failure.key}) == 3
+    assert forward.with_training(BASE.training) is forward
+    assert forward.with_training(toy.QUICK_TRAINING).key == ModelSpec(toy.QUICK_SUBJECT, "forward").key
+    assert forward == ModelSpec(toy.make_subject(), "forward") and {forward, ModelSpec(BASE, "forward")} == {forward}
+    with pytest.raises(ValueError, match="unknown direction 'sideways'"):
+        ModelSpec(BASE, "sideways")
+    with pytest.raises(ValueError, match="aspect 'colour' is not one of output, failure"):
+        ModelSpec(BASE, "forward", "colour")
+
+
+def test_a_probed_program_version_runs_once_per_subject_whatever_the_number_of_keys():
+    calls = []
+
+    def probe() -> str:
+        calls.append(1)
+        return "shout==1.0"
+
+    subject = toy.make_subject(program_version=probe)
+    keys = {ModelSpec(subject, d, a).key for d in ("forward", "inverse") for a in ("output", "failure")}
+    spec = ModelSpec(subject, "forward")
+    assert spec.key == spec.key and len(keys) == 4
+    assert len(calls) == 1

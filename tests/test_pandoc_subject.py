@@ -12,6 +12,7 @@ import pytest
 from subject_checks import fresh_content, fuzz_sample, run_sample
 
 from pytest_modelizer.subjects.pandoc import INSTALL_HINT, PANDOC
+from pytest_modelizer.spec import ModelSpec
 
 CORPORA = Path(__file__).parent.parent / "subjects" / "corpora"
 
@@ -78,7 +79,8 @@ def test_missing_pandoc_fails_naming_the_install_command():
         "from pytest_modelizer.runner import run_program\n"
         "from pytest_modelizer.subjects.pandoc import html_subject\n"
         "b = run_program(html_subject, '# x\\n')\n"
-        "print(b.failure, b.message, html_subject.key_components('forward')['program'])\n"
+        "from pytest_modelizer.spec import ModelSpec\n"
+        "print(b.failure, b.message, ModelSpec(html_subject, 'forward').key_components['program'])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.startswith("cannot-start ") and INSTALL_HINT in done.stdout
@@ -113,7 +115,7 @@ def test_programs_and_versions(html_subject, markdown_subject):
         assert [b.output for b in behaviours] == [expected for _, expected in cases]
         assert subject.resolved_program_version() == "pypandoc-binary==1.17, pandoc 3.9"
         # The key names the binary, not where this environment installed it.
-        assert subject.key_components("forward")["program"].startswith("pandoc -f ")
+        assert ModelSpec(subject, "forward").key_components["program"].startswith("pandoc -f ")
 
 
 @needs_pandoc

@@ -32,8 +32,9 @@ def test_training_and_loading_leave_seeds_and_threads_as_found(tmp_path):
     expected_random, expected_torch = random.random(), torch.rand(1)
     random.seed(1234)
     torch.manual_seed(1234)
-    session.ensure_trained([(toy.QUICK_SUBJECT, "forward")], lambda text: None)
-    session.mock(toy.QUICK_SUBJECT, "forward")
+    spec = session.spec(toy.QUICK_SUBJECT, "forward")
+    session.ensure_trained([spec], lambda text: None)
+    session.mock(spec)
     assert random.random() == expected_random and torch.equal(torch.rand(1), expected_torch)
     assert torch.get_num_threads() == chosen
     torch.set_num_threads(threads)

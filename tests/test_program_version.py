@@ -5,12 +5,13 @@ import pytest
 
 import toy
 from pytest_modelizer.subject import ProgramStatus
+from pytest_modelizer.spec import ModelSpec
 
 
 def test_the_key_uses_the_declared_version_not_the_installed_one():
     absent = toy.make_subject(installed_version=lambda: None)
     drifted = toy.make_subject(installed_version=lambda: "9.9")
-    assert absent.model_key("forward") == drifted.model_key("forward") == toy.SUBJECT.model_key("forward")
+    assert ModelSpec(absent, "forward").key == ModelSpec(drifted, "forward").key == ModelSpec(toy.SUBJECT, "forward").key
     assert absent.program_status() == ProgramStatus("shout", "1.0", None)
     assert absent.program_status().absent and drifted.program_status().drift
     assert not toy.SUBJECT.program_status().absent  # a callable without a probe is present

@@ -13,6 +13,8 @@ import pytest
 
 import toy
 
+from pytest_modelizer.spec import ModelSpec
+
 EXTRA = ("torch", "fuzzingbook", "sacrebleu")
 HIDE_EXTRA = "import sys\nfor _name in %r:\n    sys.modules[_name] = None\n" % (EXTRA,)
 FIX = "pip install 'pytest-modelizer[train]'"
@@ -24,11 +26,12 @@ import json, sys
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.mock import MockProgram
 from pytest_modelizer.store import ModelStore, load_artifact
+from pytest_modelizer.spec import ModelSpec
 from pathlib import Path
 
 subject = SubjectRegistry.discover().get("markdown-it")
-path = ModelStore(Path("unused")).find(subject.name, "forward", subject.model_key("forward"), subject.shipped_models)
-mock = MockProgram(subject, "forward", load_artifact(path))
+spec = ModelSpec(subject, "forward")
+mock = MockProgram(spec, load_artifact(ModelStore(Path("unused")).find_model(spec)))
 single = mock("# Title\\n")
 batch = mock.batch(["# Title\\n", "Some *text*.\\n", "- one\\n- two\\n"])
 prediction = mock.predict("Some *text*.\\n", count=False)
@@ -99,10 +102,8 @@ def test_sampling_and_failure_scores_name_the_extra(monkeypatch):
     from pytest_modelizer.store import ModelStore, load_artifact
     from pytest_modelizer.training_stack import MissingExtraError
 
-    subject = SubjectRegistry.discover().get("latexify").with_aspect("failure")
-    store = ModelStore(toy.TESTS_DIR / "unused")
-    forward = MockProgram(subject, "forward", load_artifact(
-        store.find(subject.name, "failure-forward", subject.model_key("forward"), subject.shipped_models)))
+    spec = ModelSpec(SubjectRegistry.discover().get("latexify"), "forward", "failure")
+    forward = MockProgram(spec, load_artifact(ModelStore(toy.TESTS_DIR / "unused").find_model(spec)))
     monkeypatch.setitem(sys.modules, "torch", None)
     assert forward.sample(["x + 1"], 0.0)  # greedy answers need no torch
     with pytest.raises(MissingExtraError, match=r"needs the training stack.*torch is not installed.*\[train\]"):

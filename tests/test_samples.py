@@ -7,8 +7,17 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer.samples import SamplesError, load_samples, mine, recombine
+from pytest_modelizer.samples import (
+    CorpusSamples,
+    SamplesError,
+    corpus_part,
+    in_evaluation_part,
+    load_samples,
+    mine,
+    recombine,
+)
 from pytest_modelizer.synthesis import bnf_grammar
+from pytest_modelizer.spec import ModelSpec
 
 # Users of "shout" bang nearly every word; the grammar alone bangs half of them.
 SAMPLES = ["!cat !dog", "!owl", "!bee !ant !emu", "!cat dog", "!emu", "not 42 in the grammar"]
@@ -19,6 +28,16 @@ def test_a_construct_the_samples_use_often_gets_a_higher_probability():
     probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<item>"])
     assert probabilities["!<w>"] > 0.7 > 0.25 > probabilities["<w>"] > 0  # smoothed: still made
     assert (len(mined.trees), mined.unparsed) == (5, 1)
+
+
+def test_samples_parse_with_a_start_symbol_of_several_expansions():
+    """Earley parsing wants one start expansion; a grammar's own start may have many (latexify's has two)."""
+    grammar = {"<start>": ["<expr>", "-<expr>"], "<expr>": ["<w>", "<w> <w>"], "<w>": ["cat", "dog"]}
+    mined = mine(bnf_grammar(grammar), ["cat dog", "-cat", "-dog", "-cat cat", "owl"])
+    assert (len(mined.trees), mined.unparsed) == (4, 1)
+    assert all(tree[0] == "<start>" for tree in mined.trees)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
+    assert probabilities["-<expr>"] > probabilities["<expr>"] and "<modelizer-start>" not in mined.grammar
 
 
 def test_recombined_fragments_stay_inside_the_grammar():
@@ -44,13 +63,23 @@ def test_samples_come_from_files_globs_lists_and_callables(tmp_path):
         load_samples(tmp_path / "bad.jsonl")
 
 
+def test_a_recording_file_is_a_samples_file(tmp_path):
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.recordings import Recording, write_recordings
+
+    path = tmp_path / "shout.jsonl"
+    write_recordings(path, {"cat !dog": Recording("cat !dog", Behaviour.success("CAT|<b>DOG</b>"), "1.0"),
+                            "!": Recording("!", Behaviour.failed("ValueError", "empty"), "1.0")})
+    assert sorted(load_samples(path)) == ["!", "cat !dog"]
+
+
 def test_samples_are_part_of_the_model_and_pairs_keys():
     from pytest_modelizer.data import synthesis_key
 
     plain, steered, other = toy.make_subject(), toy.make_subject(samples=SAMPLES), toy.make_subject(samples=SAMPLES[:2])
-    assert plain.model_key("forward") == toy.SUBJECT.model_key("forward")  # no samples: keys as before
-    assert len({plain.model_key("forward"), steered.model_key("forward"), other.model_key("forward")}) == 3
-    assert steered.key_components("forward")["samples"] != other.key_components("forward")["samples"]
+    assert ModelSpec(plain, "forward").key == ModelSpec(toy.SUBJECT, "forward").key  # no samples: keys as before
+    assert len({ModelSpec(plain, "forward").key, ModelSpec(steered, "forward").key, ModelSpec(other, "forward").key}) == 3
+    assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(other, "forward").key_components["samples"]
     keys = {synthesis_key(s, toy.TRAINING) for s in (plain, steered, other)}
     assert len(keys) == 3
 
@@ -69,3 +98,44 @@ def test_synthesized_pairs_follow_the_samples(tmp_path):
         return sum(w.startswith("!") for w in words) / len(words)
 
     assert bang_share(steered) > bang_share(plain) + 0.15
+
+
+def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
+    """The grammar names six animals; real inputs name others. Parsed with their words written as
+    the grammar's, they still count; recombined fragments get real words back."""
+    from pytest_modelizer.data import steered_by_samples
+
+    samples = ["!zebra !lion", "!yak", "!gnu !elk !cow", "!ox dingo", "!cat !pig !hen"]
+    messages = []
+    grammar, real = steered_by_samples(toy.make_subject(samples=samples), toy.QUICK_TRAINING.replace(pairs=200),
+                                       messages.append)
+    assert "5 samples: 5 parsed with the grammar" in messages[0]
+    probabilities = dict((e, opts["prob"]) for e, opts in grammar["<item>"])
+    assert probabilities["!<w>"] > 0.7
+    fragments = real[len(samples):]
+    sample_words = {w.lstrip("!") for text in samples for w in text.split()}
+    assert fragments and all(w.lstrip("!") in sample_words for text in fragments for w in text.split())
+
+
+def test_a_corpus_splits_into_disjoint_sample_and_evaluation_parts_that_keep_their_side():
+    texts = [f"entry {n}" for n in range(2000)]
+    sample, evaluation = corpus_part(texts, "sample"), corpus_part(texts, "evaluation")
+    assert not set(sample) & set(evaluation) and sorted(sample + evaluation) == sorted(texts)
+    assert 900 < len(evaluation) < 1100  # half, give or take
+    # By text, not by position: a grown, reordered corpus keeps every old entry on its side.
+    grown = list(reversed(texts)) + [f"new {n}" for n in range(500)]
+    assert set(corpus_part(grown, "evaluation")) >= set(evaluation)
+    assert corpus_part(texts, "all") == texts
+    with pytest.raises(ValueError, match="unknown corpus part 'train'"):
+        corpus_part(texts, "train")
+
+
+def test_corpus_samples_are_the_sample_part_and_key_the_model(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    texts = [f"cat {'!' * n}dog" for n in range(40)]
+    corpus.write_text("".join(json.dumps({"input": t}) + "\n" for t in texts))
+    samples = load_samples(CorpusSamples(corpus))
+    assert samples == [t for t in texts if not in_evaluation_part(t)] and 0 < len(samples) < len(texts)
+    steered = toy.make_subject(samples=CorpusSamples(corpus))
+    assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(
+        toy.make_subject(samples=texts), "forward").key_components["samples"]

@@ -9,6 +9,7 @@ import torch
 
 from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.model import Seq2Seq
+from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.tokenizer import BOS, EOS
 from pytest_modelizer.train import TrainProgress, exact_match, lr_factor, make_batches, train_model
 
@@ -105,6 +106,6 @@ def test_pairs_longer_than_max_len_are_counted_when_left_out():
     training = toy.TRAINING.replace(model=dataclasses.replace(toy.TINY_MODEL, max_len=8))
     short = [Pair(f"cat{'!' * (i % 3)}", Behaviour.success("cat")) for i in range(30)]
     long = [Pair("cat " * 6, Behaviour.success("cat|cat|cat|cat|cat|cat")) for _ in range(5)]
-    data = prepare(toy.SUBJECT, "forward", training, short + long)
+    data = prepare(ModelSpec(toy.SUBJECT, "forward", training=training), short + long)
     assert data.too_long == 5
     assert all(len(e.src) <= 6 for e in data.train + data.val + data.test)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import toy
+from pytest_modelizer.spec import ModelSpec
 
 USES_MODEL = """
 import pytest
@@ -27,7 +28,7 @@ def test_missing_model_errors_with_key_and_fix(quick, tmp_path):
     cache = tmp_path / "cache"
     result = quick.runpytest("--modelizer-cache-dir", str(cache))
     result.assert_outcomes(errors=1)
-    key = toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     result.stdout.fnmatch_lines(
         [
             f"*modelizer: no forward model of subject 'shout' with key {key} (cache dir {cache}).",
@@ -43,7 +44,7 @@ def test_train_then_run(quick, tmp_path):
     # In a subprocess: training imports parts of torch that an in-process run would unload.
     result = quick.runpytest_subprocess("--modelizer-train", f"--modelizer-cache-dir={cache}")
     result.assert_outcomes(passed=1)
-    key = toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     result.stdout.fnmatch_lines(
         [
             f"modelizer: *, cache: {cache}, device: cpu, training enabled",
@@ -82,8 +83,8 @@ def test_stale_model_says_what_changed(pytester, toy_cache):
     pytester.makepyfile(test_uses=USES_MODEL)
     result = pytester.runpytest("--modelizer-cache-dir", str(toy_cache))
     result.assert_outcomes(errors=1)
-    old = toy.SUBJECT.model_key("forward")
-    new = toy.make_subject(version="2").model_key("forward")
+    old = ModelSpec(toy.SUBJECT, "forward").key
+    new = ModelSpec(toy.make_subject(version="2"), "forward").key
     result.stdout.fnmatch_lines(
         [
             f"*no forward model of subject 'shout' with key {new}*",

@@ -4,20 +4,21 @@ from __future__ import annotations
 import toy
 
 from pytest_modelizer.data import pairs_path
+from pytest_modelizer.spec import ModelSpec
 
 # Every worker imports this conftest; it counts the calls of `learn` in a shared log file.
 COUNT_TRAINING = """
 import os
-import pytest_modelizer.learn
+import pytest_modelizer.session
 
-_learn = pytest_modelizer.learn.learn
+_learn = pytest_modelizer.session.learn
 
-def _counting_learn(subject, direction, *args, **kwargs):
+def _counting_learn(spec, *args, **kwargs):
     with open(os.environ["TRAINING_LOG"], "a") as log:
-        log.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {subject.name} {direction}\\n")
-    return _learn(subject, direction, *args, **kwargs)
+        log.write(f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')} {spec.subject.name} {spec.direction}\\n")
+    return _learn(spec, *args, **kwargs)
 
-pytest_modelizer.learn.learn = _counting_learn
+pytest_modelizer.session.learn = _counting_learn
 """
 
 TEST = """
@@ -31,7 +32,7 @@ def test_{name}(mock_program):
 
 def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     log = tmp_path / "training.log"
-    key = toy.QUICK_SUBJECT.model_key("forward")
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     monkeypatch.setenv("TRAINING_LOG", str(log))
     pytester.makeconftest(toy.conftest_source("toy.QUICK_SUBJECT", extra=COUNT_TRAINING))
     pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")  # a quick model: only that it is trained once counts
