@@ -134,3 +134,10 @@ def conftest_source(subject: str = "toy.SUBJECT", extra: str = "") -> str:
         "def pytest_modelizer_subjects(config):\n"
         f"    return [{subject}]\n"
     )
+
+
+def known_subjects() -> str:
+    """What an unknown-subject error lists beside the toy: every bundled subject and `shout`, sorted."""
+    from importlib.metadata import entry_points
+
+    return ", ".join(sorted({e.name for e in entry_points(group="pytest_modelizer.subjects")} | {"shout"}))
