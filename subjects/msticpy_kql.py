@@ -460,8 +460,8 @@ subject = bundled_subject(
         **{cls: f"pytest_modelizer.subjects.msticpy_kql.{cls}"
            for cls in ("KqlUnmappedFunction", "KqlUnresolved", "KqlLimitation")},
     },
-    # msticpy's own SQL (its tests and documentation, the eval part: the sample part is kept apart
-    # for `samples`), and sqlglot's test fixtures: real SQL written for other programs.
-    corpora={"msticpy-docs-tests": "msticpy-sql-eval.jsonl", "sqlglot-fixtures": "sqlglot.jsonl"},
+    # msticpy's own SQL (its tests and documentation), and sqlglot's test fixtures: real SQL written
+    # for another program. The shipped models were trained without samples: all of both is unseen.
+    corpora={"msticpy-docs-tests": "msticpy-sql.jsonl", "sqlglot-fixtures": "sqlglot.jsonl"},
     description="SQL query -> KQL (msticpy's sql_to_kql; unmapped functions and known limitations raise)",
 )

@@ -123,10 +123,13 @@ def test_corpus_tokenizers_are_lossless(subject, label):
     assert_outputs_tokenize(subject, read_inputs(subject.corpora[label]))
 
 
-def test_sample_part_is_apart_from_the_eval_part(subject):
-    evaluation = set(read_inputs(subject.corpora["msticpy-docs-tests"]))
-    sample = set(read_inputs(subject.corpora["msticpy-docs-tests"].parent / "msticpy-sql-sample.jsonl"))
-    assert len(sample) >= 15 and len(evaluation) >= 15 and not sample & evaluation
+def test_corpus_has_a_sample_and_an_evaluation_part(subject):
+    from pytest_modelizer.samples import corpus_part
+
+    queries = read_inputs(subject.corpora["msticpy-docs-tests"])
+    sample, evaluation = corpus_part(queries, "sample"), corpus_part(queries, "evaluation")
+    assert len(queries) == len(set(queries)) == 39
+    assert len(sample) >= 15 and len(evaluation) >= 15 and not set(sample) & set(evaluation)
 
 
 def test_fuzzed_inputs_are_short_and_their_content_is_copied(subject, fuzzed, behaviours):

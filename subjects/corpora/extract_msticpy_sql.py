@@ -14,15 +14,14 @@ queries, which are added too). Reads:
 
 Each query is made one line: SQL line comments (`--...` lines) dropped, every run of whitespace
 one space (the converter's output does not depend on the layout; inside the string literals of
-these queries there are no runs). Duplicates are dropped, the rest ordered by first appearance
-and split deterministically by a hash of the text: about half to `msticpy-sql-sample.jsonl`
-(real inputs a subject may take as `samples`), the other half to `msticpy-sql-eval.jsonl` (kept
-apart for evaluation). Each entry is `{"input", "source"}`, `source` naming the file.
+these queries there are no runs). Duplicates are dropped, the rest kept in order of first
+appearance in `msticpy-sql.jsonl`, one `{"input", "source"}` per line, `source` naming the file.
+Its sample and evaluation parts are fixed by a hash of each entry's text
+(`pytest_modelizer.samples.in_evaluation_part`; corpora README, "Sample and evaluation parts").
 """
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import re
 import sys
@@ -61,10 +60,6 @@ def from_yaml(text: str) -> list[str]:
     return [m for m in re.findall(r"^\s*query:\s*'(.*)'\s*$", text, re.M) if m.lstrip().upper().startswith("SELECT")]
 
 
-def is_sample(sql: str) -> bool:
-    return hashlib.sha256(sql.encode()).digest()[0] % 2 == 0
-
-
 def main(source: Path) -> None:
     rows: list[dict] = []
     seen: set[str] = set()
@@ -78,13 +73,10 @@ def main(source: Path) -> None:
             if sql and sql not in seen:
                 seen.add(sql)
                 rows.append({"input": sql, "source": f"msticpy/{path}"})
-    for name, part in (("msticpy-sql-sample.jsonl", True), ("msticpy-sql-eval.jsonl", False)):
-        chosen = [row for row in rows if is_sample(row["input"]) == part]
-        with open(HERE / name, "w", encoding="utf-8") as out:
-            for row in chosen:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(f"{name}: {len(chosen)} queries")
-
+    with open(HERE / "msticpy-sql.jsonl", "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"msticpy-sql.jsonl: {len(rows)} queries")
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
