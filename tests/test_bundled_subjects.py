@@ -21,6 +21,7 @@ ENTRY_POINTS = {e.name: e.value for e in entry_points(group="pytest_modelizer.su
 # The module a subject's program imports (absent from a cheap import), and the extra that installs it.
 PROGRAMS = {
     "latexify": ("latexify", "latexify"),
+    "msticpy-kql": ("msticpy", "kql"),
     "markdown-it": ("markdown_it", "markdown"),
     "pandoc-html": ("pypandoc", "pandoc"),
     "pandoc-markdown": ("pypandoc", "pandoc"),
@@ -30,10 +31,12 @@ PROGRAMS = {
     "latex-asciimath": ("py_asciimath", "asciimath"),
 }
 # How to install an extra, where pip's `[extra]` is not all of it.
-INSTALL = {"asciimath": "pip install 'pytest-modelizer[asciimath]' && pip install --no-deps py-asciimath==0.3.0"}
+INSTALL = {"asciimath": "pip install 'pytest-modelizer[asciimath]' && pip install --no-deps py-asciimath==0.3.0",
+           "kql": "pip install 'pytest-modelizer[kql]' && pip install --no-deps msticpy==3.0.2"}
 # The smallest real-world corpus accepted: the AsciiMath examples found in permissively licensed
 # test suites are few (subjects/corpora/README.md).
-MIN_CORPUS = {"asciimath-tests": 40, "asciimath-tests-mathml": 40, "asciimath-tests-latex": 40}
+# msticpy's tests and docs hold 39 SQL queries in all (subjects/corpora/README.md).
+MIN_CORPUS = {"asciimath-tests": 40, "asciimath-tests-mathml": 40, "asciimath-tests-latex": 40, "msticpy-docs-tests": 39}
 BUNDLED = sorted(ENTRY_POINTS)
 
 
