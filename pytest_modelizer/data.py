@@ -234,14 +234,20 @@ def synthesize_pairs(
 def held_out_inputs(
     subject: Subject, count: int, training: TrainingConfig, cache_dir: Path | None = None, seed_offset: int = 7919
 ) -> list[str]:
-    """Up to `count` fresh inputs: another seed, the same mix of fuzzers, no cached training input."""
+    """Up to `count` fresh inputs: another seed, the same mix of fuzzers, no cached training input.
+
+    For a subject with samples, the grammar with the probabilities mined from them, as training
+    synthesized its inputs (the samples and their fragments are not fresh, and are not drawn).
+    """
     seen: set[str] = set()
     if cache_dir is not None:
         seen = {p.input for p in cached_pairs(pairs_path(subject, training, cache_dir)) or ()}
     seed = training.seed + seed_offset
     plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
                          training.max_input_chars, subject.start_symbol)
-    inputs = [x for x in synthesize(subject.grammar, plan) if x not in seen]
+    grammar = steered_by_samples(subject, training, lambda message: None)[0] if subject.samples is not None \
+        else subject.grammar
+    inputs = [x for x in synthesize(grammar, plan) if x not in seen]
     random.Random(seed).shuffle(inputs)  # the coverage fuzzer's inputs come first: spread them out
     return inputs[:count]
 

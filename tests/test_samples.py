@@ -139,3 +139,18 @@ def test_corpus_samples_are_the_sample_part_and_key_the_model(tmp_path):
     steered = toy.make_subject(samples=CorpusSamples(corpus))
     assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(
         toy.make_subject(samples=texts), "forward").key_components["samples"]
+
+
+def test_fresh_held_out_inputs_follow_the_samples_as_training_does():
+    from pytest_modelizer.data import held_out_inputs
+
+    training = toy.QUICK_TRAINING.replace(pairs=200)
+    steered = held_out_inputs(toy.make_subject(samples=SAMPLES), 300, training)
+    plain = held_out_inputs(toy.make_subject(), 300, training)
+
+    def bang_share(texts):
+        words = [w for text in texts for w in text.split()]
+        return sum(w.startswith("!") for w in words) / len(words)
+
+    assert bang_share(steered) > bang_share(plain) + 0.15
+    assert "not 42 in the grammar" not in steered  # made by the grammar, not drawn from the samples
