@@ -15,13 +15,19 @@ into `\\mathrm{...}`), so the model sees which form a name takes; numbers of two
 are `NUMBER_n`; single digits, operators, keywords, `math.` and the function names latexify
 renders specially (`sqrt`, `sin`, `abs`, ...) are vocabulary, as are LaTeX commands.
 
+The grammar writes what real code writes beside what latexify renders specially: operators and
+commas with and without spaces around them, keyword arguments (latexify leaves them out of its
+LaTeX), string literals (`\\textrm{"..."}`), list and tuple displays and negative indices. The
+sample part of the stdlib corpus (`CorpusSamples`) steers synthesis and joins training; the
+fidelity benchmark measures on the other part.
+
 Importing this module imports neither latexify nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import ESCAPES, option, weighted, with_escape_rules
-from pytest_modelizer.subjects.bundled import NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import CORPORA, NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
 
 _FILENAME = "<modelizer-latexify>"
 
@@ -66,7 +72,7 @@ UNDERSCORED = ["x_1", "n_max", "my_var", "t_0", "_cache", "max_len"]
 # No digits: latexify writes `_0` as `\_0`, a number the input tokens do not have as content.
 PIECES = ["x", "n", "i", "get", "set", "max", "len", "buf", "read", "value", "data", "name", "self", "is", "to",
           "from", "file", "size", "cache"]
-NUMBERS = ["0", "1", "2", "3", "4", "5", "10", "12", "100", "0.5", "1.5", "2.75", "3.14", "1000"]
+NUMBERS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "100", "0.5", "1.5", "2.75", "3.14", "1000"]
 MATH_UNARY = ["sqrt", "sin", "cos", "tan", "exp", "log", "log10", "log2", "floor", "ceil", "fabs", "factorial", "asin", "atan", "sinh", "tanh", "gamma", "prod", "fsum"]
 MATH_OTHER = ["hypot", "atan2", "pow", "comb", "gcd", "isclose"]
 MATH_CONSTANTS = ["pi", "e", "inf", "tau"]
@@ -84,30 +90,32 @@ grammar: dict[str, list] = with_escape_rules({
     "<start>": [option("<expr>", 0.98), "<unsupported>"],
     "<expr>": [
         option("<operand>", 0.17),
-        option("<operand> <addop> <operand>", 0.17),
-        option("<operand> <mulop> <operand>", 0.14),
-        option("<operand> <addop> <operand> <mulop> <operand>", 0.05),
-        option("<operand> <mulop> <operand> <addop> <operand>", 0.05),
-        option("<operand> <star><star> <operand>", 0.06),
+        option("<operand><addop><operand>", 0.17),
+        option("<operand><mulop><operand>", 0.14),
+        option("<operand><addop><operand><mulop><operand>", 0.05),
+        option("<operand><mulop><operand><addop><operand>", 0.05),
+        option("<operand><pow><operand>", 0.06),
         option("<unop><operand>", 0.03),
-        option("<operand> <cmp> <operand>", 0.1),
-        option("<simple> <cmp> <simple> <cmp> <simple>", 0.02),
-        option("<simple> <cmp> <simple> and <simple> <cmp> <simple>", 0.03),
-        option("<simple> <cmp> <simple> or <name>", 0.02),
+        option("<operand><cmp><operand>", 0.1),
+        option("<simple><cmp><simple><cmp><simple>", 0.02),
+        option("<simple><cmp><simple> and <simple><cmp><simple>", 0.03),
+        option("<simple><cmp><simple> or <name>", 0.02),
         option("not <operand>", 0.02),
         option("<name> is None", 0.01),
         option("<name> is not None", 0.01),
         option("<name> and <name>", 0.02),
         option("<name> or <name>", 0.02),
         option("<simple> <membership> <name>", 0.02),
-        option("<operand> if <simple> <cmp> <simple> else <operand>", 0.04),
+        option("<operand> if <simple><cmp><simple> else <operand>", 0.04),
         "<operand> if <name> else <operand>",
         "<simple> if <name> else <simple> if <name> else <simple>",
     ],
     "<operand>": [
-        option("<name>", 0.33),
+        option("<name>", 0.30),
         option("<number>", 0.13),
         option("<call>", 0.25),
+        option("<string>", 0.02),
+        option("<display>", 0.02),
         option("<lp><simple><rp>", 0.08),
         option("<name>[<index>]", 0.07),
         option("<name>.<name>", 0.04),
@@ -116,15 +124,15 @@ grammar: dict[str, list] = with_escape_rules({
         "<name>[<index>][<index>]",
         "math.<constant>",
         "<keyword_constant>",
-        "<name>.<name>.<name><lp><name>, <name><rp>",
+        "<name>.<name>.<name><lp><name><comma><name><rp>",
     ],
     "<keyword_constant>": ["None", "True", "False"],
     "<simple>": [
         option("<name>", 0.3),
         option("<number>", 0.15),
-        option("<atom> <addop> <atom>", 0.17),
-        option("<atom> <mulop> <atom>", 0.14),
-        option("<atom> <star><star> <atom>", 0.05),
+        option("<atom><addop><atom>", 0.17),
+        option("<atom><mulop><atom>", 0.14),
+        option("<atom><pow><atom>", 0.05),
         option("math.<unary_fn><lp><atom><rp>", 0.07),
         "-<atom>",
         "<name>[<atom>]",
@@ -133,9 +141,9 @@ grammar: dict[str, list] = with_escape_rules({
     "<call>": [
         option("math.<unary_fn><lp><simple><rp>", 0.4),
         option("<unary_fn><lp><simple><rp>", 0.05),
-        option("math.<other><lp><atom>, <atom><rp>", 0.1),
+        option("math.<other><lp><atom><comma><atom><rp>", 0.1),
         option("abs<lp><simple><rp>", 0.1),
-        option("<builtin><lp><atom>, <atom><rp>", 0.1),
+        option("<builtin><lp><atom><comma><atom><rp>", 0.1),
         option("<name><lp><simple><rp>", 0.1),
         "<name><lp><args><rp>",
         "<name><lp><rp>",
@@ -154,25 +162,38 @@ grammar: dict[str, list] = with_escape_rules({
         "<name>.<name>[<index>]",
         "<name>.<name>.<name><lp><args><rp>",
     ],
-    "<args>": [option("<arg>", 0.3), option("<arg>, <arg>", 0.35), option("<arg>, <arg>, <arg>", 0.2),
-               "<arg>, <arg>, <arg>, <arg>"],
+    # latexify leaves keyword arguments out of its LaTeX.
+    "<args>": [option("<arg>", 0.28), option("<arg><comma><arg>", 0.32), option("<arg><comma><arg><comma><arg>", 0.17),
+               option("<arg><comma><kwarg>", 0.08), option("<arg><comma><arg><comma><kwarg>", 0.04),
+               option("<kwarg>", 0.03), "<arg><comma><kwarg><comma><kwarg>", "<arg><comma><arg><comma><arg><comma><arg>"],
+    "<kwarg>": [option("<name>=<arg2>", 0.7), "<name>=<string>", "<name>=<keyword_constant>"],
+    "<string>": ['"<strtext>"', "'<strtext>'"],
+    "<strtext>": [option("<piece>", 0.4), "<piece> <piece>", "<piece>_<piece>", "<letter>", ""],
+    "<display>": ["[<arg><comma><arg>]", "[<arg>]", "[]", "<lp><atom><comma><atom><rp>"],
     # Calls inside call arguments, two levels deep (without a cycle, see the note above <start>).
-    "<arg>": [option("<name>", 0.4), option("<number>", 0.12), option("<name>.<name>", 0.16),
+    "<arg>": [option("<name>", 0.36), option("<number>", 0.12), option("<string>", 0.05), option("<name>.<name>", 0.16),
               option("<name><lp><arg2><rp>", 0.12), option("<name>.<name><lp><arg2><rp>", 0.06),
-              option("<name><lp><arg2><rp> <addop> <name><lp><arg2><rp>", 0.04),
-              "<name><lp><rp>", "<lp><name>, <name><rp>", "-<atom>"],
+              option("<name><lp><arg2><rp><addop><name><lp><arg2><rp>", 0.04),
+              "<name><lp><rp>", "<lp><name><comma><name><rp>", "-<atom>"],
     "<arg2>": [option("<name>", 0.5), option("<number>", 0.15), "<name>.<name>", "<name><lp><name><rp>",
-               "<name><lp><rp>", "<name>, <name>"],
+               "<name><lp><rp>", "<name><comma><name>"],
     "<underscored>": ["<piece>_<piece>", "<piece>_<piece>_<piece>", "_<piece>", "_<piece>_<piece>", "__<piece>__",
                       "<piece>_<piece>_<piece>_<piece>"],
     "<piece>": PIECES,
     "<genfn>": ["sum", "math.prod", "min", "max", "any", "all"],
-    "<index>": [option("<name>", 0.4), option("<number>", 0.3), "<atom> <addop> <atom>", "<name>, <name>"],
+    "<index>": [option("<name>", 0.4), option("<number>", 0.3), "<atom><addop><atom>", "<name><comma><name>", "-<atom>"],
     "<atom>": [option("<name>", 0.64), "<number>"],
-    "<cmp>": ["==", "!=", "<lt>", "<gt>", "<lt>=", "<gt>="],
+    # Operators and commas with and without spaces around them: real code writes both (`x**2`,
+    # `a / b`, `f(a,b)`), and the input tokens keep the spaces.
+    "<cmp>": [option(" <cmpop> ", 0.92), "<cmpop>"],
+    "<cmpop>": ["==", "!=", "<lt>", "<gt>", "<lt>=", "<gt>="],
+    "<comma>": [option(", ", 0.85), ","],
+    "<pow>": [option(" <star><star> ", 0.5), "<star><star>"],
     "<membership>": ["in", "not in", "is", "is not"],
-    "<addop>": [option("<plus>", 0.6), "-"],
-    "<mulop>": [option("<star>", 0.34), option("/", 0.26), "//", "%", "@", "&", "|", "^", "<lt><lt>", "<gt><gt>"],
+    "<addop>": [option(" <add> ", 0.8), "<add>"],
+    "<add>": [option("<plus>", 0.6), "-"],
+    "<mulop>": [option(" <mul> ", 0.8), "<mul>"],
+    "<mul>": [option("<star>", 0.34), option("/", 0.26), "//", "%", "@", "&", "|", "^", "<lt><lt>", "<gt><gt>"],
     "<unop>": [option("-", 0.8), "<plus>", "~"],
     "<unary_fn>": MATH_UNARY,
     "<other>": MATH_OTHER,
@@ -249,9 +270,10 @@ subject = bundled_subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     rejections=("SyntaxError",),
-    training=SHIPPED_TRAINING.replace(max_input_chars=120, max_epochs=30, max_minutes=10, model=NO_DROPOUT),
+    training=SHIPPED_TRAINING.replace(max_input_chars=120, max_epochs=30, max_minutes=15, model=NO_DROPOUT),
     exception_types={name: f"latexify.exceptions.{name}"
                      for name in ("LatexifyError", "LatexifyNotSupportedError", "LatexifySyntaxError")},
+    samples=CorpusSamples(CORPORA / "stdlib_expressions.jsonl"),
     corpora={"stdlib-expressions": "stdlib_expressions.jsonl"},
     description="Python expression -> LaTeX (latexify-py, expression style)",
 )

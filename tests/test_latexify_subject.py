@@ -35,6 +35,16 @@ def test_to_latex_and_version(subject):
     assert subject.resolved_program_version() == "latexify-py==0.4.4"
 
 
+def test_keyword_arguments_and_strings_as_latexify_writes_them(subject):
+    assert subject.program("f(x, key=g(y), z=1)") == r"f \mathopen{}\left( x \mathclose{}\right)"
+    assert subject.program("x == 'a'") == r'x = \textrm{"a"}'
+
+
+def test_the_grammar_writes_operators_with_and_without_spaces(fuzzed):
+    assert any("**" in x and " ** " not in x for x in fuzzed) and any(" ** " in x for x in fuzzed)
+    assert any("," in x and ", " not in x for x in fuzzed) and any("=" in x and "==" not in x for x in fuzzed)
+
+
 @pytest.mark.parametrize(
     ("expression", "kind", "message"),
     [
