@@ -183,6 +183,9 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     from pytest_modelizer.evaluate import evaluate_inputs
     from pytest_modelizer.mock import MockProgram
 
+    if args.part != "all" and not args.inputs:
+        raise ValueError(f"modelizer eval --part {args.part} picks a part of a corpus: "
+                         f"give the corpus with --inputs FILE.jsonl")
     spec = _model(session, args)
     subject = spec.subject
     path = session.model_path(spec)

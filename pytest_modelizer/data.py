@@ -14,7 +14,7 @@ from pytest_modelizer.aspect import behaviour_side
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.runner import ProgramRunner
-from pytest_modelizer.samples import FRAGMENT_SHARE, ContentMarks, mine, recombine, samples_fingerprint
+from pytest_modelizer.samples import FRAGMENT_SHARE, ContentMarks, MinedSamples, mine, recombine, samples_fingerprint
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
@@ -145,13 +145,19 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
         return None
 
 
+def mined_samples(subject: Subject, training: TrainingConfig) -> tuple[list[str], ContentMarks, MinedSamples]:
+    """The samples training uses (at most half the pairs), their content marks, and what parsing them gave."""
+    samples = subject.loaded_samples()[: training.pairs // 2]
+    content = ContentMarks(subject.input_tokenizer, samples)
+    return samples, content, mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol,
+                                  content)
+
+
 def steered_by_samples(subject: Subject, training: TrainingConfig,
                        log: Callable[[str], None]) -> tuple[dict, list[str]]:
     """The grammar with probabilities mined from the subject's samples, and the real inputs to add:
     the samples themselves (at most half the pairs) and recombined fragments of them."""
-    samples = subject.loaded_samples()[: training.pairs // 2]
-    content = ContentMarks(subject.input_tokenizer, samples)
-    mined = mine(bnf_grammar(subject.grammar, subject.start_symbol), samples, subject.start_symbol, content)
+    samples, content, mined = mined_samples(subject, training)
     rng = random.Random(training.seed)
     fragments = [content.fill(text, rng) for text in
                  recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars)]
@@ -245,8 +251,7 @@ def held_out_inputs(
     seed = training.seed + seed_offset
     plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
                          training.max_input_chars, subject.start_symbol)
-    grammar = steered_by_samples(subject, training, lambda message: None)[0] if subject.samples is not None \
-        else subject.grammar
+    grammar = mined_samples(subject, training)[2].grammar if subject.samples is not None else subject.grammar
     inputs = [x for x in synthesize(grammar, plan) if x not in seen]
     random.Random(seed).shuffle(inputs)  # the coverage fuzzer's inputs come first: spread them out
     return inputs[:count]

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 
-from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer import LarkTokenizer, Subject, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option, weighted
 from pytest_modelizer.subjects.bundled import NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
 
@@ -463,49 +463,41 @@ _EXCEPTIONS = {
 }
 _REJECTIONS = ("UnexpectedCharacters", "UnexpectedToken", "UnexpectedEOF")
 
-asciimath_mathml = bundled_subject(
+def _py_asciimath_subject(name: str, **fields) -> Subject:
+    """A subject of one py-asciimath translator: the version, tokenizer and exception types they share."""
+    return bundled_subject(name, program_version=PROGRAM_VERSION, installed_version=package_version("py-asciimath"),
+                           input_tokenizer=tokenizer, output_tokenizer=tokenizer, exception_types=_EXCEPTIONS,
+                           **fields)
+
+
+asciimath_mathml = _py_asciimath_subject(
     "asciimath-mathml",
     program=asciimath_to_mathml,
-    program_version=PROGRAM_VERSION,
-    installed_version=package_version("py-asciimath"),
     grammar=asciimath_grammar,
-    input_tokenizer=tokenizer,
-    output_tokenizer=tokenizer,
     rejections=_REJECTIONS,
     training=_TRAINING.replace(max_input_chars=60),
-    exception_types=_EXCEPTIONS,
     corpora={"asciimath-tests": "asciimath.jsonl"},
     description="AsciiMath -> MathML (py-asciimath, one line)",
 )
 
-mathml_latex = bundled_subject(
+mathml_latex = _py_asciimath_subject(
     "mathml-latex",
     program=mathml_to_latex,
-    program_version=PROGRAM_VERSION,
-    installed_version=package_version("py-asciimath"),
     grammar=mathml_grammar,
-    input_tokenizer=tokenizer,
-    output_tokenizer=tokenizer,
     rejections=("XMLSyntaxError",),
     # Every tag is three symbols for fuzzingbook ("<lt>mi<gt>"): a MathML input needs more of them.
     # 8 % of the pairs held out for validation (early stopping, best weights): 640 of 8,000.
     training=_TRAINING.replace(pairs=8000, val_fraction=0.08, max_nonterminals=40, max_input_chars=400),
-    exception_types=_EXCEPTIONS,
     corpora={"asciimath-tests-mathml": "asciimath-mathml.jsonl"},
     description="MathML -> LaTeX (py-asciimath's XSLT)",
 )
 
-latex_asciimath = bundled_subject(
+latex_asciimath = _py_asciimath_subject(
     "latex-asciimath",
     program=latex_to_asciimath,
-    program_version=PROGRAM_VERSION,
-    installed_version=package_version("py-asciimath"),
     grammar=latex_grammar,
-    input_tokenizer=tokenizer,
-    output_tokenizer=tokenizer,
     rejections=_REJECTIONS,
     training=_TRAINING.replace(max_input_chars=80),
-    exception_types=_EXCEPTIONS,
     corpora={"asciimath-tests-latex": "asciimath-latex.jsonl"},
     description="LaTeX -> AsciiMath (py-asciimath)",
 )

@@ -122,6 +122,9 @@ def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_p
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == sum(map(in_evaluation_part, words)) and 0 < report["n"] < len(words)
     assert report["part"] == "evaluation" and report["inputs"] == f"{inputs} (evaluation part)"
+    assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
+                 "--part", "evaluation"]) == 2
+    assert "--part evaluation picks a part of a corpus: give the corpus with --inputs" in capsys.readouterr().err
 
 
 def test_inverse_direction(quick_conftest, tmp_path, capsys):
