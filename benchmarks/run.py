@@ -191,6 +191,16 @@ def _token(token: str) -> str:
     return repr(token)[1:-1].replace("|", "\\|").replace("`", "'")
 
 
+def _changed_example(example: list[str]) -> str:
+    """`input -> answer; changed input -> answer`, the answers from a little before they differ."""
+    from pytest_modelizer.content_check import where_they_differ
+
+    before, before_does, after, after_does = example
+    before_does, after_does = where_they_differ(before_does, after_does)
+    return "; ".join(f"`{text!r}` -> `{does!r}`".replace("|", "\\|")
+                     for text, does in ((before, before_does), (after, after_does)))
+
+
 def render(results: dict[str, dict]) -> str:
     """Markdown tables of the result files (name -> JSON)."""
     by_kind: dict[str, list[tuple[str, dict]]] = {k: [] for k in BENCHES}
@@ -439,6 +449,22 @@ def render(results: dict[str, dict]) -> str:
                 for r in users["runs"]]
         out += _table(["subject", "configuration", "machine load", "training pairs", "epochs", "training",
                        "held-out exact", "confident"], rows) + [""]
+    hidden = results.get("hidden-content")
+    if hidden:
+        out += ["## Content hidden in placeholders", "",
+                f"`{hidden['command']}`: the check training runs before its first step, on fresh grammar-made "
+                "inputs. One placeholder's value of each checked input is changed to another value of the same kind "
+                "and the program runs again; *changed*: inputs whose answer changed beyond that value (no model of "
+                "these tokens can learn them), by content kind. Training warns from 2 % (and 3 inputs) on.", ""]
+        rows = [[r["subject"] + (" (user-style)" if r["user_style"] else ""), _f(r["checked"]),
+                 f"{r['changed']} ({_pct(r['changed'] / r['checked']) if r['checked'] else '–'})",
+                 ", ".join(f"{kind} {changed}/{checked}" for kind, (checked, changed) in sorted(r["by_kind"].items()))
+                 or "– (no placeholders)",
+                 "yes" if r["warns"] else "no",
+                 _changed_example(r["example"]) if r["example"] else "–"]
+                for r in hidden["subjects"]]
+        out += _table(["subject", "checked", "changed", "by kind (changed/checked)", "training warns",
+                       "example"], rows) + [""]
     out += ["## Machines", ""]
     rows = []
     for name, d in sorted(results.items()):

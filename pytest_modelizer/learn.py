@@ -9,6 +9,7 @@ from typing import Callable
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import Familiarity, calibrate
+from pytest_modelizer.content_check import check_hidden_content
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -49,6 +50,14 @@ def learn(
         f"training {spec}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
+    # Content a placeholder hides and the program acts on caps what any model can learn: say so now,
+    # not after minutes of training that stalls.
+    hidden = None
+    if spec.is_forward:
+        with ProgramRunner(subject) as runner:
+            hidden = check_hidden_content(spec, train, runner, training.seed)
+        if hidden.warns:
+            log(f"warning: {hidden.describe(subject.name)}")
     if data.too_long:
         log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
             f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
@@ -77,6 +86,8 @@ def learn(
         "program_source": subject.source_fingerprint(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if hidden is not None:
+        meta["hidden_content"] = hidden.to_meta()
     if spec.is_failure:
         from collections import Counter
 

@@ -36,6 +36,12 @@ def strict_shout(text: str) -> str:
     return shout(text)
 
 
+def vowel_marks(text: str) -> str:
+    """Marks each word by its first letter: `+owl` for a vowel, `-cat` for a consonant. The toy
+    tokenizers make every word a placeholder, so the mark depends on content the model cannot see."""
+    return " ".join(("+" if word[:1] in "aeiou" else "-") + word for word in text.split(" "))
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
@@ -112,6 +118,11 @@ FAILING_SUBJECT = make_subject(
     training=FAILING_TRAINING, failure_training=FAILING_TRAINING,
 )
 QUICK_SUBJECT = make_subject(training=QUICK_TRAINING)
+VOWEL_SUBJECT = make_subject(
+    name="vowel-marks", program=vowel_marks, grammar={**GRAMMAR, "<item>": ["<w>"]},
+    output_tokenizer=LarkTokenizer('WORD: /[a-z]+/\nMARK: /[-+]/\nSP: " "\nOTHER.-1: /./s', content=("WORD",)),
+    training=QUICK_TRAINING,
+)
 
 
 def pytest_modelizer_subjects(config):

@@ -1,0 +1,134 @@
+"""Does content hidden in a placeholder decide the program's behaviour? A check on the real program.
+
+A model sees content (names, numbers, words) only as placeholders: `x + 0.5` and `f + 2` may
+both be `LETTER_1 + NUMBER_1`. It can learn to copy a value, never to act on it. Where the
+program does act on a value (py-asciimath writes `<mo>f</mo>` but `<mi>x</mi>`; a date
+formatter fails on day 31 of April only), inputs that look the same to the model behave
+differently, and no amount of training makes the model right on them: the held-out exact match
+stalls and nothing says why.
+
+The check is metamorphic: take training inputs, change one placeholder's value to another value
+of the same kind that the training inputs use, and run the real program. Where the placeholder
+abstraction holds, the program's answer changes only in that value; where it does not, the
+value decides more. Training runs it on a few hundred inputs of a forward model's pairs, warns
+with an example, and stores the figures with the model.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+from pytest_modelizer.aspect import behaviour_side, project, side_behaviour
+from pytest_modelizer.tokenizer import TokenizeError
+
+if TYPE_CHECKING:
+    from pytest_modelizer.data import Example
+    from pytest_modelizer.runner import ProgramRunner
+    from pytest_modelizer.spec import ModelSpec
+
+# Inputs checked per training (program runs); the share that must change before training warns,
+# and the least number of them (a few odd values are noise, not a pattern).
+CHECKED_INPUTS = 200
+WARN_SHARE = 0.02
+WARN_COUNT = 3
+
+
+@dataclass(frozen=True)
+class HiddenContent:
+    """What changing one placeholder's value did to the program's behaviour."""
+
+    checked: int = 0  # inputs whose value was changed and run
+    changed: int = 0  # of them: the behaviour changed beyond the new value
+    by_kind: dict = field(default_factory=dict)  # content kind -> [checked, changed]
+    # An input, what the program did with it, the input with one value changed, what it did then.
+    example: tuple[str, str, str, str] | None = None
+
+    @property
+    def share(self) -> float:
+        return self.changed / self.checked if self.checked else 0.0
+
+    @property
+    def warns(self) -> bool:
+        return self.changed >= WARN_COUNT and self.share >= WARN_SHARE
+
+    def describe(self, subject: str) -> str:
+        kinds = ", ".join(f"{kind} {changed}/{checked}" for kind, (checked, changed) in sorted(self.by_kind.items())
+                          if changed)
+        a, a_does, b, b_does = self.example or ("", "", "", "")
+        a_does, b_does = where_they_differ(a_does, b_does)
+        return (f"the tokens of {subject!r} hide content that decides its behaviour: changing the value of one "
+                f"placeholder changed more than that value in the program's answer for {self.changed} of "
+                f"{self.checked} inputs ({kinds}), e.g. {_clip(a)!r} -> {a_does!r} but {_clip(b)!r} -> "
+                f"{b_does!r}. A model cannot learn what it cannot see: give the deciding values tokens of "
+                f"their own in the input tokenizer (vocabulary words, or a content terminal of their own), or "
+                f"leave them out of the grammar (README, \"What a model can learn\")")
+
+    def to_meta(self) -> dict:
+        return {"checked": self.checked, "changed": self.changed,
+                "by_kind": {k: list(v) for k, v in sorted(self.by_kind.items())}, "example": list(self.example or ())}
+
+
+def _clip(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def where_they_differ(a: str, b: str, before: int = 15, limit: int = 50) -> tuple[str, str]:
+    """`a` and `b` from a little before their first difference, clipped (long outputs share long prefixes)."""
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - before)
+    lead = "..." if start else ""
+    return _clip(lead + a[start:], limit), _clip(lead + b[start:], limit)
+
+
+def _kind(placeholder: str) -> str:
+    return placeholder.rpartition("_")[0]
+
+
+def check_hidden_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",
+                         seed: int = 0, count: int = CHECKED_INPUTS) -> HiddenContent:
+    """Change one placeholder value in up to `count` of a forward model's `examples`; run them; compare."""
+    tokenizer = spec.subject.input_tokenizer
+    rng = random.Random(seed)
+    values: dict[str, list[str]] = {}
+    for e in examples:
+        for placeholder, value in e.mapping.items():
+            values.setdefault(_kind(placeholder), []).append(value)
+    values = {kind: sorted(set(vs)) for kind, vs in values.items()}
+    order = [e for e in examples if e.mapping]
+    rng.shuffle(order)
+    cases = []  # (example, changed input, kind, behaviour expected if the value is only copied)
+    for e in order:
+        if len(cases) >= count:
+            break
+        placeholder = rng.choice(sorted(e.mapping))
+        kind = _kind(placeholder)
+        try:
+            target = behaviour_side(spec, e.pair.behaviour, e.mapping)
+        except TokenizeError:
+            continue
+        taken = set(target.mapping.values())
+        others = [v for v in values.get(kind, ()) if v not in taken]
+        if not others:
+            continue
+        mapping = {**target.mapping, placeholder: rng.choice(others)}
+        text = tokenizer.detokenize(e.src, mapping)
+        try:
+            if tokenizer.tokenize(text).tokens != e.src:  # the new value merged with a neighbour
+                continue
+        except TokenizeError:
+            continue
+        cases.append((e, text, kind, side_behaviour(spec, target.tokens, mapping)))
+    runs = runner.run_many([text for _, text, _, _ in cases])
+    by_kind: dict[str, list[int]] = {}
+    changed, example = 0, None
+    for (e, text, kind, expected), run in zip(cases, runs):
+        differs = project(spec, run.behaviour) != expected
+        tally = by_kind.setdefault(kind, [0, 0])
+        tally[0] += 1
+        tally[1] += differs
+        if differs:
+            changed += 1
+            example = example or (e.pair.input, str(project(spec, e.pair.behaviour)), text,
+                                  str(project(spec, run.behaviour)))
+    return HiddenContent(len(cases), changed, {k: tuple(v) for k, v in by_kind.items()}, example)

@@ -1,0 +1,49 @@
+"""The check that content hidden in a placeholder does not decide the program's behaviour."""
+from __future__ import annotations
+
+import toy
+
+from pytest_modelizer.content_check import HiddenContent, check_hidden_content
+from pytest_modelizer.data import encode_pair, synthesize_pairs
+from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.spec import ModelSpec
+
+
+def _checked(subject, aspect="output") -> HiddenContent:
+    spec = ModelSpec(subject, "forward", aspect)
+    examples = [e for e in (encode_pair(spec, p) for p in synthesize_pairs(subject, subject.training)) if e]
+    with ProgramRunner(subject) as runner:
+        return check_hidden_content(spec, examples, runner, count=60)
+
+
+def test_a_program_that_only_copies_content_passes():
+    found = _checked(toy.SUBJECT)
+    assert found.checked >= 50 and found.changed == 0 and not found.warns
+    assert found.by_kind["WORD"][1] == 0
+
+
+def test_a_program_that_acts_on_hidden_content_is_named_with_an_example():
+    found = _checked(toy.VOWEL_SUBJECT)
+    assert found.warns and found.by_kind["WORD"][1] == found.changed >= 10
+    before, before_does, after, after_does = found.example
+    assert toy.vowel_marks(before) == before_does and toy.vowel_marks(after) == after_does
+    message = found.describe("vowel-marks")
+    assert "'vowel-marks'" in message and f"{found.changed} of {found.checked} inputs" in message
+    assert "content terminal of their own" in message and "What a model can learn" in message
+
+
+def test_failures_that_depend_on_hidden_content_count_for_the_failure_aspect():
+    # strict-shout fails on digit-only words, which its tokenizer does not hide: nothing to find.
+    assert _checked(toy.FAILING_SUBJECT, "failure").changed == 0
+
+
+def test_training_warns_and_stores_the_figures(tmp_path):
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    logged: list[str] = []
+    spec = ModelSpec(toy.VOWEL_SUBJECT, "forward", training=toy.VOWEL_SUBJECT.training.replace(max_epochs=1))
+    artifact = learn(spec, ModelStore(tmp_path), log=logged.append)
+    found = artifact.meta["hidden_content"]
+    assert found["changed"] > 0 and found["checked"] > found["changed"]
+    assert any(line.startswith("warning: the tokens of 'vowel-marks' hide content") for line in logged)
