@@ -54,6 +54,8 @@ class ModelInfo:
     # Answers at or above this confidence were at least `calibration["target"]` exact on held-out pairs.
     threshold: float | None = None
     calibration: dict = field(default_factory=dict)
+    # What changing a placeholder's value did to the program at training (content_check); {} before it existed.
+    hidden_content: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -114,6 +116,7 @@ class MockProgram:
             path=str(self.artifact.path),
             threshold=self.threshold,
             calibration=dict(self.artifact.meta.get("calibration") or {}),
+            hidden_content=dict(self.artifact.meta.get("hidden_content") or {}),
         )
 
     @property

@@ -46,4 +46,7 @@ def test_training_warns_and_stores_the_figures(tmp_path):
     artifact = learn(spec, ModelStore(tmp_path), log=logged.append)
     found = artifact.meta["hidden_content"]
     assert found["changed"] > 0 and found["checked"] > found["changed"]
+    from pytest_modelizer.mock import MockProgram
+
+    assert MockProgram(spec, artifact).info.hidden_content == found
     assert any(line.startswith("warning: the tokens of 'vowel-marks' hide content") for line in logged)
