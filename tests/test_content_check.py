@@ -50,3 +50,12 @@ def test_training_warns_and_stores_the_figures(tmp_path):
 
     assert MockProgram(spec, artifact).info.hidden_content == found
     assert any(line.startswith("warning: the tokens of 'vowel-marks' hide content") for line in logged)
+
+
+def test_an_example_shows_the_answers_from_where_they_differ():
+    from pytest_modelizer.content_check import where_they_differ
+
+    prefix = "<math>" + "<mi>x</mi>" * 10
+    assert where_they_differ(prefix + "<mi>0.5</mi>", prefix + "<mn>2</mn>") == (
+        "...mi><mi>x</mi><mi>0.5</mi>", "...mi><mi>x</mi><mn>2</mn>")
+    assert where_they_differ("ab", "ab c") == ("ab", "ab c")
