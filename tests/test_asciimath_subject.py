@@ -169,3 +169,13 @@ def test_fuzzed_failures_are_rare_but_present(fuzzed):
     failures = [b for b in behaviours if not b.ok]
     assert 0.03 * len(inputs) <= len(failures) <= 0.25 * len(inputs)
     assert {b.failure for b in failures} == FAILURES[subject.name]
+
+
+@needs_asciimath
+def test_the_content_py_asciimath_decides_on_is_not_hidden_in_one_placeholder():
+    # A decimal is an identifier and a whole number a number; `f` and `g` are functions.
+    assert "<mi>0.5</mi>" in am.asciimath_to_mathml("0.5") and "<mn>2</mn>" in am.asciimath_to_mathml("2")
+    assert "<mo>f</mo>" in am.asciimath_to_mathml("f") and "<mi>h</mi>" in am.asciimath_to_mathml("h")
+    assert am.tokenizer.tokenize("0.5 + 2").tokens == ("DECIMAL_1", " + ", "NUMBER_1")
+    assert am.tokenizer.tokenize("12.5 12.").tokens == ("DECIMAL_1", " ", "NUMBER_1", ".")
+    assert am.tokenizer.tokenize("f h").tokens == ("f", " ", "LETTER_1")
