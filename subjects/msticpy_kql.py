@@ -452,7 +452,7 @@ subject = bundled_subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=24, max_minutes=19,
+    training=SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=40, max_minutes=20,
                                       model=NO_DROPOUT),
     failure_kind=failure_kind,
     exception_types={
