@@ -62,7 +62,8 @@ class HiddenContent:
                 f"{self.checked} inputs ({kinds}), e.g. {_clip(a)!r} -> {a_does!r} but {_clip(b)!r} -> "
                 f"{b_does!r}. A model cannot learn what it cannot see: give the deciding values tokens of "
                 f"their own in the input tokenizer (vocabulary words, or a content terminal of their own), or "
-                f"leave them out of the grammar (README, \"What a model can learn\")")
+                f"leave them out of the grammar (README, \"What a model can learn\"). Where every kind changes, "
+                f"check that the program answers the same input the same way each time")
 
     def to_meta(self) -> dict:
         return {"checked": self.checked, "changed": self.changed,
