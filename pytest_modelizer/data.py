@@ -159,8 +159,8 @@ def steered_by_samples(subject: Subject, training: TrainingConfig,
     the samples themselves (at most half the pairs) and recombined fragments of them."""
     samples, content, mined = mined_samples(subject, training)
     rng = random.Random(training.seed)
-    fragments = [content.fill(text, rng) for text in
-                 recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars)]
+    fragments = recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars,
+                          fill=lambda text: content.fill(text, rng))
     log(f"{len(samples)} samples: {len(mined.trees)} parsed with the grammar, {mined.unparsed} not in its "
         f"language, {mined.too_long} too long to parse; {len(fragments)} recombined inputs")
     return mined.grammar, [*samples, *fragments]

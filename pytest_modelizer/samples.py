@@ -143,6 +143,9 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
 
     plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
     named = content.named_by(plain) if content else {}
+    if content:
+        listed = {kind for kinds in named.values() for kind in kinds}
+        content.stand_ins = stand_ins(plain, content.tokenizer, set(content.tokenizer.content) - listed, start_symbol)
     parsed = {symbol: [*expansions, *(mark(kind) for kind in named.get(symbol, {}))]
               for symbol, expansions in plain.items()}
     # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
@@ -193,10 +196,15 @@ class ContentMarks:
     list. Here a sample's content values become marks of their terminal, and every grammar
     symbol that lists values of a terminal accepts that terminal's mark too. Recombined
     fragments get real values for their marks, drawn from the samples (`fill`).
+
+    Some content only the context makes: the text of a Markdown code span lexes as code only
+    between backticks, so no grammar symbol lists its values. Its values are written as the
+    shortest value of that terminal the grammar writes (`stand_ins`, set by `mine`).
     """
 
     def __init__(self, tokenizer: Any, samples: Iterable[str]) -> None:
         self.tokenizer = tokenizer
+        self.stand_ins: dict[str, str] = {}
         values: dict[str, set[str]] = {}
         for text in samples:
             for kind, value in self._lex(text) or ():
@@ -226,15 +234,52 @@ class ContentMarks:
         tokens = self._lex(text)
         if tokens is None:
             return text
-        return "".join(mark(kind) if kind in self.tokenizer.content else value for kind, value in tokens)
+        return "".join(value if kind not in self.tokenizer.content else self.stand_ins.get(kind) or mark(kind)
+                       for kind, value in tokens)
 
     def fill(self, text: str, rng: random.Random) -> str:
         """`text` with each mark replaced by a value of its terminal that the samples hold."""
         return _MARK.sub(lambda m: rng.choice(self.values.get(m.group(1)) or [m.group(1)]), text)
 
 
-def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int) -> list[str]:
-    """Up to `count` distinct inputs: a parsed sample with one subtree swapped for another of its nonterminal."""
+def stand_ins(plain: dict[str, list[str]], tokenizer: Any, kinds: set[str], start_symbol: str,
+              count: int = 300) -> dict[str, str]:
+    """Per content terminal of `kinds`, the shortest value the grammar writes (in `count` seeded inputs).
+
+    The shortest is the one most contexts take (one word where a code span may hold several).
+    """
+    from collections import Counter
+
+    from fuzzingbook.GrammarFuzzer import GrammarFuzzer
+
+    if not kinds:
+        return {}
+    found: dict[str, Counter] = {}
+    state = random.getstate()  # fuzzingbook draws from the global generator: leave it as found
+    try:
+        random.seed(0)
+        fuzzer = GrammarFuzzer(plain, start_symbol=start_symbol, max_nonterminals=12)
+        for _ in range(count):
+            try:
+                tokens = tokenizer.lex(fuzzer.fuzz())
+            except ValueError:  # TokenizeError
+                continue
+            for kind, value in tokens:
+                if kind in kinds:
+                    found.setdefault(kind, Counter())[value] += 1
+    finally:
+        random.setstate(state)
+    return {kind: min(counts, key=lambda value: (len(value), -counts[value], value)) for kind, counts in found.items()}
+
+
+def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: int,
+              fill: Callable[[str], str] = lambda text: text) -> list[str]:
+    """Up to `count` distinct inputs: a parsed sample with one subtree swapped for another of its nonterminal.
+
+    `fill` gives each made text its content (`ContentMarks.fill`) before inputs are told apart:
+    samples parsed up to their content share few shapes (most documentation blocks are one
+    heading or one paragraph of text runs), and distinct shapes alone would be a handful of inputs.
+    """
     from fuzzingbook.GrammarFuzzer import tree_to_string
 
     if not trees:
@@ -252,7 +297,7 @@ def recombine(trees: Sequence[Any], count: int, rng: random.Random, max_chars: i
         if not nodes:
             continue
         target = rng.choice(nodes)
-        text = tree_to_string(_replace(tree, target, rng.choice(pool[target[0]])))
+        text = fill(tree_to_string(_replace(tree, target, rng.choice(pool[target[0]]))))
         if len(text) <= max_chars:
             out.setdefault(text, None)
     return list(out)

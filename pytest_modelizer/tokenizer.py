@@ -94,6 +94,9 @@ class LarkTokenizer:
         model must then produce content it never saw, which a placeholder cannot restore.
         """
         inverse = {value: ph for ph, value in mapping.items()}
+        # A value the other side holds under several types ("bar" as code and as text) is matched
+        # by its type first: by value alone, both would read as whichever came last.
+        typed = {(ph.rpartition("_")[0], value): ph for ph, value in mapping.items()}
         merged = dict(mapping)
         counts: dict[str, int] = {}
         for ph in mapping:
@@ -104,8 +107,8 @@ class LarkTokenizer:
             if kind not in self.content:
                 tokens.append(value)
                 continue
-            # Matched by value alone: the other side may call the same content by another type.
-            placeholder = inverse.get(value)
+            # Else by value alone: the other side may call the same content by another type.
+            placeholder = typed.get((kind, value)) or inverse.get(value)
             if placeholder is None:
                 counts[kind] = counts.get(kind, 0) + 1
                 placeholder = f"{kind}_{counts[kind]}"

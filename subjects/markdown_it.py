@@ -1,18 +1,19 @@
 """The bundled `markdown-it` subject: CommonMark Markdown -> HTML with markdown-it-py.
 
 Each synthesized input is one top-level Markdown block (possibly with nested children) built
-from a small word list, so that a small model can learn the mapping. Text runs, URLs and e-mail
-addresses are content: they become `TEXT_n`, `URL_n`, `EMAIL_n` placeholders, spelled the same
-in the Markdown and in the HTML, so the output reuses the input's placeholders. Markup and
+from a small word list, so that a small model can learn the mapping. Text runs, URLs, e-mail
+addresses and the text of code spans are content: they become `TEXT_n`, `URL_n`, `EMAIL_n` and
+`CODE_n` placeholders, spelled the same in the Markdown and in the HTML, so the output reuses the
+input's placeholders. The sample part of the package-docs corpus steers synthesis. Markup and
 whitespace are folded into few tokens (`"## "`, `"- "`, `"</p>\\n"`, `'<a href="'`, ...).
 
 Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
-from pytest_modelizer.subjects.bundled import MARKDOWN_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
 
 _MARKDOWN_IT = None
 
@@ -170,7 +171,19 @@ grammar: dict[str, list] = with_escape_rules({
     "<tagged>": ["#<word>", "@<word>"],
     "<emph>": [option("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],
     "<strong>": [option("**<text><st><st>", 0.5), "__<text>__", "**<text> *<text><st> <text><st><st>"],
-    "<code>": [option("`<text>`", 0.6), "`<text> <codesym> <text>`", "`` <text> ` <text> ``"],
+    # Code as documentation writes it: identifiers, options, calls, settings, paths.
+    "<code>": [
+        option("`<text>`", 0.3),
+        option("`<codeword>`", 0.3),
+        "`<text> <codesym> <text>`",
+        "`` <text> ` <text> ``",
+        "`<codeword> <codesym> <codeword>`",
+    ],
+    "<codeword>": [
+        "<word>_<word>", "--<word>", "--<word>-<word>", "<word><lp><rp>", "<word><lp><word><rp>",
+        "<word>.<word>", "<word>.<word><lp><rp>", "<word>=<word>", "[<word>]", "__<word>__", "<st><word>",
+        "<word>/<word>.<word>", "$ <word> <word>", "@<word>",
+    ],
     "<link>": [
         option("[<text>]<lp><url><rp>", 0.45),
         option('[<text>]<lp><url> "<text>"<rp>', 0.25),
@@ -215,7 +228,16 @@ IMAGE_OPEN.4: "!["
 ANY.-1: /[\s\S]/
 """
 
-INPUT_TERMINALS = _CONTENT + r"""
+# A code span's text is copied into <code>...</code> as it is: one placeholder stands for it,
+# whatever it holds (`snake_case`, `--flag`, `f(x)`, `[extra]`, which as words and markup would
+# read as emphasis, links and punctuation). Where HTML escaping changes it (& < > ") or it starts
+# or ends with a space (which CommonMark may strip) it is left to the other terminals. The
+# lexer has no state: a text between two spans on one line ("`a`/`b`") is taken for code too;
+# a space on either side of it ("`a` and `b`", the usual case) keeps it text.
+_CODE = r"""[^`\s&<>"](?:[^`\n&<>"]*[^`\s&<>"])?"""
+
+INPUT_TERMINALS = _CONTENT + rf"""
+CODE.6: /(?<=`){_CODE}(?=`)/""" + r"""
 HARDBREAK.5: /[ ]{2,}\n/ | /\\\n/
 ESCAPE.4: /\\[!-\/:-@\[-`{-~]/
 ENTITY.4: /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/
@@ -234,7 +256,8 @@ TITLE_OPEN.4: " \""
 TITLE_CLOSE.4: "\")"
 """
 
-OUTPUT_TERMINALS = _CONTENT + r"""
+OUTPUT_TERMINALS = _CONTENT + rf"""
+CODE.6: /(?<=<code>){_CODE}(?=<\/code>)/""" + r"""
 PRE_OPEN.5: /<pre><code(?: class="language-|>)/
 PRE_CLOSE.5: "</code></pre>\n"
 OL_START.5: /<ol start="[0-9]+">\n/
@@ -249,7 +272,7 @@ MAILTO.4: "mailto:"
 HTML_ESCAPE.4: /&(?:amp|lt|gt|quot);/
 """
 
-CONTENT = ("TEXT", "URL", "EMAIL")
+CONTENT = ("TEXT", "URL", "EMAIL", "CODE")
 
 input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
@@ -263,6 +286,9 @@ subject = bundled_subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     training=MARKDOWN_TRAINING,
+    # The sample part of the package-docs corpus steers synthesis and joins training; its
+    # evaluation part and the CommonMark spec are for evaluation only.
+    samples=CorpusSamples(CORPORA / "docs.jsonl"),
     corpora={"commonmark-spec": "commonmark.jsonl", "package-docs": "docs.jsonl"},
     description="CommonMark Markdown block -> HTML (markdown-it-py, commonmark preset)",
 )

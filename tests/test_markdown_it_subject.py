@@ -52,6 +52,21 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
             assert tokenizer.detokenize(tok.tokens, tok.mapping) == other
 
 
+@pytest.mark.parametrize("markdown, codes", [
+    ("Call `create_test_database(path=None)` first.\n", ["create_test_database(path=None)"]),
+    ("Pass `--no-binary` and `*args`, or `[extra]`.\n", ["--no-binary", "*args", "[extra]"]),
+    ("`a` and `b`\n", ["a", "b"]),  # the text between two spans stays text
+    ("`a < b` and `` x ` y ``\n", []),  # escaped in HTML, spaces kept: not one placeholder
+])
+def test_a_code_span_is_one_placeholder_copied_into_the_html(subject, markdown, codes):
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    tokens = inp.tokenize(markdown)
+    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
+    html = out.tokenize_with(subject.program(markdown), tokens.mapping)
+    assert html.mapping == tokens.mapping  # the HTML holds no content the Markdown lacks
+    assert [t for t in html.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+
+
 def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):
     for text in fuzzed[:200]:
         html = subject.program(text)

@@ -100,6 +100,23 @@ def test_synthesized_pairs_follow_the_samples(tmp_path):
     assert bang_share(steered) > bang_share(plain) + 0.15
 
 
+def test_content_that_only_its_context_makes_still_parses():
+    """A code span's text lexes as CODE only between backticks, so no grammar symbol lists CODE
+    values; samples holding code of their own still parse, their code written as the grammar's."""
+    from pytest_modelizer import LarkTokenizer
+    from pytest_modelizer.samples import ContentMarks
+
+    grammar = {"<start>": ["<w> `<w>`", "<w> <w>"], "<w>": ["cat", "dog"]}
+    tokenizer = LarkTokenizer('CODE.2: /(?<=`)[^`]+(?=`)/\nWORD: /[a-z]+/\nOTHER.-1: /./s', content=("CODE", "WORD"))
+    samples = ["owl `snake_case()`", "emu `--flag`", "yak bee"]
+    state = random.getstate()
+    mined = mine(bnf_grammar(grammar), samples, content=ContentMarks(tokenizer, samples))
+    assert random.getstate() == state  # the stand-ins were found without moving the global generator
+    assert (len(mined.trees), mined.unparsed) == (3, 0)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
+    assert probabilities["<w> `<w>`"] > probabilities["<w> <w>"]
+
+
 def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
     """The grammar names six animals; real inputs name others. Parsed with their words written as
     the grammar's, they still count; recombined fragments get real words back."""
@@ -115,6 +132,20 @@ def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
     fragments = real[len(samples):]
     sample_words = {w.lstrip("!") for text in samples for w in text.split()}
     assert fragments and all(w.lstrip("!") in sample_words for text in fragments for w in text.split())
+
+
+def test_samples_of_one_shape_still_give_as_many_fragments_as_asked(tmp_path):
+    """Parsed up to their content, these samples are all one shape ("!<w> !<w>"); the fragments
+    are told apart after their words are filled in, so they still number what was asked for."""
+    from pytest_modelizer.data import steered_by_samples
+
+    samples = [f"!{a} !{b}" for a in ("zebra", "lion", "yak", "gnu") for b in ("elk", "cow", "ox", "hen")]
+    messages = []
+    _, real = steered_by_samples(toy.make_subject(samples=samples), toy.QUICK_TRAINING.replace(pairs=200),
+                                 messages.append)
+    fragments = real[len(samples):]
+    assert len(fragments) == len(set(fragments)) == 40  # FRAGMENT_SHARE of the 200 pairs
+    assert "40 recombined inputs" in messages[0]
 
 
 def test_a_corpus_splits_into_disjoint_sample_and_evaluation_parts_that_keep_their_side():

@@ -60,6 +60,17 @@ def test_tokenize_with_reuses_the_input_mapping():
     assert OUT.detokenize(out.tokens, src.mapping) == "cat|<b>dog</b>|WORD_3"
 
 
+def test_tokenize_with_matches_a_value_held_under_two_types_by_its_type():
+    """"7" is a number and a code span's text in the input: each "7" of the output keeps its type."""
+    code = LarkTokenizer('CODE.2: /(?<=`)[^`]+(?=`)/\nNUM: /[0-9]+/\nOTHER.-1: /./s', content=("CODE", "NUM"))
+    src = code.tokenize("7 `7`")
+    assert src.mapping == {"NUM_1": "7", "CODE_1": "7"}
+    assert code.tokenize_with("<code>7</code> `7` 7", src.mapping).tokens == (
+        "<", "c", "o", "d", "e", ">", "NUM_1", "<", "/", "c", "o", "d", "e", ">", " ", "`", "CODE_1", "`", " ", "NUM_1")
+    # A type the input does not hold the value under still finds it by value.
+    assert TWO_KINDS.tokenize_with("7", code.tokenize("`7`").mapping).tokens == ("CODE_1",)
+
+
 def test_tokenize_without_catch_all_reports_the_offset():
     strict = LarkTokenizer('WORD: /[a-z]+/\nSP: " "', content=("WORD",))
     with pytest.raises(TokenizeError, match="offset 4"):
