@@ -10,13 +10,18 @@ both hold:
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
 - *consistent*, where the subject has a model of the other direction: that model, asked about
-  the answer, leads back to an input of the same shape (placeholders by type, case ignored). A
-  wrong answer rarely leads back to the question; a right one to a differently written input
-  (`*` for `-` in a list) sometimes does not, which costs answers, not exactness.
+  the answer, leads back to an input of the same shape (placeholders by type and in the same
+  order, case ignored). A wrong answer rarely leads back to the question; a right one often
+  leads back to a differently written input (`*` for `-` in a list). Spellings the program was seen to treat alike count as
+  the same (`Spellings`: learned from training pairs, each in the context of the token before it,
+  so that `1. ` and `2. ` are alike after a list's first item and not before it, where they
+  set its start).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pytest_modelizer.errors import UncoveredInputError
@@ -72,6 +77,59 @@ class Familiarity:
         return None
 
 
+# Two spellings are alike once this many distinct training pairs show the program treating them alike.
+SPELLING_EVIDENCE = 3
+# Inputs compared per output: a frequent output (an empty one) would otherwise cost a quadratic number.
+SPELLING_GROUP = 40
+
+
+@dataclass
+class Spellings:
+    """Source tokens the program treats alike in a context: `(token before, one, other)` triples.
+
+    Learned from training pairs: two inputs of the same length with the same output, differing
+    only where one token stands for another (after the same token), show the program treats the
+    two alike there.
+    """
+
+    alike: frozenset[tuple[str, str, str]] = field(default_factory=frozenset)
+
+    @classmethod
+    def learn(cls, pairs: Iterable[tuple[Sequence[str], Sequence[str]]]) -> "Spellings":
+        sources_by_output: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for src, tgt in pairs:
+            sources_by_output.setdefault(tuple(tgt), set()).add(shape(src))
+        evidence: Counter = Counter()
+        for sources in sources_by_output.values():
+            for a, b in combinations(sorted(sources)[:SPELLING_GROUP], 2):
+                if len(a) != len(b):
+                    continue
+                found = [_triple(a[i - 1], a[i], b[i]) for i in range(len(a)) if a[i] != b[i]]
+                if all(a[i - 1] == b[i - 1] for i in range(len(a)) if a[i] != b[i]):
+                    evidence.update(set(found))
+        return cls(frozenset(t for t, n in evidence.items() if n >= SPELLING_EVIDENCE))
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> "Spellings":
+        return cls(frozenset(tuple(t) for t in (meta.get("calibration") or {}).get("alike_spellings") or ()))
+
+    def to_meta(self) -> list[list[str]]:
+        return [list(t) for t in sorted(self.alike)]
+
+    def same(self, a: Sequence[str], b: Sequence[str]) -> bool:
+        """Whether two shapes are equal but for spellings alike in their context (case ignored)."""
+        if len(a) != len(b):
+            return False
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x.casefold() != y.casefold() and (a[i - 1] != b[i - 1] or _triple(a[i - 1], x, y) not in self.alike):
+                return False
+        return True
+
+
+def _triple(before: str, one: str, other: str) -> tuple[str, str, str]:
+    return (before, *sorted((one, other)))
+
+
 def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) -> dict:
     """The lowest confidence threshold whose answers on familiar `scored` inputs are at least `target` exact.
 
@@ -113,10 +171,14 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
             source = model.encode(back.behaviour.output or "")[0] if back.covered and back.behaviour.ok else None
         except UncoveredInputError:
             source = None
-        result[i] = source is not None and _loose(source) == _loose(predictions[i].src_tokens)
+        # Case does not count (`count(` leads back to `COUNT(`); spacing does (indented code). The
+        # placeholders must come back in the same order: a model that mixes up which name goes
+        # where (`$left.a == $left.a` for `$left.a == $right.a`) leads back to other numbers.
+        target = predictions[i].src_tokens
+        result[i] = (source is not None and _placeholders(source) == _placeholders(target)
+                     and model.spellings.same(shape(source), shape(target)))
     return result
 
 
-def _loose(tokens: Sequence[str]) -> tuple[str, ...]:
-    """A shape in which case does not count (`count(` leads back to `COUNT(`); spacing does (indented code)."""
-    return tuple(token.casefold() for token in shape(tokens))
+def _placeholders(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(token for token in tokens if token.rpartition("_")[2].isdigit() and token.rpartition("_")[0])

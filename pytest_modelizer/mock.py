@@ -8,7 +8,7 @@ from typing import Sequence
 
 from pytest_modelizer.aspect import OK_LABEL, behaviour_side, label_tokens, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.calibration import Familiarity
+from pytest_modelizer.calibration import Familiarity, Spellings
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
@@ -96,6 +96,7 @@ class MockProgram:
         self.stats = MockStats()
         self._memo: dict[str, Prediction] = {}
         self.familiarity = Familiarity.from_meta(meta)
+        self.spellings = Spellings.from_meta(meta)  # none for a model calibrated before they were learned
 
     @property
     def torch_decoder(self) -> TorchDecoder:

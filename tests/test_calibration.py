@@ -5,7 +5,7 @@ import pytest
 
 import toy
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.calibration import Familiarity, calibrate
+from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, shape
 from pytest_modelizer.errors import PredictedFailure, ProgramFailure, failure_exception
 from pytest_modelizer.evaluate import Scored, summarize
 from pytest_modelizer.spec import ModelSpec
@@ -51,6 +51,7 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     mock = MockProgram(spec, load_artifact(store.find_model(spec)))
     calibration = mock.info.calibration
     assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
+    assert isinstance(calibration["alike_spellings"], list)  # learned (the toy program may treat none alike)
     assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
     prediction = mock.predict("cat !dog")
     assert 0 < prediction.confidence <= 1 and prediction.familiar
@@ -106,6 +107,7 @@ def test_an_answer_is_consistent_when_the_other_direction_leads_back_to_the_same
 
     class Model:  # the two directions of a subject whose inputs are words and bangs
         spec = SimpleNamespace(is_failure=False)
+        spellings = Spellings(frozenset({("\u27e8s\u27e9", "!", "?")}))  # "!" and "?" alike at the start
 
         def __init__(self, answers):
             self.answers = answers
@@ -122,4 +124,39 @@ def test_an_answer_is_consistent_when_the_other_direction_leads_back_to_the_same
     wrong = Prediction(Behaviour.success("dog"), src_tokens=("WORD_1",), confident=True)
     failure = Prediction(Behaviour(failure="ValueError"), src_tokens=("1",), confident=True)
     assert consistent([right, wrong, failure], forward, inverse) == [True, False, True]  # case does not count
+    alike = Prediction(Behaviour.success("<i>owl</i>"), src_tokens=("!", "WORD_1"), confident=True)
+    assert consistent([alike], forward, Model({"<i>owl</i>": "? owl"})) == [True]  # a spelling the program treats alike
+    assert consistent([alike], forward, Model({"<i>owl</i>": "? owl ?"})) == [False]
+
+    class Numbering(Model):  # placeholders numbered by first appearance, as tokenizers do
+        def encode(self, text):
+            words = list(dict.fromkeys(w for w in text.split() if w.isalpha()))
+            return tuple(f"WORD_{words.index(w) + 1}" if w.isalpha() else w for w in text.split()), {}
+
+    join = Prediction(Behaviour.success("a==b"), src_tokens=("WORD_1", "=", "WORD_2"), confident=True)
+    assert consistent([join], Numbering({}), Model({"a==b": "a = b"})) == [True]
+    assert consistent([join], Numbering({}), Model({"a==b": "a = a"})) == [False]  # names mixed up
     assert consistent([wrong], forward, None) == [True]  # no other model: nothing to check
+
+
+def test_spellings_the_program_treats_alike_are_learned_in_their_context():
+    """Markdown-like: "- " and "* " start the same list; "1. " and "2. " are alike only after a
+    list's first item (a first item's number sets the list's start)."""
+    def pair(src, tgt):
+        return tuple(src.split("|")), tuple(tgt.split("|"))
+
+    pairs = []
+    for n in range(1, 4):  # three distinct pairs of each: the evidence a spelling needs
+        w = f"TEXT_{n}"
+        pairs += [pair(f"- |{w}", f"<ul>|{w}"), pair(f"* |{w}", f"<ul>|{w}"),
+                  pair(f"1. |{w}|\n|1. |{w}", f"<ol>|{w}|{w}"), pair(f"1. |{w}|\n|2. |{w}", f"<ol>|{w}|{w}"),
+                  pair(f"1. |{w}", f"<ol>|{w}"), pair(f"2. |{w}", f"<ol start=2>|{w}")]
+    spellings = Spellings.learn(pairs)
+    assert spellings.same(shape(("- ", "TEXT_1")), shape(("* ", "TEXT_9")))
+    assert spellings.same(shape(("1. ", "TEXT_1", "\n", "2. ", "TEXT_1")), shape(("1. ", "TEXT_1", "\n", "1. ", "TEXT_1")))
+    assert not spellings.same(shape(("1. ", "TEXT_1")), shape(("2. ", "TEXT_1")))  # the outputs differ
+    assert not spellings.same(shape(("- ", "TEXT_1")), shape(("- ", "TEXT_1", "\n")))
+    # Two pairs are not evidence enough.
+    assert Spellings.learn(pairs[:12]).alike < spellings.alike
+    assert Spellings.from_meta({"calibration": {"alike_spellings": spellings.to_meta()}}) == spellings
+    assert Spellings.from_meta({"calibration": {}}) == Spellings()  # a model calibrated before spellings
