@@ -36,14 +36,15 @@ GRAM = 3
 _START, _END = "\u27e8s\u27e9", "\u27e8/s\u27e9"
 
 
+def is_placeholder(token: str) -> bool:
+    """Whether a token is a placeholder `TYPE_n`."""
+    kind, _, number = token.rpartition("_")
+    return bool(kind) and number.isdigit()
+
+
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
     """Source tokens with placeholders reduced to their type (`TEXT_3` -> `TEXT_`), framed by start and end."""
-    out = [_START]
-    for token in tokens:
-        kind, _, number = token.rpartition("_")
-        out.append(f"{kind}_" if kind and number.isdigit() else token)
-    out.append(_END)
-    return tuple(out)
+    return (_START, *(token.rpartition("_")[0] + "_" if is_placeholder(token) else token for token in tokens), _END)
 
 
 def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
@@ -102,11 +103,9 @@ class Spellings:
         evidence: Counter = Counter()
         for sources in sources_by_output.values():
             for a, b in combinations(sorted(sources)[:SPELLING_GROUP], 2):
-                if len(a) != len(b):
-                    continue
-                found = [_triple(a[i - 1], a[i], b[i]) for i in range(len(a)) if a[i] != b[i]]
-                if all(a[i - 1] == b[i - 1] for i in range(len(a)) if a[i] != b[i]):
-                    evidence.update(set(found))
+                differ = [i for i in range(len(a)) if a[i] != b[i]] if len(a) == len(b) else []
+                if differ and all(a[i - 1] == b[i - 1] for i in differ):  # each after the same token
+                    evidence.update({_triple(a[i - 1], a[i], b[i]) for i in differ})
         return cls(frozenset(t for t, n in evidence.items() if n >= SPELLING_EVIDENCE))
 
     @classmethod
@@ -181,4 +180,4 @@ def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other:
 
 
 def _placeholders(tokens: Sequence[str]) -> tuple[str, ...]:
-    return tuple(token for token in tokens if token.rpartition("_")[2].isdigit() and token.rpartition("_")[0])
+    return tuple(token for token in tokens if is_placeholder(token))

@@ -23,6 +23,7 @@ import hashlib
 import json
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Union
@@ -248,8 +249,6 @@ def stand_ins(plain: dict[str, list[str]], tokenizer: Any, kinds: set[str], star
 
     The shortest is the one most contexts take (one word where a code span may hold several).
     """
-    from collections import Counter
-
     from fuzzingbook.GrammarFuzzer import GrammarFuzzer
 
     if not kinds:
