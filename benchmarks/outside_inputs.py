@@ -76,6 +76,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=600, help="inputs per language at most")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("subjects", nargs="*", help="only these subjects (default: all of them)")
     args = parser.parse_args()
     site = Path(sysconfig.get_paths()["purelib"])
     sets = collect(site, args.limit, random.Random(0))
@@ -85,6 +86,8 @@ def main() -> int:
             path = Path(tmp) / f"{language}.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows))
             for subject in SUBJECTS[language]:
+                if args.subjects and subject not in args.subjects:
+                    continue
                 argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--inputs", str(path)]
                 print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
                 done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)

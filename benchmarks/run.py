@@ -301,7 +301,7 @@ def render(results: dict[str, dict]) -> str:
     outside = [(name, data) for name, data in sorted(results.items()) if name.endswith("-outside")]
     if outside:
         out += ["## Confidence on inputs from outside this repository", "",
-                "`python benchmarks/outside_inputs.py`: Markdown blocks of the installed packages' descriptions, "
+                "`python benchmarks/outside_inputs.py [SUBJECT ...]`: Markdown blocks of the installed packages' descriptions, "
                 "Python return expressions and SQL statements of their sources (none written for this project; "
                 "what is installed decides the sets). Columns as above.", ""]
         rows = [[r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]), _f(r.get("threshold"), 3),

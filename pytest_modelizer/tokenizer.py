@@ -34,10 +34,16 @@ class LarkTokenizer:
     `%import` allowed). Every character of an input must be matched by some terminal; add a
     low-priority catch-all terminal so unusual characters still tokenize (they become
     vocabulary entries, or make the input uncovered if the model never saw them).
+
+    `case_insensitive` names terminals whose tokens the program reads without regard to case
+    (SQL's reserved words): they are written upper-case, so `select ` and `Select ` are the
+    token `SELECT ` the grammar writes, not tokens the model never saw. Declare only words that
+    cannot also be names the program copies as written (SQL's `date` or `end`).
     """
 
     terminals: str
     content: tuple[str, ...] = ()
+    case_insensitive: tuple[str, ...] = ()
 
     @cached_property
     def _lark(self):
@@ -46,9 +52,10 @@ class LarkTokenizer:
         names = _TERMINAL_DEF.findall(self.terminals)
         if not names:
             raise ValueError("LarkTokenizer: the grammar defines no terminals")
-        unknown = set(self.content) - set(names)
-        if unknown:
-            raise ValueError(f"LarkTokenizer: content terminals {sorted(unknown)} are not defined; defined: {names}")
+        for role, declared in (("content", self.content), ("case-insensitive", self.case_insensitive)):
+            unknown = set(declared) - set(names)
+            if unknown:
+                raise ValueError(f"LarkTokenizer: {role} terminals {sorted(unknown)} are not defined; defined: {names}")
         # No parser (and so no rules): Lark then builds its lexer once; with a parser, `lex` rebuilds
         # it on every call.
         return Lark(self.terminals, parser=None, lexer="basic")
@@ -57,6 +64,8 @@ class LarkTokenizer:
     def fingerprint(self) -> str:
         """Hash of the definition, part of every model key that uses this tokenizer."""
         text = self.terminals + "\0" + ",".join(self.content)
+        if self.case_insensitive:  # Tokenizers without it keep the fingerprint they had.
+            text += "\0" + ",".join(self.case_insensitive)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def lex(self, text: str) -> list[tuple[str, str]]:
@@ -84,8 +93,12 @@ class LarkTokenizer:
                     mapping[placeholder] = value
                 tokens.append(placeholder)
             else:
-                tokens.append(value)
+                tokens.append(self.vocabulary_token(kind, value))
         return Tokenized(tuple(tokens), mapping)
+
+    def vocabulary_token(self, kind: str, value: str) -> str:
+        """The token a lexed value that is not content stands for."""
+        return value.upper() if kind in self.case_insensitive else value
 
     def tokenize_with(self, text: str, mapping: dict[str, str]) -> Tokenized:
         """Tokens of `text` using placeholders from an existing `mapping` (the other side's).
@@ -105,7 +118,7 @@ class LarkTokenizer:
         tokens: list[str] = []
         for kind, value in self.lex(text):
             if kind not in self.content:
-                tokens.append(value)
+                tokens.append(self.vocabulary_token(kind, value))
                 continue
             # Else by value alone: the other side may call the same content by another type.
             placeholder = typed.get((kind, value)) or inverse.get(value)

@@ -100,9 +100,10 @@ def _tokenizer_problems(tokenizer: Any, lexers: bool) -> list[str]:
     if not defined:
         return ["its terminals define no terminal (lines like `WORD: /[a-z]+/`)"]
     # As LarkTokenizer decides: a content terminal must be defined in the text (an imported one: `NAME: common.NAME`).
-    unknown = [c for c in tokenizer.content if c not in defined]
-    if unknown:
-        return [f"content terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(defined)}"]
+    for role, declared in (("content", tokenizer.content), ("case-insensitive", tokenizer.case_insensitive)):
+        unknown = [c for c in declared if c not in defined]
+        if unknown:
+            return [f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(defined)}"]
     if lexers:
         return _lexer_problems(tokenizer)
     return []

@@ -18,9 +18,9 @@ Importing this module imports neither sqlglot nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pytest_modelizer import LarkTokenizer, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import ESCAPES, option, with_escape_rules
-from pytest_modelizer.subjects.bundled import NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import CORPORA, NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
 
 _SQLGLOT = None
 
@@ -328,6 +328,10 @@ grammar: dict[str, list] = with_escape_rules({
 # --------------------------------------------------------------------------------------------
 # Tokenizers. lark's basic lexer tries terminals by priority, then by length, so a keyword
 # (priority 4) wins over IDENT (3) where both match, and ANY (-1) makes every string tokenize.
+# SQL reads keywords in any case. The reserved ones (KEYWORD) are case-insensitive tokens, so a
+# query written in lower case reads as the grammar's upper-case ones do; the others
+# (SOFT_KEYWORD) may also be names, which sqlglot copies as written (`SELECT date` stays `date`),
+# so their case is kept.
 # --------------------------------------------------------------------------------------------
 
 _KEYWORDS = [
@@ -340,19 +344,27 @@ _KEYWORDS = [
     "CURRENT ROW", "NULLS FIRST", "NULLS LAST", "NO OTHERS", "ROWS FETCH FIRST", "ROWS ONLY",
     "WITHIN GROUP", "WITH RECURSIVE",
     "SELECT", "DISTINCT", "ALL", "FROM", "WHERE", "AND", "OR", "NOT", "AS", "ON", "USING", "JOIN",
-    "LIKE", "GLOB", "REGEXP", "MATCH", "ESCAPE", "IN", "BETWEEN", "IS", "NULL", "EXISTS", "HAVING",
+    "LIKE", "GLOB", "REGEXP", "ESCAPE", "IN", "BETWEEN", "IS", "NULL", "EXISTS", "HAVING",
     "LIMIT", "OFFSET", "ASC", "DESC", "UNION", "INTERSECT", "EXCEPT", "WITH", "CASE", "WHEN", "THEN",
-    "ELSE", "END", "OVER", "FILTER", "WINDOW", "ROWS", "RANGE", "GROUPS", "PRECEDING", "FOLLOWING",
-    "EXCLUDE", "TIES", "GROUP", "TOP", "FETCH", "FIRST", "NEXT", "ONLY", "ROW", "COLLATE", "NOCASE",
-    "TRUE", "FALSE", "NOTNULL", "ISNULL", "LATERAL", "CAST", "INTEGER", "REAL", "TEXT", "NUMERIC",
+    "ELSE", "OVER", "COLLATE", "TRUE", "FALSE", "NOTNULL", "ISNULL", "CAST",
+]
+_SOFT_KEYWORDS = [
+    "END", "FILTER", "WINDOW", "ROWS", "RANGE", "GROUPS", "PRECEDING", "FOLLOWING", "MATCH",
+    "EXCLUDE", "TIES", "GROUP", "TOP", "FETCH", "FIRST", "NEXT", "ONLY", "ROW", "NOCASE",
+    "LATERAL", "INTEGER", "REAL", "TEXT", "NUMERIC",
     "BLOB", "VARCHAR", "DECIMAL", "BOOLEAN", "FLOAT", "BIT", "VARBINARY", "DATETIME2", "DATE", "MAX",
     "ANY", "SOME", "VALUES",
 ]
-_KEYWORD_RE = "|".join(sorted((_KEYWORDS), key=len, reverse=True))
+
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
 
 _COMMON = rf"""
 FUNC.5: /(?<![\w$.])[A-Za-z_][A-Za-z0-9_]*\(/
-KEYWORD.4: /(?: |(?<![\w$.]))(?i:{_KEYWORD_RE})(?![\w$]) ?/
+KEYWORD.4: /(?: |(?<![\w$.]))(?i:{_alternatives(_KEYWORDS)})(?![\w$]) ?/
+SOFT_KEYWORD.4: /(?: |(?<![\w$.]))(?i:{_alternatives(_SOFT_KEYWORDS)})(?![\w$]) ?/
 DIGIT.4: /(?<![\w$.])(?:10|[0-9])(?![\w$.])/
 GENERATED.4: /(?<![\w$])_(?:l|q|u|col)_[0-9]+(?![\w$])/
 PATH.5: /'\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*'/
@@ -381,7 +393,7 @@ OUTPUT_TERMINALS = _COMMON + "\nTSQL_FORMAT.4: " + " | ".join(f'"{f}"' for f in 
 
 CONTENT = ("IDENT", "NUMBER", "STRING", "PATH")
 
-input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
+input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, case_insensitive=("KEYWORD",))
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 
 subject = bundled_subject(
@@ -397,5 +409,6 @@ subject = bundled_subject(
     failure_kind=failure_kind,
     exception_types={name: f"sqlglot.errors.{name}" for name in ("ParseError", "TokenError", "UnsupportedError")},
     corpora={"sqlglot-fixtures": "sqlglot.jsonl"},
+    samples=CorpusSamples(CORPORA / "sqlglot.jsonl"),
     description="SQLite SELECT query -> T-SQL (sqlglot, unsupported features raise)",
 )

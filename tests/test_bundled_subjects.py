@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 import pytest
-from subject_checks import assert_import_is_cheap, fuzz_sample, run_sample
+from subject_checks import assert_import_is_cheap, assert_lossless, fuzz_sample, run_sample
 
 from pytest_modelizer.data import read_inputs
 from pytest_modelizer.registry import SubjectRegistry
@@ -50,7 +50,7 @@ def _subject(name: str):
 
 def _assert_lossless(tokenizer, text: str, mapping=None):
     tokens = tokenizer.tokenize(text) if mapping is None else tokenizer.tokenize_with(text, mapping)
-    assert tokenizer.detokenize(tokens.tokens, tokens.mapping) == text
+    assert_lossless(tokenizer, text, tokens)
     return tokens
 
 

@@ -71,6 +71,19 @@ def test_tokenize_with_matches_a_value_held_under_two_types_by_its_type():
     assert TWO_KINDS.tokenize_with("7", code.tokenize("`7`").mapping).tokens == ("CODE_1",)
 
 
+def test_case_insensitive_terminals_are_upper_case_tokens():
+    sql = LarkTokenizer('KEYWORD.2: /(?i:select|from) ?/\nWORD: /[a-z]+/\nOTHER.-1: /./s', content=("WORD",),
+                        case_insensitive=("KEYWORD",))
+    assert sql.tokenize("select a From t").tokens == ("SELECT ", "WORD_1", " ", "FROM ", "WORD_2")
+    assert sql.tokenize_with("SELECT a", {"WORD_1": "a"}).tokens == ("SELECT ", "WORD_1")
+    # Content keeps its case; the text comes back in the case the tokens are written in.
+    tok = sql.tokenize("select Ab")
+    assert sql.detokenize(tok.tokens, tok.mapping) == "SELECT Ab"
+    assert sql.fingerprint != LarkTokenizer(sql.terminals, content=("WORD",)).fingerprint
+    with pytest.raises(ValueError, match="case-insensitive terminals \\['KW'\\]"):
+        LarkTokenizer('WORD: /[a-z]+/', case_insensitive=("KW",)).tokenize("a")
+
+
 def test_tokenize_without_catch_all_reports_the_offset():
     strict = LarkTokenizer('WORD: /[a-z]+/\nSP: " "', content=("WORD",))
     with pytest.raises(TokenizeError, match="offset 4"):
