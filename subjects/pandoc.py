@@ -25,7 +25,10 @@ brackets, so that timeouts are a few percent of the inputs and the only failure
 fail on the inputs of the HTML grammar.
 
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
-(`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides. What pandoc
+(`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; for
+pandoc-html a code span's text is one more (`CODE_n`), as in the markdown-it subject
+(pandoc-markdown keeps the tokenizers its shipped models were trained with). pandoc-html trains
+on the sample part of the package-docs corpus as `samples`. What pandoc
 rewrites is kept out of text runs so that it stays vocabulary: `'` (curly apostrophes and
 quotes, `smart`), `--`, `---`, `...` (dashes and the ellipsis), the space after an abbreviation
 (a no-break space), `@` (citations), and HTML's escaped characters.
@@ -45,9 +48,9 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
-from pytest_modelizer.subjects.bundled import MARKDOWN_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
 from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
@@ -277,7 +280,19 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     "emph": [option("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*"],
     "strong": [option("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**"],
-    "code": [option("`⟨text⟩`", 0.6), "`⟨text⟩ ⟨codesym⟩ ⟨text⟩`", "`` ⟨text⟩ ` ⟨text⟩ ``"],
+    # Code as documentation writes it: identifiers, options, calls, settings, paths.
+    "code": [
+        option("`⟨text⟩`", 0.3),
+        option("`⟨codeword⟩`", 0.3),
+        "`⟨text⟩ ⟨codesym⟩ ⟨text⟩`",
+        "`` ⟨text⟩ ` ⟨text⟩ ``",
+        "`⟨codeword⟩ ⟨codesym⟩ ⟨codeword⟩`",
+    ],
+    "codeword": [
+        "⟨word⟩_⟨word⟩", "--⟨word⟩", "--⟨word⟩-⟨word⟩", "⟨word⟩()", "⟨word⟩(⟨word⟩)", "⟨word⟩.⟨word⟩",
+        "⟨word⟩.⟨word⟩()", "⟨word⟩=⟨word⟩", "[⟨word⟩]", "__⟨word⟩__", "*⟨word⟩", "⟨word⟩/⟨word⟩.⟨word⟩",
+        "$ ⟨word⟩ ⟨word⟩", "@⟨word⟩",
+    ],
     "link": [
         option("[⟨text⟩](⟨url⟩)", 0.45),
         option('[⟨text⟩](⟨url⟩ "⟨text⟩")', 0.25),
@@ -525,8 +540,22 @@ ATTR_END.4: /">\n?/ | /" \/>\n?/
 
 CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 
+# pandoc-markdown's tokenizers: its shipped models were trained with them.
 markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS, content=CONTENT)
 html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
+
+# pandoc-html's: a code span's text is copied into <code>...</code> as it is, so one placeholder
+# (CODE) stands for it on both sides, whatever it holds (`snake_case`, `--flag`, `f(x)`), as in
+# the markdown-it subject. Text that HTML escaping changes (& < > "), or that starts or ends with a
+# space, is left to the other terminals; a one-line code block (`</code></pre>`) is not a code span.
+# The lexer has no state, so the text between two spans on a line is taken for code where it could
+# be code: not where it starts with "]" or ends with "[" (`a`](url) and text [`b`]).
+_CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
+code_markdown_tokenizer = LarkTokenizer(
+    terminals=MARKDOWN_TERMINALS + f"CODE.6: /(?<=`){_CODE}(?=`)/\n", content=(*CONTENT, "CODE"))
+code_html_tokenizer = LarkTokenizer(
+    terminals=HTML_TERMINALS + f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n",
+    content=(*CONTENT, "CODE"))
 
 
 def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:
@@ -539,8 +568,8 @@ html_subject = pandoc_subject(
     "pandoc-html",
     HTML_ARGS,
     grammar=markdown_grammar,
-    input_tokenizer=markdown_tokenizer,
-    output_tokenizer=html_tokenizer,
+    input_tokenizer=code_markdown_tokenizer,
+    output_tokenizer=code_html_tokenizer,
     training=MARKDOWN_TRAINING,
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
@@ -548,6 +577,7 @@ html_subject = pandoc_subject(
         TrainingConfig(pairs=6000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300)
     ),
     corpora={"commonmark-spec": "commonmark.jsonl", "package-docs": "docs.jsonl"},
+    samples=CorpusSamples(CORPORA / "docs.jsonl"),
     description="pandoc Markdown block -> HTML (pandoc 3.9 from pypandoc-binary; times out on unmatched '[')",
 )
 

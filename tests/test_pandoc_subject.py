@@ -150,6 +150,23 @@ def test_tokenizers_are_lossless_on_corpora(html_subject):
 
 
 @needs_pandoc
+@pytest.mark.parametrize("markdown, codes", [
+    ("Call `create_test_database(path=None)` first.\n", ["create_test_database(path=None)"]),
+    ("Pass `--no-binary` and `*args`, or `[extra]`.\n", ["--no-binary", "*args", "[extra]"]),
+    ("See [`Request`](requests.md#request) and [`b`](https://a.io).\n", ["Request", "b"]),
+    ("```\npip install x\n```\n", []),  # a code block is not a code span, in either language
+    ("`a < b` and `` x ` y ``\n", []),  # escaped in HTML, spaces kept: not one placeholder
+])
+def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markdown, codes):
+    md, html = html_subject.input_tokenizer, html_subject.output_tokenizer
+    tokens = md.tokenize(markdown)
+    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
+    output = html.tokenize_with(run_sample(html_subject, [markdown])[0].output, tokens.mapping)
+    assert output.mapping == tokens.mapping  # the HTML holds no content the Markdown lacks
+    assert [t for t in output.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+
+
+@needs_pandoc
 def test_html_corpus_is_what_pandoc_writes(html_subject):
     """A spread sample of pandoc-html-blocks.jsonl, rendered again (extract_pandoc.py made it)."""
     rows = _corpus("pandoc-html-blocks.jsonl")
