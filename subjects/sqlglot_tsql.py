@@ -12,7 +12,8 @@ Identifiers, string literals, numbers and simple JSON paths are content (`IDENT_
 `NUMBER_n`, `PATH_n` placeholders), spelled the same in SQLite and in T-SQL; keywords, function
 names, operators, the digits 0-9 and 10, strftime formats and the T-SQL formats they become are
 vocabulary. Keywords and operators absorb the spaces around them (`" FROM "`, `" = "`, `", "`),
-so a query is about one token per word.
+so a query is about one token per word. Reserved keywords read alike in any case (`select`
+is `SELECT`). The sample part of sqlglot's test fixtures steers training (`samples`).
 
 Importing this module imports neither sqlglot nor torch nor fuzzingbook.
 """
