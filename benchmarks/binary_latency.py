@@ -2,7 +2,8 @@
 
     python benchmarks/binary_latency.py [--n 50] [--cache-dir DIR]
 
-On the first N blocks of `subjects/corpora/docs.jsonl`, the four calls below one after the other for
+On the first N blocks of the evaluation part of `subjects/corpora/docs.jsonl` (pandoc-html trains
+on the other part), the four calls below one after the other for
 each input (so that a busy machine slows them alike), each reported as a median in milliseconds:
 
 - `shim_ms`: `subprocess.run(["pandoc", ...])` with the stand-in first on PATH, answered by the
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from pytest_modelizer.binary import StandIn
 from pytest_modelizer.recordings import RecordingBook
+from pytest_modelizer.samples import corpus_part
 from pytest_modelizer.serve import ServedProgram
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelStore
@@ -40,7 +42,7 @@ from pytest_modelizer.subjects.pandoc import HTML_ARGS, PANDOC, html_subject
 def served(cache: Path) -> ServedProgram:
     """A fresh run's ServedProgram of pandoc-html (its own memo), as the plugin makes it for a test."""
     session = ModelizerSession(registry=None, store=ModelStore(cache), recordings=RecordingBook(cache / "rec", cache))
-    program = ServedProgram(session, html_subject, "forward", "mock", "accept", "binary_latency")
+    program = ServedProgram(session, session.spec(html_subject, "forward"), "mock", "accept", "binary_latency")
     program.mock  # load the model before timing
     return program
 
@@ -51,7 +53,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=None, help="model cache (default: an empty temp dir)")
     args = parser.parse_args()
     lines = html_subject.corpora["package-docs"].read_text().splitlines()
-    inputs = [json.loads(line)["input"] for line in lines[:args.n]]
+    inputs = corpus_part([json.loads(line)["input"] for line in lines], "evaluation")[:args.n]
     cache = args.cache_dir or Path(tempfile.mkdtemp(prefix="binary-latency-"))
     mock = served(cache)  # its own run: the stand-in's calls do not warm its memo
 
@@ -90,7 +92,7 @@ def main() -> None:
     median = {name: statistics.median(values) for name, values in times.items()}
     pandoc = "pandoc_ms" in median
     result = {
-        "subject": html_subject.name, "n": len(inputs), "inputs": "subjects/corpora/docs.jsonl",
+        "subject": html_subject.name, "n": len(inputs), "inputs": "subjects/corpora/docs.jsonl", "part": "evaluation",
         "torch_threads": __import__("torch").get_num_threads(), "python": sys.version.split()[0],
         "median": {k: round(v, 2) for k, v in median.items()},
         "shim_exit_codes": dict(codes),

@@ -287,7 +287,9 @@ def render(results: dict[str, dict]) -> str:
         m, r = binary["median"], binary["ratios"]
         out += ["## A command served by the model: `binary=\"pandoc\"`", "",
                 "`python benchmarks/binary_latency.py > benchmarks/results/pandoc-html-forward-binary.json`: "
-                f"the first {binary['n']} blocks of `{binary['inputs']}`, each kind of call in turn per input, "
+                f"the first {binary['n']} blocks of "
+                f"{'the ' + binary['part'] + ' part of ' if binary.get('part') else ''}`{binary['inputs']}`, "
+                "each kind of call in turn per input, "
                 "medians in milliseconds. *through the stand-in*: `subprocess.run([\"pandoc\", ...])` answered by "
                 "the model; *memoized*: the same calls answered from the run's memo (what the stand-in itself "
                 "costs: a Python start and a socket round trip); *pandoc*: the real binary; *in-process*: a "

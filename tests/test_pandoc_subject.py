@@ -225,3 +225,15 @@ def test_fuzzed_html_covers_the_markdown_writer(html_behaviours):
     markdown = [b.output for b in html_behaviours]
     for needle in ["# ", "*", "**", "`", "](http", "![", "<http", "> ", "- ", "1.  ", "    ", "::: ", "~~", "\\"]:
         assert any(needle in m for m in markdown), f"no fuzzed input makes pandoc write {needle!r}"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the binary stand-in is POSIX only")
+def test_binary_latency_benchmark_runs(tmp_path):
+    """benchmarks/binary_latency.py on two blocks: every call kind answered, its JSON complete."""
+    done = subprocess.run([sys.executable, "benchmarks/binary_latency.py", "--n", "2", "--cache-dir", str(tmp_path)],
+                          cwd=CORPORA.parent.parent, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["n"] == 2 and report["part"] == "evaluation"
+    assert sum(report["shim_exit_codes"].values()) == 2
+    assert report["median"]["shim_ms"] > 0 and report["median"]["mock_ms"] > 0
