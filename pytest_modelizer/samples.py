@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Union
 
+from pytest_modelizer.isolation import preserved_global_state
+from pytest_modelizer.tokenizer import TokenizeError
+
 SampleSource = Union[str, Path, Sequence[str], Callable[[], Iterable[str]]]
 
 # Of the synthesized inputs, this share is made by recombining parsed samples.
@@ -216,7 +219,7 @@ class ContentMarks:
     def _lex(self, text: str) -> list[tuple[str, str]] | None:
         try:
             return self.tokenizer.lex(text)
-        except ValueError:  # TokenizeError: such a sample is parsed as it is
+        except TokenizeError:  # such a sample is parsed as it is
             return None
 
     def named_by(self, plain: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
@@ -254,20 +257,17 @@ def stand_ins(plain: dict[str, list[str]], tokenizer: Any, kinds: set[str], star
     if not kinds:
         return {}
     found: dict[str, Counter] = {}
-    state = random.getstate()  # fuzzingbook draws from the global generator: leave it as found
-    try:
+    with preserved_global_state():  # fuzzingbook draws from the global generator
         random.seed(0)
         fuzzer = GrammarFuzzer(plain, start_symbol=start_symbol, max_nonterminals=12)
         for _ in range(count):
             try:
                 tokens = tokenizer.lex(fuzzer.fuzz())
-            except ValueError:  # TokenizeError
+            except TokenizeError:
                 continue
             for kind, value in tokens:
                 if kind in kinds:
                     found.setdefault(kind, Counter())[value] += 1
-    finally:
-        random.setstate(state)
     return {kind: min(counts, key=lambda value: (len(value), -counts[value], value)) for kind, counts in found.items()}
 
 

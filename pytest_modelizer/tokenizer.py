@@ -45,17 +45,27 @@ class LarkTokenizer:
     content: tuple[str, ...] = ()
     case_insensitive: tuple[str, ...] = ()
 
+    def definition_problem(self) -> str | None:
+        """What is wrong with the terminal definitions before lark sees them (None: nothing).
+
+        A declared terminal must be defined in the text (an imported one: `NAME: common.NAME`).
+        """
+        names = _TERMINAL_DEF.findall(self.terminals)
+        if not names:
+            return "its terminals define no terminal (lines like `WORD: /[a-z]+/`)"
+        for role, declared in (("content", self.content), ("case-insensitive", self.case_insensitive)):
+            unknown = [name for name in declared if name not in names]
+            if unknown:
+                return f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(names)}"
+        return None
+
     @cached_property
     def _lark(self):
         from lark import Lark
 
-        names = _TERMINAL_DEF.findall(self.terminals)
-        if not names:
-            raise ValueError("LarkTokenizer: the grammar defines no terminals")
-        for role, declared in (("content", self.content), ("case-insensitive", self.case_insensitive)):
-            unknown = set(declared) - set(names)
-            if unknown:
-                raise ValueError(f"LarkTokenizer: {role} terminals {sorted(unknown)} are not defined; defined: {names}")
+        problem = self.definition_problem()
+        if problem:
+            raise ValueError(f"LarkTokenizer: {problem}")
         # No parser (and so no rules): Lark then builds its lexer once; with a parser, `lex` rebuilds
         # it on every call.
         return Lark(self.terminals, parser=None, lexer="basic")

@@ -12,7 +12,7 @@ import re
 from typing import Any, Mapping
 
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.tokenizer import _TERMINAL_DEF, LarkTokenizer
+from pytest_modelizer.tokenizer import LarkTokenizer
 
 # fuzzingbook's nonterminal syntax (fuzzingbook.Grammars.RE_NONTERMINAL).
 _NONTERMINAL = re.compile(r"(<[^<> ]*>)")
@@ -96,14 +96,9 @@ def _tokenizer_problems(tokenizer: Any, lexers: bool) -> list[str]:
         return [f"must be a pytest_modelizer.LarkTokenizer, not {type(tokenizer).__name__}"]
     if not isinstance(tokenizer.terminals, str):
         return [f"terminals must be lark grammar text, not {type(tokenizer.terminals).__name__}"]
-    defined = _TERMINAL_DEF.findall(tokenizer.terminals)
-    if not defined:
-        return ["its terminals define no terminal (lines like `WORD: /[a-z]+/`)"]
-    # As LarkTokenizer decides: a content terminal must be defined in the text (an imported one: `NAME: common.NAME`).
-    for role, declared in (("content", tokenizer.content), ("case-insensitive", tokenizer.case_insensitive)):
-        unknown = [c for c in declared if c not in defined]
-        if unknown:
-            return [f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(defined)}"]
+    problem = tokenizer.definition_problem()
+    if problem:
+        return [problem]
     if lexers:
         return _lexer_problems(tokenizer)
     return []
