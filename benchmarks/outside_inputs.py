@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "subjects" / "corpora"))
 from extract import top_level_blocks  # noqa: E402
 from extract_sql_python import pure_returns  # noqa: E402
 
-SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql"]}
+SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql", "msticpy-kql"]}
 
 
 def collect(site: Path, limit: int, rng: random.Random) -> dict[str, list[dict]]:

@@ -63,9 +63,9 @@ def run_fidelity(subject: str, direction: str, args: argparse.Namespace) -> dict
     declared = SubjectRegistry.discover().get(subject)
     corpora = declared.corpora if not args.conftest else {}
     # A corpus the subject draws samples from is measured on its evaluation part only.
-    sampled = Path(declared.samples.path).resolve() if isinstance(declared.samples, CorpusSamples) else None
+    sampled = {p.resolve() for p in declared.samples.paths} if isinstance(declared.samples, CorpusSamples) else set()
     sets = [("synthetic held-out", [])] + [
-        (name, ["--inputs", str(path), *(["--part", "evaluation"] if Path(path).resolve() == sampled else [])])
+        (name, ["--inputs", str(path), *(["--part", "evaluation"] if Path(path).resolve() in sampled else [])])
         for name, path in corpora.items()]
     reports = []
     for label, extra in sets:

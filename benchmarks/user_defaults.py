@@ -46,7 +46,7 @@ def configured(training, settings: list[str]):
     return replace(training, model=replace(training.model, **model_changes), **changes)
 
 
-def train_one(subject, settings: list[str], threads: int) -> dict:
+def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None = None) -> dict:
     import torch
 
     from pytest_modelizer.learn import learn
@@ -58,9 +58,11 @@ def train_one(subject, settings: list[str], threads: int) -> dict:
     torch.set_num_threads(threads)
     started = time.time()
     try:
-        with tempfile.TemporaryDirectory() as cache:
-            artifact = learn(ModelSpec(subject, "forward", training=training), ModelStore(Path(cache)),
-                             log=lambda msg: print(f"  {msg}", flush=True))
+        with tempfile.TemporaryDirectory() as scratch:
+            # A model is never reused from `cache_dir`: training always runs (its pairs are reused).
+            store = ModelStore(Path(cache_dir or scratch))
+            spec = ModelSpec(subject, "forward", training=training)
+            artifact = learn(spec, store, log=lambda msg: print(f"  {msg}", flush=True))
     finally:
         torch.set_num_threads(before)
     meta = artifact.meta
@@ -73,6 +75,8 @@ def train_one(subject, settings: list[str], threads: int) -> dict:
         "synthesis_seconds": meta["synthesis_seconds"],
         "total_seconds": round(time.time() - started, 1),
         "epochs": meta["epochs"],
+        "stopped": meta["stopped"],
+        "curve": [(h["seconds"], h.get("val_exact")) for h in meta["history"]],
         "train_pairs": meta["train_pairs"],
         "parameters": meta["parameters"],
         "threads": threads,
@@ -85,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--cache-dir", type=Path, help="keep the synthesized pairs here for the next run")
     args = parser.parse_args(argv)
     subjects = [s for s in user_subjects() if not args.subjects or s.name in args.subjects]
     load = os.getloadavg()[0]  # other work on the machine slows training within its time limit
@@ -92,10 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     for subject in subjects:
         print(f"{subject.name}: training with the defaults{' and ' + ', '.join(args.set) if args.set else ''}",
               flush=True)
-        result = train_one(subject, args.set, args.threads)
+        result = train_one(subject, args.set, args.threads, args.cache_dir)
         results.append(result)
         print(f"{subject.name}: held-out exact {result['exact_match']:.1%}, confident {result['confident']:.1%}, "
-              f"{result['train_seconds']:.0f} s training ({result['epochs']} epochs, {result['train_pairs']} pairs)",
+              f"{result['train_seconds']:.0f} s training ({result['epochs']} epochs, {result['train_pairs']} pairs, "
+              f"stopped: {result['stopped']}); validation exact by second: "
+              + ", ".join(f"{s:.0f}: {v:.1%}" for s, v in result["curve"] if v is not None),
               flush=True)
     if args.out:
         from benchmarks.common import machine

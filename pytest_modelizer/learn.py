@@ -80,6 +80,8 @@ def learn(
         "train_seconds": round(result.seconds, 1),
         "synthesis_seconds": round(synthesis_seconds, 1),
         "epochs": result.epochs,
+        "stopped": result.stopped,
+        "history": result.history,  # validation exact match (or loss) at each evaluation: the learning curve
         "device": device,
         "threads": torch.get_num_threads(),
         "plugin_version": __version__,

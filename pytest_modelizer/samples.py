@@ -106,18 +106,21 @@ def corpus_part(texts: Iterable[str], part: str) -> list[str]:
     return [t for t in texts if in_evaluation_part(t) == (part == "evaluation")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CorpusSamples:
-    """`Subject(samples=CorpusSamples(path))`: the sample part of a real-world corpus (JSON lines).
+    """`Subject(samples=CorpusSamples(path, ...))`: the sample part of real-world corpora (JSON lines).
 
     Evaluate on the other part (`modelizer eval --inputs PATH --part evaluation`): no training
     sees it, so its figures say how the model does on inputs like the samples, not on them.
     """
 
-    path: Path
+    paths: tuple[Path, ...]
+
+    def __init__(self, *paths: str | Path) -> None:
+        object.__setattr__(self, "paths", tuple(Path(p) for p in paths))
 
     def __call__(self) -> list[str]:
-        return corpus_part(_read(Path(self.path)), "sample")
+        return [text for path in self.paths for text in corpus_part(_read(path), "sample")]
 
 
 def samples_fingerprint(samples: Sequence[str]) -> str:
@@ -145,7 +148,9 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
     from fuzzingbook.Parser import EarleyParser
     from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
 
-    plain = {symbol: [exp_string(e) for e in expansions] for symbol, expansions in bnf.items()}
+    # A repeated expansion is one choice here (the mined probabilities replace what repeating it
+    # meant): set_prob would find only its first copy and leave the others unweighted.
+    plain = {symbol: list(dict.fromkeys(exp_string(e) for e in expansions)) for symbol, expansions in bnf.items()}
     named = content.named_by(plain) if content else {}
     if content:
         listed = {kind for kinds in named.values() for kind in kinds}

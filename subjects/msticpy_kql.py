@@ -419,11 +419,16 @@ _KQL_WORDS = [
     "matches regex", "not matches regex", "startswith", "endswith", "contains", "between", "!between", "!in",
     "binary_and", "binary_or", "binary_xor", "concat", "by", "on", "and", "or", "not", "in", "asc", "desc",
 ]
-_WORD_RE = "|".join(re.escape(word) for word in sorted(_KEYWORDS + _KQL_WORDS, key=len, reverse=True))
 
-TERMINALS = rf"""
+
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _terminals(keywords: list[str]) -> str:
+    return rf"""
 FUNC.5: /(?<![\w$.])[A-Za-z_][A-Za-z0-9_]*\(/
-KEYWORD.4: /(?: |(?<![\w$.!]))(?i:{_WORD_RE})(?![\w$=]) ?/
+KEYWORD.4: /(?: |(?<![\w$.!]))(?i:{_alternatives(keywords)})(?![\w$=]) ?/
 GENERATED.5: /(?<![\w$])[a-z_]+_[0-9]{{4}}(?![\w$])/
 SIDE.5: /\$(?:left|right)\./
 TEXT.6: /(?<=['"%_*])[A-Za-z0-9](?:[A-Za-z0-9 .\/:\\-]*[A-Za-z0-9])?(?=['"%_]|\.\*)/
@@ -439,10 +444,15 @@ NL.2: /\r?\n/
 ANY.-1: /[\s\S]/
 """
 
+
 CONTENT = ("IDENT", "NUMBER", "TEXT")
 
-input_tokenizer = LarkTokenizer(terminals=TERMINALS, content=CONTENT)
-output_tokenizer = LarkTokenizer(terminals=TERMINALS, content=CONTENT)
+# SQL reads its keywords in any case (msticpy's parser too: `select a from t where x = 1 and y = 2`
+# converts as the upper-case query does), so on the SQL side they are case-insensitive tokens: a
+# query written in lower case reads as the grammar's upper-case ones. None of them is a name that
+# the converter copies into its output. The KQL side keeps every word as written.
+input_tokenizer = LarkTokenizer(terminals=_terminals(_KEYWORDS + ["BY"]), content=CONTENT, case_insensitive=("KEYWORD",))
+output_tokenizer = LarkTokenizer(terminals=_terminals(_KEYWORDS + _KQL_WORDS), content=CONTENT)
 
 subject = bundled_subject(
     "msticpy-kql",
@@ -461,7 +471,11 @@ subject = bundled_subject(
            for cls in ("KqlUnmappedFunction", "KqlUnresolved", "KqlLimitation")},
     },
     # msticpy's own SQL (its tests and documentation), and sqlglot's test fixtures: real SQL written
-    # for another program. The shipped models were trained without samples: all of both is unseen.
+    # for another program. No samples: all of both is unseen. Trained on the sample parts of both
+    # (42 of their 539 queries parse with the grammar; 4,000 inputs recombined from those), the
+    # forward model fell to 79 % on its held-out pairs and from 8 to 5 of the 17 queries of
+    # msticpy's evaluation part: the fixtures are long queries of another dialect, and 42 trees
+    # are too few to recombine into a distribution.
     corpora={"msticpy-docs-tests": "msticpy-sql.jsonl", "sqlglot-fixtures": "sqlglot.jsonl"},
     description="SQL query -> KQL (msticpy's sql_to_kql; unmapped functions and known limitations raise)",
 )

@@ -30,6 +30,17 @@ def test_a_construct_the_samples_use_often_gets_a_higher_probability():
     assert (len(mined.trees), mined.unparsed) == (5, 1)
 
 
+def test_a_repeated_expansion_is_mined_as_one():
+    """A grammar may repeat an expansion to make it likelier; the mined grammar must still fuzz."""
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
+
+    grammar = {"<start>": ["<w>", "<w> <w>", "<w>", "<w> <w> <w>", "<w> <w>", "<w>"], "<w>": ["cat", "dog"]}
+    mined = mine(bnf_grammar(grammar), ["cat", "cat dog", "dog dog dog", "cat"])
+    assert [e for e, _ in mined.grammar["<start>"]] == ["<w>", "<w> <w>", "<w> <w> <w>"]
+    fuzzer = ProbabilisticGrammarFuzzer(mined.grammar)
+    assert all(fuzzer.fuzz().count(" ") <= 2 for _ in range(20))
+
+
 def test_samples_parse_with_a_start_symbol_of_several_expansions():
     """Earley parsing wants one start expansion; a grammar's own start may have many (latexify's has two)."""
     grammar = {"<start>": ["<expr>", "-<expr>"], "<expr>": ["<w>", "<w> <w>"], "<w>": ["cat", "dog"]}
@@ -170,6 +181,11 @@ def test_corpus_samples_are_the_sample_part_and_key_the_model(tmp_path):
     steered = toy.make_subject(samples=CorpusSamples(corpus))
     assert ModelSpec(steered, "forward").key_components["samples"] != ModelSpec(
         toy.make_subject(samples=texts), "forward").key_components["samples"]
+    # Several corpora: the sample part of each, in order.
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({"input": f"dog {'?' * n}"}) + "\n" for n in range(40)))
+    both = load_samples(CorpusSamples(corpus, other))
+    assert both == samples + load_samples(CorpusSamples(other)) and len(both) > len(samples)
 
 
 def test_fresh_held_out_inputs_follow_the_samples_as_training_does():

@@ -7,6 +7,7 @@ import random
 import pytest
 import torch
 
+import toy
 from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.model import Seq2Seq
 from pytest_modelizer.spec import ModelSpec
@@ -109,3 +110,14 @@ def test_pairs_longer_than_max_len_are_counted_when_left_out():
     data = prepare(ModelSpec(toy.SUBJECT, "forward", training=training), short + long)
     assert data.too_long == 5
     assert all(len(e.src) <= 6 for e in data.train + data.val + data.test)
+
+
+def test_a_trained_model_describes_how_training_went(toy_cache):
+    """The checkpoint keeps its learning curve and why training stopped, for whoever asks why it is weak."""
+    from pytest_modelizer.store import ModelStore, load_artifact
+
+    meta = load_artifact(ModelStore(toy_cache).find_model(ModelSpec(toy.SUBJECT, "forward"))).meta
+    assert meta["stopped"] in {"max_epochs", "patience", "perfect", "time"}
+    seconds = [h["seconds"] for h in meta["history"]]
+    assert seconds and seconds == sorted(seconds) and all(0 <= h["val_exact"] <= 1 for h in meta["history"])
+    assert max(h["val_exact"] for h in meta["history"]) >= meta["metrics"]["exact_match"] - 0.2
