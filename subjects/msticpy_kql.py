@@ -451,7 +451,8 @@ CONTENT = ("IDENT", "NUMBER", "TEXT")
 # converts as the upper-case query does), so on the SQL side they are case-insensitive tokens: a
 # query written in lower case reads as the grammar's upper-case ones. None of them is a name that
 # the converter copies into its output. The KQL side keeps every word as written.
-input_tokenizer = LarkTokenizer(terminals=_terminals(_KEYWORDS + ["BY"]), content=CONTENT, case_insensitive=("KEYWORD",))
+input_tokenizer = LarkTokenizer(terminals=_terminals(_KEYWORDS + ["BY"]), content=CONTENT,
+                                case_insensitive=("KEYWORD",))
 output_tokenizer = LarkTokenizer(terminals=_terminals(_KEYWORDS + _KQL_WORDS), content=CONTENT)
 
 subject = bundled_subject(
@@ -471,11 +472,10 @@ subject = bundled_subject(
            for cls in ("KqlUnmappedFunction", "KqlUnresolved", "KqlLimitation")},
     },
     # msticpy's own SQL (its tests and documentation), and sqlglot's test fixtures: real SQL written
-    # for another program. No samples: all of both is unseen. Trained on the sample parts of both
-    # (42 of their 539 queries parse with the grammar; 4,000 inputs recombined from those), the
-    # forward model fell to 79 % on its held-out pairs and from 8 to 5 of the 17 queries of
-    # msticpy's evaluation part: the fixtures are long queries of another dialect, and 42 trees
-    # are too few to recombine into a distribution.
+    # for another program. No samples: all of both is unseen. With the sample parts of both as
+    # samples the models got worse on msticpy's own queries (README, "What the shipped models
+    # achieve"): few of them parse with the grammar, and inputs recombined from those few crowd
+    # out the grammar's.
     corpora={"msticpy-docs-tests": "msticpy-sql.jsonl", "sqlglot-fixtures": "sqlglot.jsonl"},
     description="SQL query -> KQL (msticpy's sql_to_kql; unmapped functions and known limitations raise)",
 )
