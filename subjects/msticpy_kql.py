@@ -32,7 +32,10 @@ this subject:
 
 Identifiers and numbers are content (`IDENT_n`, `NUMBER_n`); so is the text inside a string
 literal (`TEXT_n`), while the quotes and LIKE's wildcards `%` and `_` around it are tokens: they
-decide whether LIKE becomes `startswith`, `endswith`, `contains` or `matches regex`. Keywords,
+decide whether LIKE becomes `startswith`, `endswith`, `contains` or `matches regex`. The boolean
+literals `TRUE` and `FALSE` (any case) are keywords, and the `True` and `False` that the converter
+writes for them are vocabulary: as names they would be content the output holds and the input
+does not (`FALSE` becomes `False`), which no model can write. Keywords,
 function names, operators and the KQL the converter writes are vocabulary; keywords and
 operators absorb the spaces around them, so a query is about one token per word.
 
@@ -263,6 +266,7 @@ grammar: dict[str, list] = with_escape_rules({
         option("<arith> AS <alias>", 0.05),
         option("'<sword>'", 0.02),
         option("'<sword>' AS <alias>", 0.01),
+        option("<bool> AS <alias>", 0.01),
         "<unmapped>",
     ],
     # With GROUP BY, plain columns become any(column) and aggregates are kept.
@@ -340,7 +344,9 @@ grammar: dict[str, list] = with_escape_rules({
     "<values>": [option("<number>, <number>", 0.3), option("<number>, <number>, <number>", 0.12),
                  option("<string>", 0.12), option("<string>, <string>", 0.28), option("<string>, <string>, <string>", 0.12),
                  option("<number>", 0.03), "<value>, <value>"],
-    "<value>": [option("<number>", 0.5), option("<string>", 0.45), "-<number>"],
+    "<value>": [option("<number>", 0.48), option("<string>", 0.43), option("<bool>", 0.05), "-<number>"],
+    # The converter writes Python's True and False for them.
+    "<bool>": [option("TRUE", 0.35), option("FALSE", 0.35), "true", "false"],
     # ---- expressions
     # A string argument or a nested call is left as a parse tree: rarer.
     "<func>": [
@@ -412,12 +418,14 @@ _KEYWORDS = [
     "SELECT", "DISTINCT", "ALL", "FROM", "WHERE", "AND", "OR", "NOT", "AS", "ON", "USING", "JOIN",
     "LIKE", "RLIKE", "IN", "BETWEEN", "IS", "NULL", "EXISTS", "HAVING", "LIMIT", "OFFSET", "ASC", "DESC",
     "UNION", "INTERSECT", "EXCEPT", "WITH", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "INT", "TOP",
+    "TRUE", "FALSE",
 ]
 _KQL_WORDS = [
     "| where", "| project", "| extend", "| summarize", "| order by", "| distinct", "| limit", "| union",
     "| join kind=inner", "| join kind=left", "| join kind=right", "| join kind=outer", "| join kind=CROSS_JOIN_TODO",
     "matches regex", "not matches regex", "startswith", "endswith", "contains", "between", "!between", "!in",
     "binary_and", "binary_or", "binary_xor", "concat", "by", "on", "and", "or", "not", "in", "asc", "desc",
+    "True", "False",
 ]
 
 
@@ -463,8 +471,10 @@ subject = bundled_subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=40, max_minutes=20,
-                                      model=NO_DROPOUT),
+    # 30,000 pairs: on 20,000 both models learned their training pairs (loss 0.002) and stopped on
+    # patience well inside the time limit, wrong on rarer constructs of held-out queries.
+    training=SHIPPED_TRAINING.replace(pairs=30000, max_nonterminals=14, max_input_chars=200, max_epochs=40,
+                                      max_minutes=20, model=NO_DROPOUT),
     failure_kind=failure_kind,
     exception_types={
         "ParseException": "mo_parsing.exceptions.ParseException",

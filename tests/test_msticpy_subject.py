@@ -42,10 +42,21 @@ def behaviours(subject, fuzzed):
          "events\n| join kind=inner (hosts) on $left.id == $right.id\n| project a"),
         ("SELECT a FROM events UNION ALL SELECT b FROM hosts", "events\n| project a\n| union (hosts\n  | project b\n)"),
         ('SELECT * FROM t WHERE a LIKE "%x"', "t\n| where a endswith 'x'"),
+        ("SELECT a FROM t WHERE b = TRUE AND c = false", "t\n| where (b == True)\n  and (c == False)\n| project a"),
     ],
 )
 def test_known_conversions(subject, sql, kql):
     assert subject.program(sql) == kql
+
+
+def test_boolean_literals_are_vocabulary_on_both_sides(subject):
+    # As names, `False` in the output would be content the input does not hold (it says `false`).
+    sql = "SELECT false AS r FROM t WHERE b = True"
+    src = subject.input_tokenizer.tokenize(sql)
+    tgt = subject.output_tokenizer.tokenize_with(subject.program(sql), src.mapping)
+    assert "FALSE " in src.tokens and "TRUE" in src.tokens
+    assert "False" in tgt.tokens and "True" in tgt.tokens
+    assert {t for t in tgt.tokens if t.startswith("IDENT_")} <= set(src.tokens)
 
 
 def test_version(subject):
@@ -151,6 +162,7 @@ FEATURES = {
     "clauses": [" GROUP BY ", " ORDER BY ", " DESC", " LIMIT ", " HAVING ", "SELECT DISTINCT "],
     "compound and subqueries": [" UNION ", " UNION ALL ", r"\(SELECT ", "EXISTS"],
     "lowercase keywords": ["^select "],
+    "boolean literals": [r"\b(TRUE|FALSE)\b", r"\b(true|false)\b"],
 }
 
 

@@ -75,8 +75,10 @@ def test_patience_stops_training():
     cfg = TrainingConfig(batch_size=16, lr=0.0, max_epochs=50, patience=2, eval_every_pairs=16)
     result = train_model(model, reverse_pairs(64, 5), reverse_pairs(10, 6), cfg)
     assert result.stopped == "patience"
-    assert len(result.history) == 3  # first sets the best, two more without improvement
-    assert result.epochs == 1
+    # Not before three whole epochs (4 steps each, one evaluation a step): at the first
+    # evaluation of the fourth, long after two evaluations without improvement.
+    assert len(result.history) == 13
+    assert result.epochs == 4
 
 
 def test_time_limit_stops_training():
