@@ -127,6 +127,17 @@ def test_command_timeout_kills_the_process_group(tmp_path):
     assert process_gone(pid), f"background child {pid} survived the timeout"
 
 
+def test_a_commands_first_timeout_is_run_once_more(tmp_path):
+    # As a cold executable loads: the first run outlasts the timeout, the second answers.
+    marker = tmp_path / "loaded"
+    subject = command(["sh", "-c", f"if [ -e {marker} ]; then echo ok; else touch {marker}; sleep 5; fi"],
+                      timeout=0.5)
+    with ProgramRunner(subject, workers=1) as runner:
+        assert runner.run("x").behaviour.output == "ok\n"
+        marker.unlink()
+        assert runner.run("x").behaviour.failure == "timeout"  # once per runner: a real hang stays one
+
+
 def test_command_undecodable_output_is_bad_output():
     argv = [sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'caf\\xe9')"]
     behaviour = run_command(argv, "", timeout=30).behaviour
