@@ -365,6 +365,7 @@ class ProgramRunner:
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     _pool: list[_CallableWorker] = field(default_factory=list, init=False)
     _timeout_retried: bool = field(default=False, init=False)
+    _retry_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __enter__(self) -> "ProgramRunner":
         return self
@@ -385,7 +386,7 @@ class ProgramRunner:
     def run(self, text: str) -> Run:
         return self.run_many([text])[0]
 
-    def _run_command(self, text: str, timeout: float, lock: threading.Lock) -> Run:
+    def _run_command(self, text: str, timeout: float) -> Run:
         """One run of a command; the first timeout of this runner is run once more.
 
         Loading a large executable whose pages are not in memory (pandoc is 160 MB: after an
@@ -396,7 +397,7 @@ class ProgramRunner:
         """
         run = run_command(self.subject.program, text, timeout, self.subject.stdin)  # type: ignore[arg-type]
         if run.behaviour.failure == "timeout":
-            with lock:
+            with self._retry_lock:
                 retry, self._timeout_retried = not self._timeout_retried, True
             if retry:
                 run = run_command(self.subject.program, text, timeout, self.subject.stdin)  # type: ignore[arg-type]
@@ -421,7 +422,7 @@ class ProgramRunner:
                 except queue.Empty:
                     return
                 if worker is None:
-                    results[i] = self._run_command(texts[i], timeout, lock)
+                    results[i] = self._run_command(texts[i], timeout)
                 else:
                     results[i] = worker.run(texts[i], timeout)
                 with lock:

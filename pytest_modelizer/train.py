@@ -25,9 +25,8 @@ from pytest_modelizer.tokenizer import PAD
 Pair = tuple[list[int], list[int]]
 
 # Patience stops training only after this many whole epochs. A model first learns the commonest
-# answer and may then stay flat for a while: msticpy-kql's failure model (three evaluations an
-# epoch on 27,000 pairs, patience 4) stopped in its second epoch at 79 % held-out, where the
-# same configuration on 20,000 pairs ran its 10 epochs to 96 %.
+# answer and may then stay flat for a while; patience counts evaluations, and with many pairs an
+# epoch holds several, so a short patience could end training on that plateau.
 PATIENCE_AFTER_EPOCHS = 3
 
 
