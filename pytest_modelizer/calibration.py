@@ -5,7 +5,10 @@ grammar never makes, two blocks where the grammar makes one), so an answer is tr
 both hold:
 
 - *familiar*: every three consecutive source tokens (placeholders by their type, plus the start
-  and the end) occur in the training sources. The set is stored with the model.
+  and the end) occur in the training sources, and, for a forward model, every character of a
+  placeholder's value is one the training values of its type held or one the program was seen
+  to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
+  pandoc writes its quote as `’`; `&auml;` in a link is decoded). Both are stored with the model.
 - *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
@@ -42,9 +45,19 @@ def is_placeholder(token: str) -> bool:
     return bool(kind) and number.isdigit()
 
 
+def placeholder_kind(token: str) -> str:
+    """The type of a placeholder (`TEXT_3` -> `TEXT`)."""
+    return token.rpartition("_")[0]
+
+
+def char_class(ch: str) -> str:
+    """A character as placeholder values are checked: letters (of any script) alike, digits alike, others each itself."""
+    return "letter" if ch.isalpha() else "digit" if ch.isdigit() else ch
+
+
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
     """Source tokens with placeholders reduced to their type (`TEXT_3` -> `TEXT_`), framed by start and end."""
-    return (_START, *(token.rpartition("_")[0] + "_" if is_placeholder(token) else token for token in tokens), _END)
+    return (_START, *(placeholder_kind(token) + "_" if is_placeholder(token) else token for token in tokens), _END)
 
 
 def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
@@ -54,27 +67,48 @@ def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
 
 @dataclass
 class Familiarity:
-    """The source token trigrams a model was trained on."""
+    """The source token trigrams a model was trained on, and what its placeholders' values may hold."""
 
     seen: frozenset[tuple[str, ...]]
+    # Placeholder type -> the character classes (`char_class`) its values may hold; None: not checked
+    # (an inverse model, or one calibrated before the check existed).
+    content: dict[str, frozenset[str]] | None = None
 
     @classmethod
-    def learn(cls, sources: Iterable[Sequence[str]]) -> "Familiarity":
-        return cls(frozenset(g for tokens in sources for g in grams(tokens)))
+    def learn(cls, sources: Iterable[Sequence[str]],
+              content: dict[str, Iterable[str]] | None = None) -> "Familiarity":
+        return cls(frozenset(g for tokens in sources for g in grams(tokens)),
+                   None if content is None else {kind: frozenset(classes) for kind, classes in content.items()})
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
-        stored = (meta.get("calibration") or {}).get("source_trigrams")
-        return None if stored is None else cls(frozenset(tuple(g) for g in stored))
+        calibration = meta.get("calibration") or {}
+        stored = calibration.get("source_trigrams")
+        if stored is None:
+            return None
+        content = calibration.get("content_classes")
+        return cls(frozenset(tuple(g) for g in stored),
+                   None if content is None else {kind: frozenset(classes) for kind, classes in content.items()})
 
-    def to_meta(self) -> list[list[str]]:
-        return [list(g) for g in sorted(self.seen)]
+    def to_meta(self) -> dict:
+        """The `calibration` entries that store this."""
+        meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
+        if self.content is not None:
+            meta["content_classes"] = {kind: sorted(classes) for kind, classes in sorted(self.content.items())}
+        return meta
 
-    def unfamiliar(self, tokens: Sequence[str]) -> tuple[str, ...] | None:
-        """The first trigram of `tokens` never seen in training, or None when all were seen."""
+    def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:
+        """Why a query (its source tokens, its placeholders' values) is unlike the training sources; None if it is not."""
         for gram in grams(tokens):
             if gram not in self.seen:
-                return gram
+                return f"a token sequence never seen in training: {' '.join(gram)!r}"
+        if self.content is not None:
+            for placeholder, value in sorted((mapping or {}).items()):
+                allowed = self.content.get(placeholder_kind(placeholder), frozenset())
+                odd = next((ch for ch in value if char_class(ch) not in allowed), None)
+                if odd is not None:
+                    return (f"{placeholder} holds {odd!r} ({value!r}): no training value did, and the program was "
+                            f"not seen to copy it as is")
         return None
 
 

@@ -74,8 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="delete the cache's models and pairs that no declared subject uses any more")
     prune.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     sub.add_parser("calibrate", parents=[common, model],
-                   help="store when to trust a model (a model trained before calibration existed): "
-                        "re-synthesizes its training pairs and calibrates on their held-out part")
+                   help="store when to trust a model again, without retraining it (one calibrated by an "
+                        "older version): re-synthesizes its training pairs and calibrates on their held-out part")
     cases = sub.add_parser("cases", parents=[common],
                            help="propose failure-likely inputs with the failure models, confirmed on the real program")
     cases.add_argument("subject")
@@ -259,6 +259,8 @@ def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     print(f"{spec.subject.name} {spec.label}: threshold {calibration['threshold']:.4f}, "
           f"{calibration['answered']:.1%} of {calibration['n']} held-out pairs answered, "
           f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
+    for kind, classes in (calibration.get("content_classes") or {}).items():
+        print(f"  {kind} values may hold: {' '.join(repr(c) if len(c) == 1 else c + 's' for c in classes)}")
     return 0
 
 

@@ -12,14 +12,20 @@ of the same kind that the training inputs use, and run the real program. Where t
 abstraction holds, the program's answer changes only in that value; where it does not, the
 value decides more. Training runs it on a few hundred inputs of a forward model's pairs, warns
 with an example, and stores the figures with the model.
+
+The same experiment, with one character put into a value, says which characters the program
+copies as is in each kind of placeholder (`probe_content`): a real input whose values hold any
+other character than those and the training values' is not one to answer with confidence.
 """
 from __future__ import annotations
 
 import random
+import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from pytest_modelizer.aspect import behaviour_side, project, side_behaviour
+from pytest_modelizer.calibration import char_class, placeholder_kind
 from pytest_modelizer.tokenizer import TokenizeError
 
 if TYPE_CHECKING:
@@ -32,6 +38,10 @@ if TYPE_CHECKING:
 CHECKED_INPUTS = 200
 WARN_SHARE = 0.02
 WARN_COUNT = 3
+# The characters tried in each kind of placeholder, and in how many inputs each (in the middle, at
+# the start and at the end of a value): a character is copied as is only if it was in all of them.
+PROBED_CHARACTERS = string.punctuation + " \t"
+PROBES_PER_CHARACTER = 3
 
 
 @dataclass(frozen=True)
@@ -82,19 +92,34 @@ def where_they_differ(a: str, b: str, before: int = 15, limit: int = 50) -> tupl
     return _clip(lead + a[start:], limit), _clip(lead + b[start:], limit)
 
 
-def _kind(placeholder: str) -> str:
-    return placeholder.rpartition("_")[0]
+def _changed_input(spec: "ModelSpec", e: "Example", placeholder: str, value: str):
+    """`e`'s input with `placeholder` set to `value`, and the behaviour expected if the value is only
+    copied; None where that cannot be judged (the value merges with a neighbour, or is taken)."""
+    tokenizer = spec.subject.input_tokenizer
+    try:
+        target = behaviour_side(spec, e.pair.behaviour, e.mapping)
+    except TokenizeError:
+        return None
+    if value in target.mapping.values():
+        return None
+    mapping = {**target.mapping, placeholder: value}
+    text = tokenizer.detokenize(e.src, mapping)
+    try:
+        if tokenizer.tokenize(text).tokens != e.src:
+            return None
+    except TokenizeError:
+        return None
+    return text, side_behaviour(spec, target.tokens, mapping)
 
 
 def check_hidden_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",
                          seed: int = 0, count: int = CHECKED_INPUTS) -> HiddenContent:
     """Change one placeholder value in up to `count` of a forward model's `examples`; run them; compare."""
-    tokenizer = spec.subject.input_tokenizer
     rng = random.Random(seed)
     values: dict[str, list[str]] = {}
     for e in examples:
         for placeholder, value in e.mapping.items():
-            values.setdefault(_kind(placeholder), []).append(value)
+            values.setdefault(placeholder_kind(placeholder), []).append(value)
     values = {kind: sorted(set(vs)) for kind, vs in values.items()}
     order = [e for e in examples if e.mapping]
     rng.shuffle(order)
@@ -103,23 +128,11 @@ def check_hidden_content(spec: "ModelSpec", examples: Sequence["Example"], runne
         if len(cases) >= count:
             break
         placeholder = rng.choice(sorted(e.mapping))
-        kind = _kind(placeholder)
-        try:
-            target = behaviour_side(spec, e.pair.behaviour, e.mapping)
-        except TokenizeError:
-            continue
-        taken = set(target.mapping.values())
-        others = [v for v in values.get(kind, ()) if v not in taken]
-        if not others:
-            continue
-        mapping = {**target.mapping, placeholder: rng.choice(others)}
-        text = tokenizer.detokenize(e.src, mapping)
-        try:
-            if tokenizer.tokenize(text).tokens != e.src:  # the new value merged with a neighbour
-                continue
-        except TokenizeError:
-            continue
-        cases.append((e, text, kind, side_behaviour(spec, target.tokens, mapping)))
+        kind = placeholder_kind(placeholder)
+        others = [v for v in values.get(kind, ()) if v not in e.mapping.values()]
+        changed = _changed_input(spec, e, placeholder, rng.choice(others)) if others else None
+        if changed is not None:
+            cases.append((e, changed[0], kind, changed[1]))
     runs = runner.run_many([text for _, text, _, _ in cases])
     by_kind: dict[str, list[int]] = {}
     changed, example = 0, None
@@ -133,3 +146,42 @@ def check_hidden_content(spec: "ModelSpec", examples: Sequence["Example"], runne
             example = example or (e.pair.input, str(project(spec, e.pair.behaviour)), text,
                                   str(project(spec, run.behaviour)))
     return HiddenContent(len(cases), changed, {k: tuple(v) for k, v in by_kind.items()}, example)
+
+
+def probe_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",
+                  seed: int = 0, per_character: int = PROBES_PER_CHARACTER) -> dict[str, set[str]]:
+    """Per placeholder kind of a forward model: the character classes (`char_class`) its values may hold.
+
+    Those the training values held, and each of `PROBED_CHARACTERS` that, put into a training value
+    of that kind in `per_character` inputs, left the program's answer what copying the value gives.
+    """
+    rng = random.Random(seed)
+    allowed: dict[str, set[str]] = {}
+    holders: dict[str, list[tuple["Example", str]]] = {}  # kind -> (example, one of its placeholders)
+    for e in examples:
+        for placeholder, value in sorted(e.mapping.items()):
+            allowed.setdefault(placeholder_kind(placeholder), set()).update(map(char_class, value))
+            holders.setdefault(placeholder_kind(placeholder), []).append((e, placeholder))
+    cases = []  # (kind, character, changed input, behaviour expected if the value is only copied)
+    for kind, found in sorted(holders.items()):
+        for ch in PROBED_CHARACTERS:
+            if ch in allowed[kind]:
+                continue
+            tried = 0
+            for attempt, (e, placeholder) in enumerate(rng.sample(found, min(len(found), 4 * per_character))):
+                if tried == per_character:
+                    break
+                value = e.mapping[placeholder]
+                at = (len(value) // 2, 0, len(value))[attempt % 3]
+                changed = _changed_input(spec, e, placeholder, value[:at] + ch + value[at:])
+                if changed is not None:
+                    cases.append((kind, ch, *changed))
+                    tried += 1
+    runs = runner.run_many([text for _, _, text, _ in cases])
+    verdicts: dict[tuple[str, str], bool] = {}
+    for (kind, ch, _, expected), run in zip(cases, runs):
+        verdicts[kind, ch] = verdicts.get((kind, ch), True) and project(spec, run.behaviour) == expected
+    for (kind, ch), copied in verdicts.items():
+        if copied:
+            allowed[kind].add(ch)
+    return allowed

@@ -24,7 +24,7 @@ class Scored:
     predicted: Sequence[str]
     reference: Sequence[str]
     confidence: float = 0.0  # the decoder's (0 when uncovered)
-    familiar: bool = True  # every source trigram seen in training (calibration.Familiarity)
+    familiar: bool = True  # like the training sources, in shape and in content (calibration.Familiarity)
     consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
     source_tokens: int | None = None  # the query's length in tokens (None: it does not tokenize)
     # Why it is not covered: the query's reason (Prediction.uncovered), or "unseen output tokens"

@@ -9,7 +9,7 @@ from typing import Callable
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import Familiarity, Spellings, calibrate
-from pytest_modelizer.content_check import check_hidden_content
+from pytest_modelizer.content_check import check_hidden_content, probe_content
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -111,15 +111,17 @@ def learn(
 def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -> None:
     """Score a trained model on its held-out pairs, calibrate when to trust it; into `artifact.meta`.
 
-    `calibration` holds the training sources' trigrams, the spellings the program treats alike
-    and the confidence threshold (see calibration.py); `metrics` the held-out fidelity, with the
+    `calibration` holds the training sources' trigrams, the characters placeholder values may hold,
+    the spellings the program treats alike and the confidence threshold (see calibration.py); `metrics` the held-out fidelity, with the
     share answered confidently.
     """
     from pytest_modelizer.evaluate import score_pairs, summarize  # numpy, as in `learn`
     from pytest_modelizer.mock import MockProgram
 
     meta = artifact.meta
-    meta["calibration"] = {"source_trigrams": Familiarity.learn(e.src for e in data.train).to_meta(),
+    # Only a forward model's placeholders are the program's input, where a changed value can be run.
+    content = probe_content(spec, data.train, runner, spec.training.seed) if spec.is_forward else None
+    meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), content).to_meta(),
                            "alike_spellings": Spellings.learn((e.src, e.tgt) for e in data.train).to_meta()}
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)

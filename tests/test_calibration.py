@@ -39,7 +39,30 @@ def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type(
     familiarity = Familiarity.learn([("WORD_1", " ", "WORD_2")])
     assert familiarity.unfamiliar(("WORD_7", " ", "WORD_3")) is None  # numbers do not matter
     assert familiarity.unfamiliar(("WORD_1", " ", "WORD_2", " ", "WORD_3")) is not None
-    assert Familiarity.from_meta({"calibration": {"source_trigrams": familiarity.to_meta()}}) == familiarity
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+
+
+def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
+    familiarity = Familiarity.learn([("WORD_1",)], {"WORD": {"letter", "'"}})
+    assert familiarity.unfamiliar(("WORD_1",), {"WORD_1": "Dön't"}) is None  # letters of any script alike
+    reason = familiarity.unfamiliar(("WORD_1",), {"WORD_1": "d&og"})
+    assert "WORD_1 holds '&' ('d&og')" in reason and "not seen to copy it as is" in reason
+    assert familiarity.unfamiliar(("WORD_1",), {"WORD_1": "7"}) is not None
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    assert Familiarity.learn([("WORD_1",)]).unfamiliar(("WORD_1",), {"WORD_1": "d&og"}) is None  # not checked
+
+
+def test_a_value_holding_what_the_program_does_not_copy_is_not_answered_with_confidence(tmp_path):
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.store import ModelStore
+
+    spec = ModelSpec(toy.ESCAPING_SUBJECT, "forward")
+    mock = MockProgram(spec, learn(spec, ModelStore(tmp_path)))
+    assert mock.info.calibration["content_classes"] == {"WORD": ["'", "letter"]}
+    assert mock.predict("do'g").familiar
+    escaped = mock.predict("d&og")
+    assert not escaped.familiar and not escaped.confident and "'&'" in escaped.reason
 
 
 def test_a_trained_model_carries_its_calibration(toy_cache):

@@ -234,7 +234,8 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
     npz.unlink()
     assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
     assert not legacy.exists() and load_artifact(npz).meta["calibration"]["threshold"] > 0
-    assert f"saved to {npz}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"saved to {npz}" in out and "\n  WORD values may hold: letters\n" in out
 
 
 def test_ctrl_c_ends_a_command_with_a_line_not_a_traceback(monkeypatch, capsys):

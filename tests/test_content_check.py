@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import toy
 
-from pytest_modelizer.content_check import HiddenContent, check_hidden_content
+from pytest_modelizer.content_check import HiddenContent, check_hidden_content, probe_content
 from pytest_modelizer.data import encode_pair, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
 
 
+def _examples(spec: ModelSpec) -> list:
+    return [e for e in (encode_pair(spec, p) for p in synthesize_pairs(spec.subject, spec.subject.training)) if e]
+
+
 def _checked(subject, aspect="output") -> HiddenContent:
     spec = ModelSpec(subject, "forward", aspect)
-    examples = [e for e in (encode_pair(spec, p) for p in synthesize_pairs(subject, subject.training)) if e]
     with ProgramRunner(subject) as runner:
-        return check_hidden_content(spec, examples, runner, count=60)
+        return check_hidden_content(spec, _examples(spec), runner, count=60)
 
 
 def test_a_program_that_only_copies_content_passes():
@@ -59,3 +62,11 @@ def test_an_example_shows_the_answers_from_where_they_differ():
     assert where_they_differ(prefix + "<mi>0.5</mi>", prefix + "<mn>2</mn>") == (
         "...mi><mi>x</mi><mi>0.5</mi>", "...mi><mi>x</mi><mn>2</mn>")
     assert where_they_differ("ab", "ab c") == ("ab", "ab c")
+
+
+def test_the_probe_keeps_the_characters_the_program_copies_as_is():
+    # Words may hold `'` and `&` (the grammar makes neither); the program copies `'` but escapes `&`.
+    # Other characters split a word: a value never holds them, so they are not tried.
+    spec = ModelSpec(toy.ESCAPING_SUBJECT, "forward")
+    with ProgramRunner(spec.subject) as runner:
+        assert probe_content(spec, _examples(spec), runner) == {"WORD": {"letter", "'"}}

@@ -42,6 +42,11 @@ def vowel_marks(text: str) -> str:
     return " ".join(("+" if word[:1] in "aeiou" else "-") + word for word in text.split(" "))
 
 
+def escaping_shout(text: str) -> str:
+    """`shout` writing `&` as HTML does. Its words may hold `'` and `&`, which its grammar never makes."""
+    return shout(text).replace("&", "&amp;")
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
@@ -121,6 +126,12 @@ QUICK_SUBJECT = make_subject(training=QUICK_TRAINING)
 VOWEL_SUBJECT = make_subject(
     name="vowel-marks", program=vowel_marks, grammar={**GRAMMAR, "<item>": ["<w>"]},
     output_tokenizer=LarkTokenizer('WORD: /[a-z]+/\nMARK: /[-+]/\nSP: " "\nOTHER.-1: /./s', content=("WORD",)),
+    training=QUICK_TRAINING,
+)
+
+ESCAPING_SUBJECT = make_subject(
+    name="escaping-shout", program=escaping_shout,
+    input_tokenizer=LarkTokenizer('WORD: /[a-z\'&]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s', content=("WORD",)),
     training=QUICK_TRAINING,
 )
 
