@@ -179,3 +179,12 @@ def test_the_content_py_asciimath_decides_on_is_not_hidden_in_one_placeholder():
     assert am.tokenizer.tokenize("0.5 + 2").tokens == ("DECIMAL_1", " + ", "NUMBER_1")
     assert am.tokenizer.tokenize("12.5 12.").tokens == ("DECIMAL_1", " ", "NUMBER_1", ".")
     assert am.tokenizer.tokenize("f h").tokens == ("f", " ", "LETTER_1")
+
+
+@needs_asciimath
+def test_the_blackboard_letters_py_asciimath_names_are_tokens_of_their_own():
+    # `\mathbb{R}` becomes `RR`, `\mathbb{h}` becomes `bbb(h)`: as a LETTER placeholder the model could not tell.
+    assert am.latex_to_asciimath("\\mathbb{R}") == "RR" and am.latex_to_asciimath("\\mathbb{h}") == "bbb(h)"
+    assert am.latex_tokenizer.tokenize("\\mathbb{R} \\mathbb{h}").tokens == (
+        "\\mathbb{R}", " \\mathbb", "{", "LETTER_1", "}")
+    assert am.latex_asciimath.input_tokenizer is am.latex_tokenizer
