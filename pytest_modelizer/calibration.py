@@ -55,6 +55,11 @@ def char_class(ch: str) -> str:
     return "letter" if ch.isalpha() else "digit" if ch.isdigit() else ch
 
 
+def content_meta(content: dict[str, Iterable[str]]) -> dict:
+    """The `calibration` entry for what each placeholder type's values may hold (`Familiarity.content`)."""
+    return {"content_classes": {kind: sorted(classes) for kind, classes in sorted(content.items())}}
+
+
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
     """Source tokens with placeholders reduced to their type (`TEXT_3` -> `TEXT_`), framed by start and end."""
     return (_START, *(placeholder_kind(token) + "_" if is_placeholder(token) else token for token in tokens), _END)
@@ -94,7 +99,7 @@ class Familiarity:
         """The `calibration` entries that store this."""
         meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
         if self.content is not None:
-            meta["content_classes"] = {kind: sorted(classes) for kind, classes in sorted(self.content.items())}
+            meta.update(content_meta(self.content))
         return meta
 
     def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:

@@ -8,12 +8,12 @@ from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
-from pytest_modelizer.calibration import Familiarity, Spellings, calibrate
+from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta
 from pytest_modelizer.content_check import check_hidden_content, probe_content
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
-from pytest_modelizer.store import SUFFIX, ModelArtifact, ModelStore, load_artifact, save_artifact
+from pytest_modelizer.store import SUFFIX, ModelArtifact, ModelStore, load_artifact, save_artifact, stored_dtype
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.tokenizer import TokenizeError, Vocabulary
 from pytest_modelizer.training_stack import require
@@ -130,10 +130,14 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
 
 
 def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
-    """Calibrate a model trained before calibration existed, on the pairs it was trained on; saved in place.
+    """Calibrate a model again, on the pairs it was trained on; saved in place.
 
     The pairs are synthesized again from the model's own training configuration (the same seed
-    gives the same pairs, so the same split): the held-out part is what training held out.
+    gives the same pairs, so the same split): the held-out part is what training held out. Where
+    they come out otherwise (the grammar's samples or this plugin's synthesis changed since), a
+    calibrated forward model keeps its threshold and trigrams and learns only which characters
+    its placeholders' values may hold, from the pairs of now: those depend on the program, not
+    on which pairs were held out.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -141,16 +145,25 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     training = spec.training  # the key found this file: the configuration it was trained with
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
     data = prepare(spec, pairs)
-    if data.src_vocab.itos != artifact.meta["src_vocab"]:
-        raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "
-                         f"(its vocabulary differs); retrain it: modelizer train {subject.name} --direction {spec.direction}"
-                         f"{spec.aspect_args}")
-    with ProgramRunner(subject) as runner:
-        assess(spec, artifact, data, runner)
-    from pytest_modelizer.decoder import storage_dtype  # numpy, as in `learn`
+    retrain = f"modelizer train {subject.name} --direction {spec.direction}{spec.aspect_args}"
+    if data.src_vocab.itos == artifact.meta["src_vocab"]:
+        with ProgramRunner(subject) as runner:
+            assess(spec, artifact, data, runner)
+        from pytest_modelizer.decoder import storage_dtype  # numpy, as in `learn`
 
-    dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(data.test)],
-                          artifact.meta["calibration"]["threshold"])
+        dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(data.test)],
+                              artifact.meta["calibration"]["threshold"])
+    elif spec.is_forward and "threshold" in (artifact.meta.get("calibration") or {}):
+        log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
+            f"differs): its threshold and trigrams are kept, and only the characters its placeholders' values "
+            f"may hold are learned again; for a whole calibration, retrain it: {retrain}")
+        with ProgramRunner(subject) as runner:
+            content = probe_content(spec, data.train, runner, training.seed)
+        artifact.meta["calibration"].update(content_meta(content))
+        dtype = stored_dtype(artifact.state_dict)
+    else:
+        raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "
+                         f"(its vocabulary differs); retrain it: {retrain}")
     save_artifact(artifact, path.with_suffix(SUFFIX), dtype)
     if path.suffix != SUFFIX:  # a file of the older torch format is replaced
         path.unlink()

@@ -173,6 +173,14 @@ def _array(value: Any) -> Any:
     return np.asarray(value)
 
 
+def stored_dtype(weights: dict[str, Any]) -> str:
+    """The dtype a model's weights were stored in: "float16" where every weight is a 16-bit float's value."""
+    import numpy as np
+
+    full = [np.asarray(_array(v), dtype=np.float32) for v in weights.values()]
+    return "float16" if all(np.array_equal(v, v.astype(np.float16).astype(np.float32)) for v in full) else "float32"
+
+
 def save_artifact(artifact: ModelArtifact, path: Path, dtype: str = "float32") -> None:
     """Save weights (as `dtype`) and description in one `.npz` file, atomically; a tied weight is stored once."""
     import io

@@ -238,6 +238,33 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
     assert f"saved to {npz}" in out and "\n  WORD values may hold: letters\n" in out
 
 
+def test_calibrate_keeps_the_threshold_of_a_model_whose_pairs_came_out_otherwise(conftest_file, toy_cache, tmp_path,
+                                                                               capsys):
+    import shutil
+
+    from pytest_modelizer.store import load_artifact, save_artifact
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    npz = cache / "shout" / f"forward-{ModelSpec(toy.SUBJECT, 'forward').key}.npz"
+    artifact = load_artifact(npz)
+    calibration = artifact.meta["calibration"]
+    calibration.pop("content_classes")  # calibrated by an earlier version, on pairs synthesis no longer makes
+    artifact.meta["src_vocab"] = list(reversed(artifact.meta["src_vocab"]))
+    save_artifact(artifact, npz)
+    assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
+    recalibrated = load_artifact(npz).meta["calibration"]
+    assert recalibrated["content_classes"] == {"WORD": ["letter"]}
+    assert {k: v for k, v in recalibrated.items() if k != "content_classes"} == calibration
+    assert "its threshold and trigrams are kept" in capsys.readouterr().err
+
+    artifact = load_artifact(npz)
+    del artifact.meta["calibration"]  # never calibrated: nothing to keep
+    save_artifact(artifact, npz)
+    assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 2
+    assert "retrain it: modelizer train shout --direction forward" in capsys.readouterr().err
+
+
 def test_ctrl_c_ends_a_command_with_a_line_not_a_traceback(monkeypatch, capsys):
     from pytest_modelizer import cli
 

@@ -20,3 +20,16 @@ def test_exact_match_is_reported_per_length_bucket():
 
 def test_empty_buckets_are_left_out():
     assert list(summarize([_scored(5, True)])["by_length"]) == ["<=20"]
+
+
+def test_fresh_held_out_inputs_leave_out_the_training_inputs_without_a_cache(tmp_path):
+    import toy
+    from pytest_modelizer.data import held_out_inputs, synthesize_pairs, training_inputs
+
+    # The toy grammar's inputs are few: another seed makes many training inputs again.
+    training = toy.SUBJECT.training
+    trained = set(training_inputs(toy.SUBJECT, training))
+    assert {p.input for p in synthesize_pairs(toy.SUBJECT, training, tmp_path)} == trained
+    uncached = held_out_inputs(toy.SUBJECT, 300, training)
+    assert uncached and not trained & set(uncached)
+    assert held_out_inputs(toy.SUBJECT, 300, training, tmp_path) == uncached  # the cached pairs say the same
