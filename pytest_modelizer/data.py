@@ -249,8 +249,8 @@ def held_out_inputs(
     """Up to `count` fresh inputs: another seed, the same mix of fuzzers, no training input.
 
     The training inputs are the cached pairs' or, where those are not cached (a shipped model),
-    synthesized again without running the program: small grammars make the same input under
-    another seed often enough (6-8 % of 500 for the py-asciimath subjects) to flatter a model.
+    synthesized again without running the program: small grammars, and grammars weighted by
+    samples, make many training inputs again under another seed, which would flatter a model.
     For a subject with samples, the grammar with the probabilities mined from them, as training
     synthesized its inputs (the samples and their fragments are not fresh, and are not drawn).
     """

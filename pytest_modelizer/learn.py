@@ -112,8 +112,8 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     """Score a trained model on its held-out pairs, calibrate when to trust it; into `artifact.meta`.
 
     `calibration` holds the training sources' trigrams, the characters placeholder values may hold,
-    the spellings the program treats alike and the confidence threshold (see calibration.py); `metrics` the held-out fidelity, with the
-    share answered confidently.
+    the spellings the program treats alike and the confidence threshold (see calibration.py);
+    `metrics` the held-out fidelity, with the share answered confidently.
     """
     from pytest_modelizer.evaluate import score_pairs, summarize  # numpy, as in `learn`
     from pytest_modelizer.mock import MockProgram
@@ -156,7 +156,7 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     elif spec.is_forward and "threshold" in (artifact.meta.get("calibration") or {}):
         log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
             f"differs): its threshold and trigrams are kept, and only the characters its placeholders' values "
-            f"may hold are learned again; for a whole calibration, retrain it: {retrain}")
+            f"may hold are learned, from the pairs of now; for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
             content = probe_content(spec, data.train, runner, training.seed)
         artifact.meta["calibration"].update(content_meta(content))
