@@ -82,8 +82,7 @@ class Familiarity:
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]],
               content: dict[str, Iterable[str]] | None = None) -> "Familiarity":
-        return cls(frozenset(g for tokens in sources for g in grams(tokens)),
-                   None if content is None else {kind: frozenset(classes) for kind, classes in content.items()})
+        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -91,9 +90,7 @@ class Familiarity:
         stored = calibration.get("source_trigrams")
         if stored is None:
             return None
-        content = calibration.get("content_classes")
-        return cls(frozenset(tuple(g) for g in stored),
-                   None if content is None else {kind: frozenset(classes) for kind, classes in content.items()})
+        return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -115,6 +112,10 @@ class Familiarity:
                     return (f"{placeholder} holds {odd!r} ({value!r}): no training value did, and the program was "
                             f"not seen to copy it as is")
         return None
+
+
+def _frozen(content: dict[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:
+    return None if content is None else {kind: frozenset(classes) for kind, classes in content.items()}
 
 
 # Two spellings are alike once this many distinct training pairs show the program treating them alike.

@@ -135,9 +135,9 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     The pairs are synthesized again from the model's own training configuration (the same seed
     gives the same pairs, so the same split): the held-out part is what training held out. Where
     they come out otherwise (the grammar's samples or this plugin's synthesis changed since), a
-    calibrated forward model keeps its threshold and trigrams and learns only which characters
-    its placeholders' values may hold, from the pairs of now: those depend on the program, not
-    on which pairs were held out.
+    calibrated forward model keeps its threshold and trigrams and learns only what depends on the
+    program, not on which pairs were held out, from the pairs of now: which characters its
+    placeholders' values may hold and which spellings the program treats alike.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -155,11 +155,13 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
                               artifact.meta["calibration"]["threshold"])
     elif spec.is_forward and "threshold" in (artifact.meta.get("calibration") or {}):
         log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
-            f"differs): its threshold and trigrams are kept, and only the characters its placeholders' values "
-            f"may hold are learned, from the pairs of now; for a whole calibration, retrain it: {retrain}")
+            f"differs): its threshold and trigrams are kept, and only what the program does is learned, from "
+            f"the pairs of now (the characters its placeholders' values may hold, the spellings it treats alike); "
+            f"for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
             content = probe_content(spec, data.train, runner, training.seed)
-        artifact.meta["calibration"].update(content_meta(content))
+        artifact.meta["calibration"].update(
+            content_meta(content), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta())
         dtype = stored_dtype(artifact.state_dict)
     else:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "
