@@ -145,7 +145,7 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
         return None
 
 
-def mined_samples(subject: Subject, training: TrainingConfig) -> tuple[list[str], ContentMarks, MinedSamples]:
+def mined_samples(subject: Subject, training: TrainingConfig) -> "Mined":
     """The samples training uses (at most half the pairs), their content marks, and what parsing them gave."""
     samples = subject.loaded_samples()[: training.pairs // 2]
     content = ContentMarks(subject.input_tokenizer, samples)
@@ -153,11 +153,14 @@ def mined_samples(subject: Subject, training: TrainingConfig) -> tuple[list[str]
                                   content)
 
 
-def steered_by_samples(subject: Subject, training: TrainingConfig,
-                       log: Callable[[str], None]) -> tuple[dict, list[str]]:
+Mined = tuple[list[str], ContentMarks, MinedSamples]
+
+
+def steered_by_samples(subject: Subject, training: TrainingConfig, log: Callable[[str], None],
+                       mined_already: Mined | None = None) -> tuple[dict, list[str]]:
     """The grammar with probabilities mined from the subject's samples, and the real inputs to add:
     the samples themselves (at most half the pairs) and recombined fragments of them."""
-    samples, content, mined = mined_samples(subject, training)
+    samples, content, mined = mined_already or mined_samples(subject, training)
     rng = random.Random(training.seed)
     fragments = recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars,
                           fill=lambda text: content.fill(text, rng))
@@ -223,9 +226,11 @@ def synthesize_pairs(
     return pairs
 
 
-def training_inputs(subject: Subject, training: TrainingConfig,
-                    log: Callable[[str], None] = lambda msg: None) -> list[str]:
-    """The inputs of the subject's training pairs (deterministic for the configuration's seed), not yet run."""
+def training_inputs(subject: Subject, training: TrainingConfig, log: Callable[[str], None] = lambda msg: None,
+                    mined: Mined | None = None) -> list[str]:
+    """The inputs of the subject's training pairs (deterministic for the configuration's seed), not yet run.
+
+    `mined`: what `mined_samples` gave for them, where the caller has it already."""
     plan = SynthesisPlan(
         count=training.pairs,
         seed=training.seed,
@@ -237,7 +242,7 @@ def training_inputs(subject: Subject, training: TrainingConfig,
     log(f"synthesizing {plan.count} inputs for {subject.name}")
     grammar, real = subject.grammar, []
     if subject.samples is not None:
-        grammar, real = steered_by_samples(subject, training, log)
+        grammar, real = steered_by_samples(subject, training, log, mined)
         plan = replace(plan, count=max(1, plan.count - len(real)))
     inputs = synthesize(grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
     return list(dict.fromkeys([*real, *inputs]))
@@ -254,12 +259,13 @@ def held_out_inputs(
     For a subject with samples, the grammar with the probabilities mined from them, as training
     synthesized its inputs (the samples and their fragments are not fresh, and are not drawn).
     """
+    mined = mined_samples(subject, training) if subject.samples is not None else None
     cached = cached_pairs(pairs_path(subject, training, cache_dir)) if cache_dir is not None else None
-    seen = {p.input for p in cached} if cached is not None else set(training_inputs(subject, training))
+    seen = {p.input for p in cached} if cached is not None else set(training_inputs(subject, training, mined=mined))
     seed = training.seed + seed_offset
     plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
                          training.max_input_chars, subject.start_symbol)
-    grammar = mined_samples(subject, training)[2].grammar if subject.samples is not None else subject.grammar
+    grammar = mined[2].grammar if mined is not None else subject.grammar
     inputs = [x for x in synthesize(grammar, plan) if x not in seen]
     random.Random(seed).shuffle(inputs)  # the coverage fuzzer's inputs come first: spread them out
     return inputs[:count]

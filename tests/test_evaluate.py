@@ -26,10 +26,13 @@ def test_fresh_held_out_inputs_leave_out_the_training_inputs_without_a_cache(tmp
     import toy
     from pytest_modelizer.data import held_out_inputs, synthesize_pairs, training_inputs
 
-    # The toy grammar's inputs are few: another seed makes many training inputs again.
-    training = toy.SUBJECT.training
-    trained = set(training_inputs(toy.SUBJECT, training))
-    assert {p.input for p in synthesize_pairs(toy.SUBJECT, training, tmp_path)} == trained
-    uncached = held_out_inputs(toy.SUBJECT, 300, training)
-    assert uncached and not trained & set(uncached)
-    assert held_out_inputs(toy.SUBJECT, 300, training, tmp_path) == uncached  # the cached pairs say the same
+    # The toy grammar's inputs are few: another seed makes many training inputs again. With samples,
+    # the samples and their fragments are training inputs too.
+    samples = ["!cat !dog", "!owl", "!bee !ant !emu", "!cat dog"]
+    for subject in (toy.SUBJECT, toy.make_subject(samples=samples)):
+        training = subject.training
+        trained = set(training_inputs(subject, training))
+        assert {p.input for p in synthesize_pairs(subject, training, tmp_path)} == trained
+        uncached = held_out_inputs(subject, 300, training)
+        assert uncached and not trained & set(uncached)
+        assert held_out_inputs(subject, 300, training, tmp_path) == uncached  # the cached pairs say the same
