@@ -37,7 +37,9 @@ class TrainingConfig:
     coverage_share: float = 0.1
     max_input_chars: int = 400
     val_fraction: float = 0.05
-    batch_size: int = 64
+    # Small batches: on 2 CPU threads a batch of 32 trains at nearly the pace of 64 pairs per
+    # second and takes twice the steps, which a time-capped run needs (BENCHMARKS.md, user subjects).
+    batch_size: int = 32
     lr: float = 1e-3
     max_epochs: int = 60
     max_minutes: float = 10.0

@@ -574,7 +574,7 @@ html_subject = pandoc_subject(
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
-        TrainingConfig(pairs=6000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300)
+        TrainingConfig(pairs=6000, max_nonterminals=12, coverage_share=0.1, max_input_chars=300, batch_size=64)
     ),
     corpora={"commonmark-spec": "commonmark.jsonl", "package-docs": "docs.jsonl"},
     samples=CorpusSamples(CORPORA / "docs.jsonl"),
