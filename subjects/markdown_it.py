@@ -84,7 +84,11 @@ grammar: dict[str, list] = with_escape_rules({
         "    <codetext>\n\n    <codetext>\n",
         "    <codetext>\n      <codetext>\n",
     ],
-    "<codetext>": [option("<text>", 0.6), "<text> <codesym> <text>", "<codesym><text>"],
+    # Markup inside a code block stays as written: documentation shows Markdown in code blocks.
+    "<codetext>": [
+        option("<text>", 0.55), option("<text> <codesym> <text>", 0.2), option("<codesym><text>", 0.15),
+        "<text> `<text>` <text>", "[<text>]<lp><url><rp>", "<st><text><st> <text>",
+    ],
     "<codesym>": [
         "<lt>", "<gt>", "&", "*", "_", '"', "#", "[", "]", "=", "<lp>", "<rp>", "{", "}", ":",
         ".", ",", "/", "-", "'", "<plus>", "%", "$", "|", "!", "~", "@", ";", "?", "--",
@@ -106,7 +110,9 @@ grammar: dict[str, list] = with_escape_rules({
         "```\n> <codetext>\n> ```\n",
         "<line>\n> ***\n",
     ],
-    "<ulist>": [option("<dash_items>", 0.6), "<star_items>", "<plus_items>"],
+    # Another bullet character starts another list.
+    "<ulist>": [option("<dash_items>", 0.57), "<star_items>", "<plus_items>", option("<mixed_items>", 0.03)],
+    "<mixed_items>": ["- <item><plus> <item>", "- <item><st> <item>", "<st> <item>- <item>", "- <item>- <item><plus> <item>"],
     "<dash_items>": [
         option("- <item>", 0.35),
         option("- <item>- <item>", 0.3),
@@ -125,7 +131,7 @@ grammar: dict[str, list] = with_escape_rules({
         "<hashes> <line>\n",
         "> <line>\n",
     ],
-    "<olist>": [option("<dot_items>", 0.7), "<paren_items>"],
+    "<olist>": [option("<dot_items>", 0.67), "<paren_items>", option("<onum>. <oitem><onum><rp> <oitem>", 0.03)],
     "<dot_items>": [
         option("<onum>. <oitem>", 0.35),
         option("<onum>. <oitem><onum>. <oitem>", 0.3),
@@ -161,12 +167,16 @@ grammar: dict[str, list] = with_escape_rules({
         option("<link>", 0.16),
         option("<image>", 0.09),
         option("<autolink>", 0.09),
-        option("<escape>", 0.1),
-        option("<entity>", 0.1),
+        option("<escape>", 0.09),
+        option("<entity>", 0.08),
+        option("<unmatched>", 0.03),
         "<lp><text><rp>",
         "<tagged>",
         "<lp><text>: <autolink><rp>",
     ],
+    # A delimiter without a partner stays as written ("`foo", "a * b", "[note"): without these a
+    # model takes every backtick for a code span and every star for emphasis.
+    "<unmatched>": ["`<text>", "<text>`", "<st><text>", "<text> <st> <text>", "_<text>", "[<text>", "<text>]"],
     # Issue and user references as in changelogs: "#270", "@name".
     "<tagged>": ["#<word>", "@<word>"],
     "<emph>": [option("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],

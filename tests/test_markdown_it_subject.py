@@ -112,3 +112,11 @@ def test_fuzzed_inputs_cover_markdown_features(subject, fuzzed):
     assert any("\\" in t and "<br />" in subject.program(t) for t in fuzzed), "no backslash hard break"
     assert any(re.search(r"&[a-z#0-9]+;", t) for t in fuzzed), "no entity in the input"
     assert any(re.search(r"\\[*_#`]", t) for t in fuzzed), "no backslash escape in the input"
+
+
+def test_fuzzed_inputs_hold_delimiters_without_a_partner(subject, fuzzed):
+    # A backtick or star left literal in the HTML: the model must see that not every one opens a span.
+    html = [(t, subject.program(t)) for t in fuzzed]
+    assert any("`" in h and "<code>" not in h for _, h in html), "no literal backtick"
+    assert any(re.search(r"<p>[^<]*\*", h) and "<em>" not in h for _, h in html), "no literal star"
+    assert subject.program("`foo bar\n") == "<p>`foo bar</p>\n"
