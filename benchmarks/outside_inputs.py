@@ -1,6 +1,6 @@
 """Confidence on real inputs from outside this repository: what the installed packages hold.
 
-    python benchmarks/outside_inputs.py [--limit N]
+    python benchmarks/outside_inputs.py [--limit N] [--keep DIR | --sets DIR] [SUBJECT ...]
 
 Collects, from the site-packages of the running interpreter (this project's own dependencies
 and test tools, none of them written for it):
@@ -76,14 +76,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=600, help="inputs per language at most")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="also write the sets there (markdown.jsonl, python.jsonl, sql.jsonl), to read the misses")
+    parser.add_argument("--sets", type=Path, metavar="DIR",
+                        help="read the sets that --keep wrote there instead of collecting them again")
     parser.add_argument("subjects", nargs="*", help="only these subjects (default: all of them)")
     args = parser.parse_args()
     site = Path(sysconfig.get_paths()["purelib"])
-    sets = collect(site, args.limit, random.Random(0))
+    if args.sets:
+        sets = {language: [json.loads(line) for line in (args.sets / f"{language}.jsonl").read_text().splitlines()]
+                for language in SUBJECTS}
+    else:
+        sets = collect(site, args.limit, random.Random(0))
     packages = len(list(site.glob("*.dist-info")))
     with tempfile.TemporaryDirectory() as tmp:
+        where = args.keep or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
         for language, rows in sets.items():
-            path = Path(tmp) / f"{language}.jsonl"
+            path = where / f"{language}.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows))
             for subject in SUBJECTS[language]:
                 if args.subjects and subject not in args.subjects:

@@ -26,7 +26,8 @@ fail on the inputs of the HTML grammar.
 
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
 (`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; for
-pandoc-html a code span's text is one more (`CODE_n`), as in the markdown-it subject
+pandoc-html a code span's text is one more (`CODE_n`), as in the markdown-it subject, and so is
+an abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space)
 (pandoc-markdown keeps the tokenizers its shipped models were trained with). pandoc-html trains
 on the sample part of the package-docs corpus as `samples`. What pandoc
 rewrites is kept out of text runs so that it stays vocabulary: `'` (curly apostrophes and
@@ -305,16 +306,23 @@ MARKDOWN_RULES: dict[str, list] = {
     "autolink": [option("<⟨url⟩>", 0.7), "<⟨email⟩>"],
     "escape": ["\\*", "\\_", "\\#", "\\[", "\\`", "\\<", "\\&", "\\\\", "\\>", "\\$", "\\^", "\\~", "\\|", "\\@"],
     "entity": ["&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&nbsp;", "&#35;", "&#42;", "&#x26;", "&"],
-    # The `smart` extension: curly quotes, apostrophes, dashes and the ellipsis.
+    # The `smart` extension: curly quotes, apostrophes, dashes, the ellipsis, and the no-break
+    # space after an abbreviation (not before a comma or a line break, nor after "etc.").
     "smart": [
-        option('"⟨text⟩"', 0.3),
-        option("'⟨text⟩'", 0.15),
-        option("⟨word⟩'s", 0.15),
+        option('"⟨text⟩"', 0.25),
+        option("'⟨text⟩'", 0.1),
+        option("⟨word⟩'s", 0.1),
+        option("⟨abbreviated⟩", 0.15),
         "⟨word⟩ -- ⟨word⟩",
         "⟨word⟩---⟨word⟩",
         "⟨word⟩...",
         "⟨word⟩ - ⟨word⟩",
     ],
+    "abbreviated": [
+        option("⟨abbr⟩ ⟨text⟩", 0.3), option("(⟨abbr⟩ ⟨text⟩)", 0.2), "(⟨abbr⟩ ⟨code⟩)", "⟨abbr⟩ ⟨link⟩",
+        "⟨abbr⟩ ⟨abbr⟩ ⟨word⟩", "⟨abbr⟩, ⟨text⟩", "⟨abbr⟩\n⟨text⟩", "⟨word⟩ etc. ⟨word⟩",
+    ],
+    "abbr": [option("e.g.", 0.35), option("i.e.", 0.2), "vs.", "cf.", "Inc.", "Dr.", "Mr.", "No.", "al.", "pp."],
     # pandoc's own inline syntax beyond CommonMark.
     "extension": [
         option("~~⟨text⟩~~", 0.2),
@@ -475,14 +483,24 @@ _NOT_ABBREVIATION = "".join(
     "(?<!\\b(?:" + "|".join(re.escape(a) for a in ABBREVIATIONS if len(a) == n) + "))"
     for n in sorted({len(a) for a in ABBREVIATIONS})
 )
+# pandoc-html's text runs also leave out a whole-word abbreviation before a space (in the HTML a
+# no-break space): it is a placeholder of its own (ABBR), so that the model sees where `smart`
+# acts, which a run ending in "e.g." hid (the run joined before it: "see e.g." `x`).
+_ABBREVIATION = "(?:" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + ")"
+_ABBREVIATION_AHEAD = rf"\(?{_ABBREVIATION}[ \u00a0]"
+_ABBR_TEXT = rf"""
+TEXT.3: /(?!{_ABBREVIATION_AHEAD}){_WORD}(?:{_NOT_ABBREVIATION} (?!{_ABBREVIATION_AHEAD})(?:- )?{_WORD})*/
+ABBR.4: /(?<![^\W_]){_ABBREVIATION}(?=[ \u00a0])/
+"""
 _SCHEMELESS = r"(?![A-Za-z][A-Za-z0-9+.-]*:)"
 # PATH: a relative link target ("../a.md", "#anchor"): in Markdown inline or in a reference
 # definition, in HTML an attribute; both tokenizers know every form (code shows the other's).
 # KEY: what follows an "@" (a citation key, `@doe`): pandoc writes a key twice
 # (`data-cites="doe">@doe`), so it must not merge into the text run that follows it.
-_CONTENT = rf"""
+_TEXT = rf"""
 TEXT.3: /{_WORD}(?:{_NOT_ABBREVIATION} (?:- )?{_WORD})*/
-URL.4: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~\/%?=#:@+-]+/
+"""
+_OTHER_CONTENT = rf"""URL.4: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~\/%?=#:@+-]+/
 EMAIL.4: /[A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/
 KEY.5: /(?<=@)[^\W_]+/
 SPACES.2: /[ \t]+/
@@ -492,8 +510,9 @@ MAILTO.4: "mailto:"
 PATH.5: /(?:(?<=\]\()|(?<=\]: )|(?<=href=")|(?<=src=")){_SCHEMELESS}[^\s()<>"]+/
 ANY.-1: /[\s\S]/
 """
+_CONTENT = _TEXT + _OTHER_CONTENT
 
-MARKDOWN_TERMINALS = _CONTENT + r"""
+_MARKDOWN_MARKUP = r"""
 CITATION_ATTRS.5: /\]\{\.citation cites="/
 ATTR_NAME.4: /(?<=\{)[a-z][a-z-]*="/
 HARDBREAK.5: /[ ]{2,}\n/ | /\\\n/
@@ -522,8 +541,9 @@ TITLE_OPEN.4: " \""
 TITLE_CLOSE.4: "\")"
 RAW_TAG.4: /<\/?[a-z][a-z0-9]*>/
 """
+MARKDOWN_TERMINALS = _CONTENT + _MARKDOWN_MARKUP
 
-HTML_TERMINALS = _CONTENT + r"""
+_HTML_MARKUP = r"""
 LIST_OPEN.5: /<ol(?: start="[0-9]+")?(?: type="[1aAiI]")?>\n/ | /<ul(?: class="task-list")?>\n/
 CELL_OPEN.5: /<t[hd](?: style="text-align: (?:left|right|center);")?>/
 CHECKBOX.5: /<label><input type="checkbox" (?:checked="" )?\/>/
@@ -537,6 +557,7 @@ TAG_ATTR.4: /<[a-z][a-z0-9]* [a-z-]+="/
 ATTR.4: /" [a-z-]+="/
 ATTR_END.4: /">\n?/ | /" \/>\n?/
 """
+HTML_TERMINALS = _CONTENT + _HTML_MARKUP
 
 CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 
@@ -551,11 +572,13 @@ html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 # The lexer has no state, so the text between two spans on a line is taken for code where it could
 # be code: not where it starts with "]" or ends with "[" (`a`](url) and text [`b`]).
 _CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
+_ABBR_CONTENT = _ABBR_TEXT + _OTHER_CONTENT
 code_markdown_tokenizer = LarkTokenizer(
-    terminals=MARKDOWN_TERMINALS + f"CODE.6: /(?<=`){_CODE}(?=`)/\n", content=(*CONTENT, "CODE"))
+    terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + f"CODE.6: /(?<=`){_CODE}(?=`)/\n",
+    content=(*CONTENT, "CODE", "ABBR"))
 code_html_tokenizer = LarkTokenizer(
-    terminals=HTML_TERMINALS + f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n",
-    content=(*CONTENT, "CODE"))
+    terminals=_ABBR_CONTENT + _HTML_MARKUP + f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n",
+    content=(*CONTENT, "CODE", "ABBR"))
 
 
 def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:

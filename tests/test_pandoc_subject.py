@@ -167,6 +167,25 @@ def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markd
 
 
 @needs_pandoc
+@pytest.mark.parametrize("markdown, abbreviations", [
+    ("Install it the usual ways (e.g. `pip install x`).\n", ["e.g."]),
+    ("One piece, i.e. the other, vs. Mr. Smith\n", ["i.e.", "vs.", "Mr."]),
+    ("Not before a comma (e.g., here), nor e.g.\nat the end of a line, nor after etc. or xe.g. x\n", []),
+])
+def test_an_abbreviation_before_a_space_is_a_placeholder_followed_by_a_no_break_space(
+        html_subject, markdown, abbreviations):
+    # pandoc's `smart` writes a no-break space after it: a text run that ended in "e.g." hid that.
+    md, html = html_subject.input_tokenizer, html_subject.output_tokenizer
+    tokens = md.tokenize(markdown)
+    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("ABBR_")] == abbreviations
+    output = html.tokenize_with(run_sample(html_subject, [markdown])[0].output, tokens.mapping)
+    assert output.mapping == tokens.mapping
+    after = [output.tokens[i + 1] for i, t in enumerate(output.tokens) if t.startswith("ABBR_")]
+    assert after == ["\u00a0"] * len(abbreviations)
+    assert "\u00a0" not in "".join(t for t in output.tokens if not t.startswith("ABBR_") and t != "\u00a0")
+
+
+@needs_pandoc
 def test_html_corpus_is_what_pandoc_writes(html_subject):
     """A spread sample of pandoc-html-blocks.jsonl, rendered again (extract_pandoc.py made it)."""
     rows = _corpus("pandoc-html-blocks.jsonl")
