@@ -9,6 +9,10 @@ both hold:
   placeholder's value is one the training values of its type held or one the program was seen
   to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
   pandoc writes its quote as `’`; `&auml;` in a link is decoded). Both are stored with the model.
+- *a familiar answer*: every three consecutive tokens of the answer occur in the training
+  targets. A model that is sure of an input it knows can still emit an answer no program output
+  looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
+  model may even lead such an answer back. Stored with models calibrated since; older ones skip it.
 - *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
@@ -78,11 +82,14 @@ class Familiarity:
     # Placeholder type -> the character classes (`char_class`) its values may hold; None: not checked
     # (an inverse model, or one calibrated before the check existed).
     content: dict[str, frozenset[str]] | None = None
+    # The training targets' trigrams; None: not checked (a model calibrated before the check existed).
+    answers: frozenset[tuple[str, ...]] | None = None
 
     @classmethod
-    def learn(cls, sources: Iterable[Sequence[str]],
-              content: dict[str, Iterable[str]] | None = None) -> "Familiarity":
-        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content))
+    def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
+              targets: Iterable[Sequence[str]] | None = None) -> "Familiarity":
+        answers = None if targets is None else frozenset(g for tokens in targets for g in grams(tokens))
+        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers)
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -90,13 +97,17 @@ class Familiarity:
         stored = calibration.get("source_trigrams")
         if stored is None:
             return None
-        return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")))
+        answers = calibration.get("target_trigrams")
+        return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")),
+                   None if answers is None else frozenset(tuple(g) for g in answers))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
         meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
         if self.content is not None:
             meta.update(content_meta(self.content))
+        if self.answers is not None:
+            meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         return meta
 
     def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:
@@ -111,6 +122,14 @@ class Familiarity:
                 if odd is not None:
                     return (f"{placeholder} holds {odd!r} ({value!r}): no training value did, and the program was "
                             f"not seen to copy it as is")
+        return None
+
+    def unfamiliar_answer(self, tokens: Sequence[str]) -> str | None:
+        """Why an answer (the predicted tokens) is unlike every training target; None if it is not."""
+        if self.answers is not None:
+            for gram in grams(tokens):
+                if gram not in self.answers:
+                    return f"an answer holding a token sequence no training output held: {' '.join(gram)!r}"
         return None
 
 

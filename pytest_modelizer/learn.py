@@ -121,7 +121,8 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     meta = artifact.meta
     # Only a forward model's placeholders are the program's input, where a changed value can be run.
     content = probe_content(spec, data.train, runner, spec.training.seed) if spec.is_forward else None
-    meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), content).to_meta(),
+    meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), content,
+                                               (e.tgt for e in data.train)).to_meta(),
                            "alike_spellings": Spellings.learn((e.src, e.tgt) for e in data.train).to_meta()}
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)

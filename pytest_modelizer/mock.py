@@ -27,8 +27,9 @@ class Prediction:
     reason: str = ""
     # The lowest probability the decoder gave a token of this answer (its end included); 0 when uncovered.
     confidence: float = 0.0
-    # Whether every source trigram occurred in training and the placeholders' values hold only
-    # characters known to be copied as is (calibration.Familiarity; True without that data).
+    # Whether every source trigram occurred in training, the placeholders' values hold only
+    # characters known to be copied as is, and every trigram of the answer occurred in the
+    # training targets (calibration.Familiarity; True without that data).
     familiar: bool = True
     # Familiar, and `confidence` at or above the model's calibrated threshold (such answers were at
     # least 99 % exact on held-out pairs).
@@ -183,7 +184,8 @@ class MockProgram:
             for (text, (tokens, mapping)), (out, confidence) in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
                 behaviour = self.decode_prediction(predicted, mapping, random.Random(text))
-                unfamiliar = self.familiarity.unfamiliar(tokens, mapping) if self.familiarity else None
+                unfamiliar = (self.familiarity.unfamiliar(tokens, mapping) or self.familiarity.unfamiliar_answer(predicted)
+                              if self.familiarity else None)
                 confident = threshold is not None and unfamiliar is None and confidence >= threshold
                 self._memo[text] = Prediction(behaviour, predicted, tokens, unfamiliar or "", confidence,
                                               unfamiliar is None, confident)

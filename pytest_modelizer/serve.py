@@ -215,7 +215,7 @@ class ServedProgram:
         if not prediction.covered:
             why = f"cannot represent it ({prediction.reason})"
         elif not prediction.familiar:
-            why = f"saw no input like it in training ({prediction.reason})"
+            why = f"saw nothing like it in training ({prediction.reason})"
         elif prediction.confident:
             why = "answers with an output from which its other direction does not lead back to the input"
         else:

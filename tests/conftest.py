@@ -45,6 +45,18 @@ def _modules_outlive_inline_runs(request: pytest.FixtureRequest) -> None:
             importlib.import_module(name)
 
 
+@pytest.fixture(autouse=True)
+def _pytester_runs_are_their_own_rootdir(request: pytest.FixtureRequest) -> None:
+    """pytest takes an option's value given as a separate argument (`--modelizer-cache-dir PATH`)
+    for a path when it determines the rootdir: with a session-wide cache beside the pytester
+    folder, the rootdir became their common parent, and recordings made by one test (written
+    under <rootdir>) answered another test's calls. Pin each run's rootdir to its own folder
+    (pytester clears PYTEST_ADDOPTS when it starts; in-process and subprocess runs read it)."""
+    if "pytester" in request.fixturenames:
+        pytester = request.getfixturevalue("pytester")
+        request.getfixturevalue("monkeypatch").setenv("PYTEST_ADDOPTS", f"--rootdir={pytester.path}")
+
+
 LAZY_MODULES = (
     "torch",
     "torch._dynamo",  # by torch.optim, on the first optimizer step of a training

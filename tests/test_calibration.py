@@ -42,6 +42,16 @@ def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type(
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_an_answer_unlike_every_training_target_is_unfamiliar():
+    # HTML whose code block is never closed: the model was sure of the input, not of what it wrote.
+    familiarity = Familiarity.learn([("WORD_1",)], targets=[("<pre>", "<code>", "WORD_1", "</code>", "</pre>")])
+    assert familiarity.unfamiliar_answer(("<pre>", "<code>", "WORD_2", "</code>", "</pre>")) is None
+    reason = familiarity.unfamiliar_answer(("<pre>", "<code>", "WORD_1", "</pre>"))
+    assert "no training output held" in reason and "'<code> WORD_ </pre>'" in reason
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    assert Familiarity.learn([("WORD_1",)]).unfamiliar_answer(("</pre>",)) is None  # not checked
+
+
 def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
     familiarity = Familiarity.learn([("WORD_1",)], {"WORD": {"letter", "'"}})
     assert familiarity.unfamiliar(("WORD_1",), {"WORD_1": "Dön't"}) is None  # letters of any script alike
@@ -60,7 +70,7 @@ def test_a_value_holding_what_the_program_does_not_copy_is_not_answered_with_con
     spec = ModelSpec(toy.ESCAPING_SUBJECT, "forward")
     mock = MockProgram(spec, learn(spec, ModelStore(tmp_path)))
     assert mock.info.calibration["content_classes"] == {"WORD": ["'", "letter"]}
-    assert mock.predict("do'g").familiar
+    assert mock.familiarity.unfamiliar(*mock.encode("do'g")) is None  # (the quick model's answer may not be)
     escaped = mock.predict("d&og")
     assert not escaped.familiar and not escaped.confident and "'&'" in escaped.reason
 
@@ -74,6 +84,7 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     mock = MockProgram(spec, load_artifact(store.find_model(spec)))
     calibration = mock.info.calibration
     assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
+    assert calibration["target_trigrams"]
     assert isinstance(calibration["alike_spellings"], list)  # learned (the toy program may treat none alike)
     assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
     prediction = mock.predict("cat !dog")
