@@ -261,7 +261,9 @@ def render(results: dict[str, dict]) -> str:
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training and, for a forward model, every character of a placeholder's value one "
-                "the training values held or the program was seen to copy as is there) and its confidence (the "
+                "the training values held or the program was seen to copy as is there, and no value a vocabulary "
+                "word the program was seen to act on there), its answer like the training outputs (every trigram "
+                "seen in the training targets, where the model carries them) and its confidence (the "
                 "lowest token probability of the greedy answer) "
                 "reaches the threshold calibrated on the model's synthetic held-out pairs for 99 % exact, and the "
                 "model of the other direction leads its answer back to an input of the same shape (placeholders in "

@@ -8,7 +8,10 @@ both hold:
   and the end) occur in the training sources, and, for a forward model, every character of a
   placeholder's value is one the training values of its type held or one the program was seen
   to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
-  pandoc writes its quote as `’`; `&auml;` in a link is decoded). Both are stored with the model.
+  pandoc writes its quote as `’`; `&auml;` in a link is decoded), and no value is a word the
+  vocabularies spell as a token that the program was seen to treat specially in its context
+  (`content_check.probe_words`: latexify writes `torch.sum(x)` as `\\sum x`, but copies the
+  `is` of `is_empty`). All are stored with the model.
 - *a familiar answer*: every three consecutive tokens of the answer occur in the training
   targets. A model that is sure of an input it knows can still emit an answer no program output
   looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
@@ -59,9 +62,20 @@ def char_class(ch: str) -> str:
     return "letter" if ch.isalpha() else "digit" if ch.isdigit() else ch
 
 
-def content_meta(content: dict[str, Iterable[str]]) -> dict:
-    """The `calibration` entry for what each placeholder type's values may hold (`Familiarity.content`)."""
-    return {"content_classes": {kind: sorted(classes) for kind, classes in sorted(content.items())}}
+def content_meta(content: dict[str, Iterable[str]], words: "SpecialWords | None" = None) -> dict:
+    """The `calibration` entries for what each placeholder type's values may hold (`Familiarity.content`)
+    and which words its values may not be where (`Familiarity.words`)."""
+    meta: dict = {"content_classes": {kind: sorted(classes) for kind, classes in sorted(content.items())}}
+    if words is not None:
+        meta["special_words"] = {kind: {word: [list(c) for c in sorted(contexts)]
+                                        for word, contexts in sorted(by_word.items())}
+                                 for kind, by_word in sorted(words.items())}
+    return meta
+
+
+# Placeholder type -> word -> the contexts (token before, token after) where the program copied
+# it as is; a word is listed only where it did not somewhere (`content_check.probe_words`).
+SpecialWords = dict[str, dict[str, frozenset[tuple[str, str]]]]
 
 
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -84,12 +98,16 @@ class Familiarity:
     content: dict[str, frozenset[str]] | None = None
     # The training targets' trigrams; None: not checked (a model calibrated before the check existed).
     answers: frozenset[tuple[str, ...]] | None = None
+    # The words the program treats specially in a placeholder; None: not checked (as for `content`).
+    words: SpecialWords | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
-              targets: Iterable[Sequence[str]] | None = None) -> "Familiarity":
+              targets: Iterable[Sequence[str]] | None = None,
+              words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None) -> "Familiarity":
         answers = None if targets is None else frozenset(g for tokens in targets for g in grams(tokens))
-        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers)
+        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
+                   _frozen_words(words))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -99,13 +117,14 @@ class Familiarity:
             return None
         answers = calibration.get("target_trigrams")
         return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")),
-                   None if answers is None else frozenset(tuple(g) for g in answers))
+                   None if answers is None else frozenset(tuple(g) for g in answers),
+                   _frozen_words(calibration.get("special_words")))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
         meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
         if self.content is not None:
-            meta.update(content_meta(self.content))
+            meta.update(content_meta(self.content, self.words))
         if self.answers is not None:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         return meta
@@ -122,6 +141,14 @@ class Familiarity:
                 if odd is not None:
                     return (f"{placeholder} holds {odd!r} ({value!r}): no training value did, and the program was "
                             f"not seen to copy it as is")
+        if self.words:
+            framed = shape(tokens)
+            for i, token in enumerate(tokens):
+                value = (mapping or {}).get(token)
+                copied = self.words.get(placeholder_kind(token), {}).get(value) if value is not None else None
+                if copied is not None and (framed[i], framed[i + 2]) not in copied:
+                    return (f"{token} is {value!r}, a word the program was seen to treat specially in a placeholder "
+                            f"(not only copy it), and not seen to copy it between {framed[i]!r} and {framed[i + 2]!r}")
         return None
 
     def unfamiliar_answer(self, tokens: Sequence[str]) -> str | None:
@@ -135,6 +162,12 @@ class Familiarity:
 
 def _frozen(content: dict[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:
     return None if content is None else {kind: frozenset(classes) for kind, classes in content.items()}
+
+
+def _frozen_words(words: dict[str, dict[str, Iterable[Sequence[str]]]] | None) -> SpecialWords | None:
+    return None if words is None else {kind: {word: frozenset(tuple(c) for c in contexts)
+                                              for word, contexts in by_word.items()}
+                                       for kind, by_word in words.items()}
 
 
 # Two spellings are alike once this many distinct training pairs show the program treating them alike.

@@ -16,16 +16,21 @@ with an example, and stores the figures with the model.
 The same experiment, with one character put into a value, says which characters the program
 copies as is in each kind of placeholder (`probe_content`): a real input whose values hold any
 other character than those and the training values' is not one to answer with confidence.
+Likewise with a word the vocabularies spell as a token of their own put into a value
+(`probe_words`): where the program acts on it there (latexify writes `torch.sum(x)` as `\\sum x`
+where its tokenizer saw only a name), a real value of that word is not answered with confidence.
 """
 from __future__ import annotations
 
 import random
+import re
 import string
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pytest_modelizer.aspect import behaviour_side, project, side_behaviour
-from pytest_modelizer.calibration import char_class, placeholder_kind
+from pytest_modelizer.calibration import char_class, is_placeholder, placeholder_kind, shape
 from pytest_modelizer.tokenizer import TokenizeError
 
 if TYPE_CHECKING:
@@ -42,6 +47,14 @@ WARN_COUNT = 3
 # the start and at the end of a value): a character is copied as is only if it was in all of them.
 PROBED_CHARACTERS = string.punctuation + " \t"
 PROBES_PER_CHARACTER = 3
+# Vocabulary words are put into each kind of placeholder in up to this many of its most frequent
+# contexts: enough to find the contexts where a real value (`is` of `is_empty`) is only copied;
+# fewer where all words in all contexts would take more program runs than the budget.
+WORD_CONTEXTS = 12
+WORD_PROBES = 3000
+CONTROLS_PER_CONTEXT = 3
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_EDGES = re.compile(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -185,3 +198,82 @@ def probe_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "Pro
         if copied:
             allowed[kind].add(ch)
     return allowed
+
+
+def vocabulary_words(tokens: Iterable[str]) -> list[str]:
+    """The words the vocabularies spell in tokens of their own (`sum(` -> `sum`, `\\prod ` -> `prod`).
+
+    A program that gives a word a token of its own often treats it specially (latexify writes
+    `torch.sum(x)` as `\\sum x`); where the same word arrives as a placeholder's value, the model
+    sees only the placeholder. These are the words `probe_words` tries.
+    """
+    words = set()
+    for token in tokens:
+        if not is_placeholder(token):
+            core = _WORD_EDGES.sub("", token)
+            if _WORD.fullmatch(core):
+                words.add(core)
+    return sorted(words)
+
+
+def probe_words(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner", words: Iterable[str],
+                contexts_per_word: int = WORD_CONTEXTS, budget: int = WORD_PROBES,
+                ) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Per placeholder kind of a forward model: the `words` the program does not just copy there.
+
+    Each word is put as the value of a placeholder of each kind in inputs of the kind's most
+    frequent contexts (the token before the placeholder and the one after it), one input per
+    context, where the input still tokenizes the same (a word the tokenizer gives a token of its
+    own in a context is never a placeholder's value there), and fewer contexts where that would
+    take more than `budget` program runs. The input of a context is one the
+    program answers and where another training value is only copied, so that what changes is the
+    word's doing, not the input's. Returns, for each word the program did not copy as is in at
+    least one context, the contexts where it did: elsewhere a value of that word is not one to
+    answer with confidence.
+    """
+    by_context: dict[str, dict[tuple[str, str], list[tuple["Example", str]]]] = {}
+    values: dict[str, Counter] = {}
+    for e in examples:
+        framed = shape(e.src)
+        for i, token in enumerate(e.src):
+            if token in e.mapping:  # (not a renumbered placeholder, nor a token spelled like one)
+                kind = placeholder_kind(token)
+                by_context.setdefault(kind, {}).setdefault((framed[i], framed[i + 2]), []).append((e, token))
+                values.setdefault(kind, Counter())[e.mapping[token]] += 1
+    # One input per context: the first of a few (answered by the program) where a common training
+    # value put in place of the placeholder's own is only copied.
+    controls = []  # (kind, context, example, placeholder, changed input, expected)
+    for kind, contexts in sorted(by_context.items()):
+        common = [v for v, _ in values[kind].most_common(8)]
+        ranked = sorted(contexts.items(), key=lambda item: (-len(item[1]), item[0]))[:2 * contexts_per_word]
+        for context, holders in ranked:
+            for e, placeholder in [h for h in holders if h[0].pair.behaviour.ok][:CONTROLS_PER_CONTEXT]:
+                value = next((v for v in common if v not in e.mapping.values()), None)
+                changed = _changed_input(spec, e, placeholder, value) if value is not None else None
+                if changed is not None:
+                    controls.append((kind, context, e, placeholder, *changed))
+    chosen: dict[str, dict[tuple[str, str], tuple["Example", str]]] = {}
+    for (kind, context, e, placeholder, _, expected), run in zip(controls, runner.run_many([c[4] for c in controls])):
+        if project(spec, run.behaviour) == expected:
+            chosen.setdefault(kind, {}).setdefault(context, (e, placeholder))
+    cases = []  # (kind, word, context, changed input, behaviour expected if the word is only copied)
+    for kind, contexts in sorted(chosen.items()):
+        for word in words:
+            tried = []
+            for context, (e, placeholder) in contexts.items():  # most frequent first
+                changed = _changed_input(spec, e, placeholder, word) if len(tried) < contexts_per_word else None
+                if changed is not None:
+                    tried.append((kind, word, context, *changed))
+            cases.append(tried)
+    # Within the budget of program runs: as many of each word's contexts as fit, the most frequent.
+    fit = max((n for n in range(1, contexts_per_word + 1) if sum(min(n, len(c)) for c in cases) <= budget),
+              default=1)
+    cases = [case for tried in cases for case in tried[:fit]]
+    copied: dict[tuple[str, str], dict[tuple[str, str], bool]] = {}
+    for (kind, word, context, _, expected), run in zip(cases, runner.run_many([c[3] for c in cases])):
+        copied.setdefault((kind, word), {})[context] = project(spec, run.behaviour) == expected
+    special: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for (kind, word), verdicts in sorted(copied.items()):
+        if not all(verdicts.values()):
+            special.setdefault(kind, {})[word] = sorted(c for c, ok in verdicts.items() if ok)
+    return special

@@ -9,7 +9,7 @@ from typing import Callable
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta
-from pytest_modelizer.content_check import check_hidden_content, probe_content
+from pytest_modelizer.content_check import check_hidden_content, probe_content, probe_words, vocabulary_words
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -120,14 +120,22 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
 
     meta = artifact.meta
     # Only a forward model's placeholders are the program's input, where a changed value can be run.
-    content = probe_content(spec, data.train, runner, spec.training.seed) if spec.is_forward else None
+    content, words = (probe_placeholders(spec, data.train, [*data.src_vocab.itos, *data.tgt_vocab.itos], runner)
+                      if spec.is_forward else (None, None))
     meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), content,
-                                               (e.tgt for e in data.train)).to_meta(),
+                                               (e.tgt for e in data.train), words).to_meta(),
                            "alike_spellings": Spellings.learn((e.src, e.tgt) for e in data.train).to_meta()}
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)
     meta["calibration"].update(calibrate(scored), held_out="synthetic")
     meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic"}
+
+
+def probe_placeholders(spec: ModelSpec, train: list[Example], vocabulary: list[str], runner) -> tuple[dict, dict]:
+    """What a forward model's placeholders' values may hold: characters (`probe_content`), and
+    not the words of its `vocabulary` the program treats specially where (`probe_words`)."""
+    content = probe_content(spec, train, runner, spec.training.seed)
+    return content, probe_words(spec, train, runner, vocabulary_words(vocabulary))
 
 
 def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
@@ -138,7 +146,8 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     they come out otherwise (the grammar's samples or this plugin's synthesis changed since), a
     calibrated forward model keeps its threshold and trigrams and learns only what depends on the
     program, not on which pairs were held out, from the pairs of now: which characters its
-    placeholders' values may hold and which spellings the program treats alike.
+    placeholders' values may hold, which words the program treats specially in them and which
+    spellings it treats alike.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -157,12 +166,14 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     elif spec.is_forward and "threshold" in (artifact.meta.get("calibration") or {}):
         log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
             f"differs): its threshold and trigrams are kept, and only what the program does is learned, from "
-            f"the pairs of now (the characters its placeholders' values may hold, the spellings it treats alike); "
+            f"the pairs of now (the characters its placeholders' values may hold, the words it treats specially in "
+            f"them, the spellings it treats alike); "
             f"for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
-            content = probe_content(spec, data.train, runner, training.seed)
+            content, words = probe_placeholders(
+                spec, data.train, [*artifact.meta["src_vocab"], *artifact.meta["tgt_vocab"]], runner)
         artifact.meta["calibration"].update(
-            content_meta(content), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta())
+            content_meta(content, words), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta())
         dtype = stored_dtype(artifact.state_dict)
     else:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "

@@ -62,6 +62,15 @@ def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
     assert Familiarity.learn([("WORD_1",)]).unfamiliar(("WORD_1",), {"WORD_1": "d&og"}) is None  # not checked
 
 
+def test_a_value_the_program_treats_specially_is_familiar_only_where_it_was_seen_copied():
+    sources = [("!", "WORD_1", " ", "WORD_2")]
+    familiarity = Familiarity.learn(sources, {"WORD": {"letter"}}, words={"WORD": {"not": [("!", " ")]}})
+    assert familiarity.unfamiliar(sources[0], {"WORD_1": "not", "WORD_2": "cat"}) is None
+    reason = familiarity.unfamiliar(sources[0], {"WORD_1": "cat", "WORD_2": "not"})
+    assert "WORD_2 is 'not', a word the program was seen to treat specially" in reason and "' '" in reason
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+
+
 def test_a_value_holding_what_the_program_does_not_copy_is_not_answered_with_confidence(tmp_path):
     from pytest_modelizer.learn import learn
     from pytest_modelizer.mock import MockProgram
@@ -73,6 +82,19 @@ def test_a_value_holding_what_the_program_does_not_copy_is_not_answered_with_con
     assert mock.familiarity.unfamiliar(*mock.encode("do'g")) is None  # (the quick model's answer may not be)
     escaped = mock.predict("d&og")
     assert not escaped.familiar and not escaped.confident and "'&'" in escaped.reason
+
+
+def test_a_word_the_program_acts_on_in_a_placeholder_is_not_answered_with_confidence(tmp_path):
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.store import ModelStore
+
+    spec = ModelSpec(toy.NEGATING_SUBJECT, "forward")
+    mock = MockProgram(spec, learn(spec, ModelStore(tmp_path)))
+    assert mock.info.calibration["special_words"] == {"WORD": {"not": []}}
+    assert mock.familiarity.unfamiliar(*mock.encode("cat not !dog")) is None
+    negated = mock.predict("cat !not")
+    assert not negated.familiar and not negated.confident and "WORD_2 is 'not'" in negated.reason
 
 
 def test_a_trained_model_carries_its_calibration(toy_cache):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import toy
 
-from pytest_modelizer.content_check import HiddenContent, check_hidden_content, probe_content
+from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, probe_content, probe_words,
+                                            vocabulary_words)
 from pytest_modelizer.data import encode_pair, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -70,3 +71,19 @@ def test_the_probe_keeps_the_characters_the_program_copies_as_is():
     spec = ModelSpec(toy.ESCAPING_SUBJECT, "forward")
     with ProgramRunner(spec.subject) as runner:
         assert probe_content(spec, _examples(spec), runner) == {"WORD": {"letter", "'"}}
+
+
+def test_the_vocabularies_words_are_those_of_tokens_of_their_own():
+    assert vocabulary_words(["WORD_1", "not", " ", "!", "<b>", "</b>", "|", "sum(", "\\prod ", "x2"]) == [
+        "b", "not", "prod", "sum", "x2"]
+
+
+def test_the_word_probe_finds_the_vocabulary_words_the_program_acts_on():
+    # negating-shout writes `not` as `~` even after a bang, where it is a word's value; `b` (of
+    # `<b>`) it copies. shout copies both.
+    words = ["b", "not"]
+    for subject, special in ((toy.NEGATING_SUBJECT, {"WORD": {"not": []}}), (toy.SUBJECT, {})):
+        spec = ModelSpec(subject, "forward")
+        with ProgramRunner(subject) as runner:
+            assert probe_words(spec, _examples(spec), runner, words) == special
+            assert probe_words(spec, _examples(spec), runner, words, budget=2) == special  # one context each

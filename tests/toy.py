@@ -47,6 +47,12 @@ def escaping_shout(text: str) -> str:
     return shout(text).replace("&", "&amp;")
 
 
+def negating_shout(text: str) -> str:
+    """`shout` writing the word `not` as `~`, bold or not. Its tokenizer makes `not` a token of its
+    own except after a bang, where it is a word's value, which its grammar never makes."""
+    return "|".join("~" if part == "not" else part.replace(">not<", ">~<") for part in shout(text).split("|"))
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
@@ -132,6 +138,14 @@ VOWEL_SUBJECT = make_subject(
 ESCAPING_SUBJECT = make_subject(
     name="escaping-shout", program=escaping_shout,
     input_tokenizer=LarkTokenizer('WORD: /[a-z\'&]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s', content=("WORD",)),
+    training=QUICK_TRAINING,
+)
+
+NEGATING_SUBJECT = make_subject(
+    name="negating-shout", program=negating_shout, grammar={**GRAMMAR, "<item>": ["<w>", "!<w>", "not"]},
+    input_tokenizer=LarkTokenizer('NOT.2: /(?<!!)not(?![a-z])/\nWORD: /[a-z]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s',
+                                  content=("WORD",)),
+    output_tokenizer=LarkTokenizer('WORD: /[a-z]+/\nTAG: /<\\/?b>/\nBAR: "|"\nOTHER.-1: /./s', content=("WORD",)),
     training=QUICK_TRAINING,
 )
 
