@@ -15,7 +15,9 @@ both hold:
 - *a familiar answer*: every three consecutive tokens of the answer occur in the training
   targets. A model that is sure of an input it knows can still emit an answer no program output
   looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
-  model may even lead such an answer back. Stored with models calibrated since; older ones skip it.
+  model may even lead such an answer back. Nor may it leave a tag or a bracket open, or close one
+  it never opened, where every training target nests it (`</ol>` with no `<ol>` before it, each
+  of its trigrams familiar). Stored with models calibrated since; older ones skip them.
 - *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
@@ -29,6 +31,7 @@ both hold:
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -78,6 +81,31 @@ def content_meta(content: dict[str, Iterable[str]], words: "SpecialWords | None"
 SpecialWords = dict[str, dict[str, frozenset[tuple[str, str]]]]
 
 
+# Markup that nests in an answer's text: an XML-like tag (not a self-closing one) or a bracket.
+_NESTING = re.compile(r"<(/?)([A-Za-z][\w:-]*)(?:\s[^<>]*)?(?<!/)>|([(\[{])|([)\]}])")
+_OPENER = {")": "(", "]": "[", "}": "{"}
+# A tag or bracket is checked once this many training targets hold it, every one of them nested.
+NESTING_SUPPORT = 20
+
+
+def nesting(tokens: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The tags (by lower-case name) and brackets in the text of `tokens`, and those of them that do
+    not nest there: closed before they were opened, or left open."""
+    depth: Counter = Counter()
+    bad = set()
+    for m in _NESTING.finditer("".join(tokens)):
+        slash, name, opening, closing = m.groups()
+        kind = name.lower() if name else opening or _OPENER[closing]
+        depth[kind] += -1 if slash or closing else 1
+        if depth[kind] < 0:
+            bad.add(kind)
+    return set(depth), bad | {kind for kind, d in depth.items() if d}
+
+
+def _describe(kind: str) -> str:
+    return kind if kind in "([{" else f"<{kind}>"
+
+
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
     """Source tokens with placeholders reduced to their type (`TEXT_3` -> `TEXT_`), framed by start and end."""
     return (_START, *(placeholder_kind(token) + "_" if is_placeholder(token) else token for token in tokens), _END)
@@ -100,14 +128,26 @@ class Familiarity:
     answers: frozenset[tuple[str, ...]] | None = None
     # The words the program treats specially in a placeholder; None: not checked (as for `content`).
     words: SpecialWords | None = None
+    # The tags and brackets every training target nests; None: not checked (as for `answers`).
+    nested: frozenset[str] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
               targets: Iterable[Sequence[str]] | None = None,
               words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None) -> "Familiarity":
-        answers = None if targets is None else frozenset(g for tokens in targets for g in grams(tokens))
+        answers = nested = None
+        if targets is not None:
+            targets = list(targets)
+            answers = frozenset(g for tokens in targets for g in grams(tokens))
+            held: Counter = Counter()
+            broken: set[str] = set()
+            for tokens in targets:
+                kinds, bad = nesting(tokens)
+                held.update(kinds)
+                broken |= bad
+            nested = frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words))
+                   _frozen_words(words), nested)
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -118,7 +158,8 @@ class Familiarity:
         answers = calibration.get("target_trigrams")
         return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")),
                    None if answers is None else frozenset(tuple(g) for g in answers),
-                   _frozen_words(calibration.get("special_words")))
+                   _frozen_words(calibration.get("special_words")),
+                   None if calibration.get("nested") is None else frozenset(calibration["nested"]))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -127,6 +168,8 @@ class Familiarity:
             meta.update(content_meta(self.content, self.words))
         if self.answers is not None:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
+        if self.nested is not None:
+            meta["nested"] = sorted(self.nested)
         return meta
 
     def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:
@@ -157,6 +200,11 @@ class Familiarity:
             for gram in grams(tokens):
                 if gram not in self.answers:
                     return f"an answer holding a token sequence no training output held: {' '.join(gram)!r}"
+        if self.nested:
+            bad = sorted(nesting(tokens)[1] & self.nested)
+            if bad:
+                return (f"an answer that does not nest {' '.join(map(_describe, bad))} (closed before opened, or "
+                        f"left open), where every training output did")
         return None
 
 

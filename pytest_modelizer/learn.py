@@ -146,8 +146,8 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     they come out otherwise (the grammar's samples or this plugin's synthesis changed since), a
     calibrated forward model keeps its threshold and trigrams and learns only what depends on the
     program, not on which pairs were held out, from the pairs of now: which characters its
-    placeholders' values may hold, which words the program treats specially in them and which
-    spellings it treats alike.
+    placeholders' values may hold, which words the program treats specially in them, which
+    spellings it treats alike and which tags and brackets its outputs nest.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -167,13 +167,14 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
         log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
             f"differs): its threshold and trigrams are kept, and only what the program does is learned, from "
             f"the pairs of now (the characters its placeholders' values may hold, the words it treats specially in "
-            f"them, the spellings it treats alike); "
+            f"them, the spellings it treats alike, the tags and brackets its outputs nest); "
             f"for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
             content, words = probe_placeholders(
                 spec, data.train, [*artifact.meta["src_vocab"], *artifact.meta["tgt_vocab"]], runner)
         artifact.meta["calibration"].update(
-            content_meta(content, words), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta())
+            content_meta(content, words), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
+            nested=sorted(Familiarity.learn((), targets=(e.tgt for e in data.train)).nested))
         dtype = stored_dtype(artifact.state_dict)
     else:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "

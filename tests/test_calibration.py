@@ -52,6 +52,22 @@ def test_an_answer_unlike_every_training_target_is_unfamiliar():
     assert Familiarity.learn([("WORD_1",)]).unfamiliar_answer(("</pre>",)) is None  # not checked
 
 
+def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests():
+    from pytest_modelizer.calibration import NESTING_SUPPORT, nesting
+
+    assert nesting(("<ol>\n", "<li>", "T_1", "</li>\n", "</ol>\n")) == ({"ol", "li"}, set())
+    assert nesting(("</ol>", "<br />", "f(", "x", "]")) == ({"ol", "(", "["}, {"ol", "(", "["})
+    lists = [("<ol>", "<li>", "T_1", "</li>", "</ol>")] * NESTING_SUPPORT
+    rare = [("<em>", "T_1", "</em>")] * (NESTING_SUPPORT - 1)
+    loose = [("<p>", "T_1", "<br>", "</p>")] * NESTING_SUPPORT  # HTML's <br> is never closed
+    familiarity = Familiarity.learn([("T_1",)], targets=lists + rare + loose)
+    assert familiarity.nested == {"ol", "li", "p"}  # not <em> (too rare to tell) nor <br>
+    checked = Familiarity(frozenset(), nested=familiarity.nested)  # (trigrams aside)
+    assert checked.unfamiliar_answer(("<p>", "<em>", "T_1", "<br>", "</p>")) is None
+    assert "an answer that does not nest <ol> (closed before opened" in checked.unfamiliar_answer(("<li>", "T_1", "</li>", "</ol>"))
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+
+
 def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
     familiarity = Familiarity.learn([("WORD_1",)], {"WORD": {"letter", "'"}})
     assert familiarity.unfamiliar(("WORD_1",), {"WORD_1": "Dön't"}) is None  # letters of any script alike
@@ -106,7 +122,7 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     mock = MockProgram(spec, load_artifact(store.find_model(spec)))
     calibration = mock.info.calibration
     assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
-    assert calibration["target_trigrams"]
+    assert calibration["target_trigrams"] and calibration["nested"] == ["b"]  # shout writes <b>...</b>
     assert isinstance(calibration["alike_spellings"], list)  # learned (the toy program may treat none alike)
     assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
     prediction = mock.predict("cat !dog")
