@@ -25,11 +25,12 @@ brackets, so that timeouts are a few percent of the inputs and the only failure
 fail on the inputs of the HTML grammar.
 
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
-(`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; for
-pandoc-html a code span's text is one more (`CODE_n`), as in the markdown-it subject, and so is
-an abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space)
-(pandoc-markdown keeps the tokenizers its shipped models were trained with). pandoc-html trains
-on the sample part of the package-docs corpus as `samples`. What pandoc
+(`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; a code
+span's text is one more (`CODE_n`), as in the markdown-it subject, and for pandoc-html so is an
+abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space).
+pandoc-html trains on the sample part of the package-docs corpus as `samples`, pandoc-markdown
+on the sample part of pandoc's HTML of it (the CommonMark spec's HTML is evaluation-only, as
+the spec is for pandoc-html). What pandoc
 rewrites is kept out of text runs so that it stays vocabulary: `'` (curly apostrophes and
 quotes, `smart`), `--`, `---`, `...` (dashes and the ellipsis), the space after an abbreviation
 (a no-break space), `@` (citations), and HTML's escaped characters.
@@ -117,6 +118,12 @@ INFOS = ["python", "bash", "json", "text"]
 CODESYMS = [
     "<", ">", "&", "*", "_", '"', "#", "[", "]", "=", "(", ")", "{", "}", ":", ".", ",", "/", "-",
     "'", "+", "%", "$", "|", "!", "~", "@", ";", "?", "--", "^",
+]
+# Code as documentation writes it: identifiers, options, calls, settings, paths.
+CODEWORDS = [
+    "⟨word⟩_⟨word⟩", "--⟨word⟩", "--⟨word⟩-⟨word⟩", "⟨word⟩()", "⟨word⟩(⟨word⟩)", "⟨word⟩.⟨word⟩",
+    "⟨word⟩.⟨word⟩()", "⟨word⟩=⟨word⟩", "[⟨word⟩]", "__⟨word⟩__", "*⟨word⟩", "⟨word⟩/⟨word⟩.⟨word⟩",
+    "$ ⟨word⟩ ⟨word⟩", "@⟨word⟩",
 ]
 URLS = [option("⟨scheme⟩://⟨host⟩", 0.3), option("⟨scheme⟩://⟨host⟩/⟨word⟩", 0.45), "⟨scheme⟩://⟨host⟩/⟨word⟩/⟨word⟩"]
 COMMON = {
@@ -289,11 +296,7 @@ MARKDOWN_RULES: dict[str, list] = {
         "`` ⟨text⟩ ` ⟨text⟩ ``",
         "`⟨codeword⟩ ⟨codesym⟩ ⟨codeword⟩`",
     ],
-    "codeword": [
-        "⟨word⟩_⟨word⟩", "--⟨word⟩", "--⟨word⟩-⟨word⟩", "⟨word⟩()", "⟨word⟩(⟨word⟩)", "⟨word⟩.⟨word⟩",
-        "⟨word⟩.⟨word⟩()", "⟨word⟩=⟨word⟩", "[⟨word⟩]", "__⟨word⟩__", "*⟨word⟩", "⟨word⟩/⟨word⟩.⟨word⟩",
-        "$ ⟨word⟩ ⟨word⟩", "@⟨word⟩",
-    ],
+    "codeword": CODEWORDS,
     "link": [
         option("[⟨text⟩](⟨url⟩)", 0.45),
         option('[⟨text⟩](⟨url⟩ "⟨text⟩")', 0.25),
@@ -370,8 +373,11 @@ HTML_RULES: dict[str, list] = {
         '<pre class="⟨info⟩"><code>⟨hcodelines⟩</code></pre>\n',
     ],
     "hcodelines": [option("⟨hcodetext⟩", 0.55), "⟨hcodetext⟩\n⟨hcodelines⟩", "    ⟨hcodetext⟩\n⟨hcodetext⟩"],
-    "hcodetext": [option("⟨text⟩", 0.6), "⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", "⟨hcodesym⟩⟨text⟩"],
-    "hcodesym": ["&lt;", "&gt;", "&amp;", "&quot;", "*", "_", "#", "[", "]", "=", "(", ")", "{", "}", ":", "'", "$", "|", "~", "@"],
+    # Code lines hold code: calls, settings, names with underscores (which text escapes, code not).
+    "hcodetext": [option("⟨text⟩", 0.4), option("⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", 0.15), option("⟨hcodesym⟩⟨text⟩", 0.1),
+                  option("⟨codeword⟩", 0.15), "⟨word⟩ = ⟨codeword⟩", "⟨codeword⟩ ⟨hcodesym⟩ ⟨codeword⟩"],
+    "hcodesym": ["&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "*", "_", "#", "[", "]", "=", "(", ")", "{", "}", ":", "'",
+                 "$", "|", "~", "@", "-", "/", "+", "%"],
     "blockquote": ["<blockquote>\n⟨bqbody⟩</blockquote>\n"],
     "bqbody": [
         option("<p>⟨hline⟩</p>\n", 0.45),
@@ -428,7 +434,7 @@ HTML_RULES: dict[str, list] = {
     "hspan": [
         option("<em>⟨text⟩</em>", 0.12),
         option("<strong>⟨text⟩</strong>", 0.1),
-        option("<code>⟨hcodetext⟩</code>", 0.1),
+        option("<code>⟨hcode⟩</code>", 0.1),
         option('<a href="⟨url⟩">⟨text⟩</a>', 0.1),
         option('<a href="⟨url⟩" title="⟨text⟩">⟨text⟩</a>', 0.05),
         option('<a href="⟨path⟩">⟨text⟩</a>', 0.03),
@@ -441,8 +447,18 @@ HTML_RULES: dict[str, list] = {
         "⟨word⟩<sub>⟨word⟩</sub>",
         '<span class="⟨word⟩">⟨text⟩</span>',
         "<em>⟨text⟩ <strong>⟨text⟩</strong></em>",
-        '<a href="⟨url⟩"><code>⟨text⟩</code></a>',
+        '<a href="⟨url⟩"><code>⟨hcode⟩</code></a>',
     ],
+    # A code span's text (pandoc writes it between backticks as it is, a CODE placeholder on both
+    # sides where it holds no character HTML escapes).
+    "hcode": [
+        option("⟨text⟩", 0.25),
+        option("⟨codeword⟩", 0.4),
+        "⟨text⟩ ⟨hcodesym⟩ ⟨text⟩",
+        "⟨codeword⟩ ⟨hcodesym⟩ ⟨codeword⟩",
+        "⟨codeword⟩⟨hcodesym⟩",
+    ],
+    "codeword": CODEWORDS,
     "hautolink": [
         *(f'<a href="{u}" class="uri">{u}</a>' for u in ["http://a.io", "https://example.com/foo", "http://foo.org/bar/baz"]),
         *(f'<a href="mailto:{e}" class="email">{e}</a>' for e in ["foo@a.io", "alpha@example.com"]),
@@ -561,9 +577,6 @@ HTML_TERMINALS = _CONTENT + _HTML_MARKUP
 
 CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 
-# pandoc-markdown's tokenizers: its shipped models were trained with them.
-markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS, content=CONTENT)
-html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 
 # pandoc-html's: a code span's text is copied into <code>...</code> as it is, so one placeholder
 # (CODE) stands for it on both sides, whatever it holds (`snake_case`, `--flag`, `f(x)`), as in
@@ -573,12 +586,16 @@ html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS, content=CONTENT)
 # be code: not where it starts with "]" or ends with "[" (`a`](url) and text [`b`]).
 _CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
 _ABBR_CONTENT = _ABBR_TEXT + _OTHER_CONTENT
-code_markdown_tokenizer = LarkTokenizer(
-    terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + f"CODE.6: /(?<=`){_CODE}(?=`)/\n",
-    content=(*CONTENT, "CODE", "ABBR"))
-code_html_tokenizer = LarkTokenizer(
-    terminals=_ABBR_CONTENT + _HTML_MARKUP + f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n",
-    content=(*CONTENT, "CODE", "ABBR"))
+_MARKDOWN_CODE = f"CODE.6: /(?<=`){_CODE}(?=`)/\n"
+_HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
+code_markdown_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _MARKDOWN_CODE,
+                                        content=(*CONTENT, "CODE", "ABBR"))
+code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_CODE,
+                                    content=(*CONTENT, "CODE", "ABBR"))
+# pandoc-markdown's: code spans as pandoc-html's, abbreviations in text runs (its grammar makes
+# none, and the HTML already holds the no-break space that pandoc-html's ABBR placeholders mark).
+markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS + _MARKDOWN_CODE, content=(*CONTENT, "CODE"))
+html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS + _HTML_CODE, content=(*CONTENT, "CODE"))
 
 
 def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:
@@ -611,6 +628,7 @@ markdown_subject = pandoc_subject(
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,
     training=MARKDOWN_TRAINING.replace(max_input_chars=400),
-    corpora={"pandoc-html": "pandoc-html-blocks.jsonl"},
+    corpora={"commonmark-spec-html": "pandoc-html-commonmark.jsonl", "package-docs-html": "pandoc-html-docs.jsonl"},
+    samples=CorpusSamples(CORPORA / "pandoc-html-docs.jsonl"),
     description="HTML block (as pandoc writes it) -> pandoc Markdown (pandoc 3.9 from pypandoc-binary)",
 )

@@ -27,8 +27,13 @@ def _corpus(name: str) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
+def _html_rows() -> list[dict]:
+    """pandoc's HTML of those blocks (extract_pandoc.py made it): the spec's, then the docs'."""
+    return [*_corpus("pandoc-html-commonmark.jsonl"), *_corpus("pandoc-html-docs.jsonl")]
+
+
 def _markdown_blocks() -> dict[str, str]:
-    """The Markdown corpora's blocks by `FILE:LINE`, as pandoc-html-blocks.jsonl names them."""
+    """The Markdown corpora's blocks by `FILE:LINE`, as the HTML corpora name them."""
     return {
         f"{name}:{number}": row["input"]
         for name in ("commonmark.jsonl", "docs.jsonl")
@@ -138,7 +143,7 @@ def test_tokenizers_are_lossless_on_corpora(html_subject):
     """Each side's tokenizer on its corpus and on the other's; pandoc's HTML restores through the Markdown's placeholders."""
     md, html = html_subject.input_tokenizer, html_subject.output_tokenizer
     blocks = _markdown_blocks()
-    html_rows = _corpus("pandoc-html-blocks.jsonl")
+    html_rows = _html_rows()
     assert len(blocks) >= 2000 and len(html_rows) >= 2000
     for text in [*blocks.values(), *(row["input"] for row in html_rows)]:
         _assert_lossless(md, text)
@@ -167,6 +172,24 @@ def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markd
 
 
 @needs_pandoc
+@pytest.mark.parametrize("html, codes", [
+    ("<p>Call <code>create_test_database(path=None)</code> first.</p>\n", ["create_test_database(path=None)"]),
+    ("<p>Pass <code>--no-binary</code>, <code>request['path']</code> or <code>__init__</code>.</p>\n",
+     ["--no-binary", "request['path']", "__init__"]),
+    ('<p>See <a href="https://a.io"><code>Request.send</code></a>.</p>\n', ["Request.send"]),
+    ("<pre><code>pip install x</code></pre>\n", []),  # a code block is not a code span
+    ("<p><code>a &lt; b</code></p>\n", []),  # escaped in HTML: not one placeholder
+])
+def test_pandoc_markdown_copies_a_code_span_as_one_placeholder(markdown_subject, html, codes):
+    html_side, md = markdown_subject.input_tokenizer, markdown_subject.output_tokenizer
+    tokens = html_side.tokenize(html)
+    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
+    output = md.tokenize_with(run_sample(markdown_subject, [html])[0].output, tokens.mapping)
+    assert output.mapping == tokens.mapping  # the Markdown holds no content the HTML lacks
+    assert [t for t in output.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+
+
+@needs_pandoc
 @pytest.mark.parametrize("markdown, abbreviations", [
     ("Install it the usual ways (e.g. `pip install x`).\n", ["e.g."]),
     ("One piece, i.e. the other, vs. Mr. Smith\n", ["i.e.", "vs.", "Mr."]),
@@ -187,8 +210,8 @@ def test_an_abbreviation_before_a_space_is_a_placeholder_followed_by_a_no_break_
 
 @needs_pandoc
 def test_html_corpus_is_what_pandoc_writes(html_subject):
-    """A spread sample of pandoc-html-blocks.jsonl, rendered again (extract_pandoc.py made it)."""
-    rows = _corpus("pandoc-html-blocks.jsonl")
+    """A spread sample of the HTML corpora, rendered again (extract_pandoc.py made them)."""
+    rows = _html_rows()
     blocks = _markdown_blocks()
     sample = rows[:: len(rows) // 40]
     behaviours = run_sample(html_subject, [blocks[row["block"]] for row in sample])
@@ -242,8 +265,9 @@ def test_fuzzed_markdown_covers_pandoc_features(markdown_behaviours):
 @needs_pandoc
 def test_fuzzed_html_covers_the_markdown_writer(html_behaviours):
     markdown = [b.output for b in html_behaviours]
-    for needle in ["# ", "*", "**", "`", "](http", "![", "<http", "> ", "- ", "1.  ", "    ", "::: ", "~~", "\\"]:
+    for needle in ["# ", "*", "**", "`", "](http", "![", "> ", "- ", "1.  ", "    ", "::: ", "~~", "\\"]:
         assert any(needle in m for m in markdown), f"no fuzzed input makes pandoc write {needle!r}"
+    assert any(re.search(r"<(?:https?://|[^\s<>@]+@)[^\s<>]*>", m) for m in markdown), "no autolink"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the binary stand-in is POSIX only")

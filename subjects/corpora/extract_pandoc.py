@@ -4,8 +4,9 @@
 
 Runs the `pandoc-html` subject's command (pandoc 3.9 from `pypandoc-binary==1.17`, with the
 subject's 1 s timeout) on every block of `commonmark.jsonl` and `docs.jsonl` (see
-`extract.py`), and writes `pandoc-html-blocks.jsonl` next to this file: one
-`{"input", "block", "source"}` object per line, `input` being the HTML pandoc wrote, `block`
+`extract.py`), and writes the HTML of each next to this file, `pandoc-html-commonmark.jsonl`
+and `pandoc-html-docs.jsonl` (apart, so that the docs' HTML can be samples and the spec's
+stays evaluation-only): one `{"input", "block", "source"}` object per line, `input` being the HTML pandoc wrote, `block`
 the Markdown block it was made from as `FILE:LINE` (`commonmark.jsonl:12`, 1-based) and
 `source` where that block comes from (`commonmark-0.31.2#EXAMPLE` or the docs entry's
 `source`). Blocks on which
@@ -62,11 +63,14 @@ def main() -> None:
             continue
         seen.add(html)
         rows.append({"input": html, "block": block, "source": source})
-    path = HERE / "pandoc-html-blocks.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{path.name}: {len(rows)} entries, {path.stat().st_size} bytes ({pandoc_version()}); left out: {skipped}")
+    for corpus in ("commonmark", "docs"):
+        path = HERE / f"pandoc-html-{corpus}.jsonl"
+        part = [row for row in rows if row["block"].startswith(f"{corpus}.jsonl:")]
+        with path.open("w", encoding="utf-8") as f:
+            for row in part:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"{path.name}: {len(part)} entries, {path.stat().st_size} bytes ({pandoc_version()})")
+    print(f"left out: {skipped}")
 
 
 if __name__ == "__main__":
