@@ -163,11 +163,15 @@ def test_tokenizers_are_lossless_on_corpora(html_subject):
     ("`a < b` and `` x ` y ``\n", []),  # escaped in HTML, spaces kept: not one placeholder
 ])
 def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markdown, codes):
-    md, html = html_subject.input_tokenizer, html_subject.output_tokenizer
-    tokens = md.tokenize(markdown)
+    _assert_code_spans_copied(html_subject, markdown, codes)
+
+
+def _assert_code_spans_copied(subject, text: str, codes: list[str]) -> None:
+    """`text`'s code spans are the placeholders `codes`, and the program's answer holds them and no other content."""
+    tokens = subject.input_tokenizer.tokenize(text)
     assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
-    output = html.tokenize_with(run_sample(html_subject, [markdown])[0].output, tokens.mapping)
-    assert output.mapping == tokens.mapping  # the HTML holds no content the Markdown lacks
+    output = subject.output_tokenizer.tokenize_with(run_sample(subject, [text])[0].output, tokens.mapping)
+    assert output.mapping == tokens.mapping
     assert [t for t in output.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
 
 
@@ -181,12 +185,7 @@ def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markd
     ("<p><code>a &lt; b</code></p>\n", []),  # escaped in HTML: not one placeholder
 ])
 def test_pandoc_markdown_copies_a_code_span_as_one_placeholder(markdown_subject, html, codes):
-    html_side, md = markdown_subject.input_tokenizer, markdown_subject.output_tokenizer
-    tokens = html_side.tokenize(html)
-    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
-    output = md.tokenize_with(run_sample(markdown_subject, [html])[0].output, tokens.mapping)
-    assert output.mapping == tokens.mapping  # the Markdown holds no content the HTML lacks
-    assert [t for t in output.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+    _assert_code_spans_copied(markdown_subject, html, codes)
 
 
 @needs_pandoc
