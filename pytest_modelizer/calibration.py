@@ -8,7 +8,9 @@ both hold:
   and the end) occur in the training sources, and, for a forward model, every character of a
   placeholder's value is one the training values of its type held or one the program was seen
   to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
-  pandoc writes its quote as `’`; `&auml;` in a link is decoded), and no value is a word the
+  pandoc writes its quote as `’`; `&auml;` in a link is decoded), a run of one character only
+  where training values held one or the program was seen to copy one (`content_check.probe_runs`:
+  pandoc's HTML reader collapses `a   b` in a code span), and no value is a word the
   vocabularies spell as a token that the program was seen to treat specially in its context
   (`content_check.probe_words`: latexify writes `torch.sum(x)` as `\\sum x`, but copies the
   `is` of `is_empty`). All are stored with the model.
@@ -65,10 +67,13 @@ def char_class(ch: str) -> str:
     return "letter" if ch.isalpha() else "digit" if ch.isdigit() else ch
 
 
-def content_meta(content: dict[str, Iterable[str]], words: "SpecialWords | None" = None) -> dict:
-    """The `calibration` entries for what each placeholder type's values may hold (`Familiarity.content`)
-    and which words its values may not be where (`Familiarity.words`)."""
+def content_meta(content: dict[str, Iterable[str]], words: "SpecialWords | None" = None,
+                 runs: dict[str, Iterable[str]] | None = None) -> dict:
+    """The `calibration` entries for what each placeholder type's values may hold (`Familiarity.content`,
+    `.runs`) and which words its values may not be where (`Familiarity.words`)."""
     meta: dict = {"content_classes": {kind: sorted(classes) for kind, classes in sorted(content.items())}}
+    if runs is not None:
+        meta["content_runs"] = {kind: sorted(chars) for kind, chars in sorted(runs.items())}
     if words is not None:
         meta["special_words"] = {kind: {word: [list(c) for c in sorted(contexts)]
                                         for word, contexts in sorted(by_word.items())}
@@ -130,11 +135,15 @@ class Familiarity:
     words: SpecialWords | None = None
     # The tags and brackets every training target nests; None: not checked (as for `answers`).
     nested: frozenset[str] | None = None
+    # Placeholder type -> the characters whose runs (`  `, `--`) its values may hold: the program
+    # may collapse a run it copies alone (HTML's spaces); None: not checked (as for `content`).
+    runs: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
               targets: Iterable[Sequence[str]] | None = None,
-              words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None) -> "Familiarity":
+              words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None,
+              runs: dict[str, Iterable[str]] | None = None) -> "Familiarity":
         answers = nested = None
         if targets is not None:
             targets = list(targets)
@@ -147,7 +156,7 @@ class Familiarity:
                 broken |= bad
             nested = frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested)
+                   _frozen_words(words), nested, _frozen(runs))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -159,13 +168,14 @@ class Familiarity:
         return cls(frozenset(tuple(g) for g in stored), _frozen(calibration.get("content_classes")),
                    None if answers is None else frozenset(tuple(g) for g in answers),
                    _frozen_words(calibration.get("special_words")),
-                   None if calibration.get("nested") is None else frozenset(calibration["nested"]))
+                   None if calibration.get("nested") is None else frozenset(calibration["nested"]),
+                   _frozen(calibration.get("content_runs")))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
         meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
         if self.content is not None:
-            meta.update(content_meta(self.content, self.words))
+            meta.update(content_meta(self.content, self.words, self.runs))
         if self.answers is not None:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         if self.nested is not None:
@@ -184,6 +194,13 @@ class Familiarity:
                 if odd is not None:
                     return (f"{placeholder} holds {odd!r} ({value!r}): no training value did, and the program was "
                             f"not seen to copy it as is")
+        if self.runs is not None:
+            for placeholder, value in sorted((mapping or {}).items()):
+                copied = self.runs.get(placeholder_kind(placeholder), frozenset())
+                run = next((a for a, b in zip(value, value[1:]) if a == b and char_class(a) == a and a not in copied), None)
+                if run is not None:
+                    return (f"{placeholder} holds a run of {run!r} ({value!r}): no training value did, and the program "
+                            f"was not seen to copy one as is")
         if self.words:
             framed = shape(tokens)
             for i, token in enumerate(tokens):

@@ -261,6 +261,8 @@ def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
           f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
     for kind, classes in (calibration.get("content_classes") or {}).items():
         print(f"  {kind} values may hold: {' '.join(repr(c) if len(c) == 1 else c + 's' for c in classes)}")
+    for kind, chars in (calibration.get("content_runs") or {}).items():
+        print(f"  {kind} values may hold runs of: {' '.join(map(repr, chars)) or '(none)'}")
     for kind, by_word in (calibration.get("special_words") or {}).items():
         print(f"  {kind} values treated specially: {' '.join(sorted(by_word))}")
     return 0

@@ -200,6 +200,48 @@ def probe_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "Pro
     return allowed
 
 
+def probe_runs(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",
+               allowed: dict[str, set[str]], seed: int = 0, per_character: int = PROBES_PER_CHARACTER,
+               ) -> dict[str, set[str]]:
+    """Per placeholder kind of a forward model: the characters whose runs its values may hold.
+
+    A program may copy a character alone and not a run of it (HTML collapses spaces: `a   b` in a
+    code span comes out as `a b`). Those runs the training values held, and each character of
+    `allowed` (`probe_content`'s, letters and digits aside) that, made a run of two in a training
+    value (beside the same character where it holds one) in `per_character` inputs, left the
+    program's answer what copying gives.
+    """
+    rng = random.Random(seed)
+    runs: dict[str, set[str]] = {kind: set() for kind in allowed}
+    holders: dict[str, list[tuple["Example", str]]] = {}
+    for e in examples:
+        for placeholder, value in sorted(e.mapping.items()):
+            kind = placeholder_kind(placeholder)
+            runs.setdefault(kind, set()).update(a for a, b in zip(value, value[1:]) if a == b and char_class(a) == a)
+            holders.setdefault(kind, []).append((e, placeholder))
+    cases = []  # (kind, character, changed input, behaviour expected if the value is only copied)
+    for kind, found in sorted(holders.items()):
+        for ch in sorted(c for c in allowed.get(kind, ()) if len(c) == 1 and c not in runs[kind]):
+            tried = 0
+            for e, placeholder in rng.sample(found, min(len(found), 8 * per_character)):
+                if tried == per_character:
+                    break
+                value = e.mapping[placeholder]
+                # Beside the character where the value holds it (`a.io` -> `a..io`: still a URL), else mid-way.
+                at = value.find(ch) + 1 or len(value) // 2
+                changed = _changed_input(spec, e, placeholder, value[:at] + ch * (1 if ch in value else 2) + value[at:])
+                if changed is not None:
+                    cases.append((kind, ch, *changed))
+                    tried += 1
+    verdicts: dict[tuple[str, str], bool] = {}
+    for (kind, ch, _, expected), run in zip(cases, runner.run_many([text for _, _, text, _ in cases])):
+        verdicts[kind, ch] = verdicts.get((kind, ch), True) and project(spec, run.behaviour) == expected
+    for (kind, ch), copied in verdicts.items():
+        if copied:
+            runs[kind].add(ch)
+    return runs
+
+
 def vocabulary_words(tokens: Iterable[str]) -> list[str]:
     """The words the vocabularies spell in tokens of their own (`sum(` -> `sum`, `\\prod ` -> `prod`).
 

@@ -9,7 +9,8 @@ from typing import Callable
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta
-from pytest_modelizer.content_check import check_hidden_content, probe_content, probe_words, vocabulary_words
+from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words,
+                                            vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -120,10 +121,10 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
 
     meta = artifact.meta
     # Only a forward model's placeholders are the program's input, where a changed value can be run.
-    content, words = (probe_placeholders(spec, data.train, [*data.src_vocab.itos, *data.tgt_vocab.itos], runner)
-                      if spec.is_forward else (None, None))
-    meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), content,
-                                               (e.tgt for e in data.train), words).to_meta(),
+    probed = (probe_placeholders(spec, data.train, [*data.src_vocab.itos, *data.tgt_vocab.itos], runner)
+              if spec.is_forward else {})
+    meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), targets=(e.tgt for e in data.train),
+                                               **probed).to_meta(),
                            "alike_spellings": Spellings.learn((e.src, e.tgt) for e in data.train).to_meta()}
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)
@@ -131,11 +132,13 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic"}
 
 
-def probe_placeholders(spec: ModelSpec, train: list[Example], vocabulary: list[str], runner) -> tuple[dict, dict]:
-    """What a forward model's placeholders' values may hold: characters (`probe_content`), and
-    not the words of its `vocabulary` the program treats specially where (`probe_words`)."""
+def probe_placeholders(spec: ModelSpec, train: list[Example], vocabulary: list[str], runner) -> dict:
+    """What a forward model's placeholders' values may hold: characters (`probe_content`), runs of
+    them (`probe_runs`), and not the words of its `vocabulary` the program treats specially where
+    (`probe_words`); as `Familiarity.learn`'s keyword arguments."""
     content = probe_content(spec, train, runner, spec.training.seed)
-    return content, probe_words(spec, train, runner, vocabulary_words(vocabulary))
+    return {"content": content, "runs": probe_runs(spec, train, runner, content, spec.training.seed),
+            "words": probe_words(spec, train, runner, vocabulary_words(vocabulary))}
 
 
 def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], None] = lambda m: None):
@@ -145,9 +148,9 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     gives the same pairs, so the same split): the held-out part is what training held out. Where
     they come out otherwise (the grammar's samples or this plugin's synthesis changed since), a
     calibrated forward model keeps its threshold and trigrams and learns only what depends on the
-    program, not on which pairs were held out, from the pairs of now: which characters its
-    placeholders' values may hold, which words the program treats specially in them, which
-    spellings it treats alike and which tags and brackets its outputs nest.
+    program, not on which pairs were held out, from the pairs of now: which characters (and runs
+    of them) its placeholders' values may hold, which words the program treats specially in them,
+    which spellings it treats alike and which tags and brackets its outputs nest.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -170,10 +173,10 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
             f"them, the spellings it treats alike, the tags and brackets its outputs nest); "
             f"for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
-            content, words = probe_placeholders(
+            probed = probe_placeholders(
                 spec, data.train, [*artifact.meta["src_vocab"], *artifact.meta["tgt_vocab"]], runner)
         artifact.meta["calibration"].update(
-            content_meta(content, words), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
+            content_meta(**probed), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
             nested=sorted(Familiarity.learn((), targets=(e.tgt for e in data.train)).nested))
         dtype = stored_dtype(artifact.state_dict)
     else:

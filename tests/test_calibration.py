@@ -78,6 +78,15 @@ def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
     assert Familiarity.learn([("WORD_1",)]).unfamiliar(("WORD_1",), {"WORD_1": "d&og"}) is None  # not checked
 
 
+def test_a_value_holding_a_run_the_program_was_not_seen_to_copy_is_unfamiliar():
+    familiarity = Familiarity.learn([("CODE_1",)], {"CODE": {"letter", " ", "-"}}, runs={"CODE": {"-"}})
+    assert familiarity.unfamiliar(("CODE_1",), {"CODE_1": "a b --c"}) is None
+    reason = familiarity.unfamiliar(("CODE_1",), {"CODE_1": "a   b"})
+    assert "CODE_1 holds a run of ' ' ('a   b')" in reason and "not seen to copy one as is" in reason
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    assert Familiarity.learn([("CODE_1",)], {"CODE": {"letter", " "}}).unfamiliar(("CODE_1",), {"CODE_1": "a  b"}) is None
+
+
 def test_a_value_the_program_treats_specially_is_familiar_only_where_it_was_seen_copied():
     sources = [("!", "WORD_1", " ", "WORD_2")]
     familiarity = Familiarity.learn(sources, {"WORD": {"letter"}}, words={"WORD": {"not": [("!", " ")]}})

@@ -236,6 +236,7 @@ def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_
     assert not legacy.exists() and load_artifact(npz).meta["calibration"]["threshold"] > 0
     out = capsys.readouterr().out
     assert f"saved to {npz}" in out and "\n  WORD values may hold: letters\n" in out
+    assert "\n  WORD values may hold runs of: (none)\n" in out  # (letters only: nothing to probe)
     assert "treated specially" not in out  # shout copies every word its vocabularies spell
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import toy
 
-from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, probe_content, probe_words,
-                                            vocabulary_words)
+from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, probe_content, probe_runs,
+                                            probe_words, vocabulary_words)
 from pytest_modelizer.data import encode_pair, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -71,6 +71,14 @@ def test_the_probe_keeps_the_characters_the_program_copies_as_is():
     spec = ModelSpec(toy.ESCAPING_SUBJECT, "forward")
     with ProgramRunner(spec.subject) as runner:
         assert probe_content(spec, _examples(spec), runner) == {"WORD": {"letter", "'"}}
+
+
+def test_the_run_probe_keeps_the_runs_the_program_copies_as_is():
+    # Both copy `'` alone; squeezing-shout writes `''` as `'`, as HTML collapses spaces.
+    for subject, runs in ((toy.ESCAPING_SUBJECT, {"'"}), (toy.SQUEEZING_SUBJECT, set())):
+        spec = ModelSpec(subject, "forward")
+        with ProgramRunner(subject) as runner:
+            assert probe_runs(spec, _examples(spec), runner, {"WORD": {"letter", "'"}}) == {"WORD": runs}
 
 
 def test_the_vocabularies_words_are_those_of_tokens_of_their_own():

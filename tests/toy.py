@@ -47,6 +47,13 @@ def escaping_shout(text: str) -> str:
     return shout(text).replace("&", "&amp;")
 
 
+def squeezing_shout(text: str) -> str:
+    """`escaping_shout` writing a run of `'` as one, as HTML does with spaces: it copies `'` alone only."""
+    import re
+
+    return re.sub("'+", "'", escaping_shout(text))
+
+
 def negating_shout(text: str) -> str:
     """`shout` writing the word `not` as `~`, bold or not. Its tokenizer makes `not` a token of its
     own except after a bang, where it is a word's value, which its grammar never makes."""
@@ -141,6 +148,8 @@ ESCAPING_SUBJECT = make_subject(
     training=QUICK_TRAINING,
 )
 
+SQUEEZING_SUBJECT = make_subject(name="squeezing-shout", program=squeezing_shout,
+                                 input_tokenizer=ESCAPING_SUBJECT.input_tokenizer, training=QUICK_TRAINING)
 NEGATING_SUBJECT = make_subject(
     name="negating-shout", program=negating_shout, grammar={**GRAMMAR, "<item>": ["<w>", "!<w>", "not"]},
     input_tokenizer=LarkTokenizer('NOT.2: /(?<!!)not(?![a-z])/\nWORD: /[a-z]+/\nBANG: "!"\nSP: " "\nOTHER.-1: /./s',
