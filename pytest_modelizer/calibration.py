@@ -107,6 +107,17 @@ def nesting(tokens: Sequence[str]) -> tuple[set[str], set[str]]:
     return set(depth), bad | {kind for kind, d in depth.items() if d}
 
 
+def nested_kinds(targets: Iterable[Sequence[str]]) -> frozenset[str]:
+    """The tags and brackets at least `NESTING_SUPPORT` of `targets` hold, every one of them nested."""
+    held: Counter = Counter()
+    broken: set[str] = set()
+    for tokens in targets:
+        kinds, bad = nesting(tokens)
+        held.update(kinds)
+        broken |= bad
+    return frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
+
+
 def _describe(kind: str) -> str:
     return kind if kind in "([{" else f"<{kind}>"
 
@@ -148,13 +159,7 @@ class Familiarity:
         if targets is not None:
             targets = list(targets)
             answers = frozenset(g for tokens in targets for g in grams(tokens))
-            held: Counter = Counter()
-            broken: set[str] = set()
-            for tokens in targets:
-                kinds, bad = nesting(tokens)
-                held.update(kinds)
-                broken |= bad
-            nested = frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
+            nested = nested_kinds(targets)
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
                    _frozen_words(words), nested, _frozen(runs))
 

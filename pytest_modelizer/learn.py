@@ -8,7 +8,7 @@ from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
-from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta
+from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta, nested_kinds
 from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words,
                                             vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
@@ -177,7 +177,7 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
                 spec, data.train, [*artifact.meta["src_vocab"], *artifact.meta["tgt_vocab"]], runner)
         artifact.meta["calibration"].update(
             content_meta(**probed), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
-            nested=sorted(Familiarity.learn((), targets=(e.tgt for e in data.train)).nested))
+            nested=sorted(nested_kinds(e.tgt for e in data.train)))
         dtype = stored_dtype(artifact.state_dict)
     else:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "

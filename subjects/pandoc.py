@@ -577,8 +577,7 @@ HTML_TERMINALS = _CONTENT + _HTML_MARKUP
 
 CONTENT = ("TEXT", "URL", "EMAIL", "KEY", "PATH")
 
-
-# pandoc-html's: a code span's text is copied into <code>...</code> as it is, so one placeholder
+# Both subjects': a code span's text is copied into <code>...</code> as it is, so one placeholder
 # (CODE) stands for it on both sides, whatever it holds (`snake_case`, `--flag`, `f(x)`), as in
 # the markdown-it subject. Text that HTML escaping changes (& < > "), or that starts or ends with a
 # space, is left to the other terminals; a one-line code block (`</code></pre>`) is not a code span.
