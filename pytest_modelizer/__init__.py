@@ -14,7 +14,7 @@ from pytest_modelizer.errors import (
 )
 from pytest_modelizer.samples import CorpusSamples
 from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
-from pytest_modelizer.tokenizer import LarkTokenizer
+from pytest_modelizer.tokenizer import LarkTokenizer, Verbatim
 
 __all__ = [
     "Behaviour",
@@ -25,6 +25,7 @@ __all__ = [
     "ProgramFailure",
     "UncertainPrediction",
     "UncoveredInputError",
+    "Verbatim",
     "Subject",
     "TrainingConfig",
     "__version__",

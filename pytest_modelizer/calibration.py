@@ -40,6 +40,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pytest_modelizer.errors import UncoveredInputError
+from pytest_modelizer.tokenizer import FAILURE_TOKEN
 
 if TYPE_CHECKING:
     from pytest_modelizer.evaluate import Scored
@@ -132,6 +133,83 @@ def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
     return zip(*(framed[i:] for i in range(GRAM)))
 
 
+# A rule of how outputs copy placeholders holds for a kind after a token when at most this share of
+# the training placeholders there break it (a program's rare quirk should not undo a rule its
+# outputs keep: 2 % of pandoc-html's training code lines follow a MyST directive, "```{tip}", which
+# its tokenizer takes for a fence and pandoc does not), and is learned only where training saw
+# the kind there this often.
+COPY_TOLERANCE = 0.025
+COPY_EVIDENCE = 20
+COPIES_ALL, COPIES_AT_MOST = "each", "at most"  # copied at least once; not more often than the input held it
+# Every placeholder of a kind in an output is one of its input's (kept under the context "").
+COPIES_GIVEN = "from the input"
+
+CopyRules = dict[str, dict[str, frozenset[str]]]  # kind -> source token before it -> rules
+
+
+def _copy_contexts(src: Sequence[str]) -> dict[str, set[tuple[str, str]]]:
+    """Each placeholder of `src` -> the (kind, token before it) of its occurrences (token shapes)."""
+    framed = shape(src)
+    contexts: dict[str, set[tuple[str, str]]] = {}
+    for i, token in enumerate(src):
+        if is_placeholder(token):
+            contexts.setdefault(token, set()).add((placeholder_kind(token), framed[i]))
+    return contexts
+
+
+def copy_rules(pairs: Iterable[tuple[Sequence[str], Sequence[str]]]) -> dict[str, dict[str, list[str]]]:
+    """How every training output copied its source's placeholders, per kind and the token before it:
+    COPIES_ALL (each at least once), COPIES_AT_MOST (none more often than the source held it); per
+    kind (under ""), COPIES_GIVEN (the output held none its source lacked).
+
+    By the token before: a program may drop or repeat a kind in one place (markdown-it drops a
+    fence's words after the first, writes an autolink's URL twice) and copy it once everywhere
+    else. Failing pairs are left out.
+    """
+    seen: Counter = Counter()
+    broken = {COPIES_ALL: Counter(), COPIES_AT_MOST: Counter(), COPIES_GIVEN: Counter()}
+    for src, tgt in pairs:
+        if tgt[:1] == (FAILURE_TOKEN,):
+            continue
+        copied = Counter(t for t in tgt if is_placeholder(t))
+        given = Counter(t for t in src if is_placeholder(t))
+        seen.update({(placeholder_kind(t), "") for t in copied})
+        broken[COPIES_GIVEN].update({(placeholder_kind(t), "") for t in copied if not given[t]})
+        for placeholder, contexts in _copy_contexts(src).items():
+            seen.update(contexts)
+            if not copied[placeholder]:
+                broken[COPIES_ALL].update(contexts)
+            if copied[placeholder] > given[placeholder]:
+                broken[COPIES_AT_MOST].update(contexts)
+    rules: dict[str, dict[str, list[str]]] = {}
+    for (kind, before), n in sorted(seen.items()):
+        kept = sorted(rule for rule in ((COPIES_GIVEN,) if before == "" else (COPIES_ALL, COPIES_AT_MOST))
+                      if broken[rule][(kind, before)] <= COPY_TOLERANCE * n)
+        if kept and n >= COPY_EVIDENCE:
+            rules.setdefault(kind, {})[before] = kept
+    return rules
+
+
+def broken_copy(rules: CopyRules, answer: Sequence[str], source: Sequence[str]) -> str | None:
+    """Why `answer` copies `source`'s placeholders otherwise than every training output did (None: it does not)."""
+    copied = Counter(t for t in answer if is_placeholder(t))
+    given = Counter(t for t in source if is_placeholder(t))
+    for placeholder in sorted(copied):
+        kind = placeholder_kind(placeholder)
+        if not given[placeholder] and COPIES_GIVEN in rules.get(kind, {}).get("", ()):
+            return f"an answer holding {placeholder}, which the input does not: every training output's {kind}s were its input's"
+    for placeholder, contexts in sorted(_copy_contexts(source).items()):
+        kept = [rules.get(kind, {}).get(before, frozenset()) for kind, before in contexts]
+        kind = placeholder_kind(placeholder)
+        if not copied[placeholder] and any(COPIES_ALL in k for k in kept):
+            return (f"an answer without the input's {placeholder}, where every training output held each {kind} "
+                    f"written where it is")
+        if copied[placeholder] > given[placeholder] and all(COPIES_AT_MOST in k for k in kept):
+            return (f"an answer holding {placeholder} {copied[placeholder]} times, the input {given[placeholder]}: "
+                    f"no training output held a {kind} written where it is more often than its input")
+    return None
+
+
 @dataclass
 class Familiarity:
     """The source token trigrams a model was trained on, and what its placeholders' values may hold."""
@@ -149,19 +227,24 @@ class Familiarity:
     # Placeholder type -> the characters whose runs (`  `, `--`) its values may hold: the program
     # may collapse a run it copies alone (HTML's spaces); None: not checked (as for `content`).
     runs: dict[str, frozenset[str]] | None = None
+    # How every training output copied the source's placeholders (`copy_rules`); None: not checked
+    # (a model calibrated before the check existed).
+    copies: CopyRules | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
               targets: Iterable[Sequence[str]] | None = None,
               words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None,
               runs: dict[str, Iterable[str]] | None = None) -> "Familiarity":
-        answers = nested = None
+        sources = list(sources)
+        answers = nested = copies = None
         if targets is not None:
             targets = list(targets)
             answers = frozenset(g for tokens in targets for g in grams(tokens))
             nested = nested_kinds(targets)
+            copies = copy_rules(zip(sources, targets))
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs))
+                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -174,7 +257,7 @@ class Familiarity:
                    None if answers is None else frozenset(tuple(g) for g in answers),
                    _frozen_words(calibration.get("special_words")),
                    None if calibration.get("nested") is None else frozenset(calibration["nested"]),
-                   _frozen(calibration.get("content_runs")))
+                   _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -185,6 +268,9 @@ class Familiarity:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         if self.nested is not None:
             meta["nested"] = sorted(self.nested)
+        if self.copies is not None:
+            meta["copies"] = {kind: {before: sorted(rules) for before, rules in sorted(by_before.items())}
+                              for kind, by_before in sorted(self.copies.items())}
         return meta
 
     def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:
@@ -216,8 +302,12 @@ class Familiarity:
                             f"(not only copy it), and not seen to copy it between {framed[i]!r} and {framed[i + 2]!r}")
         return None
 
-    def unfamiliar_answer(self, tokens: Sequence[str]) -> str | None:
-        """Why an answer (the predicted tokens) is unlike every training target; None if it is not."""
+    def unfamiliar_answer(self, tokens: Sequence[str], source: Sequence[str] = ()) -> str | None:
+        """Why an answer (the predicted tokens, for the `source` tokens) is unlike every training target; None if it is not."""
+        if self.copies and tokens[:1] != (FAILURE_TOKEN,):
+            broken = broken_copy(self.copies, tokens, source)
+            if broken:
+                return broken
         if self.answers is not None:
             for gram in grams(tokens):
                 if gram not in self.answers:
@@ -232,6 +322,10 @@ class Familiarity:
 
 def _frozen(content: dict[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:
     return None if content is None else {kind: frozenset(classes) for kind, classes in content.items()}
+
+
+def _frozen_copies(copies: dict[str, dict[str, Iterable[str]]] | None) -> CopyRules | None:
+    return None if copies is None else {kind: _frozen(by_before) for kind, by_before in copies.items()}
 
 
 def _frozen_words(words: dict[str, dict[str, Iterable[Sequence[str]]]] | None) -> SpecialWords | None:

@@ -27,6 +27,34 @@ class Tokenized:
 
 
 @dataclass(frozen=True)
+class Verbatim:
+    """A region of text the program copies nearly as it is, such as the body of a code block.
+
+    The region begins where a match of `start` ends and ends where the next match of `end`
+    begins (or at the end of the text). Inside it the terminals are not used: each run of
+    characters that `apart` does not match becomes one `content` placeholder, and what `apart`
+    matches (line breaks, characters the program escapes, a prefix it removes) is lexed by the
+    terminals. A code line is then one token however much it holds, where the terminals would
+    make it a dozen words and symbols, and the program's output holds the same runs.
+    """
+
+    start: str  # regular expression; searched for from where the last region ended
+    end: str  # regular expression
+    content: str  # the content terminal its runs become (one of the tokenizer's `content`)
+    apart: str  # regular expression: what separates the runs
+
+    def problem(self, content: tuple[str, ...]) -> str | None:
+        if self.content not in content:
+            return f"verbatim content {self.content!r} is not one of the content terminals {list(content)}"
+        for name in ("start", "end", "apart"):
+            try:
+                re.compile(getattr(self, name))
+            except (re.error, TypeError) as exc:
+                return f"verbatim {name} {getattr(self, name)!r} is not a regular expression: {exc}"
+        return None
+
+
+@dataclass(frozen=True)
 class LarkTokenizer:
     """A lexer given as lark terminal definitions; `content` terminals become placeholders.
 
@@ -39,11 +67,17 @@ class LarkTokenizer:
     (SQL's reserved words): they are written upper-case, so `select ` and `Select ` are the
     token `SELECT ` the grammar writes, not tokens the model never saw. Declare only words that
     cannot also be names the program copies as written (SQL's `date` or `end`).
+
+    `verbatim` regions (`Verbatim`) are copied text, such as code blocks, that become a few
+    placeholders instead of many tokens. Where the other side of a pair does not hold a run
+    as it is (a code block nested where the regions do not reach), that run is lexed by the
+    terminals instead, as if there were no region.
     """
 
     terminals: str
     content: tuple[str, ...] = ()
     case_insensitive: tuple[str, ...] = ()
+    verbatim: tuple[Verbatim, ...] = ()
 
     def definition_problem(self) -> str | None:
         """What is wrong with the terminal definitions before lark sees them (None: nothing).
@@ -53,11 +87,12 @@ class LarkTokenizer:
         names = _TERMINAL_DEF.findall(self.terminals)
         if not names:
             return "its terminals define no terminal (lines like `WORD: /[a-z]+/`)"
+        regions = [region.content for region in self.verbatim]  # content only verbatim runs make
         for role, declared in (("content", self.content), ("case-insensitive", self.case_insensitive)):
-            unknown = [name for name in declared if name not in names]
+            unknown = [name for name in declared if name not in names and (role != "content" or name not in regions)]
             if unknown:
                 return f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(names)}"
-        return None
+        return next((problem for region in self.verbatim if (problem := region.problem(self.content))), None)
 
     @cached_property
     def _lark(self):
@@ -76,10 +111,57 @@ class LarkTokenizer:
         text = self.terminals + "\0" + ",".join(self.content)
         if self.case_insensitive:  # Tokenizers without it keep the fingerprint they had.
             text += "\0" + ",".join(self.case_insensitive)
+        for region in self.verbatim:  # likewise
+            text += "\0" + "\1".join((region.start, region.end, region.content, region.apart))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def lex(self, text: str) -> list[tuple[str, str]]:
-        """(terminal type, value) pairs covering `text`."""
+        """(terminal type, value) pairs covering `text`: the terminals', and the verbatim regions' runs."""
+        if not self.verbatim:
+            return self._lex(text)
+        lexed: list[tuple[str, str]] = []
+        done = 0
+        for begin, end, region in self._regions(text):
+            lexed += self._lex(text[done:begin])
+            lexed += self._lex_verbatim(text[begin:end], region)
+            done = end
+        return lexed + self._lex(text[done:])
+
+    @cached_property
+    def _compiled(self) -> list[tuple[re.Pattern, re.Pattern, re.Pattern, Verbatim]]:
+        return [(re.compile(r.start), re.compile(r.end), re.compile(r.apart), r) for r in self.verbatim]
+
+    def _regions(self, text: str) -> Iterable[tuple[int, int, Verbatim]]:
+        """(begin, end, region) of each verbatim region, in order; the first to start wins.
+
+        The next region is searched for after the end match (a closing code fence is no opening).
+        """
+        at = 0
+        while at <= len(text):
+            found = [(m, end, region) for start, end, _, region in self._compiled if (m := start.search(text, at))]
+            if not found:
+                return
+            opening, end, region = min(found, key=lambda f: (f[0].start(), self.verbatim.index(f[2])))
+            closing = end.search(text, opening.end())
+            stop = closing.start() if closing else len(text)
+            yield opening.end(), stop, region
+            at = max(closing.end() if closing else stop, opening.start() + 1)
+
+    def _lex_verbatim(self, body: str, region: Verbatim) -> list[tuple[str, str]]:
+        apart = next(a for _, _, a, r in self._compiled if r is region)
+        lexed: list[tuple[str, str]] = []
+        done = 0
+        for m in apart.finditer(body):
+            if m.start() > done:
+                lexed.append((region.content, body[done:m.start()]))
+            if m.end() > m.start():
+                lexed += self._lex(m.group())
+            done = max(done, m.end())
+        if done < len(body):
+            lexed.append((region.content, body[done:]))
+        return lexed
+
+    def _lex(self, text: str) -> list[tuple[str, str]]:
         from lark.exceptions import UnexpectedCharacters
 
         try:
@@ -126,7 +208,12 @@ class LarkTokenizer:
             kind, _, n = ph.rpartition("_")
             counts[kind] = max(counts.get(kind, 0), int(n))
         tokens: list[str] = []
-        for kind, value in self.lex(text):
+        verbatim = {region.content for region in self.verbatim}
+        lexed = self.lex(text)
+        if verbatim:  # a run the other side does not hold as it is: lexed as if there were no region
+            lexed = [part for kind, value in lexed
+                     for part in (self._lex(value) if kind in verbatim and value not in inverse else [(kind, value)])]
+        for kind, value in lexed:
             if kind not in self.content:
                 tokens.append(self.vocabulary_token(kind, value))
                 continue

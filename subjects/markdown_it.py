@@ -2,16 +2,17 @@
 
 Each synthesized input is one top-level Markdown block (possibly with nested children) built
 from a small word list, so that a small model can learn the mapping. Text runs, URLs, e-mail
-addresses and the text of code spans are content: they become `TEXT_n`, `URL_n`, `EMAIL_n` and
-`CODE_n` placeholders, spelled the same in the Markdown and in the HTML, so the output reuses the
-input's placeholders. The sample part of the package-docs corpus steers synthesis. Markup and
-whitespace are folded into few tokens (`"## "`, `"- "`, `"</p>\\n"`, `'<a href="'`, ...).
+addresses, the text of code spans and the lines of code blocks are content: they become `TEXT_n`,
+`URL_n`, `EMAIL_n`, `CODE_n` and `CODELINE_n` placeholders, spelled the same in the Markdown and in
+the HTML, so the output reuses the input's placeholders. The sample part of the package-docs
+corpus steers synthesis. Markup and whitespace are folded into few tokens (`"## "`, `"- "`,
+`"</p>\\n"`, `'<a href="'`, ...).
 
 Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, Verbatim, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
 from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
 
@@ -57,7 +58,10 @@ grammar: dict[str, list] = with_escape_rules({
         option("<line>\n<line>\n", 0.2),
         option("<line>\n<line>\n<line>\n", 0.15),
         option("<line>\n<line>\n<line>\n<line>\n", 0.1),
-        option("<line><hardbreak><line>\n", 0.15),
+        option("<line><hardbreak><line>\n", 0.12),
+        # Documentation lines often end in a space, which the HTML drops.
+        option("<line> \n<line>\n", 0.02),
+        option("<line> \n", 0.01),
     ],
     "<hardbreak>": ["  \n", "\\\n"],
     "<atx>": [
@@ -95,7 +99,8 @@ grammar: dict[str, list] = with_escape_rules({
     ],
     "<hr>": ["***\n", "---\n", "___\n", "* * *\n", "- - -\n", "_____\n", "----------\n"],
     # ---- container blocks (each nesting depth spelled out, so every line gets its prefix)
-    "<quote>": ["> <qbody>"],
+    # Quotes indented past the marker ("> " and up to three more spaces) are still paragraphs.
+    "<quote>": [option("> <qbody>", 0.94), ">    <line>\n", ">    <line>\n>    <line>\n", ">   <line>\n> <line>\n"],
     "<qbody>": [
         option("<line>\n", 0.3),
         "<line>\n> <line>\n",
@@ -282,10 +287,27 @@ MAILTO.4: "mailto:"
 HTML_ESCAPE.4: /&(?:amp|lt|gt|quot);/
 """
 
-CONTENT = ("TEXT", "URL", "EMAIL", "CODE")
+CONTENT = ("TEXT", "URL", "EMAIL", "CODE", "CODELINE")
 
-input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT)
-output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
+# A code block's lines are copied into <pre><code> with & < > " escaped and the indentation of
+# an indented block removed: each run between those characters is one CODELINE placeholder, so a
+# block is a few tokens per line, as long as real code makes it. The regions reach fenced blocks
+# at the start of a line or inside a block quote, and a block that is indented code as a whole;
+# elsewhere (a fence inside a list item) the lines are lexed by the terminals, on both sides.
+_FENCE = r"(?:```|~~~)"
+CODE_BLOCKS = (
+    Verbatim(start=rf"(?m)^{_FENCE}[^\n`]*\n", end=rf"(?m)^{_FENCE}", content="CODELINE", apart=r'[&<>"\n]'),
+    Verbatim(start=rf"(?m)^> ?{_FENCE}[^\n`]*\n", end=rf"(?m)^> ?{_FENCE}|^(?!>)", content="CODELINE",
+             apart=r'(?m)^> ?|[&<>"\n]'),
+    Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE", apart=r'\A {4}|\n {0,4}|[&<>"]'),
+)
+HTML_CODE_BLOCKS = (
+    Verbatim(start=r'<pre><code(?: class="[^"]*")?>', end="</code></pre>", content="CODELINE",
+             apart=r"&(?:amp|lt|gt|quot);|\n"),
+)
+
+input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, verbatim=CODE_BLOCKS)
+output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT, verbatim=HTML_CODE_BLOCKS)
 
 subject = bundled_subject(
     "markdown-it",

@@ -26,8 +26,9 @@ fail on the inputs of the HTML grammar.
 
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
 (`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; a code
-span's text is one more (`CODE_n`), as in the markdown-it subject, and for pandoc-html so is an
-abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space).
+span's text is one more (`CODE_n`), as in the markdown-it subject, and for pandoc-html so are an
+abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space) and
+each run of a code block's line between the characters HTML escapes (`CODELINE_n`).
 pandoc-html trains on the sample part of the package-docs corpus as `samples`, pandoc-markdown
 on the sample part of pandoc's HTML of it (the CommonMark spec's HTML is evaluation-only, as
 the spec is for pandoc-html). What pandoc
@@ -50,7 +51,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, Verbatim, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
 from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
 from pytest_modelizer.subject import failure_training_for
@@ -587,10 +588,27 @@ _CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
 _ABBR_CONTENT = _ABBR_TEXT + _OTHER_CONTENT
 _MARKDOWN_CODE = f"CODE.6: /(?<=`){_CODE}(?=`)/\n"
 _HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
+# pandoc-html's: a code block's lines are copied into <pre><code> with & < > " ' escaped and an
+# indented block's indentation removed, so each run between those is one CODELINE placeholder on
+# both sides, as in the markdown-it subject (whose comment says where the regions reach).
+# pandoc takes a fence for one only with a bare language or an attribute block after it
+# (```python title="x" is a paragraph).
+_FENCE = r"(?:```|~~~)"
+_FENCE_OPEN = _FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n"
+CODE_BLOCKS = (
+    Verbatim(start=rf"(?m)^{_FENCE_OPEN}", end=rf"(?m)^{_FENCE}", content="CODELINE", apart=r"""[&<>"'\n]"""),
+    Verbatim(start=rf"(?m)^> ?{_FENCE_OPEN}", end=rf"(?m)^> ?{_FENCE}|^(?!>)", content="CODELINE",
+             apart=r"""(?m)^> ?|[&<>"'\n]"""),
+    Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE", apart=r"""\A {4}|\n {0,4}|[&<>"']"""),
+)
+HTML_CODE_BLOCKS = (
+    Verbatim(start=r'<pre(?: class="[^"]*")?><code>', end="</code></pre>", content="CODELINE",
+             apart=r"&(?:amp|lt|gt|quot|#39);|\n"),
+)
 code_markdown_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _MARKDOWN_CODE,
-                                        content=(*CONTENT, "CODE", "ABBR"))
+                                        content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
 code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_CODE,
-                                    content=(*CONTENT, "CODE", "ABBR"))
+                                    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=HTML_CODE_BLOCKS)
 # pandoc-markdown's: code spans as pandoc-html's, abbreviations in text runs (its grammar makes
 # none, and the HTML already holds the no-break space that pandoc-html's ABBR placeholders mark).
 markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS + _MARKDOWN_CODE, content=(*CONTENT, "CODE"))

@@ -68,6 +68,32 @@ def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests()
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_an_answer_must_copy_placeholders_as_every_training_output_did_where_they_stand():
+    from pytest_modelizer.calibration import COPY_EVIDENCE, copy_rules
+
+    # An HTML-like program: a paragraph's text is copied once, an autolink's URL twice.
+    paragraph = (("T_1", "\n", "T_2"), ("<p>", "T_1", "\n", "T_2", "</p>"))
+    autolink = (("<", "U_1", ">"), ("<a>", "U_1", "</a>", "U_1"))
+    failing = (("T_1",), ("\u27c2FAIL", "ValueError"))  # failures tell nothing about copying
+    rare = (("[", "T_1"), ("T_1",))  # a context seen too rarely for a rule
+    pairs = [paragraph, autolink, failing] * COPY_EVIDENCE + [rare] * (COPY_EVIDENCE - 1)
+    assert copy_rules(pairs) == {"T": {"\u27e8s\u27e9": ["at most", "each"], "\n": ["at most", "each"],
+                                       "": ["from the input"]},
+                                 "U": {"<": ["each"], "": ["from the input"]}}
+    familiarity = Familiarity.learn([src for src, _ in pairs], targets=[tgt for _, tgt in pairs])
+    checked = Familiarity(frozenset(), copies=familiarity.copies)  # (trigrams aside)
+    source = ("T_1", "\n", "T_2")
+    assert checked.unfamiliar_answer(("<p>", "T_1", "\n", "T_2", "</p>"), source) is None
+    assert "without the input's T_2" in checked.unfamiliar_answer(("<p>", "T_1", "</p>"), source)
+    assert "holding T_2 2 times, the input 1" in checked.unfamiliar_answer(("T_1", "T_2", "T_2"), source)
+    assert "holding T_3, which the input does not" in checked.unfamiliar_answer(("T_1", "T_2", "T_3"), source)
+    assert checked.unfamiliar_answer(("<a>", "U_1", "</a>", "U_1"), ("<", "U_1", ">")) is None  # repeated where it is
+    assert checked.unfamiliar_answer(("T_1",), ("[", "T_1", "\n", "T_2")) is not None  # T_2 is checked; "[" is not
+    assert checked.unfamiliar_answer(("\u27c2FAIL", "ValueError"), source) is None
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    assert Familiarity.learn([source]).unfamiliar_answer(("T_1",), source) is None  # not checked
+
+
 def test_familiar_values_hold_only_the_characters_allowed_for_their_type():
     familiarity = Familiarity.learn([("WORD_1",)], {"WORD": {"letter", "'"}})
     assert familiarity.unfamiliar(("WORD_1",), {"WORD_1": "Dön't"}) is None  # letters of any script alike
@@ -132,6 +158,7 @@ def test_a_trained_model_carries_its_calibration(toy_cache):
     calibration = mock.info.calibration
     assert 0 < mock.info.threshold <= 1 + 1e-6 and calibration["target"] == 0.99 and calibration["source_trigrams"]
     assert calibration["target_trigrams"] and calibration["nested"] == ["b"]  # shout writes <b>...</b>
+    assert calibration["copies"]["WORD"]["\u27e8s\u27e9"] == ["at most", "each"]  # each word once, where it was
     assert isinstance(calibration["alike_spellings"], list)  # learned (the toy program may treat none alike)
     assert "confident" in mock.info.metrics and "confident_exact" in mock.info.metrics
     prediction = mock.predict("cat !dog")

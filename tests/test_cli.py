@@ -252,7 +252,8 @@ def test_calibrate_keeps_the_threshold_of_a_model_whose_pairs_came_out_otherwise
     artifact = load_artifact(npz)
     calibration = artifact.meta["calibration"]
     # Calibrated by an earlier version, on pairs synthesis no longer makes:
-    learned = {key: calibration.pop(key) for key in ("content_classes", "alike_spellings", "special_words", "nested")}
+    learned = {key: calibration.pop(key)
+               for key in ("content_classes", "alike_spellings", "special_words", "nested", "copies")}
     artifact.meta["src_vocab"] = list(reversed(artifact.meta["src_vocab"]))
     save_artifact(artifact, npz)
     assert main(["calibrate", "shout", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0

@@ -52,19 +52,27 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
             assert tokenizer.detokenize(tok.tokens, tok.mapping) == other
 
 
-@pytest.mark.parametrize("markdown, codes", [
-    ("Call `create_test_database(path=None)` first.\n", ["create_test_database(path=None)"]),
-    ("Pass `--no-binary` and `*args`, or `[extra]`.\n", ["--no-binary", "*args", "[extra]"]),
-    ("`a` and `b`\n", ["a", "b"]),  # the text between two spans stays text
-    ("`a < b` and `` x ` y ``\n", []),  # escaped in HTML, spaces kept: not one placeholder
+@pytest.mark.parametrize("markdown, kind, values", [
+    ("Call `create_test_database(path=None)` first.\n", "CODE", ["create_test_database(path=None)"]),
+    ("Pass `--no-binary` and `*args`, or `[extra]`.\n", "CODE", ["--no-binary", "*args", "[extra]"]),
+    ("`a` and `b`\n", "CODE", ["a", "b"]),  # the text between two spans stays text
+    ("`a < b` and `` x ` y ``\n", "CODE", []),  # escaped in HTML, spaces kept: not one placeholder
+    # A code block's line is one placeholder per run between the characters HTML escapes.
+    ("```python\nfrom lib.bars import bar\n    x = f(a, b)\n```\n", "CODELINE",
+     ["from lib.bars import bar", "    x = f(a, b)"]),
+    ('```\n>>> a["b"] = 1\n```\n', "CODELINE", [" a[", "b", "] = 1"]),
+    ("    $ pip install -e .\n\n      --flag\n", "CODELINE", ["$ pip install -e .", "  --flag"]),  # indented code
+    ("> ```\n> x = 1\n> ```\n", "CODELINE", ["x = 1"]),  # inside a quote
+    ("- a\n\n  ```\n  x = 1\n  ```\n", "CODELINE", []),  # inside a list item the terminals lex the line
 ])
-def test_a_code_span_is_one_placeholder_copied_into_the_html(subject, markdown, codes):
+def test_copied_code_is_one_placeholder_the_html_reuses(subject, markdown, kind, values):
     inp, out = subject.input_tokenizer, subject.output_tokenizer
     tokens = inp.tokenize(markdown)
-    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
+    placeholders = [t for t in tokens.tokens if t.startswith(f"{kind}_")]
+    assert [tokens.mapping[t] for t in placeholders] == values
     html = out.tokenize_with(subject.program(markdown), tokens.mapping)
     assert html.mapping == tokens.mapping  # the HTML holds no content the Markdown lacks
-    assert [t for t in html.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+    assert [t for t in html.tokens if t.startswith(f"{kind}_")] == placeholders
 
 
 def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):

@@ -166,13 +166,26 @@ def test_a_code_span_is_one_placeholder_copied_into_the_html(html_subject, markd
     _assert_code_spans_copied(html_subject, markdown, codes)
 
 
-def _assert_code_spans_copied(subject, text: str, codes: list[str]) -> None:
-    """`text`'s code spans are the placeholders `codes`, and the program's answer holds them and no other content."""
+def _assert_code_spans_copied(subject, text: str, codes: list[str], kind: str = "CODE") -> None:
+    """`text`'s code spans (`kind` placeholders) are `codes`, and the program's answer holds them and no other content."""
     tokens = subject.input_tokenizer.tokenize(text)
-    assert [tokens.mapping[t] for t in tokens.tokens if t.startswith("CODE_")] == codes
+    placeholders = [t for t in tokens.tokens if t.startswith(f"{kind}_")]
+    assert [tokens.mapping[t] for t in placeholders] == codes
     output = subject.output_tokenizer.tokenize_with(run_sample(subject, [text])[0].output, tokens.mapping)
     assert output.mapping == tokens.mapping
-    assert [t for t in output.tokens if t.startswith("CODE_")] == [t for t in tokens.tokens if t.startswith("CODE_")]
+    assert [t for t in output.tokens if t.startswith(f"{kind}_")] == placeholders
+
+
+@needs_pandoc
+@pytest.mark.parametrize("markdown, lines", [
+    ("```python\nfrom lib.bars import bar\n    x = f(a, b)\n```\n", ["from lib.bars import bar", "    x = f(a, b)"]),
+    ("``` {.python}\nenviron['DEBUG'] = 1\n```\n", ["environ[", "DEBUG", "] = 1"]),  # ' is escaped in HTML
+    ("    $ pip install -e .\n\n      --flag\n", ["$ pip install -e .", "  --flag"]),  # indented code
+    ("> ```\n> x = 1\n> ```\n", ["x = 1"]),  # inside a quote
+    ('```python title="a.py"\nx = 1\n```\n', []),  # not a fence to pandoc: a paragraph
+])
+def test_a_code_block_line_is_one_placeholder_copied_into_the_html(html_subject, markdown, lines):
+    _assert_code_spans_copied(html_subject, markdown, lines, kind="CODELINE")
 
 
 @needs_pandoc

@@ -6,7 +6,7 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer import Behaviour, LarkTokenizer
+from pytest_modelizer import Behaviour, LarkTokenizer, Verbatim
 from pytest_modelizer.tokenizer import (
     BOS,
     EOS,
@@ -99,6 +99,51 @@ def test_fingerprint_covers_terminals_and_content():
     assert IN.fingerprint == LarkTokenizer(IN.terminals, content=("WORD",)).fingerprint
     assert IN.fingerprint != LarkTokenizer(IN.terminals, content=()).fingerprint
     assert IN.fingerprint != LarkTokenizer(IN.terminals + "\nTAB: /\\t/", content=("WORD",)).fingerprint
+
+
+# A toy "program" that copies lines between ``` fences and escapes "<" as "&lt;".
+FENCED = LarkTokenizer('WORD: /[a-z]+/\nFENCE: "```"\nNL: "\\n"\nSP: " "\nOTHER.-1: /./s', content=("WORD", "LINE"),
+                       verbatim=(Verbatim(start=r"(?m)^```\n", end=r"(?m)^```", content="LINE", apart=r"[<\n]"),))
+ESCAPED = LarkTokenizer('TAG.2: "<pre>" | "</pre>"\nWORD: /[a-z]+/\nNL: "\\n"\nSP: " "\nLT: "&lt;"\nOTHER.-1: /./s', content=("WORD", "LINE"),
+                        verbatim=(Verbatim(start="<pre>", end="</pre>", content="LINE", apart=r"&lt;|\n"),))
+
+
+def test_a_verbatim_region_makes_each_run_one_placeholder():
+    text = "see\n```\nx = f(a, b)\nif a<b: go\n```\nsee also\n"
+    tok = FENCED.tokenize(text)
+    assert tok.tokens == ("WORD_1", "\n", "```", "\n", "LINE_1", "\n", "LINE_2", "<", "LINE_3", "\n", "```", "\n",
+                          "WORD_1", " ", "WORD_2", "\n")
+    assert tok.mapping == {"WORD_1": "see", "LINE_1": "x = f(a, b)", "LINE_2": "if a", "LINE_3": "b: go",
+                           "WORD_2": "also"}
+    assert FENCED.detokenize(tok.tokens, tok.mapping) == text
+    # The closing fence opens no region: the text after it is lexed by the terminals.
+    assert FENCED.tokenize("```\na b\n```\na b\n").tokens == ("```", "\n", "LINE_1", "\n", "```", "\n",
+                                                                 "WORD_1", " ", "WORD_2", "\n")
+    # Without a closing fence the region runs to the end of the text.
+    assert FENCED.tokenize("```\na b\n").tokens == ("```", "\n", "LINE_1", "\n")
+
+
+def test_the_other_side_reuses_verbatim_runs_and_lexes_those_it_does_not_hold():
+    source = FENCED.tokenize("```\nx = f(a)\nif a<b\n```\n")
+    html = ESCAPED.tokenize_with("<pre>x = f(a)\nif a&lt;b\n</pre>", source.mapping)
+    assert html.tokens == ("<pre>", "LINE_1", "\n", "LINE_2", "&lt;", "LINE_3", "\n", "</pre>")
+    assert html.mapping == source.mapping
+    # Where the source holds the words, not the line (no region there), the line is lexed as words.
+    words = FENCED.tokenize("x a b\n")
+    html = ESCAPED.tokenize_with("<pre>x a b</pre>", words.mapping)
+    assert "LINE_1" not in html.tokens and html.mapping == words.mapping
+    assert ESCAPED.detokenize(html.tokens, html.mapping) == "<pre>x a b</pre>"
+
+
+def test_verbatim_regions_are_checked_and_enter_the_fingerprint():
+    assert FENCED.definition_problem() is None
+    no_region = LarkTokenizer(FENCED.terminals, content=FENCED.content)
+    assert "LINE" in no_region.definition_problem()  # only a region makes LINE content
+    assert FENCED.fingerprint != no_region.fingerprint
+    unknown = Verbatim(start="a", end="b", content="CODE", apart="c")
+    assert "CODE" in LarkTokenizer(FENCED.terminals, content=("WORD",), verbatim=(unknown,)).definition_problem()
+    broken = Verbatim(start="(", end="b", content="WORD", apart="c")
+    assert "not a regular expression" in LarkTokenizer(FENCED.terminals, content=("WORD",), verbatim=(broken,)).definition_problem()
 
 
 def test_vocabulary_encode_decode_covers():
