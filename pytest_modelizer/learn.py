@@ -40,6 +40,9 @@ def learn(
     from pytest_modelizer.model import Seq2Seq
     from pytest_modelizer.train import train_model
 
+    # The program's source as it was loaded: read after minutes of training, an edit to its module
+    # meanwhile would shift the lines `inspect` reads and make the model look drifted.
+    program_source = subject.source_fingerprint()
     started = time.time()
     pairs = synthesize_pairs(subject, training, store.cache_dir, log)
     synthesis_seconds = time.time() - started
@@ -86,7 +89,7 @@ def learn(
         "device": device,
         "threads": torch.get_num_threads(),
         "plugin_version": __version__,
-        "program_source": subject.source_fingerprint(),
+        "program_source": program_source,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if hidden is not None:
