@@ -197,7 +197,8 @@ def broken_copy(rules: CopyRules, answer: Sequence[str], source: Sequence[str]) 
     for placeholder in sorted(copied):
         kind = placeholder_kind(placeholder)
         if not given[placeholder] and COPIES_GIVEN in rules.get(kind, {}).get("", ()):
-            return f"an answer holding {placeholder}, which the input does not: every training output's {kind}s were its input's"
+            return (f"an answer holding {placeholder}, which the input does not: every training output's "
+                    f"{kind}s were its input's")
     for placeholder, contexts in sorted(_copy_contexts(source).items()):
         kept = [rules.get(kind, {}).get(before, frozenset()) for kind, before in contexts]
         kind = placeholder_kind(placeholder)

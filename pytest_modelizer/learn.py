@@ -182,7 +182,8 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
                 spec, data.train, [*artifact.meta["src_vocab"], *artifact.meta["tgt_vocab"]], runner)
         artifact.meta["calibration"].update(
             content_meta(**probed), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
-            nested=sorted(nested_kinds(e.tgt for e in data.train)), copies=copy_rules((e.src, e.tgt) for e in data.train))
+            nested=sorted(nested_kinds(e.tgt for e in data.train)),
+            copies=copy_rules((e.src, e.tgt) for e in data.train))
         dtype = stored_dtype(artifact.state_dict)
     else:
         raise ValueError(f"{path}: the pairs synthesized now are not the ones this model was trained on "

@@ -184,8 +184,8 @@ class MockProgram:
             for (text, (tokens, mapping)), (out, confidence) in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
                 behaviour = self.decode_prediction(predicted, mapping, random.Random(text))
-                unfamiliar = (self.familiarity.unfamiliar(tokens, mapping) or self.familiarity.unfamiliar_answer(predicted, tokens)
-                              if self.familiarity else None)
+                unfamiliar = (self.familiarity.unfamiliar(tokens, mapping)
+                              or self.familiarity.unfamiliar_answer(predicted, tokens) if self.familiarity else None)
                 confident = threshold is not None and unfamiliar is None and confidence >= threshold
                 self._memo[text] = Prediction(behaviour, predicted, tokens, unfamiliar or "", confidence,
                                               unfamiliar is None, confident)

@@ -121,53 +121,55 @@ class LarkTokenizer:
             return self._lex(text)
         lexed: list[tuple[str, str]] = []
         done = 0
-        for begin, end, region in self._regions(text):
-            lexed += self._lex(text[done:begin])
-            lexed += self._lex_verbatim(text[begin:end], region)
+        for begin, end, region, apart in self._regions(text):
+            lexed += self._lex(text[done:begin], done)
+            lexed += self._lex_verbatim(text[begin:end], region, apart, begin)
             done = end
-        return lexed + self._lex(text[done:])
+        return lexed + self._lex(text[done:], done)
 
     @cached_property
     def _compiled(self) -> list[tuple[re.Pattern, re.Pattern, re.Pattern, Verbatim]]:
         return [(re.compile(r.start), re.compile(r.end), re.compile(r.apart), r) for r in self.verbatim]
 
-    def _regions(self, text: str) -> Iterable[tuple[int, int, Verbatim]]:
-        """(begin, end, region) of each verbatim region, in order; the first to start wins.
+    def _regions(self, text: str) -> Iterable[tuple[int, int, Verbatim, re.Pattern]]:
+        """(begin, end, region, its `apart` pattern) of each verbatim region, in order; the first to start wins.
 
         The next region is searched for after the end match (a closing code fence is no opening).
         """
         at = 0
         while at <= len(text):
-            found = [(m, end, region) for start, end, _, region in self._compiled if (m := start.search(text, at))]
+            found = [(m, end, apart, region) for start, end, apart, region in self._compiled
+                     if (m := start.search(text, at))]
             if not found:
                 return
-            opening, end, region = min(found, key=lambda f: (f[0].start(), self.verbatim.index(f[2])))
+            opening, end, apart, region = min(found, key=lambda f: (f[0].start(), self.verbatim.index(f[3])))
             closing = end.search(text, opening.end())
             stop = closing.start() if closing else len(text)
-            yield opening.end(), stop, region
+            yield opening.end(), stop, region, apart
             at = max(closing.end() if closing else stop, opening.start() + 1)
 
-    def _lex_verbatim(self, body: str, region: Verbatim) -> list[tuple[str, str]]:
-        apart = next(a for _, _, a, r in self._compiled if r is region)
+    def _lex_verbatim(self, body: str, region: Verbatim, apart: re.Pattern, offset: int) -> list[tuple[str, str]]:
         lexed: list[tuple[str, str]] = []
         done = 0
         for m in apart.finditer(body):
             if m.start() > done:
                 lexed.append((region.content, body[done:m.start()]))
             if m.end() > m.start():
-                lexed += self._lex(m.group())
+                lexed += self._lex(m.group(), offset + m.start())
             done = max(done, m.end())
         if done < len(body):
             lexed.append((region.content, body[done:]))
         return lexed
 
-    def _lex(self, text: str) -> list[tuple[str, str]]:
+    def _lex(self, text: str, offset: int = 0) -> list[tuple[str, str]]:
+        """The terminals' tokens of `text`, a part of the input starting at `offset` (for the error)."""
         from lark.exceptions import UnexpectedCharacters
 
         try:
             return [(tok.type, str(tok)) for tok in self._lark.lex(text)]
         except UnexpectedCharacters as exc:
-            raise TokenizeError(f"no terminal matches {text[exc.pos_in_stream:exc.pos_in_stream + 20]!r} at offset {exc.pos_in_stream}") from None
+            at = exc.pos_in_stream
+            raise TokenizeError(f"no terminal matches {text[at:at + 20]!r} at offset {offset + at}") from None
 
     def tokenize(self, text: str) -> Tokenized:
         """Tokens with content replaced by `TYPE_n`, numbered per type in order of appearance."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from pytest_modelizer import ModelConfig, Subject, TrainingConfig
+from pytest_modelizer import ModelConfig, Subject, TrainingConfig, Verbatim
 
 FOLDER = Path(__file__).parent
 MODELS = FOLDER / "models"
@@ -27,3 +27,30 @@ def bundled_subject(name: str, corpora: Mapping[str, str] | None = None, **field
     """A bundled subject: its shipped models in `models/NAME/`, its corpora (label -> file name) in `corpora/`."""
     return Subject(name=name, shipped_models=MODELS / name,
                    corpora={label: CORPORA / filename for label, filename in (corpora or {}).items()}, **fields)
+
+
+# A Markdown code block's lines are copied into <pre><code> with the characters HTML escapes
+# escaped and an indented block's indentation removed: each run between those is one CODELINE
+# placeholder on both sides, so a block is a few tokens per line, as long as real code makes it.
+# The regions reach fenced blocks at the start of a line or inside a block quote, and a block
+# that is indented code as a whole; elsewhere (a fence inside a list item) the lines are lexed
+# by the terminals, on both sides.
+FENCE = r"(?:```|~~~)"
+
+
+def markdown_code_blocks(fence_open: str, escaped: str) -> tuple[Verbatim, ...]:
+    """The Markdown side's regions: `fence_open` matches a fence line as the program takes it
+    (without "^"), `escaped` lists the characters its HTML escapes."""
+    return (
+        Verbatim(start=rf"(?m)^{fence_open}", end=rf"(?m)^{FENCE}", content="CODELINE", apart=rf"[{escaped}\n]"),
+        Verbatim(start=rf"(?m)^> ?{fence_open}", end=rf"(?m)^> ?{FENCE}|^(?!>)", content="CODELINE",
+                 apart=rf"(?m)^> ?|[{escaped}\n]"),
+        Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE",
+                 apart=r"\A {4}|\n {0,4}|" + f"[{escaped}]"),
+    )
+
+
+def html_code_blocks(pre_open: str, entities: str) -> tuple[Verbatim, ...]:
+    """The HTML side's region: the body of a code block opened by `pre_open`, its escaped
+    characters the `entities` (an alternation, "amp|lt|gt")."""
+    return (Verbatim(start=pre_open, end="</code></pre>", content="CODELINE", apart=rf"&(?:{entities});|\n"),)

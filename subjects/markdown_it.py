@@ -12,9 +12,10 @@ Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, Verbatim, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
-from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject,
+                                               html_code_blocks, markdown_code_blocks)
 
 _MARKDOWN_IT = None
 
@@ -289,22 +290,9 @@ HTML_ESCAPE.4: /&(?:amp|lt|gt|quot);/
 
 CONTENT = ("TEXT", "URL", "EMAIL", "CODE", "CODELINE")
 
-# A code block's lines are copied into <pre><code> with & < > " escaped and the indentation of
-# an indented block removed: each run between those characters is one CODELINE placeholder, so a
-# block is a few tokens per line, as long as real code makes it. The regions reach fenced blocks
-# at the start of a line or inside a block quote, and a block that is indented code as a whole;
-# elsewhere (a fence inside a list item) the lines are lexed by the terminals, on both sides.
-_FENCE = r"(?:```|~~~)"
-CODE_BLOCKS = (
-    Verbatim(start=rf"(?m)^{_FENCE}[^\n`]*\n", end=rf"(?m)^{_FENCE}", content="CODELINE", apart=r'[&<>"\n]'),
-    Verbatim(start=rf"(?m)^> ?{_FENCE}[^\n`]*\n", end=rf"(?m)^> ?{_FENCE}|^(?!>)", content="CODELINE",
-             apart=r'(?m)^> ?|[&<>"\n]'),
-    Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE", apart=r'\A {4}|\n {0,4}|[&<>"]'),
-)
-HTML_CODE_BLOCKS = (
-    Verbatim(start=r'<pre><code(?: class="[^"]*")?>', end="</code></pre>", content="CODELINE",
-             apart=r"&(?:amp|lt|gt|quot);|\n"),
-)
+# A code block's lines: CODELINE placeholders (bundled.markdown_code_blocks says where).
+CODE_BLOCKS = markdown_code_blocks(FENCE + r"[^\n`]*\n", '&<>"')
+HTML_CODE_BLOCKS = html_code_blocks(r'<pre><code(?: class="[^"]*")?>', "amp|lt|gt|quot")
 
 input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, verbatim=CODE_BLOCKS)
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT, verbatim=HTML_CODE_BLOCKS)

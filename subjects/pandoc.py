@@ -51,9 +51,10 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, Verbatim, package_version
+from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
-from pytest_modelizer.subjects.bundled import CORPORA, MARKDOWN_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject,
+                                               html_code_blocks, markdown_code_blocks)
 from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
@@ -588,23 +589,11 @@ _CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
 _ABBR_CONTENT = _ABBR_TEXT + _OTHER_CONTENT
 _MARKDOWN_CODE = f"CODE.6: /(?<=`){_CODE}(?=`)/\n"
 _HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
-# pandoc-html's: a code block's lines are copied into <pre><code> with & < > " ' escaped and an
-# indented block's indentation removed, so each run between those is one CODELINE placeholder on
-# both sides, as in the markdown-it subject (whose comment says where the regions reach).
-# pandoc takes a fence for one only with a bare language or an attribute block after it
-# (```python title="x" is a paragraph).
-_FENCE = r"(?:```|~~~)"
-_FENCE_OPEN = _FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n"
-CODE_BLOCKS = (
-    Verbatim(start=rf"(?m)^{_FENCE_OPEN}", end=rf"(?m)^{_FENCE}", content="CODELINE", apart=r"""[&<>"'\n]"""),
-    Verbatim(start=rf"(?m)^> ?{_FENCE_OPEN}", end=rf"(?m)^> ?{_FENCE}|^(?!>)", content="CODELINE",
-             apart=r"""(?m)^> ?|[&<>"'\n]"""),
-    Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE", apart=r"""\A {4}|\n {0,4}|[&<>"']"""),
-)
-HTML_CODE_BLOCKS = (
-    Verbatim(start=r'<pre(?: class="[^"]*")?><code>', end="</code></pre>", content="CODELINE",
-             apart=r"&(?:amp|lt|gt|quot|#39);|\n"),
-)
+# pandoc-html's: a code block's lines are CODELINE placeholders, as in the markdown-it subject
+# (bundled.markdown_code_blocks); pandoc also escapes "'", and takes a fence for one only with a
+# bare language or an attribute block after it (```python title="x" is a paragraph).
+CODE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n", "&<>\"'")
+HTML_CODE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>', "amp|lt|gt|quot|#39")
 code_markdown_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _MARKDOWN_CODE,
                                         content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
 code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_CODE,

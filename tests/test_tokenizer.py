@@ -121,6 +121,11 @@ def test_a_verbatim_region_makes_each_run_one_placeholder():
                                                                  "WORD_1", " ", "WORD_2", "\n")
     # Without a closing fence the region runs to the end of the text.
     assert FENCED.tokenize("```\na b\n").tokens == ("```", "\n", "LINE_1", "\n")
+    # An error names the offset in the whole text, not in the part lexed after a region.
+    strict = LarkTokenizer('WORD: /[a-z]+/\nFENCE: "```"\nNL: "\\n"', content=("WORD", "LINE"),
+                           verbatim=FENCED.verbatim)
+    with pytest.raises(TokenizeError, match="'!' at offset 12"):
+        strict.tokenize("```\nx y\n```\n!")
 
 
 def test_the_other_side_reuses_verbatim_runs_and_lexes_those_it_does_not_hold():
