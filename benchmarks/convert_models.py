@@ -31,7 +31,7 @@ def compare(mock: MockProgram, queries: list[str]) -> dict:
     """How many of `queries` the 16-bit weights answer otherwise, or judge otherwise against the threshold."""
     queries = [q for q in dict.fromkeys(queries) if mock.covers(q)]
     sources = [mock.src_vocab.encode(mock.encode(q)[0]) for q in queries]
-    cfg = ModelConfig(**mock.artifact.meta["model"])
+    cfg = ModelConfig.from_meta(mock.artifact.meta["model"])
     full = {k: np.asarray(v, dtype=np.float32) for k, v in mock.artifact.state_dict.items()}
     half = {k: v.astype(np.float16).astype(np.float32) for k, v in full.items()}
     a, b = NumpyDecoder(cfg, full).decode(sources), NumpyDecoder(cfg, half).decode(sources)

@@ -451,11 +451,14 @@ def render(results: dict[str, dict]) -> str:
                 "the pairs training holds out; *confident*: the share answered at or above the calibrated "
                 f"threshold. Command: `{users['command']}`."
                 + (f" Machine: {users['machine']}." if isinstance(users["machine"], str) else ""), ""]
+        buckets = ("<=20", "21-40", "41-80")
         rows = [[r["subject"], r["config"], r["load"], _f(r["train_pairs"]), _f(r["epochs"]),
-                 _f(r["train_seconds"], 0, " s"), _pct(r["exact_match"]), _pct(r["confident"])]
+                 _f(r["train_seconds"], 0, " s"), _pct(r["exact_match"]),
+                 " / ".join(_pct(r["by_length"][b]) if b in r["by_length"] else "–" for b in buckets)
+                 if r.get("by_length") else "–", _pct(r["confident"])]
                 for r in users["runs"]]
         out += _table(["subject", "configuration", "machine load", "training pairs", "epochs", "training",
-                       "held-out exact", "confident"], rows) + [""]
+                       "held-out exact", "by input tokens (" + " / ".join(buckets) + ")", "confident"], rows) + [""]
     hidden = results.get("hidden-content")
     if hidden:
         out += ["## Content hidden in placeholders", "",

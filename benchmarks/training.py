@@ -45,7 +45,7 @@ def train_worker(spec: dict[str, Any]) -> dict[str, Any]:
     from pytest_modelizer.train import exact_match, train_model
 
     subject = subject_from_spec(spec)
-    training = TrainingConfig(**{**spec["training"], "model": ModelConfig(**spec["training"]["model"])})
+    training = TrainingConfig(**{**spec["training"], "model": ModelConfig.from_meta(spec["training"]["model"])})
     direction = spec["direction"]
     pairs = synthesize_pairs(subject, training, Path(spec["cache_dir"]))
     data = prepare(ModelSpec(subject, direction, training=training), pairs)  # the same preparation as `learn`

@@ -3,8 +3,8 @@
     python benchmarks/user_defaults.py                      # every subject, defaults, 2 threads
     python benchmarks/user_defaults.py date-format --set lr=2e-3 --set model.dropout=0.0
 
-Prints, per subject, the held-out exact match, the share answered confidently, training time
-and epochs; with `--out`, writes them as JSON (BENCHMARKS.md renders results/user-defaults.json).
+Prints, per subject, the held-out exact match (also by input length in tokens), the share
+answered confidently, training time and epochs; with `--out`, writes them as JSON (BENCHMARKS.md renders results/user-defaults.json).
 `--set` overrides a field of the configuration (a `model.` prefix: of the model's shape), to
 compare a candidate default against the current one side by side.
 """
@@ -70,6 +70,7 @@ def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None
         "subject": subject.name,
         "settings": settings,
         "exact_match": meta["metrics"]["exact_match"],
+        "by_length": {bucket: m["exact_match"] for bucket, m in meta["metrics"].get("by_length", {}).items()},
         "confident": meta["calibration"]["answered"],
         "train_seconds": meta["train_seconds"],
         "synthesis_seconds": meta["synthesis_seconds"],

@@ -1,7 +1,7 @@
 """Model and training configuration (torch-free, so subjects can import it cheaply)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -19,10 +19,27 @@ class ModelConfig:
     dropout: float = 0.0
     max_len: int = 160
     learned_positions: bool = True  # else fixed sinusoids
+    # Self-attention turns queries and keys by position (RoPE) on top of the learned positions: a
+    # relation learned between neighbours (copy the token after the one just copied, close what
+    # opened earlier) then holds at every position, not only where training showed it often. Within
+    # a 5-minute limit a user's subject learns it several times faster (BENCHMARKS.md, user-style
+    # subjects); the bundled models were trained before it and pin rotary=False.
+    rotary: bool = True
     tie_embeddings: bool = True  # target embedding shared with the output projection
     # One vocabulary and embedding for source and target: a placeholder such as TEXT_3 is then
     # the same vector on both sides, which makes copying it a matter of attention.
     shared_vocab: bool = True
+
+    @classmethod
+    def from_meta(cls, fields: dict[str, Any]) -> "ModelConfig":
+        """The shape a model's metadata records; a field the model predates takes the value it had then."""
+        return cls(**{**MODEL_FIELDS_BEFORE, **fields})
+
+
+# Fields added after models were shipped, with the value every model made before them has: such a
+# field is left out of the key at that value (so the earlier keys stay valid) and assumed where a
+# model's metadata lacks it.
+MODEL_FIELDS_BEFORE: dict[str, Any] = {"rotary": False}
 
 
 @dataclass(frozen=True)
@@ -59,3 +76,12 @@ class TrainingConfig:
         from dataclasses import replace
 
         return replace(self, **changes)
+
+
+def keyed_fields(training: TrainingConfig) -> dict[str, Any]:
+    """The training configuration as a model key holds it: a model field added later is absent at its earlier value."""
+    fields = asdict(training)
+    for name, before in MODEL_FIELDS_BEFORE.items():
+        if fields["model"].get(name) == before:
+            del fields["model"][name]
+    return fields

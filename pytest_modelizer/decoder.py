@@ -116,6 +116,21 @@ def _strip(ids: Sequence[int]) -> list[int]:
     return out
 
 
+def rotary_angles(length: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin (length, K/2) of rotary position angles, as model.py builds them."""
+    step = np.float32(-math.log(10000.0) / head_size)
+    freq = np.exp((np.arange(0, head_size, 2, dtype=np.float32) * step).astype(np.float64)).astype(np.float32)
+    angle = (np.arange(length, dtype=np.float32)[:, None] * freq).astype(np.float64)
+    return np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
+
+
+def _rotate(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
+    """x (..., K) turned by angles whose cos and sin (..., K/2) broadcast against its halves."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+
+
 class NumpyDecoder:
     """Greedy decoding with a KV cache, single or batched, on float32 numpy copies of the weights."""
 
@@ -131,6 +146,8 @@ class NumpyDecoder:
         else:
             self.src_pos = self.tgt_pos = sinusoids(cfg.max_len, cfg.d_model)
         self.head = np.ascontiguousarray(w.get("head.weight", self.tgt_emb).T)  # (D, V): the embedding when tied
+        # Self-attention queries and keys turned by position (cross-attention never is): (max_len, K/2) each.
+        self.rot = rotary_angles(cfg.max_len, self.k) if cfg.rotary else None
 
         def linear(name: str) -> tuple[np.ndarray, np.ndarray]:  # y = x @ w + b, as nn.Linear
             return np.ascontiguousarray(w[f"{name}.weight"].T), w[f"{name}.bias"]
@@ -190,15 +207,19 @@ class NumpyDecoder:
         out: list[int] = []
         tok = BOS
         confidence = 1.0
+        rot = self.rot
         for t in range(steps):
             x = emb[tok] + pos[t]  # (D,)
             for ((g1, b1), (wq, bq), (wkv, bkv), (wo, bo), (g2, b2), (cwq, cbq), _, (cwo, cbo), (g3, b3), (wu, bu),
                  (wd, bd), mem_kt, mem_v, kt, v) in layers:
                 h = _layer_norm(x, g1, b1)
                 kv = h @ wkv + bkv  # (2D,)
-                kt[:, :, t] = kv[:D].reshape(H, K)
-                v[:, t] = kv[D:].reshape(H, K)
+                k = kv[:D].reshape(H, K)
                 q = ((h @ wq + bq) * scale).reshape(H, 1, K)
+                if rot is not None:
+                    k, q = _rotate(k, rot[0][t], rot[1][t]), _rotate(q, rot[0][t], rot[1][t])
+                kt[:, :, t] = k
+                v[:, t] = kv[D:].reshape(H, K)
                 x = x + (_softmax_(q @ kt[:, :, :t + 1]) @ v[:, :t + 1]).reshape(D) @ wo + bo  # (H, 1, L) @ (H, L, K)
                 q = ((_layer_norm(x, g2, b2) @ cwq + cbq) * scale).reshape(H, 1, K)
                 x = x + (_softmax_(q @ mem_kt) @ mem_v).reshape(D) @ cwo + cbo  # (H, 1, S) @ (H, S, K)
@@ -223,7 +244,12 @@ class NumpyDecoder:
             h = _layer_norm(x, g1, b1)
             q = ((h @ wq + bq) * self.scale).reshape(B, S, H, K).transpose(0, 2, 1, 3)  # (B, H, S, K)
             kv = h @ wkv + bkv  # (B, S, 2D): keys then values, as Attention.keys_values splits them
-            kt = kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 3, 1)  # (B, H, K, S)
+            if self.rot is None:
+                kt = kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 3, 1)  # (B, H, K, S)
+            else:
+                cos, sin = self.rot[0][:S], self.rot[1][:S]  # (S, K/2)
+                q = _rotate(q, cos, sin)
+                kt = _rotate(kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 1, 3), cos, sin).transpose(0, 1, 3, 2)
             v = kv[..., D:].reshape(B, S, H, K).transpose(0, 2, 1, 3)  # (B, H, S, K)
             s = q @ kt  # (B, H, S, S)
             if bias is not None:
@@ -255,7 +281,7 @@ class NumpyDecoder:
         out = np.full((B, steps), PAD, np.int64)
         confidence = np.ones(B)
         tok = np.full(B, BOS, np.int64)
-        emb, pos, head, (gf, bf) = self.tgt_emb, self.tgt_pos, self.head, self.dec_ln
+        emb, pos, head, (gf, bf), rot = self.tgt_emb, self.tgt_pos, self.head, self.dec_ln, self.rot
         for t in range(steps):
             b = len(owner)
             x = emb[tok] + pos[t]  # (b, D)
@@ -264,9 +290,12 @@ class NumpyDecoder:
                 kt, v = cache_kt[n], cache_v[n]
                 h = _layer_norm(x, g1, b1)
                 kv = h @ wkv + bkv  # (b, 2D)
-                kt[:, :, :, t] = kv[:, :D].reshape(b, H, K)
-                v[:, :, t] = kv[:, D:].reshape(b, H, K)
+                k = kv[:, :D].reshape(b, H, K)
                 q = ((h @ wq + bq) * scale).reshape(b, H, 1, K)
+                if rot is not None:
+                    k, q = _rotate(k, rot[0][t], rot[1][t]), _rotate(q, rot[0][t], rot[1][t])
+                kt[:, :, :, t] = k
+                v[:, :, t] = kv[:, D:].reshape(b, H, K)
                 a = _softmax_(q @ kt[..., :t + 1]) @ v[:, :, :t + 1]  # (b, H, 1, L) @ (b, H, L, K)
                 x = x + a.reshape(b, D) @ wo + bo
                 q = ((_layer_norm(x, g2, b2) @ cwq + cbq) * scale).reshape(b, H, 1, K)

@@ -88,7 +88,7 @@ class MockProgram:
         meta = artifact.meta
         self.src_vocab = Vocabulary(meta["src_vocab"])
         self.tgt_vocab = Vocabulary(meta["tgt_vocab"])
-        self.model_config = ModelConfig(**meta["model"])
+        self.model_config = ModelConfig.from_meta(meta["model"])
         self._torch_decoder: TorchDecoder | None = None
         # Greedy answers decode in numpy on the CPU (no torch needed); another device needs torch.
         self.decoder: Decoder = self.torch_decoder if device != "cpu" else NumpyDecoder(self.model_config,

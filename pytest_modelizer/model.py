@@ -31,10 +31,22 @@ def _sinusoids(length: int, dim: int) -> torch.Tensor:
     return table
 
 
-class Attention(nn.Module):
-    """Multi-head attention with separate query and key/value projections (for cross/cached use)."""
+def _rotary_angles(length: int, head_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin (length, K/2) of rotary position angles: position times 10000^(-2i/K)."""
+    freq = torch.exp(torch.arange(0, head_size, 2, dtype=torch.float32) * (-math.log(10000.0) / head_size))
+    angle = torch.arange(length, dtype=torch.float32)[:, None] * freq  # (L, K/2)
+    return torch.cos(angle), torch.sin(angle)
 
-    def __init__(self, cfg: ModelConfig):
+
+class Attention(nn.Module):
+    """Multi-head attention with separate query and key/value projections (for cross/cached use).
+
+    With `rotary`, queries and keys are turned by their positions (RoPE): a score then depends on
+    how far apart two tokens are, the same at every position, so what a head learns about the
+    token before this one holds at position 70 as at position 7.
+    """
+
+    def __init__(self, cfg: ModelConfig, rotary: bool = False):
         super().__init__()
         assert cfg.d_model % cfg.n_heads == 0, "d_model must be divisible by n_heads"
         self.h = cfg.n_heads
@@ -42,21 +54,38 @@ class Attention(nn.Module):
         self.kv = nn.Linear(cfg.d_model, 2 * cfg.d_model)
         self.out = nn.Linear(cfg.d_model, cfg.d_model)
         self.dropout = cfg.dropout
+        self.rotary = rotary
+        if rotary:  # not persistent: rebuilt from cfg, never in the state dict
+            cos, sin = _rotary_angles(cfg.max_len, cfg.d_model // cfg.n_heads)
+            # Over the whole head, for one multiply-add with the halves swapped: (max_len, K) each.
+            self.register_buffer("rot_cos", torch.cat([cos, cos], dim=-1), persistent=False)
+            self.register_buffer("rot_sin", torch.cat([-sin, sin], dim=-1), persistent=False)
+
+    def rotate(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """x (B, H, L, K) turned by positions start .. start + L - 1 (identity without rotary).
+
+        Each pair (x[i], x[i + K/2]) turns by its angle: (x1 cos - x2 sin, x2 cos + x1 sin).
+        """
+        if not self.rotary:
+            return x
+        L = x.shape[2]
+        swapped = x.roll(x.shape[3] // 2, dims=-1)  # (x2, x1)
+        return torch.addcmul(x * self.rot_cos[start:start + L], swapped, self.rot_sin[start:start + L])
 
     def heads(self, x: torch.Tensor) -> torch.Tensor:
         """(B, L, D) -> (B, H, L, K)."""
         B, L, D = x.shape
         return x.view(B, L, self.h, D // self.h).transpose(1, 2)
 
-    def keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Keys and values of `x` (B, L, D), each (B, H, L, K)."""
+    def keys_values(self, x: torch.Tensor, start: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values of `x` (B, L, D) at positions from `start`, each (B, H, L, K)."""
         k, v = self.kv(x).chunk(2, dim=-1)
-        return self.heads(k), self.heads(v)
+        return self.rotate(self.heads(k), start), self.heads(v)
 
     def attend(self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-               mask: torch.Tensor | None = None, causal: bool = False) -> torch.Tensor:
-        """Queries from `x` (B, T, D) over k, v (B, H, L, K); mask (B, 1, 1|T, L) True = attend."""
-        q = self.heads(self.q(x))  # (B, H, T, K)
+               mask: torch.Tensor | None = None, causal: bool = False, start: int = 0) -> torch.Tensor:
+        """Queries from `x` (B, T, D) at positions from `start` over k, v (B, H, L, K); mask (B, 1, 1|T, L) True = attend."""
+        q = self.rotate(self.heads(self.q(x)), start)  # (B, H, T, K)
         p = self.dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal)
         B, H, T, K = y.shape
@@ -82,7 +111,7 @@ class EncoderLayer(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
-        self.attn, self.ff = Attention(cfg), FeedForward(cfg)
+        self.attn, self.ff = Attention(cfg, rotary=cfg.rotary), FeedForward(cfg)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -97,20 +126,21 @@ class DecoderLayer(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.ln1, self.ln2, self.ln3 = (nn.LayerNorm(cfg.d_model) for _ in range(3))
-        self.self_attn, self.cross_attn, self.ff = Attention(cfg), Attention(cfg), FeedForward(cfg)
+        # Source and target positions are not one sequence: cross-attention is not rotated.
+        self.self_attn, self.cross_attn, self.ff = Attention(cfg, rotary=cfg.rotary), Attention(cfg), FeedForward(cfg)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor, mem_kv: tuple[torch.Tensor, torch.Tensor], src_mask: torch.Tensor | None,
                 cache: KVCache | None = None, pos: int = 0) -> torch.Tensor:
         """x (B, T, D); with `cache`, x is the single step at position `pos` (B, 1, D)."""
         h = self.ln1(x)
-        k, v = self.self_attn.keys_values(h)  # (B, H, T, K)
+        k, v = self.self_attn.keys_values(h, start=pos)  # (B, H, T, K)
         if cache is None:
             a = self.self_attn.attend(h, k, v, causal=True)
         else:
             cache[0][:, :, pos:pos + 1] = k
             cache[1][:, :, pos:pos + 1] = v
-            a = self.self_attn.attend(h, cache[0][:, :, :pos + 1], cache[1][:, :, :pos + 1])
+            a = self.self_attn.attend(h, cache[0][:, :, :pos + 1], cache[1][:, :, :pos + 1], start=pos)
         x = x + self.drop(a)
         x = x + self.drop(self.cross_attn.attend(self.ln2(x), *mem_kv, mask=src_mask))
         return x + self.ff(self.ln3(x))

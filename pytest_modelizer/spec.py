@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
-from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.config import TrainingConfig, keyed_fields
 from pytest_modelizer.samples import samples_fingerprint
 from pytest_modelizer.store import FORMAT_VERSION
 from pytest_modelizer.subject import DIRECTIONS, Subject, failure_training_for, timeout_component
@@ -114,7 +114,7 @@ class ModelSpec:
             "grammar": subject.grammar_fingerprint(),
             "input tokenizer": subject.input_tokenizer.fingerprint,
             "output tokenizer": subject.output_tokenizer.fingerprint,
-            "training": json.dumps(asdict(self.training), sort_keys=True),
+            "training": json.dumps(keyed_fields(self.training), sort_keys=True),
             "format": f"{FORMAT_VERSION}",
             "plugin": __version__.split(".")[0],
         }

@@ -187,8 +187,9 @@ def timeout_component(subject: "Subject") -> dict[str, str]:
 
 def failure_training_for(training: TrainingConfig) -> TrainingConfig:
     """Failure-aspect training: the same synthesized pairs (cached once), a smaller, shorter run."""
+    # Not rotary: a failure model answers one label, with no span to copy, and the shipped ones predate it.
     model = ModelConfig(d_model=96, n_heads=4, enc_layers=2, dec_layers=2, d_ff=384, dropout=0.1,
-                        max_len=training.model.max_len)
+                        max_len=training.model.max_len, rotary=False)
     return training.replace(model=model, max_epochs=min(training.max_epochs, 10), max_minutes=min(training.max_minutes, 6.0),
                             patience=4, placeholder_limit=0)
 

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from pytest_modelizer.config import ModelConfig
-from pytest_modelizer.decoder import NumpyDecoder, TorchDecoder, _gelu, sinusoids, storage_dtype
-from pytest_modelizer.model import Seq2Seq, _sinusoids
+from pytest_modelizer.decoder import NumpyDecoder, TorchDecoder, _gelu, rotary_angles, sinusoids, storage_dtype
+from pytest_modelizer.model import Seq2Seq, _rotary_angles, _sinusoids
 from pytest_modelizer.spec import ModelSpec
 from test_model import SMALL, random_sources, sharp_model
 
@@ -18,6 +18,8 @@ VARIANTS = [
     {"tie_embeddings": True},
     {"shared_vocab": True, "tie_embeddings": True},
     {"n_heads": 2, "enc_layers": 1, "dec_layers": 3},
+    {"rotary": False},
+    {"rotary": False, "learned_positions": False},
 ]
 
 
@@ -71,6 +73,13 @@ def test_gelu_matches_torch():
 def test_sinusoids_match_torch():
     # torch's float32 sine of angles up to max_len radians is off by up to ~1e-5; ours is rounded once.
     np.testing.assert_allclose(sinusoids(160, 128), _sinusoids(160, 128).numpy(), rtol=0, atol=1e-5)
+
+
+def test_rotary_angles_match_torch():
+    cos, sin = rotary_angles(160, 32)
+    torch_cos, torch_sin = _rotary_angles(160, 32)
+    np.testing.assert_allclose(cos, torch_cos.numpy(), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(sin, torch_sin.numpy(), rtol=0, atol=1e-5)
 
 
 def test_numpy_encoder_matches_torch():

@@ -42,10 +42,10 @@ def test_forward_shapes_and_padding_invariance():
     torch.testing.assert_close(model(padded, tgt), model(src, tgt), atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("learned", [True, False])
+@pytest.mark.parametrize("learned,rotary", [(True, True), (False, True), (True, False)])
 @pytest.mark.parametrize("batch_size", [1, 3, 8, 64])
-def test_generate_matches_uncached(learned: bool, batch_size: int):
-    cfg = ModelConfig(**{**SMALL.__dict__, "learned_positions": learned})
+def test_generate_matches_uncached(learned: bool, rotary: bool, batch_size: int):
+    cfg = ModelConfig(**{**SMALL.__dict__, "learned_positions": learned, "rotary": rotary})
     model = sharp_model(cfg)
     src = random_sources(17, 20, seed=batch_size)
     cached = model.generate(src, max_len=30, batch_size=batch_size)

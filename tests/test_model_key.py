@@ -39,6 +39,7 @@ CHANGES = {
     "training lr": dict(training=toy.TRAINING.replace(lr=5e-4)),
     "model config": dict(training=toy.TRAINING.replace(model=ModelConfig(d_model=32, max_len=64))),
     "model layers": dict(training=toy.TRAINING.replace(model=replace(toy.TINY_MODEL, enc_layers=2))),
+    "rotary positions": dict(training=toy.TRAINING.replace(model=replace(toy.TINY_MODEL, rotary=not toy.TINY_MODEL.rotary))),
     # Which inputs time out is behaviour the model learns.
     "timeout": dict(timeout=1.0),
 }
@@ -66,6 +67,18 @@ def test_default_timeout_is_not_a_key_component():
     assert "timeout" not in ModelSpec(BASE, "forward").key_components
     assert ModelSpec(toy.make_subject(timeout=1.0), "forward").key_components["timeout"] == "1 s"
     assert synthesis_key(toy.make_subject(timeout=1.0), toy.TRAINING) != synthesis_key(BASE, toy.TRAINING)
+
+
+def test_a_model_field_added_later_is_keyed_only_away_from_its_earlier_value():
+    # Models made before rotary positions were not rotary: their keys stay valid, their metadata
+    # (without the field) loads as what they are.
+    earlier = toy.TRAINING.replace(model=replace(toy.TINY_MODEL, rotary=False))
+    assert '"rotary"' not in ModelSpec(toy.make_subject(training=earlier), "forward").key_components["training"]
+    rotary = toy.TRAINING.replace(model=replace(toy.TINY_MODEL, rotary=True))
+    assert '"rotary": true' in ModelSpec(toy.make_subject(training=rotary), "forward").key_components["training"]
+    fields = {k: v for k, v in toy.TINY_MODEL.__dict__.items() if k != "rotary"}
+    assert ModelConfig.from_meta(fields) == replace(toy.TINY_MODEL, rotary=False)
+    assert ModelConfig.from_meta({**fields, "rotary": True}).rotary
 
 
 def test_key_components_are_readable():
