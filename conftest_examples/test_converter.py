@@ -36,7 +36,7 @@ def test_batch_of_comments(mock_program):
 def test_model_is_trusted_a_known_amount(mock_program):
     info = mock_program.info
     assert info.subject == "markdown-it"
-    assert info.metrics["exact_match"] >= 0.85  # held-out fidelity recorded when it was trained
+    assert info.metrics["exact_match"] >= 0.9  # held-out fidelity recorded when it was trained
     assert info.parameters < 6_300_000
 
 
