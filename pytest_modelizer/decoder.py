@@ -124,11 +124,13 @@ def rotary_angles(length: int, head_size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
 
 
-def _rotate(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
-    """x (..., K) turned by angles whose cos and sin (..., K/2) broadcast against its halves."""
-    half = x.shape[-1] // 2
-    x1, x2 = x[..., :half], x[..., half:]
-    return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+def _turn(x: np.ndarray, turns: np.ndarray) -> np.ndarray:
+    """x (..., K) float32, its pairs interleaved (see NumpyDecoder), turned by `turns` (..., K/2) complex64.
+
+    Each pair (a, b) read as a + ib times cos + i sin is (a cos - b sin, a sin + b cos): the
+    model's rotation, in one multiplication.
+    """
+    return (x.view(np.complex64) * turns).view(np.float32)
 
 
 class NumpyDecoder:
@@ -146,23 +148,38 @@ class NumpyDecoder:
         else:
             self.src_pos = self.tgt_pos = sinusoids(cfg.max_len, cfg.d_model)
         self.head = np.ascontiguousarray(w.get("head.weight", self.tgt_emb).T)  # (D, V): the embedding when tied
-        # Self-attention queries and keys turned by position (cross-attention never is): (max_len, K/2) each.
-        self.rot = rotary_angles(cfg.max_len, self.k) if cfg.rotary else None
+        # Self-attention queries and keys turned by position (cross-attention never is). The model
+        # turns each pair (i, i + K/2) of a head; here the q and k projections' columns are reordered
+        # so that each pair is adjacent, a complex number, and a turn is one multiplication by
+        # cos + i sin (max_len, K/2). Reordering both alike leaves every score q . k as it is.
+        self.rot = pairs = turned_kv = None
+        if cfg.rotary:
+            cos, sin = rotary_angles(cfg.max_len, self.k)
+            self.rot = (cos + 1j * sin).astype(np.complex64)
+            half = self.k // 2
+            within = np.stack([np.arange(half), np.arange(half) + half], axis=1).reshape(-1)  # 0, K/2, 1, K/2+1, ...
+            pairs = (np.arange(self.h)[:, None] * self.k + within).reshape(-1)
+            turned_kv = np.concatenate([pairs, cfg.d_model + np.arange(cfg.d_model)])  # keys reordered, values not
 
-        def linear(name: str) -> tuple[np.ndarray, np.ndarray]:  # y = x @ w + b, as nn.Linear
-            return np.ascontiguousarray(w[f"{name}.weight"].T), w[f"{name}.bias"]
+        def linear(name: str, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+            """y = x @ w + b, as nn.Linear; `columns` picks and orders the outputs."""
+            weight, bias = w[f"{name}.weight"].T, w[f"{name}.bias"]
+            if columns is not None:
+                weight, bias = weight[:, columns], bias[columns]
+            return np.ascontiguousarray(weight), np.ascontiguousarray(bias)
 
         def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
             return w[f"{name}.weight"], w[f"{name}.bias"]
 
         self.enc_ln, self.dec_ln = norm("enc_ln"), norm("dec_ln")
         self.encoder = [
-            (norm(f"{p}.ln1"), linear(f"{p}.attn.q"), linear(f"{p}.attn.kv"), linear(f"{p}.attn.out"),
+            (norm(f"{p}.ln1"), linear(f"{p}.attn.q", pairs), linear(f"{p}.attn.kv", turned_kv), linear(f"{p}.attn.out"),
              norm(f"{p}.ln2"), linear(f"{p}.ff.up"), linear(f"{p}.ff.down"))
             for p in (f"encoder.{i}" for i in range(cfg.enc_layers))
         ]
         self.decoder = [
-            (norm(f"{p}.ln1"), linear(f"{p}.self_attn.q"), linear(f"{p}.self_attn.kv"), linear(f"{p}.self_attn.out"),
+            (norm(f"{p}.ln1"), linear(f"{p}.self_attn.q", pairs), linear(f"{p}.self_attn.kv", turned_kv),
+             linear(f"{p}.self_attn.out"),
              norm(f"{p}.ln2"), linear(f"{p}.cross_attn.q"), linear(f"{p}.cross_attn.kv"),
              linear(f"{p}.cross_attn.out"), norm(f"{p}.ln3"), linear(f"{p}.ff.up"), linear(f"{p}.ff.down"))
             for p in (f"decoder.{i}" for i in range(cfg.dec_layers))
@@ -217,7 +234,7 @@ class NumpyDecoder:
                 k = kv[:D].reshape(H, K)
                 q = ((h @ wq + bq) * scale).reshape(H, 1, K)
                 if rot is not None:
-                    k, q = _rotate(k, rot[0][t], rot[1][t]), _rotate(q, rot[0][t], rot[1][t])
+                    k, q = _turn(k, rot[t]), _turn(q, rot[t])
                 kt[:, :, t] = k
                 v[:, t] = kv[D:].reshape(H, K)
                 x = x + (_softmax_(q @ kt[:, :, :t + 1]) @ v[:, :t + 1]).reshape(D) @ wo + bo  # (H, 1, L) @ (H, L, K)
@@ -247,9 +264,9 @@ class NumpyDecoder:
             if self.rot is None:
                 kt = kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 3, 1)  # (B, H, K, S)
             else:
-                cos, sin = self.rot[0][:S], self.rot[1][:S]  # (S, K/2)
-                q = _rotate(q, cos, sin)
-                kt = _rotate(kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 1, 3), cos, sin).transpose(0, 1, 3, 2)
+                turns = self.rot[:S]  # (S, K/2)
+                q = _turn(q, turns)
+                kt = _turn(kv[..., :D].reshape(B, S, H, K).transpose(0, 2, 1, 3), turns).transpose(0, 1, 3, 2)
             v = kv[..., D:].reshape(B, S, H, K).transpose(0, 2, 1, 3)  # (B, H, S, K)
             s = q @ kt  # (B, H, S, S)
             if bias is not None:
@@ -293,7 +310,7 @@ class NumpyDecoder:
                 k = kv[:, :D].reshape(b, H, K)
                 q = ((h @ wq + bq) * scale).reshape(b, H, 1, K)
                 if rot is not None:
-                    k, q = _rotate(k, rot[0][t], rot[1][t]), _rotate(q, rot[0][t], rot[1][t])
+                    k, q = _turn(k, rot[t]), _turn(q, rot[t])
                 kt[:, :, :, t] = k
                 v[:, :, t] = kv[:, D:].reshape(b, H, K)
                 a = _softmax_(q @ kt[..., :t + 1]) @ v[:, :, :t + 1]  # (b, H, 1, L) @ (b, H, L, K)
