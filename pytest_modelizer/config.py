@@ -23,7 +23,7 @@ class ModelConfig:
     # relation learned between neighbours (copy the token after the one just copied, close what
     # opened earlier) then holds at every position, not only where training showed it often. Within
     # a 5-minute limit a user's subject learns it several times faster (BENCHMARKS.md, user-style
-    # subjects); the bundled models were trained before it and pin rotary=False.
+    # subjects); bundled models trained before it pin rotary=False.
     rotary: bool = True
     tie_embeddings: bool = True  # target embedding shared with the output projection
     # One vocabulary and embedding for source and target: a placeholder such as TEXT_3 is then
