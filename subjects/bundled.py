@@ -1,6 +1,7 @@
 """What the bundled subjects share: where their shipped models and corpora live, and how they train."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,6 +23,15 @@ MARKDOWN_TRAINING = SHIPPED_TRAINING.replace(max_input_chars=300, max_epochs=24,
 # Without dropout a model learns faster on 20,000 pairs within a time limit (README, "Declaring
 # your own subject"); the Markdown subjects keep the dropout their shipped models were trained with.
 NO_DROPOUT = ModelConfig(dropout=0.0, rotary=False)
+
+
+def with_rotary(training: TrainingConfig) -> TrainingConfig:
+    """`training` with rotary positions, as a bundled model is trained once it is trained again.
+
+    A code line's or a link's place in a long input is then learned once for every position
+    (BENCHMARKS.md, fidelity by input length); the other fields stay what the model was tuned with.
+    """
+    return training.replace(model=replace(training.model, rotary=True))
 
 
 def bundled_subject(name: str, corpora: Mapping[str, str] | None = None, **fields: Any) -> Subject:

@@ -12,11 +12,10 @@ Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject,
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject, with_rotary,
                                                html_code_blocks, markdown_code_blocks)
 
 _MARKDOWN_IT = None
@@ -307,9 +306,7 @@ subject = bundled_subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    # Rotary positions: a code line's or a link's place in a long block is learned once for every
-    # position (BENCHMARKS.md, fidelity by input length).
-    training=MARKDOWN_TRAINING.replace(model=replace(MARKDOWN_TRAINING.model, rotary=True)),
+    training=with_rotary(MARKDOWN_TRAINING),
     # The sample part of the package-docs corpus steers synthesis and joins training; its
     # evaluation part and the CommonMark spec are for evaluation only.
     samples=CorpusSamples(CORPORA / "docs.jsonl"),

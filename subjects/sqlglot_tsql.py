@@ -19,11 +19,10 @@ Importing this module imports neither sqlglot nor torch nor fuzzingbook.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import ESCAPES, option, with_escape_rules
-from pytest_modelizer.subjects.bundled import CORPORA, NO_DROPOUT, SHIPPED_TRAINING, bundled_subject
+from pytest_modelizer.subjects.bundled import CORPORA, NO_DROPOUT, SHIPPED_TRAINING, bundled_subject, with_rotary
 
 _SQLGLOT = None
 
@@ -408,8 +407,8 @@ subject = bundled_subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     # Rotary positions: the fixtures' queries are longer than synthetic ones (BENCHMARKS.md, by length).
-    training=SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=16, max_minutes=8,
-                                      model=replace(NO_DROPOUT, rotary=True)),
+    training=with_rotary(SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=16,
+                                                  max_minutes=8, model=NO_DROPOUT)),
     failure_kind=failure_kind,
     exception_types={name: f"sqlglot.errors.{name}" for name in ("ParseError", "TokenError", "UnsupportedError")},
     corpora={"sqlglot-fixtures": "sqlglot.jsonl"},
