@@ -9,10 +9,13 @@ and test tools, none of them written for it):
   at most 300 characters (markdown-it's own description left out: its corpus is in the repo);
 - Python: single-line `return` expressions of the packages' sources, with the filter the stdlib
   corpus uses (`subjects/corpora/extract_sql_python.py`: names, numbers, operators, calls...);
-- SQL: `SELECT ... FROM ...` statements found in string literals and docstrings of the sources.
+- SQL: `SELECT ... FROM ...` statements found in string literals and docstrings of the sources;
+- HTML: pandoc's HTML of those Markdown blocks (what pandoc-markdown reads; the filter that
+  `subjects/corpora/extract_pandoc.py` applies to the docs corpus), where pandoc is installed.
 
-Then runs `modelizer eval --json` for each bundled subject on the inputs of its language and
-writes `benchmarks/results/<subject>-<direction>-outside.json`; `python benchmarks/run.py
+Then runs `modelizer eval --json` for each bundled subject on the inputs of its language, in both
+directions (an inverse model is asked for the program's outputs of those inputs and scored by the
+round trip), and writes `benchmarks/results/<subject>-<direction>-outside.json`; `python benchmarks/run.py
 --render-only` puts them into BENCHMARKS.md. The sets depend on what is installed: the command
 records the package count with the results.
 """
@@ -32,9 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "subjects" / "corpora"))
 
 from extract import top_level_blocks  # noqa: E402
+from extract_pandoc import pandoc_html  # noqa: E402
 from extract_sql_python import pure_returns  # noqa: E402
 
-SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql", "msticpy-kql"]}
+SUBJECTS = {"markdown": ["markdown-it", "pandoc-html"], "python": ["latexify"], "sql": ["sqlglot-tsql", "msticpy-kql"],
+            "html": ["pandoc-markdown"]}
 
 
 def collect(site: Path, limit: int, rng: random.Random) -> dict[str, list[dict]]:
@@ -69,7 +74,24 @@ def collect(site: Path, limit: int, rng: random.Random) -> dict[str, list[dict]]
     for rows in sets.values():
         rng.shuffle(rows)
         del rows[limit:]
+    from pytest_modelizer.subjects.pandoc import PANDOC
+
+    if PANDOC is not None:
+        htmls, _ = pandoc_html([row["input"] for row in blocks])
+        sets["html"] = [{"input": html, "source": row["source"]} for row, html in zip(blocks, htmls) if html]
     return sets
+
+
+def evaluate(subject: str, direction: str, inputs: Path) -> dict | None:
+    """`modelizer eval --json` of one model on one set, or None (its error printed) where it failed."""
+    argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--direction", direction, "--json",
+            "--inputs", str(inputs)]
+    print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -85,7 +107,7 @@ def main() -> int:
     site = Path(sysconfig.get_paths()["purelib"])
     if args.sets:
         sets = {language: [json.loads(line) for line in (args.sets / f"{language}.jsonl").read_text().splitlines()]
-                for language in SUBJECTS}
+                for language in SUBJECTS if (args.sets / f"{language}.jsonl").is_file()}
     else:
         sets = collect(site, args.limit, random.Random(0))
     packages = len(list(site.glob("*.dist-info")))
@@ -98,18 +120,15 @@ def main() -> int:
             for subject in SUBJECTS[language]:
                 if args.subjects and subject not in args.subjects:
                     continue
-                argv = [sys.executable, "-m", "pytest_modelizer", "eval", subject, "--json", "--inputs", str(path)]
-                print(f"$ {' '.join(argv[1:])}", file=sys.stderr, flush=True)
-                done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
-                if done.returncode != 0:
-                    print(done.stderr[-2000:], file=sys.stderr)
-                    continue
-                report = json.loads(done.stdout.strip().splitlines()[-1])
-                report["set"] = f"installed packages: {language} ({packages} distributions)"
-                out = args.results / f"{subject}-forward-outside.json"
-                out.write_text(json.dumps({"subject": subject, "direction": "forward", "reports": [report]},
-                                          indent=1, sort_keys=True) + "\n")
-                print(f"wrote {out}", file=sys.stderr)
+                for direction in ("forward", "inverse"):
+                    report = evaluate(subject, direction, path)
+                    if report is None:
+                        continue
+                    report["set"] = f"installed packages: {language} ({packages} distributions)"
+                    out = args.results / f"{subject}-{direction}-outside.json"
+                    out.write_text(json.dumps({"subject": subject, "direction": direction, "reports": [report]},
+                                              indent=1, sort_keys=True) + "\n")
+                    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -208,6 +208,7 @@ def render(results: dict[str, dict]) -> str:
         kind = name.rsplit("-", 1)[-1]
         if kind in by_kind:
             by_kind[kind].append((name, data))
+    outside = [(name, data) for name, data in sorted(results.items()) if name.endswith("-outside")]
     out = [
         "# Benchmarks",
         "",
@@ -241,26 +242,29 @@ def render(results: dict[str, dict]) -> str:
         rows = [[r["subject"], r["direction"], r["set"]]
                 + [f"{_pct(r['by_length'][b]['exact_match'])} ({r['by_length'][b]['n']})" if b in r["by_length"] else "–"
                    for b in buckets]
-                for _, d in by_kind["fidelity"] for r in d["reports"] if "by_length" in r]
+                for _, d in [*by_kind["fidelity"], *outside] for r in d["reports"] if "by_length" in r]
         if rows:
             out += ["### Exact match by length", "",
-                    "The same runs, by the query's length in tokens: exact match (inputs). Runs made before the "
-                    "length was recorded are left out.", ""]
+                    "The same runs, and those on inputs from outside this repository (below), by the query's "
+                    "length in tokens: exact match (inputs). Runs made before the length was recorded are left "
+                    "out.", ""]
             out += _table(["subject", "direction", "inputs", *(f"{b} tokens" if b != "untokenized" else b
                                                                for b in buckets)], rows) + [""]
         rows = [[r["subject"], r["direction"], r["set"], _f(r["uncovered"]["n"]),
                  ", ".join(f"{why} {n}" for why, n in r["uncovered"]["why"].items()),
                  ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–"]
-                for _, d in by_kind["fidelity"] for r in d["reports"] if r.get("uncovered")]
+                for _, d in [*by_kind["fidelity"], *outside] for r in d["reports"] if r.get("uncovered")]
         if rows:
             out += ["### Why inputs are uncovered", "",
-                    "The same runs: the inputs a model cannot represent, by reason, and the tokens never seen in "
+                    "The same runs, and those on inputs from outside this repository (below): the inputs a model "
+                    "cannot represent, by reason, and the tokens never seen in "
                     "training that leave the most of them uncovered (inputs each; `modelizer eval` prints them). "
                     "Runs made before the reasons were recorded are left out.", ""]
             out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen"], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
-                "trigram seen in training and, for a forward model, every character of a placeholder's value one "
+                "trigram seen in training, no tag or bracket nested deeper than in any training input, and, for a "
+                "forward model, every character of a placeholder's value one "
                 "the training values held or the program was seen to copy as is there, and no value a vocabulary "
                 "word the program was seen to act on there), its answer like the training outputs (every trigram "
                 "seen in the training targets, where the model carries them) and its confidence (the "
@@ -304,12 +308,13 @@ def render(results: dict[str, dict]) -> str:
                         _f(r.get("shim/pandoc"), 2, "x"), _f(r["shim/mock"], 2, "x"),
                         ", ".join(f"{k}: {v}" for k, v in sorted(binary["shim_exit_codes"].items()))]])
         out += [""]
-    outside = [(name, data) for name, data in sorted(results.items()) if name.endswith("-outside")]
     if outside:
         out += ["## Confidence on inputs from outside this repository", "",
-                "`python benchmarks/outside_inputs.py [SUBJECT ...]`: Markdown blocks of the installed packages' descriptions, "
-                "Python return expressions and SQL statements of their sources (none written for this project; "
-                "what is installed decides the sets). Columns as above.", ""]
+                "`python benchmarks/outside_inputs.py [SUBJECT ...]`: Markdown blocks of the installed packages' descriptions "
+                "(and pandoc's HTML of them, for pandoc-markdown), Python return expressions and SQL statements of "
+                "their sources (none written for this project; what is installed decides the sets). An inverse "
+                "model is asked for the program's outputs of those inputs and scored by the round trip. Columns "
+                "as above; exact match by length and the uncovered inputs are in the fidelity tables.", ""]
         rows = [[r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]), _f(r.get("threshold"), 3),
                  _pct(r.get("confident")), _pct(r.get("confident_exact")), _pct(r["exact_match"]),
                  f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}"]

@@ -5,7 +5,9 @@ grammar never makes, two blocks where the grammar makes one), so an answer is tr
 both hold:
 
 - *familiar*: every three consecutive source tokens (placeholders by their type, plus the start
-  and the end) occur in the training sources, and, for a forward model, every character of a
+  and the end) occur in the training sources, no tag or bracket nests deeper than in every
+  training source (a `<strong>` inside a `<strong>`, each trigram familiar), and, for a forward
+  model, every character of a
   placeholder's value is one the training values of its type held or one the program was seen
   to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
   pandoc writes its quote as `’`; `&auml;` in a link is decoded), a run of one character only
@@ -106,6 +108,18 @@ def nesting(tokens: Sequence[str]) -> tuple[set[str], set[str]]:
         if depth[kind] < 0:
             bad.add(kind)
     return set(depth), bad | {kind for kind, d in depth.items() if d}
+
+
+def depths(tokens: Sequence[str]) -> Counter:
+    """How deep each tag (by lower-case name) and bracket of the text of `tokens` nests: its most open at once."""
+    depth: Counter = Counter()
+    deepest: Counter = Counter()
+    for m in _NESTING.finditer("".join(tokens)):
+        slash, name, opening, closing = m.groups()
+        kind = name.lower() if name else opening or _OPENER[closing]
+        depth[kind] += -1 if slash or closing else 1
+        deepest[kind] = max(deepest[kind], depth[kind])
+    return deepest
 
 
 def nested_kinds(targets: Iterable[Sequence[str]]) -> frozenset[str]:
@@ -231,6 +245,10 @@ class Familiarity:
     # How every training output copied the source's placeholders (`copy_rules`); None: not checked
     # (a model calibrated before the check existed).
     copies: CopyRules | None = None
+    # Tag or bracket -> the deepest any training source nested it (`depths`): a query nesting one
+    # deeper (a <strong> inside a <strong>, where training made none) holds a construct the grammar
+    # never made, whose every trigram may still be familiar; None: not checked (as for `copies`).
+    depth: dict[str, int] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
@@ -238,6 +256,9 @@ class Familiarity:
               words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None,
               runs: dict[str, Iterable[str]] | None = None) -> "Familiarity":
         sources = list(sources)
+        deepest: Counter = Counter()
+        for tokens in sources:
+            deepest |= depths(tokens)
         answers = nested = copies = None
         if targets is not None:
             targets = list(targets)
@@ -245,7 +266,7 @@ class Familiarity:
             nested = nested_kinds(targets)
             copies = copy_rules(zip(sources, targets))
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies))
+                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -258,7 +279,8 @@ class Familiarity:
                    None if answers is None else frozenset(tuple(g) for g in answers),
                    _frozen_words(calibration.get("special_words")),
                    None if calibration.get("nested") is None else frozenset(calibration["nested"]),
-                   _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")))
+                   _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")),
+                   calibration.get("source_depths"))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -269,6 +291,8 @@ class Familiarity:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         if self.nested is not None:
             meta["nested"] = sorted(self.nested)
+        if self.depth is not None:
+            meta["source_depths"] = dict(sorted(self.depth.items()))
         if self.copies is not None:
             meta["copies"] = {kind: {before: sorted(rules) for before, rules in sorted(by_before.items())}
                               for kind, by_before in sorted(self.copies.items())}
@@ -279,6 +303,11 @@ class Familiarity:
         for gram in grams(tokens):
             if gram not in self.seen:
                 return f"a token sequence never seen in training: {' '.join(gram)!r}"
+        if self.depth is not None:
+            for kind, deepest in sorted(depths(tokens).items()):
+                if kind in self.depth and deepest > self.depth[kind]:
+                    return (f"{_describe(kind)} nested {deepest} deep, where no training input nested it more "
+                            f"than {self.depth[kind]} deep")
         if self.content is not None:
             for placeholder, value in sorted((mapping or {}).items()):
                 allowed = self.content.get(placeholder_kind(placeholder), frozenset())

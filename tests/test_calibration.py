@@ -5,7 +5,7 @@ import pytest
 
 import toy
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, shape
+from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, grams, shape
 from pytest_modelizer.errors import PredictedFailure, ProgramFailure, failure_exception
 from pytest_modelizer.evaluate import Scored, summarize
 from pytest_modelizer.spec import ModelSpec
@@ -146,6 +146,25 @@ def test_a_word_the_program_acts_on_in_a_placeholder_is_not_answered_with_confid
     assert mock.familiarity.unfamiliar(*mock.encode("cat not !dog")) is None
     negated = mock.predict("cat !not")
     assert not negated.familiar and not negated.confident and "WORD_2 is 'not'" in negated.reason
+
+
+def test_a_query_nesting_deeper_than_every_training_input_is_unfamiliar():
+    from pytest_modelizer.calibration import depths
+
+    assert depths(("<ul>", "<li>", "<ul>", "<li>", "T_1", "</li>", "</ul>", "</li>", "</ul>", "f(", "(", ")", ")")) == \
+        {"ul": 2, "li": 2, "(": 2}
+    # pandoc's HTML of `__a __b__, c__`: a <strong> inside a <strong>, where training made none.
+    familiarity = Familiarity.learn([("<p>", "<strong>", "T_1", "</strong>", " ", "<em>", "T_2", "</em>", "</p>"),
+                                     ("<p>", "<em>", "T_1", " ", "<em>", "T_2", "</em>", "</em>", "</p>")])
+    assert familiarity.depth == {"p": 1, "strong": 1, "em": 2}
+    nested = ("<p>", "<strong>", "T_1", " ", "<strong>", "T_2", "</strong>", "</strong>", "</p>")
+    assert Familiarity(familiarity.seen | set(grams(nested))).unfamiliar(nested) is None  # every trigram alike
+    checked = Familiarity(familiarity.seen | set(grams(nested)), depth=familiarity.depth)
+    assert checked.unfamiliar(nested) == "<strong> nested 2 deep, where no training input nested it more than 1 deep"
+    assert checked.unfamiliar(("<p>", "<em>", "T_1", " ", "<em>", "T_2", "</em>", "</em>", "</p>")) is None
+    bold = ("<p>", "<b>", "<b>", "T_1", "</b>", "</b>", "</p>")  # no training input held <b>: the trigrams judge it
+    assert Familiarity(frozenset(grams(bold)), depth=familiarity.depth).unfamiliar(bold) is None
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
 def test_a_trained_model_carries_its_calibration(toy_cache):

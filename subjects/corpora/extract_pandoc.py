@@ -37,18 +37,19 @@ def markdown_blocks() -> list[tuple[str, str, str]]:
     return blocks
 
 
-def main() -> None:
+def pandoc_html(markdowns: list[str]) -> tuple[list[str | None], dict[str, int]]:
+    """pandoc's HTML of each Markdown block, None for a block left out, and how many were left out why."""
     from pytest_modelizer.runner import ProgramRunner
-    from pytest_modelizer.subjects.pandoc import PANDOC, html_subject, pandoc_version
+    from pytest_modelizer.subjects.pandoc import PANDOC, html_subject
 
     if PANDOC is None:
         raise SystemExit("pandoc is not installed: pip install 'pytest-modelizer[pandoc]'")
-    blocks = markdown_blocks()
     # Two workers: the timeout must measure pandoc, not a queue on a busy machine.
     with ProgramRunner(html_subject, workers=2) as runner:
-        runs = runner.run_many([markdown for markdown, _, _ in blocks])
-    rows, seen, skipped = [], set(), {"failed": 0, "empty": 0, "long": 0, "duplicate": 0}
-    for (_, block, source), run in zip(blocks, runs):
+        runs = runner.run_many(markdowns)
+    htmls: list[str | None] = []
+    seen, skipped = set(), {"failed": 0, "empty": 0, "long": 0, "duplicate": 0}
+    for run in runs:
         behaviour = run.behaviour
         html = behaviour.output or ""
         reason = (
@@ -60,9 +61,20 @@ def main() -> None:
         )
         if reason:
             skipped[reason] += 1
-            continue
-        seen.add(html)
-        rows.append({"input": html, "block": block, "source": source})
+            htmls.append(None)
+        else:
+            seen.add(html)
+            htmls.append(html)
+    return htmls, skipped
+
+
+def main() -> None:
+    from pytest_modelizer.subjects.pandoc import pandoc_version
+
+    blocks = markdown_blocks()
+    htmls, skipped = pandoc_html([markdown for markdown, _, _ in blocks])
+    rows = [{"input": html, "block": block, "source": source}
+            for (_, block, source), html in zip(blocks, htmls) if html is not None]
     for corpus in ("commonmark", "docs"):
         path = HERE / f"pandoc-html-{corpus}.jsonl"
         part = [row for row in rows if row["block"].startswith(f"{corpus}.jsonl:")]
