@@ -53,8 +53,8 @@ from pathlib import Path
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject,
-                                               html_code_blocks, markdown_code_blocks)
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
+                                               html_code_blocks, markdown_code_blocks, with_rotary)
 from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
@@ -484,11 +484,11 @@ html_grammar = grammar_from_templates(HTML_RULES)
 # match). Text runs exclude what pandoc rewrites (see the module docstring).
 # --------------------------------------------------------------------------------------------
 
-# A word: letters/digits with inner punctuation ("e.g", "a/b", "f(x)", "1.5", "x-y"), never
+# A word: `WORD_CHAR`s with inner punctuation ("e.g", "a/b", "f(x)", "1.5", "x-y"), never
 # "--" or "..." (smart dashes and ellipsis) nor "'" (smart apostrophe), and some trailing
 # punctuation; a run joins words by single spaces or " - ", except after an abbreviation
 # ("e.g. x"), where `smart` turns the space into a no-break space.
-_WORD = r"\(?[^\W_]+(?:(?:[,:;?\/()=+#%]|\.(?!\.\.)|-(?!-))+[^\W_]+)*(?:[,:;?)]|\.(?!\.\.))*"
+_WORD = rf"\(?{WORD_CHAR}+(?:(?:[,:;?\/()=+#%]|\.(?!\.\.)|-(?!-))+{WORD_CHAR}+)*(?:[,:;?)]|\.(?!\.\.))*"
 # pandoc's default abbreviations (`pandoc --print-default-data-file abbreviations`, pandoc 3.9).
 ABBREVIATIONS = (
     "aet. aetat. al. Apr. Aug. bk. Bros. c. Capt. cf. ch. chap. chs. Co. col. Corp. cp. d. Dec. Dr. "
@@ -616,7 +616,7 @@ html_subject = pandoc_subject(
     grammar=markdown_grammar,
     input_tokenizer=code_markdown_tokenizer,
     output_tokenizer=code_html_tokenizer,
-    training=MARKDOWN_TRAINING,
+    training=with_rotary(MARKDOWN_TRAINING),
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
@@ -633,7 +633,7 @@ markdown_subject = pandoc_subject(
     grammar=html_grammar,
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,
-    training=MARKDOWN_TRAINING.replace(max_input_chars=400),
+    training=with_rotary(MARKDOWN_TRAINING.replace(max_input_chars=400)),
     corpora={"commonmark-spec-html": "pandoc-html-commonmark.jsonl", "package-docs-html": "pandoc-html-docs.jsonl"},
     samples=CorpusSamples(CORPORA / "pandoc-html-docs.jsonl"),
     description="HTML block (as pandoc writes it) -> pandoc Markdown (pandoc 3.9 from pypandoc-binary)",
