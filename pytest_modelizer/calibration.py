@@ -8,8 +8,9 @@ both hold:
   and the end) occur in the training sources, no tag or bracket nests deeper than any training
   source nested it (a `<strong>` inside a `<strong>`, each trigram familiar), and, for a
   forward model, every character of a placeholder's value is one the training values of its
-  type held or one the program was seen to copy as is there (`content_check.probe_content`: `don't` is one word to markdown-it, but
-  pandoc writes its quote as `’`; `&auml;` in a link is decoded), a run of one character only
+  type held or one the program was seen to copy as is there (`content_check.probe_content`:
+  `don't` is one word to markdown-it, but pandoc writes its quote as `’`; `&auml;` in a link is
+  decoded), a run of one character only
   where training values held one or the program was seen to copy one (`content_check.probe_runs`:
   pandoc's HTML reader collapses `a   b` in a code span), and no value is a word the
   vocabularies spell as a token that the program was seen to treat specially in its context
