@@ -96,29 +96,34 @@ _OPENER = {")": "(", "]": "[", "}": "{"}
 NESTING_SUPPORT = 20
 
 
-def nesting(tokens: Sequence[str]) -> tuple[set[str], set[str]]:
-    """The tags (by lower-case name) and brackets in the text of `tokens`, and those of them that do
-    not nest there: closed before they were opened, or left open."""
+def _open_counts(tokens: Sequence[str]) -> Iterable[tuple[str, int]]:
+    """Each tag (by lower-case name) or bracket of the text of `tokens`, in order, with how many of
+    its kind are open just after it."""
     depth: Counter = Counter()
-    bad = set()
     for m in _NESTING.finditer("".join(tokens)):
         slash, name, opening, closing = m.groups()
         kind = name.lower() if name else opening or _OPENER[closing]
         depth[kind] += -1 if slash or closing else 1
-        if depth[kind] < 0:
+        yield kind, depth[kind]
+
+
+def nesting(tokens: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The tags (by lower-case name) and brackets in the text of `tokens`, and those of them that do
+    not nest there: closed before they were opened, or left open."""
+    final: dict[str, int] = {}
+    bad = set()
+    for kind, open_now in _open_counts(tokens):
+        final[kind] = open_now
+        if open_now < 0:
             bad.add(kind)
-    return set(depth), bad | {kind for kind, d in depth.items() if d}
+    return set(final), bad | {kind for kind, d in final.items() if d}
 
 
 def depths(tokens: Sequence[str]) -> Counter:
     """How deep each tag (by lower-case name) and bracket of the text of `tokens` nests: its most open at once."""
-    depth: Counter = Counter()
     deepest: Counter = Counter()
-    for m in _NESTING.finditer("".join(tokens)):
-        slash, name, opening, closing = m.groups()
-        kind = name.lower() if name else opening or _OPENER[closing]
-        depth[kind] += -1 if slash or closing else 1
-        deepest[kind] = max(deepest[kind], depth[kind])
+    for kind, open_now in _open_counts(tokens):
+        deepest[kind] = max(deepest[kind], open_now)
     return deepest
 
 
