@@ -57,6 +57,33 @@ def test_timeout_kills_the_call_and_the_runner_keeps_working():
         assert runner.run("cat").behaviour == Behaviour.success("cat")
 
 
+_SET_UP: list[bool] = []
+
+
+def slow_setup(text: str) -> str:
+    """Sets itself up in 1 s on its first call in a process (as py-asciimath builds its parser);
+    then takes 0.8 s on "slow" and is `moody`."""
+    if not _SET_UP:
+        time.sleep(1.0)
+        _SET_UP.append(True)
+    if text == "slow":
+        time.sleep(0.8)
+    return moody(text)
+
+
+def test_a_programs_setup_on_its_first_call_is_not_charged_to_a_call():
+    with ProgramRunner(toy.make_subject(program=slow_setup, timeout=0.5), workers=1) as runner:
+        runs = runner.run_many(["cat", "hang", "!dog", "die", "owl"])
+        # The first call of a worker started again after the hang (or the crash) is timed alone:
+        # the worker is set up on "cat" first.
+        assert [r.behaviour.output or r.behaviour.failure for r in runs] == ["cat", "timeout", "<b>dog</b>", "crash", "owl"]
+        assert runs[1].behaviour.message == "no answer within 0.5 s"
+    with ProgramRunner(toy.make_subject(program=slow_setup, timeout=0.5), workers=1) as runner:
+        # Answered within the first call's allowance, but slower than the timeout once set up.
+        assert runner.run("slow").behaviour.failure == "timeout"
+        assert runner.run("cat").behaviour == Behaviour.success("cat")
+
+
 def test_dead_worker_is_a_crash_and_is_replaced():
     with ProgramRunner(toy.make_subject(program=moody), workers=1) as runner:
         died = runner.run("die").behaviour
