@@ -21,9 +21,7 @@ both hold:
   looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
   model may even lead such an answer back. Nor may it leave a tag or a bracket open, or close one
   it never opened, where every training target nests it (`</ol>` with no `<ol>` before it, each
-  of its trigrams familiar), nor hold a delimiter an odd number of times where every training
-  target held it an even number (Markdown's `_foo **bar** baz*`, an emphasis opened with `_`
-  and closed with `*`). Stored with models calibrated since; older ones skip them.
+  of its trigrams familiar). Stored with models calibrated since; older ones skip them.
 - *confident*: the decoder's lowest token probability reaches the threshold calibrated on the
   held-out pairs, the lowest one at which answers on familiar held-out inputs were at least
   `CALIBRATION_TARGET` exact.
@@ -138,18 +136,6 @@ def nested_kinds(targets: Iterable[Sequence[str]]) -> frozenset[str]:
         held.update(kinds)
         broken |= bad
     return frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
-
-
-def paired_tokens(targets: Iterable[Sequence[str]]) -> frozenset[str]:
-    """The tokens (placeholders aside) at least `NESTING_SUPPORT` of `targets` hold, every one of them
-    an even number of times: delimiters that open and close alike (Markdown's `*`, `_`, `**`)."""
-    held: Counter = Counter()
-    odd: set[str] = set()
-    for tokens in targets:
-        counts = Counter(t for t in tokens if not is_placeholder(t))
-        held.update(counts.keys())
-        odd.update(t for t, n in counts.items() if n % 2)
-    return frozenset(t for t, n in held.items() if n >= NESTING_SUPPORT and t not in odd)
 
 
 def _describe(kind: str) -> str:
@@ -268,9 +254,6 @@ class Familiarity:
     # deeper (a <strong> inside a <strong>, where training made none) holds a construct the grammar
     # never made, whose every trigram may still be familiar; None: not checked (as for `copies`).
     depth: dict[str, int] | None = None
-    # The tokens every training target held an even number of times (`paired_tokens`); None: not
-    # checked (as for `copies`).
-    paired: frozenset[str] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
@@ -281,15 +264,14 @@ class Familiarity:
         deepest: Counter = Counter()
         for tokens in sources:
             deepest |= depths(tokens)
-        answers = nested = copies = paired = None
+        answers = nested = copies = None
         if targets is not None:
             targets = list(targets)
             answers = frozenset(g for tokens in targets for g in grams(tokens))
             nested = nested_kinds(targets)
             copies = copy_rules(zip(sources, targets))
-            paired = paired_tokens(targets)
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest), paired)
+                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -303,8 +285,7 @@ class Familiarity:
                    _frozen_words(calibration.get("special_words")),
                    None if calibration.get("nested") is None else frozenset(calibration["nested"]),
                    _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")),
-                   calibration.get("source_depths"),
-                   None if calibration.get("paired_tokens") is None else frozenset(calibration["paired_tokens"]))
+                   calibration.get("source_depths"))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -317,8 +298,6 @@ class Familiarity:
             meta["nested"] = sorted(self.nested)
         if self.depth is not None:
             meta["source_depths"] = dict(sorted(self.depth.items()))
-        if self.paired is not None:
-            meta["paired_tokens"] = sorted(self.paired)
         if self.copies is not None:
             meta["copies"] = {kind: {before: sorted(rules) for before, rules in sorted(by_before.items())}
                               for kind, by_before in sorted(self.copies.items())}
@@ -373,12 +352,6 @@ class Familiarity:
             if bad:
                 return (f"an answer that does not nest {' '.join(map(_describe, bad))} (closed before opened, or "
                         f"left open), where every training output did")
-        if self.paired:
-            counts = Counter(t for t in tokens if t in self.paired)
-            odd = next((t for t, n in sorted(counts.items()) if n % 2), None)
-            if odd is not None:
-                return (f"an answer holding {odd!r} an odd number of times ({counts[odd]}), where every training "
-                        f"output held it an even number")
         return None
 
 

@@ -8,8 +8,7 @@ from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
-from pytest_modelizer.calibration import (Familiarity, Spellings, calibrate, content_meta, copy_rules, nested_kinds,
-                                          paired_tokens)
+from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta, copy_rules, nested_kinds
 from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words,
                                             vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
@@ -154,8 +153,8 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     calibrated forward model keeps its threshold and trigrams and learns only what depends on the
     program, not on which pairs were held out, from the pairs of now: which characters (and runs
     of them) its placeholders' values may hold, which words the program treats specially in them,
-    which spellings it treats alike, which tags and brackets its outputs nest, which delimiters
-    they pair and how they copy placeholders.
+    which spellings it treats alike, which tags and brackets its outputs nest and how they copy
+    placeholders.
     """
     subject = spec.subject
     require(f"calibrating the {spec.label} model of {subject.name!r}")
@@ -175,8 +174,7 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
         log(f"{path}: the pairs synthesized now are not the ones this model was trained on (its vocabulary "
             f"differs): its threshold and trigrams are kept, and only what the program does is learned, from "
             f"the pairs of now (the characters its placeholders' values may hold, the words it treats specially in "
-            f"them, the spellings it treats alike, the tags and brackets its outputs nest, the delimiters they pair, "
-            f"how they copy "
+            f"them, the spellings it treats alike, the tags and brackets its outputs nest, how they copy "
             f"placeholders); "
             f"for a whole calibration, retrain it: {retrain}")
         with ProgramRunner(subject) as runner:
@@ -185,7 +183,6 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
         artifact.meta["calibration"].update(
             content_meta(**probed), alike_spellings=Spellings.learn((e.src, e.tgt) for e in data.train).to_meta(),
             nested=sorted(nested_kinds(e.tgt for e in data.train)),
-            paired_tokens=sorted(paired_tokens(e.tgt for e in data.train)),
             copies=copy_rules((e.src, e.tgt) for e in data.train))
         dtype = stored_dtype(artifact.state_dict)
     else:

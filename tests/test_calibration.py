@@ -68,21 +68,6 @@ def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests()
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
-def test_an_answer_must_pair_the_delimiters_every_training_target_paired():
-    from pytest_modelizer.calibration import NESTING_SUPPORT
-
-    emphasis = [("_", "T_1", "_", " ", "**", "T_2", "**")] * NESTING_SUPPORT
-    rule = [("***",)] * NESTING_SUPPORT  # a thematic break: one `***`
-    rare = [("~~", "T_1", "~~")] * (NESTING_SUPPORT - 1)
-    familiarity = Familiarity.learn([("T_1",)], targets=emphasis + rule + rare)
-    assert familiarity.paired == {"_", "**"}  # not " " nor `***` (held once), nor `~~` (too rare to tell)
-    checked = Familiarity(frozenset(), paired=familiarity.paired)  # (trigrams aside)
-    assert checked.unfamiliar_answer(("**", "T_1", "**", "***", "~~")) is None
-    assert checked.unfamiliar_answer(("_", "T_1", " ", "**", "T_2", "**", " ", "T_3", "*")) == (
-        "an answer holding '_' an odd number of times (1), where every training output held it an even number")
-    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
-
-
 def test_an_answer_must_copy_placeholders_as_every_training_output_did_where_they_stand():
     from pytest_modelizer.calibration import COPY_EVIDENCE, copy_rules
 
