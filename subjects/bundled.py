@@ -38,13 +38,12 @@ def with_rotary(training: TrainingConfig) -> TrainingConfig:
 # a mark that combines with one (an Indic vowel sign is not `\w` to Python's re, so a Hindi word
 # fell apart into single-character tokens no vocabulary held), and the symbols that READMEs put
 # in their prose: emoji (with the joiners and modifiers of their sequences), arrows, bullets,
-# (c), (R), TM, degree, plus-minus, section. Markdown readers and HTML writers copy all of them as
+# (R), TM, degree, plus-minus, section. Markdown readers and HTML writers copy all of them as
 # they are, so they belong in a text run's placeholder, whose characters the content check
 # vouches for (an unfamiliar one makes the answer unconfident rather than the input uncovered).
-# The one cost: pandoc decodes the grammar's `&copy;` to ©, so beside a word its HTML holds a
-# text run the Markdown's placeholders cannot restore (2 % of synthesized blocks); the next
-# training of the Markdown subjects should leave © out, which changes their keys.
-WORD_CHAR = ("(?:[^\\W_]|[\u00a7\u00a9\u00ae\u00b0\u00b1\u0300-\u036f\u0483-\u0489\u0591-\u05c7"
+# Not ©: the grammars' `&copy;` is decoded to it, and beside a word the HTML would then hold a
+# text run that no placeholder of the Markdown restores.
+WORD_CHAR = ("(?:[^\\W_]|[\u00a7\u00ae\u00b0\u00b1\u0300-\u036f\u0483-\u0489\u0591-\u05c7"
              "\u0610-\u061a\u064b-\u065f\u0900-\u0dff\u0e31-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u200d"
              "\u2022\u203c\u20d0-\u20ff\u2122\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\ufe0f"
              "\U0001f000-\U0001faff])")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, bundled_subject, with_rotary,
-                                               html_code_blocks, markdown_code_blocks)
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
+                                               html_code_blocks, markdown_code_blocks, with_rotary)
 
 _MARKDOWN_IT = None
 
@@ -229,11 +229,11 @@ grammar: dict[str, list] = with_escape_rules({
 # over TEXT where both match; ANY makes every string tokenize.
 # --------------------------------------------------------------------------------------------
 
-# A run of words joined by single spaces (or " - "), each word letters/digits with inner
+# A run of words joined by single spaces (or " - "), each word `WORD_CHAR`s with inner
 # punctuation ("don't", "e.g.", "a/b", "f(x)") and some leading/trailing punctuation. Such a run
 # is spelled the same in the Markdown and in the HTML (no "&", "<", ">", '"', "*", "_", "`",
 # "[", "]", "!", "\\", which markup or HTML escaping changes), so one placeholder stands for it.
-_WORD = r"[(']?[^\W_]+(?:[.,:;?'\/()=+#@%-]+[^\W_]+)*[.,:;?')]*"
+_WORD = rf"[(']?{WORD_CHAR}+(?:[.,:;?'\/()=+#@%-]+{WORD_CHAR}+)*[.,:;?')]*"
 _CONTENT = rf"""
 TEXT.3: /{_WORD}(?: (?:[-\u2013\u2014]{{1,3}} )?{_WORD})*/
 URL.4: /[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~\/%?=#:@+-]+/

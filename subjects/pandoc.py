@@ -488,7 +488,10 @@ html_grammar = grammar_from_templates(HTML_RULES)
 # "--" or "..." (smart dashes and ellipsis) nor "'" (smart apostrophe), and some trailing
 # punctuation; a run joins words by single spaces or " - ", except after an abbreviation
 # ("e.g. x"), where `smart` turns the space into a no-break space.
-_WORD = rf"\(?{WORD_CHAR}+(?:(?:[,:;?\/()=+#%]|\.(?!\.\.)|-(?!-))+{WORD_CHAR}+)*(?:[,:;?)]|\.(?!\.\.))*"
+# pandoc's shipped models were trained with © as a word character as well (`bundled.WORD_CHAR`
+# says why it is not one); it leaves at their next training, which changes their keys.
+_WORD_CHAR = WORD_CHAR.replace("\u00a7", "\u00a7\u00a9")
+_WORD = rf"\(?{_WORD_CHAR}+(?:(?:[,:;?\/()=+#%]|\.(?!\.\.)|-(?!-))+{_WORD_CHAR}+)*(?:[,:;?)]|\.(?!\.\.))*"
 # pandoc's default abbreviations (`pandoc --print-default-data-file abbreviations`, pandoc 3.9).
 ABBREVIATIONS = (
     "aet. aetat. al. Apr. Aug. bk. Bros. c. Capt. cf. ch. chap. chs. Co. col. Corp. cp. d. Dec. Dr. "
