@@ -195,8 +195,8 @@ class _CallableWorker:
     def __init__(self, program: Callable[[str], str]) -> None:
         self.program = program
         self.method = start_method(program)
-        # An input the program answered here (whatever it answered): a worker started again after
-        # a hang or a crash sets the program up on it before its next call.
+        # An input the program answered here within the timeout (whatever it answered): a worker
+        # started again after a hang or a crash sets the program up on it before its next call.
         self.answered: str | None = None
         self._start()
 
@@ -231,10 +231,13 @@ class _CallableWorker:
         longer than `timeout` (so the same input is not a timeout on one call and an answer on another).
         """
         if not self.set_up:
-            warm_up = text if self.answered is None else self.answered
-            first = self._call(warm_up, timeout, min(STARTUP_TIMEOUT_S, FIRST_CALL_ALLOWANCE * timeout))
-            if warm_up is text and (not self.set_up or first.seconds <= timeout):
-                return first
+            allowance = min(STARTUP_TIMEOUT_S, FIRST_CALL_ALLOWANCE * timeout)
+            if self.answered is None:
+                first = self._call(text, timeout, allowance)
+                if not self.set_up or first.seconds <= timeout:
+                    return first
+            else:
+                self._call(self.answered, timeout, allowance)
         return self._call(text, timeout)
 
     def _call(self, text: str, timeout: float, limit: float | None = None) -> Run:
