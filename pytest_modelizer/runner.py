@@ -26,7 +26,7 @@ PARENT_CHECK_S = 0.25
 # How long a new worker may take to import the program, apart from the per-call timeout.
 STARTUP_TIMEOUT_S = 60.0
 # A program may set itself up on its first call rather than on import (py-asciimath builds its
-# parser: 3.5 s on an idle machine of 2 cores, over 5 s beside a training), which is no hang: a
+# parser: 0.9 s on an idle machine of 2 cores, over 5 s beside a training), which is no hang: a
 # worker's first call may take this many times the timeout (at most STARTUP_TIMEOUT_S).
 FIRST_CALL_ALLOWANCE = 4
 READY = "ready"

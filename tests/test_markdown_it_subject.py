@@ -64,6 +64,10 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
     ("    $ pip install -e .\n\n      --flag\n", "CODELINE", ["$ pip install -e .", "  --flag"]),  # indented code
     ("> ```\n> x = 1\n> ```\n", "CODELINE", ["x = 1"]),  # inside a quote
     ("- a\n\n  ```\n  x = 1\n  ```\n", "CODELINE", []),  # inside a list item the terminals lex the line
+    # Words of other scripts (a Devanagari vowel sign is no `\w`), emoji sequences, prose symbols:
+    # one text run, copied as it is (`bundled.WORD_CHAR`); © is no word character (from `&copy;`).
+    ("Fast ✨ and हिन्दी → done 👍🏽 ™ ± 3°\n", "TEXT", ["Fast ✨ and हिन्दी → done 👍🏽 ™ ± 3°"]),
+    ("Plain &copy; 2024 Acme\n", "TEXT", ["Plain", "2024 Acme"]),
 ])
 def test_copied_code_is_one_placeholder_the_html_reuses(subject, markdown, kind, values):
     inp, out = subject.input_tokenizer, subject.output_tokenizer

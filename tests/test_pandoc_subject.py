@@ -248,7 +248,7 @@ MAX_TOKENS = 158
 
 @needs_pandoc
 def test_fuzzed_markdown_is_short_and_its_content_is_copied(html_subject, fuzzed_markdown, markdown_behaviours):
-    # The grammar's `&copy;` is decoded to ©, a word character (`bundled.WORD_CHAR`): beside a word
+    # The grammar's `&copy;` is decoded to ©, a word character to these models (`pandoc._WORD_CHAR`): beside a word
     # it makes the HTML's text run one the Markdown's placeholders cannot restore (2 % of these
     # inputs). Those are counted apart; the others' content must be copied (bar 1 %).
     plain = [(text, b) for text, b in zip(fuzzed_markdown, markdown_behaviours) if "&copy;" not in text]
