@@ -26,8 +26,9 @@ PARENT_CHECK_S = 0.25
 # How long a new worker may take to import the program, apart from the per-call timeout.
 STARTUP_TIMEOUT_S = 60.0
 # A program may set itself up on its first call rather than on import (py-asciimath builds its
-# parser: 0.9 s on an idle machine of 2 cores, over 5 s beside a training), which is no hang: a
-# worker's first call may take this many times the timeout (at most STARTUP_TIMEOUT_S).
+# parser: 0.9 s on an idle machine of 2 cores, over 5 s beside a training) or load slowly (pandoc's
+# 160 MB from a cold disk), which is no hang: a first call may take this many times the timeout
+# (at most STARTUP_TIMEOUT_S).
 FIRST_CALL_ALLOWANCE = 4
 READY = "ready"
 
@@ -350,8 +351,9 @@ class _Reaper:
                 process.kill()
 
 
-def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = True) -> Run:
-    """Run a command once, in its own process group so a timeout kills all of it."""
+def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = True, limit: float | None = None) -> Run:
+    """Run a command once, in its own process group so a timeout kills all of it (after `limit`
+    seconds where given, but reported as the `timeout`)."""
     args = list(argv) if stdin else [*argv, text]
     start = time.perf_counter()
     try:
@@ -366,7 +368,7 @@ def run_command(argv: Sequence[str], text: str, timeout: float, stdin: bool = Tr
         return Run(Behaviour.failed("cannot-start", f"{args[0]}: {exc}"), 0.0)
     _Reaper.tell(f"+{proc.pid}")  # its process group: killed by the reaper if this process dies first
     try:
-        out, err = proc.communicate(text.encode() if stdin else None, timeout=timeout)
+        out, err = proc.communicate(text.encode() if stdin else None, timeout=timeout if limit is None else limit)
     except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -393,8 +395,9 @@ class ProgramRunner:
     subject: Subject
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     _pool: list[_CallableWorker] = field(default_factory=list, init=False)
-    _timeout_retried: bool = field(default=False, init=False)
-    _retry_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _command_answered: bool = field(default=False, init=False)  # a command call answered within its limit
+    _cold_calls: int = field(default=0, init=False)  # command calls given the first calls' allowance
+    _cold_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __enter__(self) -> "ProgramRunner":
         return self
@@ -416,20 +419,29 @@ class ProgramRunner:
         return self.run_many([text])[0]
 
     def _run_command(self, text: str, timeout: float) -> Run:
-        """One run of a command; the first timeout of this runner is run once more.
+        """One run of a command, timed without loading it (as a callable's setup, FIRST_CALL_ALLOWANCE).
 
         Loading a large executable whose pages are not in memory (pandoc is 160 MB: after an
-        install, or once the system has reclaimed them) can take longer than a call's timeout,
-        and the call would be recorded as a timeout. The second run finds it loaded. (A
-        callable's import is likewise not charged to its first call.) A program that really
-        hangs costs one timeout more per runner.
+        install, or once the system has reclaimed them) can take longer than a call's timeout, for
+        every call started before it is loaded (one per worker). Until a call has answered, the
+        first `workers` calls may take FIRST_CALL_ALLOWANCE times the timeout; an answer slower
+        than the timeout is asked again, loaded. A program that really hangs costs those calls
+        the allowance rather than the timeout, once per runner.
         """
-        run = run_command(self.subject.program, text, timeout, self.subject.stdin)  # type: ignore[arg-type]
-        if run.behaviour.failure == "timeout":
-            with self._retry_lock:
-                retry, self._timeout_retried = not self._timeout_retried, True
-            if retry:
-                run = run_command(self.subject.program, text, timeout, self.subject.stdin)  # type: ignore[arg-type]
+        def once(limit: float | None = None) -> Run:
+            return run_command(self.subject.program, text, timeout, self.subject.stdin, limit)  # type: ignore[arg-type]
+
+        with self._cold_lock:
+            cold = not self._command_answered and self._cold_calls < self.workers
+            self._cold_calls += cold
+        if not cold:
+            return once()
+        allowance = min(STARTUP_TIMEOUT_S, FIRST_CALL_ALLOWANCE * timeout)
+        run = once(allowance)
+        if run.behaviour.failure != "timeout":
+            self._command_answered = True
+            if run.seconds > timeout:
+                run = once()
         return run
 
     def run_many(self, inputs: Iterable[str], progress: Callable[[int], None] | None = None) -> list[Run]:
