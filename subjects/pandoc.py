@@ -170,13 +170,17 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     # ---- leaf blocks
     "paragraph": [
-        option("⟨line⟩\n", 0.45),
+        option("⟨line⟩\n", 0.43),
         option("⟨line⟩\n⟨line⟩\n", 0.22),
         option("⟨line⟩\n⟨line⟩\n⟨line⟩\n", 0.1),
+        option("⟨line⟩\n⟨line⟩\n⟨line⟩\n⟨lines⟩", 0.02),
         option("⟨line⟩⟨hardbreak⟩⟨line⟩\n", 0.13),
         "⟨text⟩[^1]\n",  # a note reference without its note stays text
         "[⟨text⟩] ⟨text⟩\n",  # a reference link without a definition stays text
     ],
+    # Samples' paragraphs, lists and lines run as long as their authors make them: the recursive
+    # rules let them parse, so that their fragments and their mined probabilities carry their lengths.
+    "lines": [option("⟨line⟩\n", 0.6), "⟨line⟩\n⟨lines⟩"],
     "hardbreak": ["  \n", "\\\n"],
     "atx": [
         option("⟨hashes⟩ ⟨line⟩\n", 0.8),
@@ -203,7 +207,10 @@ MARKDOWN_RULES: dict[str, list] = {
         "    ⟨codetext⟩\n    ⟨codetext⟩\n",
         "    ⟨codetext⟩\n      ⟨codetext⟩\n",
     ],
-    "codetext": [option("⟨text⟩", 0.6), "⟨text⟩ ⟨codesym⟩ ⟨text⟩", "⟨codesym⟩⟨text⟩"],
+    "codetext": [
+        option("⟨text⟩", 0.6), "⟨text⟩ ⟨codesym⟩ ⟨text⟩", "⟨codesym⟩⟨text⟩",
+        "⟨text⟩⟨codesym⟩⟨codetext⟩", "⟨codesym⟩⟨codetext⟩",
+    ],
     "hr": ["***\n", "---\n", "___\n", "* * *\n", "- - -\n", "----------\n"],
     "table": [
         option("| ⟨cell⟩ | ⟨cell⟩ |\n|⟨rule⟩|⟨rule⟩|\n| ⟨cell⟩ | ⟨cell⟩ |\n", 0.5),
@@ -236,8 +243,9 @@ MARKDOWN_RULES: dict[str, list] = {
         option("- ⟨item⟩- ⟨item⟩", 0.3),
         "- ⟨item⟩- ⟨item⟩- ⟨item⟩",
         "- ⟨item⟩\n- ⟨item⟩",  # loose
+        "- ⟨item⟩- ⟨item⟩- ⟨item⟩⟨dash_items⟩",
     ],
-    "star_items": [option("* ⟨item⟩", 0.4), "* ⟨item⟩* ⟨item⟩", "* ⟨item⟩\n* ⟨item⟩"],
+    "star_items": [option("* ⟨item⟩", 0.4), "* ⟨item⟩* ⟨item⟩", "* ⟨item⟩\n* ⟨item⟩", "* ⟨item⟩⟨star_items⟩"],
     "plus_items": [option("+ ⟨item⟩", 0.5), "+ ⟨item⟩+ ⟨item⟩"],
     "task_items": ["- [ ] ⟨line⟩\n- [x] ⟨line⟩\n", "- [x] ⟨line⟩\n"],
     "item": [
@@ -255,6 +263,7 @@ MARKDOWN_RULES: dict[str, list] = {
         option("⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩", 0.3),
         "⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩",
         "⟨onum⟩. ⟨oitem⟩\n⟨onum⟩. ⟨oitem⟩",
+        "⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩⟨onum⟩. ⟨oitem⟩⟨dot_items⟩",
     ],
     "paren_items": [option("⟨onum⟩) ⟨oitem⟩", 0.5), "⟨onum⟩) ⟨oitem⟩⟨onum⟩) ⟨oitem⟩", "(⟨onum⟩) ⟨oitem⟩"],
     "letter_items": ["a. ⟨oitem⟩b. ⟨oitem⟩", "i. ⟨oitem⟩ii. ⟨oitem⟩", "A.  ⟨oitem⟩"],
@@ -271,6 +280,8 @@ MARKDOWN_RULES: dict[str, list] = {
         "⟨text⟩ ⟨span⟩ ⟨text⟩ ⟨span⟩",
         "⟨text⟩ ⟨span⟩⟨punct⟩",
         "⟨text⟩ ⟨span⟩⟨punct⟩ ⟨text⟩",
+        "⟨text⟩ ⟨span⟩ ⟨line⟩",
+        "⟨text⟩ ⟨span⟩⟨punct⟩ ⟨line⟩",
     ],
     "punct": [".", ",", ":", ";", "!", "?", ")"],
     "span": [
@@ -619,7 +630,9 @@ html_subject = pandoc_subject(
     grammar=markdown_grammar,
     input_tokenizer=code_markdown_tokenizer,
     output_tokenizer=code_html_tokenizer,
-    training=with_rotary(MARKDOWN_TRAINING),
+    # 20 minutes: its training inputs run as long as the samples' (the recursive rules), as
+    # markdown-it's, whose 15 minutes cost the short inputs what the long ones gained.
+    training=with_rotary(MARKDOWN_TRAINING.replace(max_minutes=20)),
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
