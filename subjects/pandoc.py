@@ -53,8 +53,8 @@ from pathlib import Path
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
-                                               html_code_blocks, markdown_code_blocks, with_rotary)
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, LONG_MARKDOWN_TRAINING, MARKDOWN_TRAINING, WORD_CHAR,
+                                               bundled_subject, html_code_blocks, markdown_code_blocks, with_rotary)
 from pytest_modelizer.subject import failure_training_for
 
 INSTALL_HINT = "pip install 'pytest-modelizer[pandoc]'"
@@ -630,9 +630,7 @@ html_subject = pandoc_subject(
     grammar=markdown_grammar,
     input_tokenizer=code_markdown_tokenizer,
     output_tokenizer=code_html_tokenizer,
-    # 20 minutes: its training inputs run as long as the samples' (the recursive rules), as
-    # markdown-it's, whose 15 minutes cost the short inputs what the long ones gained.
-    training=with_rotary(MARKDOWN_TRAINING.replace(max_minutes=20)),
+    training=with_rotary(LONG_MARKDOWN_TRAINING),
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
