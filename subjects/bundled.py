@@ -19,11 +19,10 @@ CORPORA = FOLDER / "corpora"
 SHIPPED_TRAINING = TrainingConfig(pairs=20000, max_nonterminals=12, coverage_share=0.1, patience=8, batch_size=64,
                                   model=ModelConfig(dropout=0.1, rotary=False))
 # Markdown blocks hold more text runs than synthetic ones: learn placeholder indices up to 32.
-MARKDOWN_TRAINING = SHIPPED_TRAINING.replace(max_input_chars=300, max_epochs=24, max_minutes=15, placeholder_limit=32)
-# Grammars whose paragraphs, lists and lines run on (markdown-it's, pandoc-html's) make inputs as
-# long as the samples': at 15 minutes fewer epochs cost the short inputs what the long ones gained
-# (README, Fidelity), so these train for 20.
-LONG_MARKDOWN_TRAINING = MARKDOWN_TRAINING.replace(max_minutes=20)
+# The Markdown and HTML grammars' paragraphs, lists, lines and code blocks run on (recursive
+# rules) and make inputs as long as the samples': at 15 minutes fewer epochs cost the short inputs
+# what the long ones gained (README, Fidelity), so they train for 20.
+MARKDOWN_TRAINING = SHIPPED_TRAINING.replace(max_input_chars=300, max_epochs=24, max_minutes=20, placeholder_limit=32)
 # Without dropout a model learns faster on 20,000 pairs within a time limit (README, "Declaring
 # your own subject"); the Markdown subjects keep the dropout their shipped models were trained with.
 NO_DROPOUT = ModelConfig(dropout=0.0, rotary=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, LONG_MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
                                                html_code_blocks, markdown_code_blocks, with_rotary)
 
 _MARKDOWN_IT = None
@@ -315,7 +315,7 @@ subject = bundled_subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=with_rotary(LONG_MARKDOWN_TRAINING),
+    training=with_rotary(MARKDOWN_TRAINING),
     # The sample part of the package-docs corpus steers synthesis and joins training; its
     # evaluation part and the CommonMark spec are for evaluation only.
     samples=CorpusSamples(CORPORA / "docs.jsonl"),

@@ -26,9 +26,9 @@ fail on the inputs of the HTML grammar.
 
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
 (`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; a code
-span's text is one more (`CODE_n`), as in the markdown-it subject, and for pandoc-html so are an
-abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space) and
-each run of a code block's line between the characters HTML escapes (`CODELINE_n`).
+span's text is one more (`CODE_n`), as in the markdown-it subject, and so is each run of a code
+block's line between the characters HTML escapes (`CODELINE_n`); for pandoc-html so is an
+abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space).
 pandoc-html trains on the sample part of the package-docs corpus as `samples`, pandoc-markdown
 on the sample part of pandoc's HTML of it (the CommonMark spec's HTML is evaluation-only, as
 the spec is for pandoc-html). What pandoc
@@ -53,7 +53,7 @@ from pathlib import Path
 
 from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
 from pytest_modelizer.grammar import grammar_from_templates, option
-from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, LONG_MARKDOWN_TRAINING, MARKDOWN_TRAINING, WORD_CHAR,
+from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR,
                                                bundled_subject, html_code_blocks, markdown_code_blocks, with_rotary)
 from pytest_modelizer.subject import failure_training_for
 
@@ -371,11 +371,15 @@ HTML_RULES: dict[str, list] = {
         "<div class=\"line-block\">⟨hline⟩<br />\n⟨hline⟩</div>\n",
     ],
     "p": [
-        option("<p>⟨hline⟩</p>\n", 0.6),
-        option("<p>⟨hline⟩\n⟨hline⟩</p>\n", 0.25),
+        option("<p>⟨hline⟩</p>\n", 0.5),
+        option("<p>⟨hline⟩\n⟨hline⟩</p>\n", 0.2),
+        option("<p>⟨hline⟩\n⟨hline⟩\n⟨hline⟩</p>\n", 0.1),
+        option("<p>⟨hline⟩\n⟨hline⟩\n⟨hline⟩\n⟨hlines⟩</p>\n", 0.05),
         "<p>⟨hline⟩<br />\n⟨hline⟩</p>\n",
-        "<p>⟨hline⟩\n⟨hline⟩\n⟨hline⟩</p>\n",
     ],
+    # As in the Markdown grammar: paragraphs, lists, lines and code blocks run as long as the
+    # samples' do, so that their fragments and mined probabilities carry their lengths.
+    "hlines": [option("⟨hline⟩", 0.6), "⟨hline⟩\n⟨hlines⟩"],
     "h": [
         option("<h1>⟨hline⟩</h1>\n", 0.25), option("<h2>⟨hline⟩</h2>\n", 0.25), option("<h3>⟨hline⟩</h3>\n", 0.2),
         "<h4>⟨hline⟩</h4>\n", "<h5>⟨hline⟩</h5>\n", "<h6>⟨hline⟩</h6>\n",
@@ -385,16 +389,19 @@ HTML_RULES: dict[str, list] = {
         option("<pre><code>⟨hcodelines⟩</code></pre>\n", 0.6),
         '<pre class="⟨info⟩"><code>⟨hcodelines⟩</code></pre>\n',
     ],
-    "hcodelines": [option("⟨hcodetext⟩", 0.55), "⟨hcodetext⟩\n⟨hcodelines⟩", "    ⟨hcodetext⟩\n⟨hcodetext⟩"],
+    "hcodelines": [option("⟨hcodetext⟩", 0.5), "⟨hcodetext⟩\n⟨hcodelines⟩", "    ⟨hcodetext⟩\n⟨hcodelines⟩",
+                   "⟨hcodetext⟩\n\n⟨hcodelines⟩", "⟨hcodetext⟩\n\n\n⟨hcodelines⟩"],
     # Code lines hold code: calls, settings, names with underscores (which text escapes, code not).
-    "hcodetext": [option("⟨text⟩", 0.4), option("⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", 0.15), option("⟨hcodesym⟩⟨text⟩", 0.1),
-                  option("⟨codeword⟩", 0.15), "⟨word⟩ = ⟨codeword⟩", "⟨codeword⟩ ⟨hcodesym⟩ ⟨codeword⟩"],
+    "hcodetext": [option("⟨text⟩", 0.3), option("⟨text⟩ ⟨hcodesym⟩ ⟨text⟩", 0.15), option("⟨hcodesym⟩⟨text⟩", 0.1),
+                  option("⟨codeword⟩", 0.15), "⟨word⟩ = ⟨codeword⟩", "⟨codeword⟩ ⟨hcodesym⟩ ⟨codeword⟩",
+                  "⟨text⟩⟨hcodesym⟩⟨hcodetext⟩", "⟨hcodesym⟩⟨hcodetext⟩", "⟨hcodesym⟩", "⟨text⟩⟨hcodesym⟩"],
     "hcodesym": ["&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "*", "_", "#", "[", "]", "=", "(", ")", "{", "}", ":", "'",
                  "$", "|", "~", "@", "-", "/", "+", "%"],
     "blockquote": ["<blockquote>\n⟨bqbody⟩</blockquote>\n"],
     "bqbody": [
         option("<p>⟨hline⟩</p>\n", 0.45),
         "<p>⟨hline⟩\n⟨hline⟩</p>\n",
+        "<p>⟨hline⟩\n⟨hline⟩\n⟨hlines⟩</p>\n",
         "<p>⟨hline⟩</p>\n<p>⟨hline⟩</p>\n",
         "<h1>⟨hline⟩</h1>\n",
         "<ul>\n<li>⟨hline⟩</li>\n</ul>\n",
@@ -412,14 +419,16 @@ HTML_RULES: dict[str, list] = {
         '<ol type="1">\n⟨lpitems⟩</ol>\n',
     ],
     "onum": ["2", "3", "5", "9"],
-    "litems": [option("⟨li⟩", 0.35), option("⟨li⟩⟨li⟩", 0.35), "⟨li⟩⟨li⟩⟨li⟩"],
+    "litems": [option("⟨li⟩", 0.3), option("⟨li⟩⟨li⟩", 0.3), "⟨li⟩⟨li⟩⟨li⟩", "⟨li⟩⟨li⟩⟨li⟩⟨litems⟩"],
     "li": [
         option("<li>⟨hline⟩</li>\n", 0.7),
         "<li>⟨hline⟩\n<ul>\n<li>⟨hline⟩</li>\n</ul></li>\n",
         "<li>⟨hline⟩\n<ol type=\"1\">\n<li>⟨hline⟩</li>\n</ol></li>\n",
         "<li>⟨hline⟩\n⟨hline⟩</li>\n",
+        "<li>⟨hline⟩\n⟨hline⟩\n⟨hlines⟩</li>\n",
     ],
-    "lpitems": ["<li><p>⟨hline⟩</p></li>\n<li><p>⟨hline⟩</p></li>\n", "<li><p>⟨hline⟩</p>\n<p>⟨hline⟩</p></li>\n"],
+    "lpitems": ["⟨lpitem⟩⟨lpitem⟩", "<li><p>⟨hline⟩</p>\n<p>⟨hline⟩</p></li>\n", "⟨lpitem⟩⟨lpitems⟩"],
+    "lpitem": [option("<li><p>⟨hline⟩</p></li>\n", 0.7), "<li><p>⟨hline⟩\n⟨hlines⟩</p></li>\n"],
     "taskitems": [
         "<li><label><input type=\"checkbox\" />⟨hline⟩</label></li>\n",
         "<li><label><input type=\"checkbox\" checked=\"\" />⟨hline⟩</label></li>\n<li><label><input type=\"checkbox\" />⟨hline⟩</label></li>\n",
@@ -429,7 +438,7 @@ HTML_RULES: dict[str, list] = {
     "figure": [
         f'<figure>\n<img src="⟨url⟩" alt="{w}" />\n<figcaption aria-hidden="true">{w}</figcaption>\n</figure>\n'
         for w in ["foo", "bar baz", "alpha", "one two", "x1"]
-    ],
+    ] + ['<figure>\n<img src="⟨url⟩" alt="⟨text⟩" />\n<figcaption aria-hidden="true">⟨text⟩</figcaption>\n</figure>\n'],
     "dl": ["<dl>\n<dt>⟨hline⟩</dt>\n<dd>\n⟨hline⟩\n</dd>\n</dl>\n", "<dl>\n<dt>⟨htext⟩</dt>\n<dd>\n<p>⟨hline⟩</p>\n</dd>\n</dl>\n"],
     "div": ['<div class="⟨word⟩">\n<p>⟨hline⟩</p>\n</div>\n'],
     # ---- inlines
@@ -441,6 +450,12 @@ HTML_RULES: dict[str, list] = {
         "⟨hspan⟩",
         "⟨htext⟩ ⟨hspan⟩ ⟨htext⟩ ⟨hspan⟩",
         "⟨htext⟩ ⟨hspan⟩⟨punct⟩",
+        "⟨htext⟩ ⟨hspan⟩ ⟨hline⟩",
+        "⟨htext⟩ ⟨hspan⟩⟨punct⟩ ⟨hline⟩",
+        "⟨htext⟩⟨punct⟩ ⟨hline⟩",
+        "⟨hspan⟩ ⟨hline⟩",
+        "⟨hspan⟩⟨punct⟩ ⟨hline⟩",
+        "⟨hspan⟩ - ⟨hline⟩",
     ],
     "htext": ["⟨text⟩"],
     "punct": [".", ",", ":", ";", "!", "?", ")"],
@@ -453,7 +468,8 @@ HTML_RULES: dict[str, list] = {
         option('<a href="⟨path⟩">⟨text⟩</a>', 0.03),
         option('<img src="⟨url⟩" alt="⟨text⟩" />', 0.05),
         option("⟨hautolink⟩", 0.06),
-        option("⟨word⟩ ⟨hchar⟩ ⟨word⟩", 0.1),
+        option("⟨word⟩ ⟨hchar⟩ ⟨word⟩", 0.07),
+        option("⟨word⟩⟨hchar⟩⟨word⟩", 0.03),
         option("⟨hsmart⟩", 0.1),
         "<del>⟨text⟩</del>",
         "⟨word⟩<sup>⟨word⟩</sup>",
@@ -461,6 +477,10 @@ HTML_RULES: dict[str, list] = {
         '<span class="⟨word⟩">⟨text⟩</span>',
         "<em>⟨text⟩ <strong>⟨text⟩</strong></em>",
         '<a href="⟨url⟩"><code>⟨hcode⟩</code></a>',
+        '<a href="⟨url⟩" target="_blank">⟨text⟩</a>',
+        '<a href="⟨url⟩">⟨url⟩</a>',
+        "#⟨word⟩",
+        "(#⟨word⟩",
     ],
     # A code span's text (pandoc writes it between backticks as it is, a CODE placeholder on both
     # sides where it holds no character HTML escapes).
@@ -473,13 +493,14 @@ HTML_RULES: dict[str, list] = {
     ],
     "codeword": CODEWORDS,
     "hautolink": [
+        '<a href="⟨url⟩" class="uri">⟨url⟩</a>',
         *(f'<a href="{u}" class="uri">{u}</a>' for u in ["http://a.io", "https://example.com/foo", "http://foo.org/bar/baz"]),
         *(f'<a href="mailto:{e}" class="email">{e}</a>' for e in ["foo@a.io", "alpha@example.com"]),
     ],
     # Characters that the Markdown writer escapes, writes as entities or keeps.
-    "hchar": ["&amp;", "&lt;", "&gt;", "*", "_", "[", "]", "#", "`", "\\", "$", "^", "~", "|", "@", "©", "\u00a0"],
+    "hchar": ["&amp;", "&lt;", "&gt;", "*", "_", "[", "]", "#", "`", "\\", "$", "^", "~", "|", "@", "©", "\u00a0", "+", "=", "/"],
     "hsmart": [
-        option("“⟨text⟩”", 0.3), option("‘⟨text⟩’", 0.1), option("⟨word⟩’s", 0.15),
+        option("“⟨text⟩”", 0.3), option("‘⟨text⟩’", 0.1), option("⟨word⟩’s", 0.15), "⟨word⟩’⟨word⟩",
         "⟨word⟩ – ⟨word⟩", "⟨word⟩—⟨word⟩", "⟨word⟩…", "⟨word⟩ - ⟨word⟩",
     ],
     **COMMON,
@@ -612,10 +633,13 @@ code_markdown_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _MARKDOWN_MARK
                                         content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
 code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_CODE,
                                     content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=HTML_CODE_BLOCKS)
-# pandoc-markdown's: code spans as pandoc-html's, abbreviations in text runs (its grammar makes
+# pandoc-markdown's: code spans and code blocks as pandoc-html's (its Markdown writer copies a
+# block's code as it is, in a fence or indented), abbreviations in text runs (its grammar makes
 # none, and the HTML already holds the no-break space that pandoc-html's ABBR placeholders mark).
-markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS + _MARKDOWN_CODE, content=(*CONTENT, "CODE"))
-html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS + _HTML_CODE, content=(*CONTENT, "CODE"))
+markdown_tokenizer = LarkTokenizer(terminals=MARKDOWN_TERMINALS + _MARKDOWN_CODE,
+                                   content=(*CONTENT, "CODE", "CODELINE"), verbatim=CODE_BLOCKS)
+html_tokenizer = LarkTokenizer(terminals=HTML_TERMINALS + _HTML_CODE, content=(*CONTENT, "CODE", "CODELINE"),
+                               verbatim=HTML_CODE_BLOCKS)
 
 
 def pandoc_subject(name: str, args: tuple[str, ...], **fields) -> Subject:
@@ -630,7 +654,7 @@ html_subject = pandoc_subject(
     grammar=markdown_grammar,
     input_tokenizer=code_markdown_tokenizer,
     output_tokenizer=code_html_tokenizer,
-    training=with_rotary(LONG_MARKDOWN_TRAINING),
+    training=with_rotary(MARKDOWN_TRAINING),
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
