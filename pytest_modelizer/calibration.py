@@ -138,6 +138,34 @@ def nested_kinds(targets: Iterable[Sequence[str]]) -> frozenset[str]:
     return frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
 
 
+def placed_grams(tokens: Sequence[str], tags: Iterable[str]) -> list[tuple[str, ...]]:
+    """The trigrams of `tokens` (as `grams`), each led by the innermost of `tags` open at its middle token ("" if none).
+
+    A trigram says what follows what; the tag around it says in which block: pandoc writes blank
+    lines inside <code>, never inside <p>, and an answer "<p>a\n\n\nb</p>" holds only trigrams
+    some <code> of training held.
+    """
+    tags = frozenset(tags)
+    starts, offset = [], 0
+    for token in tokens:
+        starts.append(offset)
+        offset += len(token)
+    # (offset where a tag ends, kind, opens) for the tags checked, in order.
+    events = [(m.end(), m.group(2).lower(), not m.group(1)) for m in _NESTING.finditer("".join(tokens))
+              if m.group(2) and m.group(2).lower() in tags]
+    inner, stack, e = [], [], 0
+    for start in starts:
+        while e < len(events) and events[e][0] <= start:
+            _, kind, opens = events[e]
+            if opens:
+                stack.append(kind)
+            elif kind in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(kind)]
+            e += 1
+        inner.append(stack[-1] if stack else "")
+    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens))]  # gram i's middle token is tokens[i]
+
+
 def _describe(kind: str) -> str:
     return kind if kind in "([{" else f"<{kind}>"
 
@@ -254,6 +282,9 @@ class Familiarity:
     # deeper (a <strong> inside a <strong>, where training made none) holds a construct the grammar
     # never made, whose every trigram may still be familiar; None: not checked (as for `copies`).
     depth: dict[str, int] | None = None
+    # The training targets' trigrams, each with the innermost tag of `nested` around it
+    # (`placed_grams`); None: not checked (a model calibrated before the check existed).
+    placed: frozenset[tuple[str, ...]] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
@@ -264,14 +295,16 @@ class Familiarity:
         deepest: Counter = Counter()
         for tokens in sources:
             deepest |= depths(tokens)
-        answers = nested = copies = None
+        answers = nested = copies = placed = None
         if targets is not None:
             targets = list(targets)
             answers = frozenset(g for tokens in targets for g in grams(tokens))
             nested = nested_kinds(targets)
             copies = copy_rules(zip(sources, targets))
+            tags = _tags(nested)
+            placed = frozenset(g for tokens in targets for g in placed_grams(tokens, tags)) if tags else None
         return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest))
+                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest), placed)
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -285,7 +318,9 @@ class Familiarity:
                    _frozen_words(calibration.get("special_words")),
                    None if calibration.get("nested") is None else frozenset(calibration["nested"]),
                    _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")),
-                   calibration.get("source_depths"))
+                   calibration.get("source_depths"),
+                   None if calibration.get("placed_target_trigrams") is None
+                   else frozenset(tuple(g) for g in calibration["placed_target_trigrams"]))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -296,6 +331,8 @@ class Familiarity:
             meta["target_trigrams"] = [list(g) for g in sorted(self.answers)]
         if self.nested is not None:
             meta["nested"] = sorted(self.nested)
+        if self.placed is not None:
+            meta["placed_target_trigrams"] = [list(g) for g in sorted(self.placed)]
         if self.depth is not None:
             meta["source_depths"] = dict(sorted(self.depth.items()))
         if self.copies is not None:
@@ -352,7 +389,16 @@ class Familiarity:
             if bad:
                 return (f"an answer that does not nest {' '.join(map(_describe, bad))} (closed before opened, or "
                         f"left open), where every training output did")
+        if self.placed is not None and self.nested:
+            for tag, *gram in (g for g in placed_grams(tokens, _tags(self.nested)) if g not in self.placed):
+                where = f"inside <{tag}>" if tag else "outside every tag"
+                return f"an answer holding a token sequence no training output held {where}: {' '.join(gram)!r}"
         return None
+
+
+def _tags(kinds: Iterable[str]) -> frozenset[str]:
+    """The tags among nesting kinds (the others are brackets)."""
+    return frozenset(kind for kind in kinds if kind not in ("(", "[", "{"))
 
 
 def _frozen(content: dict[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:

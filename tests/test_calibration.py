@@ -68,6 +68,27 @@ def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests()
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_an_answer_must_hold_each_token_sequence_inside_a_tag_some_training_output_held_there():
+    from pytest_modelizer.calibration import NESTING_SUPPORT, placed_grams
+
+    # pandoc: blank lines inside a code block, never inside a paragraph.
+    code = ("<pre><code>", "T_1", "\n", "\n", "\n", "T_2", "</code></pre>\n")
+    paragraph = ("<p>", "T_1", "\n", "T_2", "</p>\n")
+    assert ("code", "T_", "\n", "\n") in placed_grams(code, {"pre", "code", "p"})
+    assert ("", "\u27e8s\u27e9", "<p>", "T_") in placed_grams(paragraph, {"p"})  # the tag opens after its start
+    assert ("p", "<p>", "T_", "\n") in placed_grams(paragraph, {"p"})
+    familiarity = Familiarity.learn([("T_1",)], targets=[code, paragraph] * NESTING_SUPPORT)
+    assert familiarity.unfamiliar_answer(("<p>", "T_3", "\n", "T_1", "</p>\n")) is None
+    # Every trigram of this answer is some training output's, but blank lines inside <p> none.
+    answer = ("<p>", "T_1", "\n", "\n", "\n", "T_2", "</p>\n")
+    assert familiarity.answers >= set(grams(answer))
+    assert familiarity.unfamiliar_answer(answer) == \
+        "an answer holding a token sequence no training output held inside <p>: 'T_ \\n \\n'"
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    # Outputs without tags that nest (brackets only, or none) have nothing to place trigrams in.
+    assert Familiarity.learn([("T_1",)], targets=[("[", "T_1", "]")] * NESTING_SUPPORT).placed is None
+
+
 def test_an_answer_must_copy_placeholders_as_every_training_output_did_where_they_stand():
     from pytest_modelizer.calibration import COPY_EVIDENCE, copy_rules
 
