@@ -142,7 +142,7 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str]) -> list[tuple[str, 
     """The trigrams of `tokens` (as `grams`), each led by the innermost of `tags` open at its middle token ("" if none).
 
     A trigram says what follows what; the tag around it says in which block: pandoc writes blank
-    lines inside <code>, never inside <p>, and an answer "<p>a\n\n\nb</p>" holds only trigrams
+    lines inside <code>, never inside <p>, and an answer "<p>a\\n\\n\\nb</p>" holds only trigrams
     some <code> of training held.
     """
     tags = frozenset(tags)
