@@ -31,7 +31,8 @@ both hold:
   leads back to a differently written input (`*` for `-` in a list). Spellings the program was seen to treat alike count as
   the same (`Spellings`: learned from training pairs, each in the context of the token before it,
   so that `1. ` and `2. ` are alike after a list's first item and not before it, where they
-  set its start).
+  set its start). With that model there, the threshold is the one calibrated with it
+  (`calibrate_paired`: among the held-out answers it leads back).
 """
 from __future__ import annotations
 
@@ -488,6 +489,20 @@ def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) ->
         "answered": answered / n if n else 0.0,
         "exact_among_answered": right_answered / answered if answered else None,
     }
+
+
+def calibrate_paired(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) -> dict:
+    """`calibrate` for a model whose answers the other direction's model checks: the threshold
+    among the answers it leads back (`Scored.consistent`); shares of all of `scored`.
+
+    Where a program writes many inputs alike (sqlglot reads `!=` and `<>` alike), the other model
+    leads many right answers back to another shape, and the answers it does lead back are right
+    more often, at lower confidence, than all answers are. The answers it does not lead back stay
+    refused: on real inputs they are where the wrong ones are, however sure the model is.
+    """
+    result = calibrate([s for s in scored if s.consistent], target)
+    n = len(scored)
+    return {**result, "n": n, "answered": result["answered"] * result["n"] / n if n else 0.0}
 
 
 def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other: "MockProgram | None") -> list[bool]:

@@ -12,7 +12,7 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
-from pytest_modelizer.learn import learn, recalibrate
+from pytest_modelizer.learn import calibrate_pair, learn, recalibrate
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
@@ -149,6 +149,8 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
                 artifact = learn(spec, store, args.device, log=bar.log, progress=bar.update)
             finally:
                 bar.close()
+            for paired in calibrate_pair(spec, store, log=lambda m: stderr_write(m + "\n")):
+                stderr_write(f"modelizer: {_paired_line(paired)}\n")
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
@@ -249,6 +251,13 @@ def cmd_prune(session: ModelizerSession, args: argparse.Namespace) -> int:
     return 0
 
 
+def _paired_line(artifact) -> str:
+    paired = artifact.meta["calibration"]["paired"]
+    return (f"{artifact.meta['subject']} {artifact.meta['direction']}, checked by the model of the other direction "
+            f"(key {paired['other']}): threshold {paired['threshold']:.4f}, {paired['answered']:.1%} of {paired['n']} "
+            f"held-out pairs answered, {paired['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
+
+
 def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     spec = _model(session, args)
     path = session.model_path(spec)
@@ -259,6 +268,8 @@ def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     print(f"{spec.subject.name} {spec.label}: threshold {calibration['threshold']:.4f}, "
           f"{calibration['answered']:.1%} of {calibration['n']} held-out pairs answered, "
           f"{calibration['exact_among_answered'] or 0:.1%} of them exact; saved to {artifact.path}")
+    for paired in calibrate_pair(spec, session.store, log=lambda m: stderr_write(m + "\n"), cached_only=False):
+        print(_paired_line(paired))
     for kind, classes in (calibration.get("content_classes") or {}).items():
         print(f"  {kind} values may hold: {' '.join(repr(c) if len(c) == 1 else c + 's' for c in classes)}")
     for kind, chars in (calibration.get("content_runs") or {}).items():

@@ -82,7 +82,8 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     """The metrics over evaluated inputs; uncovered inputs count as misses.
 
     With a confidence threshold: `confident`, the share of inputs answered at or above it
-    (uncovered and unfamiliar ones never are), and `confident_exact`, exact match among those.
+    (uncovered and unfamiliar ones never are, nor those the other direction's model does not
+    lead back), and `confident_exact`, exact match among those.
     """
     n = len(scored)
     bleu, bleu_se = _bleu(scored)
@@ -187,7 +188,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock.clear_memo()  # time real decoding, not memo hits
         scored, mock_seconds = score_pairs(mock, pairs, runner, other)
-    report = summarize(scored, mock.threshold)
+    report = summarize(scored, mock.threshold_with(other))
     report.update(
         subject=mock.subject.name,
         direction=mock.spec.direction,

@@ -8,7 +8,8 @@ from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
-from pytest_modelizer.calibration import Familiarity, Spellings, calibrate, content_meta, copy_rules, nested_kinds
+from pytest_modelizer.calibration import (Familiarity, Spellings, calibrate, calibrate_paired, content_meta,
+                                          copy_rules, nested_kinds)
 from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words,
                                             vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
@@ -192,6 +193,51 @@ def recalibrate(spec: ModelSpec, store: ModelStore, path, log: Callable[[str], N
     if path.suffix != SUFFIX:  # a file of the older torch format is replaced
         path.unlink()
     return artifact
+
+
+def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None] = lambda m: None,
+                   cached_only: bool = True) -> list[ModelArtifact]:
+    """Calibrate the models of both directions of `spec`'s subject each with the other's check
+    (`calibration.calibrate_paired`), where both are stored; saved in place, returned.
+
+    Each is scored on its own held-out pairs, the other asked about every answer. Training calls
+    this once the second direction exists, for the models in the cache (`cached_only`: shipped ones
+    stay as shipped); `modelizer calibrate` for any. A model paired with a model of another key
+    (retrained since) trusts its answers as an unpaired one does (`MockProgram.trust`).
+    """
+    from contextlib import ExitStack
+
+    from pytest_modelizer.evaluate import score_pairs
+    from pytest_modelizer.mock import MockProgram
+
+    if spec.is_failure:
+        return []
+    other = spec.reversed().with_training(spec.training)
+    found = {s: store.find_model(s) for s in (spec, other)}
+    if None in found.values():
+        return []
+    saved = []
+    with ExitStack() as locks:
+        for s in sorted(found, key=lambda s: s.label):  # one order for every process: no deadlock
+            locks.enter_context(store.lock(s.subject.name, s.label))
+        artifacts = {s: load_artifact(path) for s, path in found.items()}
+        mocks = {s: MockProgram(s, artifact, device="cpu") for s, artifact in artifacts.items()}
+        with ProgramRunner(spec.subject) as runner:
+            for one, two in ((spec, other), (other, spec)):
+                path, artifact = found[one], artifacts[one]
+                if (path.suffix != SUFFIX or "threshold" not in (artifact.meta.get("calibration") or {})
+                        or (cached_only and path.parent != store.cache_dir / one.subject.name)):
+                    continue
+                data = prepare(one, synthesize_pairs(one.subject, one.training, store.cache_dir, log))
+                if data.src_vocab.itos != artifact.meta["src_vocab"]:
+                    log(f"{path}: the pairs synthesized now are not the ones this model was trained on; not "
+                        f"calibrated with its other direction's model")
+                    continue
+                scored, _ = score_pairs(mocks[one], [e.pair for e in data.test], runner, other=mocks[two])
+                artifact.meta["calibration"]["paired"] = {"other": artifacts[two].key, **calibrate_paired(scored)}
+                save_artifact(artifact, path, stored_dtype(artifact.state_dict))
+                saved.append(artifact)
+    return saved
 
 
 # Failures are a few percent of synthesized pairs; a failure-aspect model should see them often.

@@ -128,6 +128,19 @@ class MockProgram:
         calibration = self.artifact.meta.get("calibration") or {}
         return calibration.get("threshold")
 
+    def threshold_with(self, other: "MockProgram | None") -> float | None:
+        """The confidence threshold when `other`, the model of the other direction, checks the answers
+        (None: none does); None for a model trained before calibration existed.
+
+        The threshold calibrated with `other` (`calibration["paired"]`) holds only for that very model:
+        with another one, or none, it is the model's own.
+        """
+        calibration = self.artifact.meta.get("calibration") or {}
+        paired = calibration.get("paired") or {}
+        if other is not None and paired.get("other") == other.artifact.key:
+            return paired["threshold"]
+        return calibration.get("threshold")
+
     def encode(self, text: str) -> tuple[tuple[str, ...], dict[str, str]]:
         """Source tokens and placeholder mapping of a query; `UncoveredInputError` says why it has none.
 

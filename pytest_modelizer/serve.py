@@ -103,7 +103,7 @@ class ServedProgram:
         from dataclasses import replace
 
         prediction = self.mock.predict(text)
-        return replace(prediction, confident=prediction.confident and self._consistent(prediction))
+        return replace(prediction, confident=self._trusted(prediction))
 
     def __repr__(self) -> str:
         return (f"<ServedProgram {self.subject.name} {self.spec.label} mode={self.mode} "
@@ -141,7 +141,7 @@ class ServedProgram:
                 self.counts.recording += 1
                 return self._result(recording.behaviour, predicted=False)
         prediction = self.mock.predict(text)
-        if (prediction.confident or (prediction.covered and self.mock.threshold is None)) and self._consistent(prediction):
+        if self._trusted(prediction):
             self.counts.model += 1
             return self.mock.answer(text, prediction)
         if self.on_uncertain == "accept":
@@ -154,9 +154,17 @@ class ServedProgram:
         self.counts.refused += 1
         raise UncertainPrediction(self._uncertain_message(text, prediction))
 
-    def _consistent(self, prediction: "Prediction") -> bool:
-        """Whether the other direction's model leads the answer back to an input of this shape (True without one)."""
-        return consistent([prediction], self.mock, self.session.other_direction(self.spec))[0]
+    def _trusted(self, prediction: "Prediction") -> bool:
+        """Whether the model's answer stands: familiar, at or above the threshold, and led back to
+        its input by the other direction's model where there is one (`calibration.consistent`)."""
+        if not prediction.covered:
+            return False
+        other = self.session.other_direction(self.spec)
+        threshold = self.mock.threshold_with(other)
+        if threshold is not None and not (prediction.familiar and prediction.confidence >= threshold):
+            return False
+        # Without a threshold (a model trained before calibration): any answer the other model leads back.
+        return consistent([prediction], self.mock, other)[0]
 
     def _run(self, text: str, record: bool) -> Behaviour:
         if self.status.absent:
@@ -216,10 +224,12 @@ class ServedProgram:
             why = f"cannot represent it ({prediction.reason})"
         elif not prediction.familiar:
             why = f"saw nothing like it in training ({prediction.reason})"
-        elif prediction.confident:
-            why = "answers with an output from which its other direction does not lead back to the input"
         else:
-            why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {mock.threshold:.3f}"
+            threshold = mock.threshold_with(self.session.other_direction(self.spec))
+            if threshold is None or prediction.confidence >= threshold:
+                why = "answers with an output from which its other direction does not lead back to the input"
+            else:
+                why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {threshold:.3f}"
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent
                  else f"on_uncertain={self.on_uncertain!r}")
         return (

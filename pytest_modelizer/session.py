@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from pytest_modelizer.isolation import preserved_global_state
-from pytest_modelizer.learn import learn
+from pytest_modelizer.learn import calibrate_pair, learn
 from pytest_modelizer.recordings import RecordingBook
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.runner import ProgramRunner
@@ -256,6 +256,8 @@ class ModelizerSession:
                 finally:
                     bar.close()
                 self.trained.append(spec)
+            with preserved_global_state():
+                calibrate_pair(spec, self.store, log=bar.log)
 
 
 def _add_counts(mine: dict, entry: dict) -> None:

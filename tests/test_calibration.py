@@ -35,6 +35,75 @@ def test_unfamiliar_and_uncovered_inputs_are_never_answered():
     assert report["confident"] == pytest.approx(100 / 102) and report["confident_exact"] == 1.0
 
 
+def test_with_the_other_direction_checking_the_threshold_is_calibrated_on_the_answers_it_leads_back():
+    from pytest_modelizer.calibration import calibrate_paired
+
+    # 100 answers the other model leads back, right down to 0.3; 100 it does not, wrong up to 0.95.
+    led_back = [Scored(True, True, (), (), 0.3 + i / 200, True, True) for i in range(100)]
+    not_led_back = [Scored(True, False, (), (), 0.95 - i / 200, True, False) for i in range(100)]
+    alone = calibrate(led_back + not_led_back)
+    paired = calibrate_paired(led_back + not_led_back)
+    assert alone["threshold"] > 0.95 and alone["answered"] == 0  # the wrong ones sit near the top
+    assert paired["threshold"] == pytest.approx(0.3) and paired["answered"] == pytest.approx(0.5)
+    assert paired["n"] == 200 and paired["exact_among_answered"] == 1.0
+
+
+def test_a_pair_of_models_is_calibrated_each_with_the_other_and_only_with_that_one(toy_inverse_cache, tmp_path):
+    import shutil
+
+    from pytest_modelizer.learn import calibrate_pair
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.store import ModelStore, load_artifact
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_inverse_cache, cache)
+    store = ModelStore(cache)
+    forward, inverse = ModelSpec(toy.SUBJECT, "forward"), ModelSpec(toy.SUBJECT, "inverse")
+    saved = calibrate_pair(inverse, store)
+    assert sorted(a.meta["direction"] for a in saved) == ["forward", "inverse"]
+    mocks = {s: MockProgram(s, load_artifact(store.find_model(s))) for s in (forward, inverse)}
+    for one, other in ((forward, inverse), (inverse, forward)):
+        mock = mocks[one]
+        paired = mock.info.calibration["paired"]
+        assert paired["other"] == mocks[other].artifact.key and paired["n"] == mock.info.calibration["n"]
+        assert mock.threshold_with(mocks[other]) == paired["threshold"]
+        assert mock.threshold_with(None) == mock.threshold  # alone: its own threshold
+    retrained = MockProgram(inverse, load_artifact(store.find_model(inverse)))
+    retrained.artifact.meta["key"] = "0" * 16  # another inverse model than the one it was paired with
+    assert mocks[forward].threshold_with(retrained) == mocks[forward].threshold
+    assert calibrate_pair(ModelSpec(toy.SUBJECT, "forward", "failure"), store) == []  # no failure-aspect pairs
+
+
+def test_a_served_answer_needs_the_threshold_calibrated_with_the_other_model_only_where_it_is_there(
+        toy_pytester, toy_inverse_cache, tmp_path):
+    import shutil
+
+    from pytest_modelizer.learn import calibrate_pair
+    from pytest_modelizer.store import ModelStore, load_artifact, save_artifact, stored_dtype
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_inverse_cache, cache)
+    store = ModelStore(cache)
+    forward = ModelSpec(toy.SUBJECT, "forward")
+    calibrate_pair(forward, store)
+    path = store.find_model(forward)
+    artifact = load_artifact(path)  # alone, it answers nothing; checked by the inverse model, anything
+    artifact.meta["calibration"].update(threshold=2.0, paired={**artifact.meta["calibration"]["paired"], "threshold": 0.0})
+    save_artifact(artifact, path, stored_dtype(artifact.state_dict))
+    toy_pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelize("shout", on_uncertain="error")
+        def test_it(mock_program):
+            assert mock_program("cat !dog") == "cat|<b>dog</b>"
+        """)
+    toy_pytester.runpytest(f"--modelizer-cache-dir={cache}").assert_outcomes(passed=1)
+    store.find_model(ModelSpec(toy.SUBJECT, "inverse")).unlink()
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={cache}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*below its threshold 2.000*"])
+
+
 def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type():
     familiarity = Familiarity.learn([("WORD_1", " ", "WORD_2")])
     assert familiarity.unfamiliar(("WORD_7", " ", "WORD_3")) is None  # numbers do not matter
