@@ -75,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     sub.add_parser("calibrate", parents=[common, model],
                    help="store when to trust a model again, without retraining it (one calibrated by an "
-                        "older version): re-synthesizes its training pairs and calibrates on their held-out part")
+                        "older version): re-synthesizes its training pairs and calibrates on their held-out part, "
+                        "then with the model of the other direction where there is one")
     cases = sub.add_parser("cases", parents=[common],
                            help="propose failure-likely inputs with the failure models, confirmed on the real program")
     cases.add_argument("subject")
@@ -143,14 +144,17 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
             stderr_write(f"modelizer: another process saved {path} while this one waited for the lock; "
                          f"not training again (--force trains anyway)\n")
             artifact = load_artifact(path, MODEL_META_KEYS)
+            trained = False
         else:
             bar = ProgressBar(stderr_write, tty=sys.stderr.isatty())
             try:
                 artifact = learn(spec, store, args.device, log=bar.log, progress=bar.update)
             finally:
                 bar.close()
-            for paired in calibrate_pair(spec, store, log=lambda m: stderr_write(m + "\n")):
-                stderr_write(f"modelizer: {_paired_line(paired)}\n")
+            trained = True
+    # Outside the lock: pairing takes both directions' locks.
+    for paired in calibrate_pair(spec, store, log=lambda m: stderr_write(m + "\n")) if trained else ():
+        stderr_write(f"modelizer: {_paired_line(paired)}\n")
     if args.ship:
         if subject.shipped_models is None:
             raise ModelError(f"subject {subject.name!r} has no shipped_models folder")

@@ -127,6 +127,17 @@ def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_p
     assert "--part evaluation picks a part of a corpus: give the corpus with --inputs" in capsys.readouterr().err
 
 
+def test_training_the_second_direction_calibrates_both_models_with_each_other(quick_conftest, tmp_path, capsys):
+    common = ["--conftest", str(quick_conftest), "--cache-dir", str(tmp_path / "cache"), "--pairs", "120"]
+    assert main(["train", "shout", *common]) == 0
+    assert "checked by the model of the other direction" not in capsys.readouterr().err
+    assert main(["train", "shout", *common, "--direction", "inverse"]) == 0
+    err = capsys.readouterr().err
+    for direction, other in (("inverse", "forward"), ("forward", "inverse")):
+        key = ModelSpec(toy.QUICK_SUBJECT, other, training=toy.QUICK_TRAINING.replace(pairs=120)).key
+        assert f"shout {direction}, checked by the model of the other direction (key {key}): threshold " in err
+
+
 def test_inverse_direction(quick_conftest, tmp_path, capsys):
     cache = tmp_path / "cache"
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(cache), "--direction", "inverse"]
