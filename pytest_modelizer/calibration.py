@@ -491,18 +491,29 @@ def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) ->
     }
 
 
-def calibrate_paired(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) -> dict:
-    """`calibrate` for a model whose answers the other direction's model checks: the threshold
-    among the answers it leads back (`Scored.consistent`); shares of all of `scored`.
+def calibrate_paired(scored: Sequence["Scored"], alone: float, target: float = CALIBRATION_TARGET) -> dict:
+    """`calibrate` for a model whose answers the other direction's model checks: the lowest
+    threshold at which the answers it leads back (`Scored.consistent`) are at least `target` exact,
+    or the model's own threshold (`alone`, calibrated on all its answers) where that is lower.
 
     Where a program writes many inputs alike (sqlglot reads `!=` and `<>` alike), the other model
     leads many right answers back to another shape, and the answers it does lead back are right
-    more often, at lower confidence, than all answers are. The answers it does not lead back stay
-    refused: on real inputs they are where the wrong ones are, however sure the model is.
+    more often, at lower confidence, than all answers are. Where it leads right and wrong answers
+    back alike, the threshold of those few answers is set by a handful of wrong ones: the own
+    threshold then stands, as it did before the two were calibrated together. The answers it does
+    not lead back stay refused: on real inputs they are where the wrong ones are, however sure the
+    model is.
     """
-    result = calibrate([s for s in scored if s.consistent], target)
+    threshold = min(alone, calibrate([s for s in scored if s.consistent], target)["threshold"])
+    answered = [s for s in scored if s.covered and s.familiar and s.consistent and s.confidence >= threshold]
     n = len(scored)
-    return {**result, "n": n, "answered": result["answered"] * result["n"] / n if n else 0.0}
+    return {
+        "threshold": threshold,
+        "target": target,
+        "n": n,
+        "answered": len(answered) / n if n else 0.0,
+        "exact_among_answered": sum(s.exact for s in answered) / len(answered) if answered else None,
+    }
 
 
 def consistent(predictions: Sequence["Prediction"], model: "MockProgram", other: "MockProgram | None") -> list[bool]:

@@ -234,7 +234,9 @@ def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None
                         f"calibrated with its other direction's model")
                     continue
                 scored, _ = score_pairs(mocks[one], [e.pair for e in data.test], runner, other=mocks[two])
-                artifact.meta["calibration"]["paired"] = {"other": artifacts[two].key, **calibrate_paired(scored)}
+                alone = artifact.meta["calibration"]["threshold"]
+                artifact.meta["calibration"]["paired"] = {"other": artifacts[two].key,
+                                                          **calibrate_paired(scored, alone)}
                 save_artifact(artifact, path, stored_dtype(artifact.state_dict))
                 saved.append(artifact)
     return saved

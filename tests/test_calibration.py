@@ -42,10 +42,15 @@ def test_with_the_other_direction_checking_the_threshold_is_calibrated_on_the_an
     led_back = [Scored(True, True, (), (), 0.3 + i / 200, True, True) for i in range(100)]
     not_led_back = [Scored(True, False, (), (), 0.95 - i / 200, True, False) for i in range(100)]
     alone = calibrate(led_back + not_led_back)
-    paired = calibrate_paired(led_back + not_led_back)
+    paired = calibrate_paired(led_back + not_led_back, alone["threshold"])
     assert alone["threshold"] > 0.95 and alone["answered"] == 0  # the wrong ones sit near the top
     assert paired["threshold"] == pytest.approx(0.3) and paired["answered"] == pytest.approx(0.5)
     assert paired["n"] == 200 and paired["exact_among_answered"] == 1.0
+    # Wrong answers led back too, at the top: alone, those led back would answer nothing; the own
+    # threshold stands.
+    wrong_led_back = [Scored(True, False, (), (), 0.99, True, True)] * 2
+    assert calibrate([*led_back, *wrong_led_back])["threshold"] > 1
+    assert calibrate_paired([*led_back, *wrong_led_back], 0.5)["threshold"] == 0.5
 
 
 def test_a_pair_of_models_is_calibrated_each_with_the_other_and_only_with_that_one(toy_inverse_cache, tmp_path):
