@@ -202,8 +202,9 @@ def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None
 
     Each is scored on its own held-out pairs, the other asked about every answer. Training calls
     this once the second direction exists, for the models in the cache (`cached_only`: shipped ones
-    stay as shipped); `modelizer calibrate` for any. A model paired with a model of another key
-    (retrained since) trusts its answers as an unpaired one does (`MockProgram.trust`).
+    stay as shipped); `modelizer calibrate` for any. A model paired with another model than the one
+    there now (another key, or the same key trained again) has its own threshold
+    (`MockProgram.threshold_with`).
     """
     from contextlib import ExitStack
 
@@ -236,6 +237,7 @@ def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None
                 scored, _ = score_pairs(mocks[one], [e.pair for e in data.test], runner, other=mocks[two])
                 alone = artifact.meta["calibration"]["threshold"]
                 artifact.meta["calibration"]["paired"] = {"other": artifacts[two].key,
+                                                          "other_created": artifacts[two].meta.get("created"),
                                                           **calibrate_paired(scored, alone)}
                 save_artifact(artifact, path, stored_dtype(artifact.state_dict))
                 saved.append(artifact)

@@ -132,12 +132,13 @@ class MockProgram:
         """The confidence threshold when `other`, the model of the other direction, checks the answers
         (None: none does); None for a model trained before calibration existed.
 
-        The threshold calibrated with `other` (`calibration["paired"]`) holds only for that very model:
-        with another one, or none, it is the model's own.
+        The threshold calibrated with `other` (`calibration["paired"]`) holds only for that very model
+        (its key, and when it was trained): with another one, or none, it is the model's own.
         """
         calibration = self.artifact.meta.get("calibration") or {}
         paired = calibration.get("paired") or {}
-        if other is not None and paired.get("other") == other.artifact.key:
+        if (other is not None and paired.get("other") == other.artifact.key
+                and paired.get("other_created") == other.artifact.meta.get("created")):
             return paired["threshold"]
         return calibration.get("threshold")
 

@@ -13,7 +13,7 @@ from subject_checks import assert_import_is_cheap, assert_lossless, fuzz_sample,
 
 from pytest_modelizer.data import read_inputs
 from pytest_modelizer.registry import SubjectRegistry
-from pytest_modelizer.store import ModelStore, load_artifact
+from pytest_modelizer.store import ModelStore, load_artifact, read_meta
 from pytest_modelizer.spec import ModelSpec
 
 REGISTRY = SubjectRegistry.discover()
@@ -167,6 +167,17 @@ def test_shipped_model_describes_itself(name, aspect, direction):
     assert meta["metrics"]["n"] >= least and 0.0 <= meta["metrics"]["exact_match"] <= 1.0
     assert meta["parameters"] <= 6_300_000
     assert artifact.path.stat().st_size < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name, aspect, direction", SHIPPED, ids=IDS)
+def test_shipped_model_was_trained_on_the_program_as_it_reads_now(name, aspect, direction):
+    # An edited program function is drift where the model replays: the plugin refuses the model.
+    spec = ModelSpec(_subject(name), direction, aspect)
+    meta = read_meta(spec.subject.shipped_models / f"{spec.label}-{spec.key}.npz")
+    assert meta.get("program_source") in (None, spec.subject.source_fingerprint()), (
+        f"the shipped {spec.label} model of {name} was trained on another version of its program's code; "
+        f"retrain it: modelizer train {name} --direction {direction} --aspect {aspect} --ship"
+    )
 
 
 def test_markdown_it_model_is_as_good_as_the_readme_says():

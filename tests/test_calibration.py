@@ -73,9 +73,10 @@ def test_a_pair_of_models_is_calibrated_each_with_the_other_and_only_with_that_o
         assert paired["other"] == mocks[other].artifact.key and paired["n"] == mock.info.calibration["n"]
         assert mock.threshold_with(mocks[other]) == paired["threshold"]
         assert mock.threshold_with(None) == mock.threshold  # alone: its own threshold
-    retrained = MockProgram(inverse, load_artifact(store.find_model(inverse)))
-    retrained.artifact.meta["key"] = "0" * 16  # another inverse model than the one it was paired with
-    assert mocks[forward].threshold_with(retrained) == mocks[forward].threshold
+    for change in ({"key": "0" * 16}, {"created": "2030-01-01T00:00:00Z"}):  # another key; trained again
+        retrained = MockProgram(inverse, load_artifact(store.find_model(inverse)))
+        retrained.artifact.meta.update(change)
+        assert mocks[forward].threshold_with(retrained) == mocks[forward].threshold
     assert calibrate_pair(ModelSpec(toy.SUBJECT, "forward", "failure"), store) == []  # no failure-aspect pairs
 
 
