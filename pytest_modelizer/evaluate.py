@@ -190,6 +190,7 @@ def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | Non
         scored, mock_seconds = score_pairs(mock, pairs, runner, other)
     report = summarize(scored, mock.threshold_with(other))
     report.update(
+        checked_by=other.artifact.key if other is not None else None,
         subject=mock.subject.name,
         direction=mock.spec.direction,
         aspect=mock.spec.aspect,

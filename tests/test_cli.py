@@ -99,6 +99,7 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     assert report["bleu_se"] >= 0 and report["mock_ms_per_call"] > 0 and report["program_ms_per_call"] > 0
     # Confidence: the uncovered input is never confident; exact among the confident ones is reported.
     assert 0 < report["threshold"] <= 1 + 1e-6 and report["confident"] <= 0.75
+    assert report["checked_by"] is None  # no model of the other direction in this cache
     assert report["confident_exact"] is None or 0 <= report["confident_exact"] <= 1
 
 
@@ -128,14 +129,17 @@ def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_p
 
 
 def test_training_the_second_direction_calibrates_both_models_with_each_other(quick_conftest, tmp_path, capsys):
-    common = ["--conftest", str(quick_conftest), "--cache-dir", str(tmp_path / "cache"), "--pairs", "120"]
+    common = ["--conftest", str(quick_conftest), "--cache-dir", str(tmp_path / "cache")]
     assert main(["train", "shout", *common]) == 0
     assert "checked by the model of the other direction" not in capsys.readouterr().err
     assert main(["train", "shout", *common, "--direction", "inverse"]) == 0
     err = capsys.readouterr().err
     for direction, other in (("inverse", "forward"), ("forward", "inverse")):
-        key = ModelSpec(toy.QUICK_SUBJECT, other, training=toy.QUICK_TRAINING.replace(pairs=120)).key
+        key = ModelSpec(toy.QUICK_SUBJECT, other).key
         assert f"shout {direction}, checked by the model of the other direction (key {key}): threshold " in err
+    assert main(["eval", "shout", *common, "--json", "--limit", "20"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["checked_by"] == ModelSpec(toy.QUICK_SUBJECT, "inverse").key
 
 
 def test_inverse_direction(quick_conftest, tmp_path, capsys):
