@@ -576,4 +576,7 @@ def _usage_lines(usage: dict[str, dict]) -> list[str]:
             if counts["stale_recordings"]:
                 line += f"; {counts['stale_recordings']} recordings made by another program version (drift)"
             lines.append(line)
+        if entry.get("unchecked"):
+            lines.append(f"{name} answers were not checked by the model of the other direction, which was "
+                         f"refused: {entry['unchecked']}")
     return lines

@@ -47,6 +47,7 @@ class ModelizerSession:
     _counts: dict = field(default_factory=dict)
     _runners: dict = field(default_factory=dict)
     _others: dict = field(default_factory=dict)  # spec -> the other direction's mock, or None
+    _unchecked: dict = field(default_factory=dict)  # "subject (direction)" -> why the other model was refused
     _specs: dict = field(default_factory=dict)
 
     def program_status(self, subject: Subject) -> ProgramStatus:
@@ -92,8 +93,8 @@ class ModelizerSession:
             if not spec.is_failure and self.model_path(other) is not None:
                 try:
                     found = self.mock(other)
-                except ModelError:  # stale, drifted, unreadable: no check, rather than no answer
-                    pass
+                except ModelError as exc:  # stale, drifted, unreadable: no check, rather than no answer
+                    self._unchecked[str(spec)] = str(exc).removeprefix("modelizer: ")
             self._others[spec] = found
         return self._others[spec]
 
@@ -138,13 +139,15 @@ class ModelizerSession:
                 entry["program"] = status.describe()
         for spec in self.trained:
             usage.setdefault(str(spec), {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
+        for label, why in self._unchecked.items():
+            usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})["unchecked"] = why
         for label, entry in self.worker_usage.items():
             mine = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
             mine["calls"] += entry["calls"]
             mine["seconds"] += entry["seconds"]
             mine["decoded"] = mine.get("decoded", 0) + entry.get("decoded", 0)
             mine["trained"] = mine.get("trained", False) or entry.get("trained", False)
-            for k in ("key", "exact_match", "n", "program"):
+            for k in ("key", "exact_match", "n", "program", "unchecked"):
                 mine[k] = mine.get(k) if mine.get(k) is not None else entry.get(k)
             _add_counts(mine, entry)
         return usage
@@ -158,6 +161,7 @@ class ModelizerSession:
             mine["seconds"] += entry["seconds"]
             mine["decoded"] += entry.get("decoded", 0)
             mine["trained"] = mine["trained"] or entry.get("trained", False)
+            mine["unchecked"] = mine.get("unchecked") or entry.get("unchecked")
             _add_counts(mine, entry)
 
     def model_path(self, spec: ModelSpec) -> Path | None:

@@ -110,6 +110,31 @@ def test_a_served_answer_needs_the_threshold_calibrated_with_the_other_model_onl
     result.stdout.fnmatch_lines(["*below its threshold 2.000*"])
 
 
+def test_the_summary_says_when_the_other_direction_could_not_check_the_answers(toy_pytester, toy_inverse_cache,
+                                                                              tmp_path):
+    import shutil
+
+    from pytest_modelizer.store import ModelStore, load_artifact, save_artifact, stored_dtype
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_inverse_cache, cache)
+    path = ModelStore(cache).find_model(ModelSpec(toy.SUBJECT, "inverse"))
+    artifact = load_artifact(path)
+    artifact.meta["program_source"] = "0" * 16  # trained on other code than the program's of now: drift
+    save_artifact(artifact, path, stored_dtype(artifact.state_dict))
+    toy_pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelize("shout", on_uncertain="accept")
+        def test_it(mock_program):
+            assert mock_program("cat !dog") == "cat|<b>dog</b>"
+        """)
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={cache}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["shout (forward) answers were not checked by the model of the other direction, "
+                                 "which was refused: the program of 'shout' * was edited since its inverse model*"])
+
+
 def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type():
     familiarity = Familiarity.learn([("WORD_1", " ", "WORD_2")])
     assert familiarity.unfamiliar(("WORD_7", " ", "WORD_3")) is None  # numbers do not matter
