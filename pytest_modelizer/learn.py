@@ -223,13 +223,15 @@ def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None
             locks.enter_context(store.lock(s.subject.name, s.label))
         artifacts = {s: load_artifact(path) for s, path in found.items()}
         mocks = {s: MockProgram(s, artifact, device="cpu") for s, artifact in artifacts.items()}
+        pairs = None  # both directions are trained on the same pairs (one training configuration)
         with ProgramRunner(spec.subject) as runner:
             for one, two in ((spec, other), (other, spec)):
                 path, artifact = found[one], artifacts[one]
                 if (path.suffix != SUFFIX or "threshold" not in (artifact.meta.get("calibration") or {})
                         or (cached_only and path.parent != store.cache_dir / one.subject.name)):
                     continue
-                data = prepare(one, synthesize_pairs(one.subject, one.training, store.cache_dir, log))
+                pairs = pairs or synthesize_pairs(spec.subject, spec.training, store.cache_dir, log)
+                data = prepare(one, pairs)
                 if data.src_vocab.itos != artifact.meta["src_vocab"]:
                     log(f"{path}: the pairs synthesized now are not the ones this model was trained on; not "
                         f"calibrated with its other direction's model")

@@ -135,12 +135,11 @@ class MockProgram:
         The threshold calibrated with `other` (`calibration["paired"]`) holds only for that very model
         (its key, and when it was trained): with another one, or none, it is the model's own.
         """
-        calibration = self.artifact.meta.get("calibration") or {}
-        paired = calibration.get("paired") or {}
+        paired = (self.artifact.meta.get("calibration") or {}).get("paired") or {}
         if (other is not None and paired.get("other") == other.artifact.key
                 and paired.get("other_created") == other.artifact.meta.get("created")):
             return paired["threshold"]
-        return calibration.get("threshold")
+        return self.threshold
 
     def encode(self, text: str) -> tuple[tuple[str, ...], dict[str, str]]:
         """Source tokens and placeholder mapping of a query; `UncoveredInputError` says why it has none.
