@@ -407,8 +407,8 @@ subject = bundled_subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     # Rotary positions: the fixtures' queries are longer than synthetic ones (BENCHMARKS.md, by length).
-    training=with_rotary(SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=16,
-                                                  max_minutes=8, model=NO_DROPOUT)),
+    training=with_rotary(SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=40,
+                                                  max_minutes=20, model=NO_DROPOUT)),
     failure_kind=failure_kind,
     exception_types={name: f"sqlglot.errors.{name}" for name in ("ParseError", "TokenError", "UnsupportedError")},
     corpora={"sqlglot-fixtures": "sqlglot.jsonl"},
