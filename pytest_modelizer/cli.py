@@ -21,6 +21,7 @@ from pytest_modelizer.store import (
     MODEL_META_KEYS,
     SUFFIX,
     SUFFIXES,
+    ModelArtifact,
     ModelError,
     ModelStore,
     atomic_write_bytes,
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("subjects", parents=[common], help="list subjects, versions and model status")
     train = sub.add_parser("train", parents=[common, model], help="train a model of a subject")
     train.add_argument("--ship", action="store_true",
-                       help="write the model into the subject's shipped models folder instead of the cache")
+                       help="move the trained model into the subject's shipped models folder (and pair it there)")
     train.add_argument("--force", action="store_true",
                        help="train even if another process saved this model while this one waited for the lock")
     evaluate = sub.add_parser("eval", parents=[common, model], help="compare a model with the real program")
@@ -133,6 +134,9 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     spec = _model(session, args)
     subject, label = spec.subject, spec.label
     validate_subject(subject)  # the lexers too, before minutes of synthesis
+    if args.ship and subject.shipped_models is None:
+        raise ModelError(f"subject {subject.name!r} has no shipped_models folder to ship a model into; "
+                         f"declare Subject(shipped_models=...) or train without --ship")
     session.check_device()
     store = session.store
     store.check_writable(subject.name)
@@ -152,21 +156,14 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
             finally:
                 bar.close()
             trained = True
-    # Outside the lock: pairing takes both directions' locks.
-    for paired in calibrate_pair(spec, store, log=lambda m: stderr_write(m + "\n")) if trained else ():
-        stderr_write(f"modelizer: {_paired_line(paired)}\n")
     if args.ship:
-        if subject.shipped_models is None:
-            raise ModelError(f"subject {subject.name!r} has no shipped_models folder")
-
-        for old in [p for suffix in SUFFIXES for p in subject.shipped_models.glob(f"{label}-*{suffix}")]:
-            old.unlink()
-        shipped = subject.shipped_models / f"{label}-{artifact.key}{SUFFIX}"
-        if artifact.path is not None and artifact.path.suffix == SUFFIX:
-            atomic_write_bytes(shipped, artifact.path.read_bytes())  # as training stored it (16 or 32 bits)
-            artifact.path = shipped
-        else:
-            save_artifact(artifact, shipped)
+        _ship(artifact, spec)
+    # Outside the lock: pairing takes both directions' locks. A shipped model is paired where it was
+    # shipped, and so is the other direction's shipped one: what is committed then carries the
+    # threshold calibrated with the model committed beside it.
+    for paired in calibrate_pair(spec, store, log=lambda m: stderr_write(m + "\n"), cached_only=not args.ship) \
+            if trained else ():
+        stderr_write(f"modelizer: {_paired_line(paired)}\n")
     metrics = artifact.metrics
     print(
         f"{spec.subject.name} {spec.label}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
@@ -174,6 +171,27 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
         f"(n={metrics['n']}), BLEU {metrics['bleu']:.3f}; saved to {artifact.path}"
     )
     return 0
+
+
+def _ship(artifact: ModelArtifact, spec: ModelSpec) -> None:
+    """Move the model into its subject's shipped models folder, replacing that direction's earlier one.
+
+    Moved, not copied: a copy left in the cache would be found first (`ModelStore.find`) and hide
+    the shipped file, and what the user runs would no longer be what they commit.
+    """
+    folder = spec.subject.shipped_models
+    assert folder is not None, "cmd_train checks this before training"
+    for old in [p for suffix in SUFFIXES for p in folder.glob(f"{spec.label}-*{suffix}")]:
+        old.unlink()
+    shipped = folder / f"{spec.label}-{artifact.key}{SUFFIX}"
+    trained_at = artifact.path
+    if trained_at is not None and trained_at.suffix == SUFFIX:
+        atomic_write_bytes(shipped, trained_at.read_bytes())  # as training stored it (16 or 32 bits)
+    else:
+        save_artifact(artifact, shipped)
+    artifact.path = shipped
+    if trained_at is not None and trained_at != shipped:
+        trained_at.unlink(missing_ok=True)
 
 
 def _mtime(path: Path) -> int | None:

@@ -202,7 +202,8 @@ def calibrate_pair(spec: ModelSpec, store: ModelStore, log: Callable[[str], None
 
     Each is scored on its own held-out pairs, the other asked about every answer. Training calls
     this once the second direction exists, for the models in the cache (`cached_only`: shipped ones
-    stay as shipped); `modelizer calibrate` for any. A model paired with another model than the one
+    stay as shipped), or wherever they are when it has just shipped one (`modelizer train --ship`);
+    `modelizer calibrate` for any. A model paired with another model than the one
     there now (another key, or the same key trained again) has its own threshold
     (`MockProgram.threshold_with`).
     """

@@ -11,6 +11,7 @@ import pytest
 import toy
 from pytest_modelizer.cli import main
 from pytest_modelizer.spec import ModelSpec
+from pytest_modelizer.store import load_artifact
 
 EVAL_KEYS = {
     "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage",
@@ -227,16 +228,39 @@ def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
     assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
     key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
     assert sorted(p.name for p in shipped.iterdir()) == [f"forward-{key}.npz", "inverse-2222222222222222.npz"]
-    assert (shipped / f"forward-{key}.npz").read_bytes() == (cache / "shout" / f"forward-{key}.npz").read_bytes()
+    # Moved, not copied: a cache copy would be found first and hide what is committed.
+    assert not (cache / "shout" / f"forward-{key}.npz").exists()
+    assert load_artifact(shipped / f"forward-{key}.npz").key == key
     assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
+
+
+def test_shipping_both_directions_pairs_the_shipped_models(tmp_path, capsys):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    conftest = tmp_path / "ship_conftest.py"
+    conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, "
+                                            f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
+    common = ["--conftest", str(conftest), "--cache-dir", str(tmp_path / "cache"), "--ship"]
+    assert main(["train", "shout", *common]) == 0
+    assert main(["train", "shout", *common, "--direction", "inverse"]) == 0
+    keys = {d: ModelSpec(toy.QUICK_SUBJECT, d).key for d in ("forward", "inverse")}
+    for direction, other in (("forward", "inverse"), ("inverse", "forward")):
+        meta = load_artifact(shipped / f"{direction}-{keys[direction]}.npz").meta
+        assert meta["calibration"]["paired"]["other"] == keys[other]
+    assert not list((tmp_path / "cache" / "shout").glob("*.npz"))
+
+
+def test_ship_without_a_shipped_models_folder_fails_before_training(quick_conftest, tmp_path, capsys):
+    assert main(["train", "shout", "--conftest", str(quick_conftest), "--cache-dir", str(tmp_path / "cache"),
+                 "--ship"]) == 2
+    assert "subject 'shout' has no shipped_models folder to ship a model into" in capsys.readouterr().err
+    assert not (tmp_path / "cache" / "shout").exists() or not list((tmp_path / "cache" / "shout").glob("*.npz"))
 
 
 def test_calibrate_rewrites_a_model_of_the_earlier_torch_format_as_npz(conftest_file, toy_cache, tmp_path, capsys):
     import shutil
 
     import torch
-
-    from pytest_modelizer.store import load_artifact
 
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
@@ -259,7 +283,7 @@ def test_calibrate_keeps_the_threshold_of_a_model_whose_pairs_came_out_otherwise
                                                                                capsys):
     import shutil
 
-    from pytest_modelizer.store import load_artifact, save_artifact
+    from pytest_modelizer.store import save_artifact
 
     cache = tmp_path / "cache"
     shutil.copytree(toy_cache, cache)
