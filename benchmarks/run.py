@@ -273,7 +273,7 @@ def render(results: dict[str, dict]) -> str:
                 "model of the other direction leads its answer back to an input of the same shape (placeholders in "
                 "the same order; spellings the program was seen to treat alike count as the same). With that "
                 "model there, the threshold is the one calibrated with it (on the held-out answers it leads "
-                "back, or the model's own where that is lower); latexify's models keep their own. "
+                "back, or the model's own where that is lower). "
                 "*confident*: share of all inputs answered confidently; *exact among confident*: their exact "
                 "match; *exact overall*: as above; *right answers answered confidently*: the share of the exact "
                 "answers that the model vouches for. *trusted*: on real-world inputs, whether the confident answers "

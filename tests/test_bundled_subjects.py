@@ -180,14 +180,8 @@ def test_shipped_model_was_trained_on_the_program_as_it_reads_now(name, aspect, 
     )
 
 
-# Their training pairs are no longer what synthesis makes, so they cannot be scored together
-# (README, "What the shipped models achieve"); they keep their own thresholds.
-UNPAIRABLE = {"latexify"}
-
-
-@pytest.mark.parametrize("name, aspect, direction",
-                         [s for s in SHIPPED if s[1] == "output" and s[0] not in UNPAIRABLE],
-                         ids=[i for s, i in zip(SHIPPED, IDS) if s[1] == "output" and s[0] not in UNPAIRABLE])
+@pytest.mark.parametrize("name, aspect, direction", [s for s in SHIPPED if s[1] == "output"],
+                         ids=[i for s, i in zip(SHIPPED, IDS) if s[1] == "output"])
 def test_shipped_model_is_calibrated_with_the_shipped_model_of_the_other_direction(name, aspect, direction):
     # A threshold paired with another model than the one shipped beside it is not used: the model
     # would serve at its own threshold, and what BENCHMARKS.md reports would not be what replays.
