@@ -130,19 +130,21 @@ class ModelizerSession:
                 "seconds": mock.stats.seconds,
                 "decoded": mock.stats.predicted,
             }
+        def entry_of(label: str) -> dict:
+            return usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
+
         for label, counts in self._counts.items():
-            entry = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
-            entry["counts"] = counts.to_json()
+            entry_of(label)["counts"] = counts.to_json()
         for label, entry in usage.items():
             status = self._statuses.get(label.split(" (", 1)[0])
             if status is not None and (status.absent or status.drift):
                 entry["program"] = status.describe()
         for spec in self.trained:
-            usage.setdefault(str(spec), {"key": None, "calls": 0, "seconds": 0.0})["trained"] = True
+            entry_of(str(spec))["trained"] = True
         for label, why in self._unchecked.items():
-            usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})["unchecked"] = why
+            entry_of(label)["unchecked"] = why
         for label, entry in self.worker_usage.items():
-            mine = usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
+            mine = entry_of(label)
             mine["calls"] += entry["calls"]
             mine["seconds"] += entry["seconds"]
             mine["decoded"] = mine.get("decoded", 0) + entry.get("decoded", 0)
