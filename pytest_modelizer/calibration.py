@@ -90,9 +90,12 @@ def content_meta(content: dict[str, Iterable[str]], words: "SpecialWords | None"
 SpecialWords = dict[str, dict[str, frozenset[tuple[str, str]]]]
 
 
-# Markup that nests in an answer's text: an XML-like tag (not a self-closing one) or a bracket.
-_NESTING = re.compile(r"<(/?)([A-Za-z][\w:-]*)(?:\s[^<>]*)?(?<!/)>|([(\[{])|([)\]}])")
+# Markup that nests in an answer's text: an XML-like tag (not a self-closing one), a bracket, or a
+# double quote or backtick (each one opens where none is open and closes the open one: a quoted
+# name or a code span left open is as broken as a bracket left open).
+_NESTING = re.compile(r"<(/?)([A-Za-z][\w:-]*)(?:\s[^<>]*)?(?<!/)>|([(\[{])|([)\]}])|([\"`])")
 _OPENER = {")": "(", "]": "[", "}": "{"}
+_BRACKETS = ("(", "[", "{", '"', "`")
 # A tag or bracket is checked once this many training targets hold it, every one of them nested.
 NESTING_SUPPORT = 20
 
@@ -102,7 +105,11 @@ def _open_counts(tokens: Sequence[str]) -> Iterable[tuple[str, int]]:
     its kind are open just after it."""
     depth: Counter = Counter()
     for m in _NESTING.finditer("".join(tokens)):
-        slash, name, opening, closing = m.groups()
+        slash, name, opening, closing, quote = m.groups()
+        if quote:
+            depth[quote] ^= 1
+            yield quote, depth[quote]
+            continue
         kind = name.lower() if name else opening or _OPENER[closing]
         depth[kind] += -1 if slash or closing else 1
         yield kind, depth[kind]
@@ -168,7 +175,7 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str]) -> list[tuple[str, 
 
 
 def _describe(kind: str) -> str:
-    return kind if kind in "([{" else f"<{kind}>"
+    return kind if kind in _BRACKETS else f"<{kind}>"
 
 
 def shape(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -399,7 +406,7 @@ class Familiarity:
 
 def _tags(kinds: Iterable[str]) -> frozenset[str]:
     """The tags among nesting kinds (the others are brackets)."""
-    return frozenset(kind for kind in kinds if kind not in ("(", "[", "{"))
+    return frozenset(kind for kind in kinds if kind not in _BRACKETS)
 
 
 def _frozen(content: dict[str, Iterable[str]] | None) -> dict[str, frozenset[str]] | None:

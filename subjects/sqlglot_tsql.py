@@ -357,6 +357,20 @@ _SOFT_KEYWORDS = [
     "BLOB", "VARCHAR", "DECIMAL", "BOOLEAN", "FLOAT", "BIT", "VARBINARY", "DATETIME2", "DATE", "MAX",
     "ANY", "SOME", "VALUES",
 ]
+# Words sqlglot reads as keywords where the grammar writes names, so that in some query a name
+# spelled so is not a name (`FROM t SEMI JOIN u` is a semi join, not `t` aliased `SEMI`): found by
+# putting each keyword of sqlglot's SQLite tokenizer, in either case, where the grammar puts names
+# (column, table, alias, qualified column, function argument) and keeping those not copied as
+# written; the parts of the joins above are among them. The grammar never writes them alone, so
+# they are a token of their own (UNMODELLED) that no vocabulary holds unless the samples use it: a
+# query with one is not covered, where as a name placeholder it was answered as if it were a name.
+_UNMODELLED = [
+    "ALTER", "ANTI", "ASOF", "CREATE", "CROSS", "CUBE", "CURRENT_DATE", "CURRENT_TIME",
+    "CURRENT_TIMESTAMP", "CURRENT_USER", "DESCRIBE", "DROP", "FOR", "FULL", "GRANT", "ILIKE", "INNER",
+    "INSERT", "INTO", "LEFT", "LOCK", "NATURAL", "OUTER", "OVERLAPS", "PARTITIONED_BY", "QUALIFY",
+    "RETURNING", "REVOKE", "RIGHT", "RLIKE", "ROLLBACK", "ROLLUP", "SEMI", "STRAIGHT_JOIN", "TABLESAMPLE",
+    "UNCACHE", "XOR",
+]
 
 
 def _alternatives(words: list[str]) -> str:
@@ -367,6 +381,7 @@ _COMMON = rf"""
 FUNC.5: /(?<![\w$.])[A-Za-z_][A-Za-z0-9_]*\(/
 KEYWORD.4: /(?: |(?<![\w$.]))(?i:{_alternatives(_KEYWORDS)})(?![\w$]) ?/
 SOFT_KEYWORD.4: /(?: |(?<![\w$.]))(?i:{_alternatives(_SOFT_KEYWORDS)})(?![\w$]) ?/
+UNMODELLED.4: /(?: |(?<![\w$.]))(?i:{_alternatives(_UNMODELLED)})(?![\w$]) ?/
 DIGIT.4: /(?<![\w$.])(?:10|[0-9])(?![\w$.])/
 GENERATED.4: /(?<![\w$])_(?:l|q|u|col)_[0-9]+(?![\w$])/
 PATH.5: /'\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*'/
@@ -395,7 +410,7 @@ OUTPUT_TERMINALS = _COMMON + "\nTSQL_FORMAT.4: " + " | ".join(f'"{f}"' for f in 
 
 CONTENT = ("IDENT", "NUMBER", "STRING", "PATH")
 
-input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, case_insensitive=("KEYWORD",))
+input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, case_insensitive=("KEYWORD", "UNMODELLED"))
 output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT)
 
 subject = bundled_subject(
@@ -407,8 +422,10 @@ subject = bundled_subject(
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
     # Rotary positions: the fixtures' queries are longer than synthetic ones (BENCHMARKS.md, by length).
+    # Patience 20 evaluations (about 8 epochs): the held-out exact match moves by 2-3 points between
+    # evaluations, so 8 (3 epochs) ended both directions' training while it still gained.
     training=with_rotary(SHIPPED_TRAINING.replace(max_nonterminals=14, max_input_chars=200, max_epochs=40,
-                                                  max_minutes=20, model=NO_DROPOUT)),
+                                                  max_minutes=20, patience=20, model=NO_DROPOUT)),
     failure_kind=failure_kind,
     exception_types={name: f"sqlglot.errors.{name}" for name in ("ParseError", "TokenError", "UnsupportedError")},
     corpora={"sqlglot-fixtures": "sqlglot.jsonl"},

@@ -168,6 +168,21 @@ def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests()
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_an_answer_must_close_the_quotes_every_training_target_closes():
+    from pytest_modelizer.calibration import NESTING_SUPPORT, nesting
+
+    assert nesting(('SELECT 1 AS "', "IDENT_1", '"')) == ({'"'}, set())
+    assert nesting(('SELECT 1 AS "', "IDENT_1", " ", "IDENT_2")) == ({'"'}, {'"'})
+    assert nesting(("<a href=\"", "URL_1", "\">", "T_1", "</a>")) == ({"a"}, set())  # inside a tag: not a quote
+    quoted = [('SELECT "', "IDENT_1", '" FROM ', "IDENT_2")] * NESTING_SUPPORT
+    prose = [("T_1", "`", "T_2")] + [("`", "T_1", "`")] * NESTING_SUPPORT  # one code span left open
+    familiarity = Familiarity.learn([("T_1",)], targets=quoted + prose)
+    assert familiarity.nested == {'"'}  # not the backtick: a training target left one open
+    checked = Familiarity(frozenset(), nested=familiarity.nested)
+    assert checked.unfamiliar_answer(('SELECT 1 AS "', "IDENT_1", '"')) is None
+    assert 'does not nest "' in checked.unfamiliar_answer(('SELECT 1 AS "', "IDENT_1", " ", "IDENT_2"))
+
+
 def test_an_answer_must_hold_each_token_sequence_inside_a_tag_some_training_output_held_there():
     from pytest_modelizer.calibration import NESTING_SUPPORT, placed_grams
 

@@ -102,3 +102,49 @@ def test_failure_kinds_drop_the_function_name_and_position():
         "'NULLS LAST' translation not supported in window function SUM") == (
         "UnsupportedError: 'NULLS LAST' translation not supported in window function F")
     assert kind("Expecting ). Line 1, Col: 67.", "ParseError") == kind("Expecting ). Line 1, Col: 90.", "ParseError")
+
+
+# Where the grammar puts names: a word that sqlglot does not copy as written in one of these is
+# one of its keywords, not a name.
+NAME_POSITIONS = ["SELECT {} FROM t", "SELECT a FROM t {}", "SELECT a AS {} FROM t", "SELECT a FROM t {0} JOIN u ON {0}.a = u.a",
+                  "SELECT t.{} FROM t", "SELECT a FROM {}", "SELECT a FROM t WHERE {} = 1", "SELECT a FROM t GROUP BY {}",
+                  "SELECT a FROM t ORDER BY {}", "SELECT COUNT({}) FROM t", "SELECT a {} FROM t"]
+
+
+def _copied_as_names(subject, words: list[str]) -> dict[str, bool]:
+    """Word -> whether sqlglot copies it as written wherever the grammar puts a name."""
+    from pytest_modelizer.runner import ProgramRunner
+
+    queries = [query.format(word) for word in ["zz", *words] for query in NAME_POSITIONS]
+    with ProgramRunner(subject, workers=1) as runner:
+        behaviours = [run.behaviour for run in runner.run_many(queries)]
+    plain, *named = [behaviours[i:i + len(NAME_POSITIONS)] for i in range(0, len(behaviours), len(NAME_POSITIONS))]
+    return {word: all(b.ok and a.ok and b.output == a.output.replace("zz", word) for a, b in zip(plain, runs))
+            for word, runs in zip(words, named)}
+
+
+def test_keywords_the_grammar_never_writes_are_no_names_to_the_model(subject):
+    from pytest_modelizer.subjects.sqlglot_tsql import _UNMODELLED
+
+    copied = _copied_as_names(subject, [*_UNMODELLED, "update"])
+    assert copied.pop("update")  # a keyword elsewhere, but copied where names go: a name
+    assert not any(copied.values()), f"copied as names, so not keywords to the model: {[w for w, c in copied.items() if c]}"
+    for word in _UNMODELLED:
+        for spelled in (word, word.lower()):
+            tokens = subject.input_tokenizer.tokenize(f"SELECT a FROM t {spelled} WHERE u").tokens
+            assert word in [token.strip() for token in tokens], tokens  # a token whatever the case, not a name
+    # The words the grammar writes as parts of its joins still read as those joins.
+    assert " LEFT OUTER JOIN " in subject.input_tokenizer.tokenize("SELECT a FROM t LEFT OUTER JOIN u").tokens
+
+
+def test_a_query_with_an_unmodelled_keyword_is_left_to_the_program(subject, tmp_path):
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.spec import ModelSpec
+    from pytest_modelizer.store import ModelStore, load_artifact
+
+    spec = ModelSpec(subject, "forward")
+    mock = MockProgram(spec, load_artifact(ModelStore(tmp_path).find_model(spec)))
+    # Neither the grammar nor the samples write ILIKE: no vocabulary holds it.
+    prediction = mock.predict("SELECT x.a FROM x WHERE x.b ILIKE y")
+    assert not prediction.covered and not prediction.confident, prediction
+    assert mock.predict("SELECT x.a FROM x JOIN y ON x.a = y.a").covered
