@@ -13,7 +13,8 @@ Identifiers, string literals, numbers and simple JSON paths are content (`IDENT_
 names, operators, the digits 0-9 and 10, strftime formats and the T-SQL formats they become are
 vocabulary. Keywords and operators absorb the spaces around them (`" FROM "`, `" = "`, `", "`),
 so a query is about one token per word. Reserved keywords read alike in any case (`select`
-is `SELECT`). The sample part of sqlglot's test fixtures steers training (`samples`).
+is `SELECT`); sqlglot's keywords that the grammar never writes are tokens of their own, never
+names, so a query holding one is left to sqlglot unless the samples taught it. The sample part of sqlglot's test fixtures steers training (`samples`).
 
 Importing this module imports neither sqlglot nor torch nor fuzzingbook.
 """
