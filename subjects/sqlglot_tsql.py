@@ -14,7 +14,8 @@ names, operators, the digits 0-9 and 10, strftime formats and the T-SQL formats 
 vocabulary. Keywords and operators absorb the spaces around them (`" FROM "`, `" = "`, `", "`),
 so a query is about one token per word. Reserved keywords read alike in any case (`select`
 is `SELECT`); sqlglot's keywords that the grammar never writes are tokens of their own, never
-names, so a query holding one is left to sqlglot unless the samples taught it. The sample part of sqlglot's test fixtures steers training (`samples`).
+names, so a query holding one is left to sqlglot unless the samples taught it. The sample part
+of sqlglot's test fixtures steers training (`samples`).
 
 Importing this module imports neither sqlglot nor torch nor fuzzingbook.
 """
@@ -361,8 +362,9 @@ _SOFT_KEYWORDS = [
 # Words sqlglot reads as keywords where the grammar writes names, so that in some query a name
 # spelled so is not a name (`FROM t SEMI JOIN u` is a semi join, not `t` aliased `SEMI`): found by
 # putting each keyword of sqlglot's SQLite tokenizer, in either case, where the grammar puts names
-# (column, table, alias, qualified column, function argument) and keeping those not copied as
-# written; the parts of the joins above are among them. The grammar never writes them alone, so
+# (column, table, alias, qualified column, function argument, WHERE, GROUP BY, ORDER BY; the
+# test of this subject does it again) and keeping those not copied as written; the parts of the
+# joins above are among them. The grammar never writes them alone, so
 # they are a token of their own (UNMODELLED) that no vocabulary holds unless the samples use it: a
 # query with one is not covered, where as a name placeholder it was answered as if it were a name.
 _UNMODELLED = [
