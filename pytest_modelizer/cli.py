@@ -177,12 +177,11 @@ def _ship(artifact: ModelArtifact, spec: ModelSpec) -> None:
     """Move the model into its subject's shipped models folder, replacing that direction's earlier one.
 
     Moved, not copied: a copy left in the cache would be found first (`ModelStore.find`) and hide
-    the shipped file, and what the user runs would no longer be what they commit.
+    the shipped file, and what the user runs would no longer be what they commit. The new file is
+    written (atomically) before anything is removed, so a run killed at any point loses no model.
     """
     folder = spec.subject.shipped_models
     assert folder is not None, "cmd_train checks this before training"
-    for old in [p for suffix in SUFFIXES for p in folder.glob(f"{spec.label}-*{suffix}")]:
-        old.unlink()
     shipped = folder / f"{spec.label}-{artifact.key}{SUFFIX}"
     trained_at = artifact.path
     if trained_at is not None and trained_at.suffix == SUFFIX:
@@ -190,6 +189,9 @@ def _ship(artifact: ModelArtifact, spec: ModelSpec) -> None:
     else:
         save_artifact(artifact, shipped)
     artifact.path = shipped
+    for old in [p for suffix in SUFFIXES for p in folder.glob(f"{spec.label}-*{suffix}")]:
+        if old != shipped:
+            old.unlink()
     if trained_at is not None and trained_at != shipped:
         trained_at.unlink(missing_ok=True)
 
