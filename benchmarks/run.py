@@ -263,11 +263,12 @@ def render(results: dict[str, dict]) -> str:
             out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen"], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
-                "trigram seen in training, no tag or bracket nested deeper than in any training input, and, for a "
+                "trigram seen in training, or every pair of tokens where the training sample holds too few of the "
+                "grammar's trigrams, no tag or bracket nested deeper than in any training input, and, for a "
                 "forward model, every character of a placeholder's value one "
                 "the training values held or the program was seen to copy as is there, and no value a vocabulary "
                 "word the program was seen to act on there), its answer like the training outputs (every trigram "
-                "seen in the training targets, where the model carries them, and every tag, bracket, double quote "
+                "(or pair, as for the input) seen in the training targets, where the model carries them, and every tag, bracket, double quote "
                 "and backtick closed that every training output closed) and its confidence (the "
                 "lowest token probability of the greedy answer) "
                 "reaches the threshold calibrated on the model's synthetic held-out pairs for 99 % exact, and the "
@@ -454,7 +455,8 @@ def render(results: dict[str, dict]) -> str:
     if users:
         out += ["## Subjects as a new user writes them, with the default configuration", "",
                 "`benchmarks/user_subjects.py`: a date formatter (digit tokens, invalid dates that fail), "
-                "`jq -S -c .` (keys sorted) and `shlex.split` (an unclosed quote fails), not tuned by hand, "
+                "`jq -S -c .` (keys sorted), `shlex.split` (an unclosed quote fails) and `snake_case` to "
+                "`CamelCase` (every character a token), not tuned by hand, "
                 "trained forward with the defaults and a 5-minute cap on 2 threads. *held-out*: exact match on "
                 "the pairs training holds out; *confident*: the share answered at or above the calibrated "
                 f"threshold. Command: `{users['command']}`."

@@ -9,11 +9,14 @@ the defaults were not chosen for by hand (see `user_defaults.py`).
   values are placeholders, keys are tokens (their order decides the output).
 - `shell-words`: `json.dumps(shlex.split(line))`, a command line split into words; an unclosed
   quote fails.
+- `snake-camel`: `snake_case` -> `SnakeCase`, letter by letter (every character a token); a name
+  that does not start with a letter fails.
 """
 from __future__ import annotations
 
 import datetime
 import json
+import re
 import shlex
 import shutil
 
@@ -106,9 +109,36 @@ shell_subject = Subject(
 )
 
 
+def snake_to_camel(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ValueError("not a snake_case name")
+    return "".join(part[:1].upper() + part[1:] for part in text.split("_"))
+
+
+CAMEL_GRAMMAR = {
+    "<start>": ["<name>"],
+    "<name>": ["<part>", "<part>_<name>", "<part>__<name>", "_<part>", "<part>_"],
+    "<part>": ["<letter>", "<letter><letter>", "<letter><letter><letter>", "<letter><rest>"],
+    "<rest>": ["<letter>", "<letter><rest>", "<digit>"],
+    "<letter>": list("abcdefghijklmnopqrstuvwxyz"),
+    "<digit>": _DIGITS,
+}
+
+CHARACTERS = LarkTokenizer("CHAR: /./s")
+
+camel_subject = Subject(
+    name="snake-camel",
+    program=snake_to_camel,
+    grammar=CAMEL_GRAMMAR,
+    input_tokenizer=CHARACTERS,
+    output_tokenizer=CHARACTERS,
+    description="snake_case name -> CamelCase (a name not starting with a letter raises ValueError)",
+)
+
+
 def user_subjects() -> list[Subject]:
     """The user-style subjects whose program is available here (jq is a command that may be missing)."""
-    subjects = [date_subject, shell_subject]
+    subjects = [date_subject, shell_subject, camel_subject]
     if shutil.which("jq"):
         subjects.insert(1, jq_subject)
     return subjects

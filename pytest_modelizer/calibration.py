@@ -5,7 +5,8 @@ grammar never makes, two blocks where the grammar makes one), so an answer is tr
 both hold:
 
 - *familiar*: every three consecutive source tokens (placeholders by their type, plus the start
-  and the end) occur in the training sources, no tag or bracket nests deeper than any training
+  and the end) occur in the training sources (every two, where the training sample holds too
+  few of the grammar's trigrams: `gram_order`), no tag or bracket nests deeper than any training
   source nested it (a `<strong>` inside a `<strong>`, each trigram familiar), and, for a
   forward model, every character of a placeholder's value is one the training values of its
   type held or one the program was seen to copy as is there (`content_check.probe_content`:
@@ -16,9 +17,9 @@ both hold:
   vocabularies spell as a token that the program was seen to treat specially in its context
   (`content_check.probe_words`: latexify writes `torch.sum(x)` as `\\sum x`, but copies the
   `is` of `is_empty`). All are stored with the model.
-- *a familiar answer*: every three consecutive tokens of the answer occur in the training
-  targets. A model that is sure of an input it knows can still emit an answer no program output
-  looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
+- *a familiar answer*: every three (or, as for the source, two) consecutive tokens of the answer
+  occur in the training targets. A model that is sure of an input it knows can still emit an
+  answer no program output looks like (HTML whose `</code>` is missing, lists that do not nest); the other direction's
   model may even lead such an answer back. Nor may it leave a tag or a bracket open, or close one
   it never opened, where every training target nests it (`</ol>` with no `<ol>` before it, each
   of its trigrams familiar). Stored with models calibrated since; older ones skip them.
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
 # Answers at or above a model's threshold were at least this exact on its held-out pairs.
 CALIBRATION_TARGET = 0.99
 GRAM = 3
+# An n-gram check that refuses more of the held-out inputs than this checks shorter sequences
+# (`gram_order`).
+SPARSE_GRAMS = 0.1
 _START, _END = "\u27e8s\u27e9", "\u27e8/s\u27e9"
 
 
@@ -146,8 +150,8 @@ def nested_kinds(targets: Iterable[Sequence[str]]) -> frozenset[str]:
     return frozenset(k for k, n in held.items() if n >= NESTING_SUPPORT and k not in broken)
 
 
-def placed_grams(tokens: Sequence[str], tags: Iterable[str]) -> list[tuple[str, ...]]:
-    """The trigrams of `tokens` (as `grams`), each led by the innermost of `tags` open at its middle token ("" if none).
+def placed_grams(tokens: Sequence[str], tags: Iterable[str], n: int = GRAM) -> list[tuple[str, ...]]:
+    """The n-grams of `tokens` (as `grams`), each led by the innermost of `tags` open at its second token ("" if none).
 
     A trigram says what follows what; the tag around it says in which block: pandoc writes blank
     lines inside <code>, never inside <p>, and an answer "<p>a\\n\\n\\nb</p>" holds only trigrams
@@ -171,7 +175,7 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str]) -> list[tuple[str, 
                 del stack[len(stack) - 1 - stack[::-1].index(kind)]
             e += 1
         inner.append(stack[-1] if stack else "")
-    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens))]  # gram i's middle token is tokens[i]
+    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens, n))]  # gram i's second token is tokens[i]
 
 
 def _describe(kind: str) -> str:
@@ -183,9 +187,28 @@ def shape(tokens: Sequence[str]) -> tuple[str, ...]:
     return (_START, *(placeholder_kind(token) + "_" if is_placeholder(token) else token for token in tokens), _END)
 
 
-def grams(tokens: Sequence[str]) -> Iterable[tuple[str, ...]]:
+def grams(tokens: Sequence[str], n: int = GRAM) -> Iterable[tuple[str, ...]]:
     framed = shape(tokens)
-    return zip(*(framed[i:] for i in range(GRAM)))
+    return zip(*(framed[i:] for i in range(n)))
+
+
+def gram_order(train: Sequence[Sequence[str]], held_out: Sequence[Sequence[str]]) -> int:
+    """The longest token sequences (`GRAM`, else one shorter) that the training sequences hold all
+    of for all but `SPARSE_GRAMS` of `held_out`, sequences drawn from the same distribution.
+
+    An n-gram check tells an input unlike the training ones (a construct the grammar never makes)
+    only where the training sample holds nearly every n-gram the grammar makes. A subject whose
+    tokens are characters (`snake_case` -> `SnakeCase`, letter by letter) makes more letter
+    trigrams than 18,000 inputs hold: a third of its held-out inputs, and two thirds of their
+    outputs, held one never seen, right answers all the same. There the check refused what the
+    model knew, and pairs of tokens are what the sample does hold.
+    """
+    for n in range(GRAM, 2, -1):
+        seen = {g for tokens in train for g in grams(tokens, n)}
+        missed = sum(1 for tokens in held_out if any(g not in seen for g in grams(tokens, n)))
+        if missed <= SPARSE_GRAMS * len(held_out):
+            return n
+    return 2
 
 
 # A rule of how outputs copy placeholders holds for a kind after a token when at most this share of
@@ -293,26 +316,39 @@ class Familiarity:
     # The training targets' trigrams, each with the innermost tag of `nested` around it
     # (`placed_grams`); None: not checked (a model calibrated before the check existed).
     placed: frozenset[tuple[str, ...]] | None = None
+    # How many tokens in a row `seen`, and `answers` and `placed`, hold (`gram_order`).
+    order: int = GRAM
+    answer_order: int = GRAM
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
               targets: Iterable[Sequence[str]] | None = None,
               words: dict[str, dict[str, Iterable[tuple[str, str]]]] | None = None,
-              runs: dict[str, Iterable[str]] | None = None) -> "Familiarity":
+              runs: dict[str, Iterable[str]] | None = None,
+              held_out: Iterable[tuple[Sequence[str], Sequence[str]]] = ()) -> "Familiarity":
+        """From the training `sources` (and `targets`); `held_out` pairs of the same distribution, if
+        given, choose how many tokens in a row are checked (`gram_order`)."""
         sources = list(sources)
+        held_out = list(held_out)
+        order = gram_order(sources, [src for src, _ in held_out]) if held_out else GRAM
         deepest: Counter = Counter()
         for tokens in sources:
             deepest |= depths(tokens)
         answers = nested = copies = placed = None
+        answer_order = GRAM
         if targets is not None:
             targets = list(targets)
-            answers = frozenset(g for tokens in targets for g in grams(tokens))
+            if held_out:
+                answer_order = gram_order(targets, [tgt for _, tgt in held_out])
+            answers = frozenset(g for tokens in targets for g in grams(tokens, answer_order))
             nested = nested_kinds(targets)
             copies = copy_rules(zip(sources, targets))
             tags = _tags(nested)
-            placed = frozenset(g for tokens in targets for g in placed_grams(tokens, tags)) if tags else None
-        return cls(frozenset(g for tokens in sources for g in grams(tokens)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest), placed)
+            placed = (frozenset(g for tokens in targets for g in placed_grams(tokens, tags, answer_order))
+                      if tags else None)
+        return cls(frozenset(g for tokens in sources for g in grams(tokens, order)), _frozen(content), answers,
+                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest), placed,
+                   order, answer_order)
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -328,11 +364,15 @@ class Familiarity:
                    _frozen(calibration.get("content_runs")), _frozen_copies(calibration.get("copies")),
                    calibration.get("source_depths"),
                    None if calibration.get("placed_target_trigrams") is None
-                   else frozenset(tuple(g) for g in calibration["placed_target_trigrams"]))
+                   else frozenset(tuple(g) for g in calibration["placed_target_trigrams"]),
+                   calibration.get("source_gram_order", GRAM), calibration.get("target_gram_order", GRAM))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
-        meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)]}
+        # The keys keep their names from when every check was of three tokens; models stored then
+        # have no orders, which are three.
+        meta: dict = {"source_trigrams": [list(g) for g in sorted(self.seen)],
+                      "source_gram_order": self.order, "target_gram_order": self.answer_order}
         if self.content is not None:
             meta.update(content_meta(self.content, self.words, self.runs))
         if self.answers is not None:
@@ -350,7 +390,7 @@ class Familiarity:
 
     def unfamiliar(self, tokens: Sequence[str], mapping: dict[str, str] | None = None) -> str | None:
         """Why a query (its source tokens, its placeholders' values) is unlike the training sources; None if it is not."""
-        for gram in grams(tokens):
+        for gram in grams(tokens, self.order):
             if gram not in self.seen:
                 return f"a token sequence never seen in training: {' '.join(gram)!r}"
         if self.depth is not None:
@@ -389,7 +429,7 @@ class Familiarity:
             if broken:
                 return broken
         if self.answers is not None:
-            for gram in grams(tokens):
+            for gram in grams(tokens, self.answer_order):
                 if gram not in self.answers:
                     return f"an answer holding a token sequence no training output held: {' '.join(gram)!r}"
         if self.nested:
@@ -398,7 +438,8 @@ class Familiarity:
                 return (f"an answer that does not nest {' '.join(map(_describe, bad))} (closed before opened, or "
                         f"left open), where every training output did")
         if self.placed is not None and self.nested:
-            for tag, *gram in (g for g in placed_grams(tokens, _tags(self.nested)) if g not in self.placed):
+            for tag, *gram in (g for g in placed_grams(tokens, _tags(self.nested), self.answer_order)
+                               if g not in self.placed):
                 where = f"inside <{tag}>" if tag else "outside every tag"
                 return f"an answer holding a token sequence no training output held {where}: {' '.join(gram)!r}"
         return None

@@ -10,7 +10,7 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import (Familiarity, Spellings, calibrate, calibrate_paired, content_meta,
                                           copy_rules, nested_kinds)
-from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words,
+from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words, rare_tokens,
                                             vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
@@ -57,6 +57,9 @@ def learn(
     )
     # Content a placeholder hides and the program acts on caps what any model can learn: say so now,
     # not after minutes of training that stalls.
+    rare = rare_tokens([(e.src, e.tgt) for e in train])
+    if rare is not None:
+        log(f"warning: {rare.describe(subject.name)}")
     hidden = None
     if spec.is_forward:
         with ProgramRunner(subject) as runner:
@@ -128,7 +131,7 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     probed = (probe_placeholders(spec, data.train, [*data.src_vocab.itos, *data.tgt_vocab.itos], runner)
               if spec.is_forward else {})
     meta["calibration"] = {**Familiarity.learn((e.src for e in data.train), targets=(e.tgt for e in data.train),
-                                               **probed).to_meta(),
+                                               held_out=((e.src, e.tgt) for e in data.test), **probed).to_meta(),
                            "alike_spellings": Spellings.learn((e.src, e.tgt) for e in data.train).to_meta()}
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)

@@ -27,9 +27,9 @@ class Prediction:
     reason: str = ""
     # The lowest probability the decoder gave a token of this answer (its end included); 0 when uncovered.
     confidence: float = 0.0
-    # Whether every source trigram occurred in training, the placeholders' values hold only
-    # characters known to be copied as is, and every trigram of the answer occurred in the
-    # training targets (calibration.Familiarity; True without that data).
+    # Whether every source trigram (or pair: `calibration.gram_order`) occurred in training, the
+    # placeholders' values hold only characters known to be copied as is, and every trigram (or
+    # pair) of the answer occurred in the training targets (calibration.Familiarity; True without that data).
     familiar: bool = True
     # Familiar, and `confidence` at or above the model's calibrated threshold (such answers were at
     # least 99 % exact on held-out pairs).

@@ -142,6 +142,36 @@ def test_familiarity_is_the_training_sources_trigrams_with_placeholders_by_type(
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_where_the_training_sample_holds_too_few_trigrams_pairs_of_tokens_are_checked():
+    import random
+    import string
+
+    from pytest_modelizer.calibration import GRAM, gram_order
+
+    # Letters as tokens, the way a user tokenizes `snake_case` -> `SnakeCase`: 2,000 words of up to
+    # 8 letters hold a small part of the 26 ** 3 letter trigrams, and many held-out words hold one
+    # never seen; every letter pair is seen.
+    rng = random.Random(0)
+    words = [tuple(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 8))) for _ in range(2200)]
+    train, held_out = words[:2000], words[2000:]
+    assert gram_order(train, held_out) == 2
+    familiarity = Familiarity.learn(train, targets=[w[::-1] for w in train],
+                                    held_out=[(w, w[::-1]) for w in held_out])
+    assert (familiarity.order, familiarity.answer_order) == (2, 2)
+    assert sum(familiarity.unfamiliar(w) is None for w in held_out) == len(held_out)
+    assert familiarity.unfamiliar(("a", "b", "T_1")) is not None  # a token after a letter no training word held
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    # A grammar of few shapes: its trigrams are all in the sample, and they are checked.
+    shapes = [("SELECT ", "IDENT_1", " FROM ", "IDENT_2")] * 50 + [("SELECT ", "*", " FROM ", "IDENT_1")] * 50
+    assert gram_order(shapes, shapes[::10]) == GRAM
+    checked = Familiarity.learn(shapes, held_out=[(s, s) for s in shapes[::10]])
+    assert checked.order == GRAM and checked.unfamiliar(("SELECT ", "*", " FROM ", "IDENT_1", " FROM ")) is not None
+    # Models stored before the orders were: three tokens.
+    meta = checked.to_meta()
+    del meta["source_gram_order"], meta["target_gram_order"]
+    assert Familiarity.from_meta({"calibration": meta}).order == GRAM
+
+
 def test_an_answer_unlike_every_training_target_is_unfamiliar():
     # HTML whose code block is never closed: the model was sure of the input, not of what it wrote.
     familiarity = Familiarity.learn([("WORD_1",)], targets=[("<pre>", "<code>", "WORD_1", "</code>", "</pre>")])

@@ -95,3 +95,27 @@ def test_the_word_probe_finds_the_vocabulary_words_the_program_acts_on():
         with ProgramRunner(subject) as runner:
             assert probe_words(spec, _examples(spec), runner, words) == special
             assert probe_words(spec, _examples(spec), runner, words, budget=2) == special  # one context each
+
+
+def test_a_vocabulary_mostly_of_rare_tokens_is_named_with_examples():
+    from pytest_modelizer.content_check import RARE_COUNT, rare_tokens
+
+    # A URL splitter whose port is one token: nearly every port is in one pair.
+    urls = [(("http", "://", "WORD_1", ":", str(8000 + i)), ("{", "WORD_1", ", ", str(8000 + i), "}"))
+            for i in range(300)]
+    found = rare_tokens(urls)
+    assert found is not None and found.rare == 300 and found.tokens == 306 and found.pairs == 300
+    message = found.describe("url-split")
+    assert "'url-split'" in message and "300 of the 306 tokens" in message and "'8000'" in message
+    assert "content terminal" in message and "digits" in message
+    # A few rare tokens, or a long tail of them beside more tokens the pairs use often, are no warning.
+    assert rare_tokens(urls[:RARE_COUNT - 1]) is None
+    often = [((f"w{i}", f"w{i + 1}"), (f"w{i}",)) for i in range(200)] * 5
+    assert rare_tokens(often + urls[:150]) is None and rare_tokens(often + urls) is not None
+
+
+def test_the_toy_subjects_tokens_are_not_rare():
+    from pytest_modelizer.content_check import rare_tokens
+
+    spec = ModelSpec(toy.SUBJECT, "forward")
+    assert rare_tokens([(e.src, e.tgt) for e in _examples(spec)]) is None
