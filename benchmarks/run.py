@@ -455,8 +455,9 @@ def render(results: dict[str, dict]) -> str:
     if users:
         out += ["## Subjects as a new user writes them, with the default configuration", "",
                 "`benchmarks/user_subjects.py`: a date formatter (digit tokens, invalid dates that fail), "
-                "`jq -S -c .` (keys sorted), `shlex.split` (an unclosed quote fails) and `snake_case` to "
-                "`CamelCase` (every character a token), not tuned by hand, "
+                "`jq -S -c .` (keys sorted), `shlex.split` (an unclosed quote fails), `snake_case` to "
+                "`CamelCase` (every character a token) and a URL's parts as JSON (keys the input never holds), "
+                "not tuned by hand, "
                 "trained forward with the defaults and a 5-minute cap on 2 threads. *held-out*: exact match on "
                 "the pairs training holds out; *confident*: the share answered at or above the calibrated "
                 f"threshold. Command: `{users['command']}`."

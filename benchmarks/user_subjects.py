@@ -11,6 +11,9 @@ the defaults were not chosen for by hand (see `user_defaults.py`).
   quote fails.
 - `snake-camel`: `snake_case` -> `SnakeCase`, letter by letter (every character a token); a name
   that does not start with a letter fails.
+- `url-parts`: a URL's parts as JSON (`urllib.parse.urlsplit`, the query by `parse_qs`); words
+  are placeholders, digits tokens (a port above 65535 fails), and the JSON's keys are words the
+  input never holds.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import json
 import re
 import shlex
 import shutil
+import urllib.parse
 
 from pytest_modelizer import LarkTokenizer, Subject
 
@@ -136,9 +140,42 @@ camel_subject = Subject(
 )
 
 
+def split_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    return json.dumps({"scheme": parts.scheme, "host": parts.hostname, "port": parts.port, "path": parts.path,
+                       "query": urllib.parse.parse_qs(parts.query), "fragment": parts.fragment})
+
+
+URL_GRAMMAR = {
+    "<start>": ["<scheme>://<host><port><path><query><fragment>"],
+    "<scheme>": ["http", "https", "ftp"],
+    "<host>": ["<word>", "<word>.<word>", "<word>.<word>.<word>"],
+    "<port>": ["", ":<number>"],
+    "<path>": ["", "/", "/<word>", "/<word>/<word>", "/<word>/<word>/"],
+    "<query>": ["", "?<params>"],
+    "<params>": ["<word>=<word>", "<word>=<word>&<params>", "<word>="],
+    "<fragment>": ["", "#<word>"],
+    "<word>": ["<letter>", "<letter><word>"],
+    "<letter>": list("abcdefxyz"),
+    "<number>": ["<d>", "<d><d>", "<d><d><d><d>", "<d><d><d><d><d><d>"],
+    "<d>": _DIGITS,
+}
+
+URL_TOKENS = LarkTokenizer("WORD: /[a-z]+/\nDIGIT: /[0-9]/\nOTHER.-1: /./s", content=("WORD",))
+
+url_subject = Subject(
+    name="url-parts",
+    program=split_url,
+    grammar=URL_GRAMMAR,
+    input_tokenizer=URL_TOKENS,
+    output_tokenizer=URL_TOKENS,
+    description="URL -> its parts as JSON (urllib.parse; a port above 65535 raises ValueError)",
+)
+
+
 def user_subjects() -> list[Subject]:
     """The user-style subjects whose program is available here (jq is a command that may be missing)."""
-    subjects = [date_subject, shell_subject, camel_subject]
+    subjects = [date_subject, shell_subject, camel_subject, url_subject]
     if shutil.which("jq"):
         subjects.insert(1, jq_subject)
     return subjects

@@ -59,10 +59,12 @@ def label_tokens(label: str) -> tuple[str, ...]:
     return (OK_TOKEN,) if label == OK_LABEL else (FAILURE_TOKEN, label)
 
 
-def behaviour_side(spec: "ModelSpec", behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
-    """Tokens of the behaviour side of a pair under the model's aspect."""
+def behaviour_side(spec: "ModelSpec", behaviour: Behaviour, mapping: dict[str, str],
+                   fresh_as_words: bool = False) -> Tokenized:
+    """Tokens of the behaviour side of a pair under the model's aspect (`fresh_as_words`: as a target,
+    see `LarkTokenizer.tokenize_with`)."""
     if not spec.is_failure:
-        return behaviour_tokens(spec.subject.output_tokenizer, behaviour, mapping)
+        return behaviour_tokens(spec.subject.output_tokenizer, behaviour, mapping, fresh_as_words)
     return Tokenized(label_tokens(failure_kind(spec.subject, behaviour)), dict(mapping))
 
 

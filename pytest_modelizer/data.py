@@ -276,10 +276,10 @@ def encode_pair(spec: ModelSpec, pair: Pair) -> Example | None:
     try:
         if spec.is_forward:
             src = spec.subject.input_tokenizer.tokenize(pair.input)
-            tgt = behaviour_side(spec, pair.behaviour, src.mapping)
+            tgt = behaviour_side(spec, pair.behaviour, src.mapping, fresh_as_words=True)
         else:
             src = behaviour_side(spec, pair.behaviour, {})
-            tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping)
+            tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping, fresh_as_words=True)
     except TokenizeError:
         return None
     return Example(src.tokens, tgt.tokens, src.mapping, pair)

@@ -194,11 +194,15 @@ class LarkTokenizer:
         """The token a lexed value that is not content stands for."""
         return value.upper() if kind in self.case_insensitive else value
 
-    def tokenize_with(self, text: str, mapping: dict[str, str]) -> Tokenized:
+    def tokenize_with(self, text: str, mapping: dict[str, str], fresh_as_words: bool = False) -> Tokenized:
         """Tokens of `text` using placeholders from an existing `mapping` (the other side's).
 
-        Content values absent from `mapping` get fresh placeholders numbered after it: the
-        model must then produce content it never saw, which a placeholder cannot restore.
+        Content values absent from `mapping` get fresh placeholders numbered after it, which no
+        model can restore; with `fresh_as_words`, as a model's target, they are vocabulary tokens of
+        their own instead. A program writes words its input never held (the keys of the JSON it
+        writes, `null`): as fresh placeholders, `WORD_8` in one pair and `WORD_3` in the next,
+        they could never be answered (a URL splitter's every output held some); as words, they
+        are learned like any other token.
         """
         inverse = {value: ph for ph, value in mapping.items()}
         # A value the other side holds under several types ("bar" as code and as text) is matched
@@ -221,6 +225,9 @@ class LarkTokenizer:
                 continue
             # Else by value alone: the other side may call the same content by another type.
             placeholder = typed.get((kind, value)) or inverse.get(value)
+            if placeholder is None and fresh_as_words:
+                tokens.append(self.vocabulary_token(kind, value))
+                continue
             if placeholder is None:
                 counts[kind] = counts.get(kind, 0) + 1
                 placeholder = f"{kind}_{counts[kind]}"
@@ -234,11 +241,12 @@ class LarkTokenizer:
         return "".join(mapping.get(tok, tok) for tok in tokens)
 
 
-def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str]) -> Tokenized:
+def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str],
+                     fresh_as_words: bool = False) -> Tokenized:
     """Tokens of a behaviour: the output's tokens, or the failure marker and the failure kind."""
     if not behaviour.ok:
         return Tokenized((FAILURE_TOKEN, str(behaviour.failure)), dict(mapping))
-    return tokenizer.tokenize_with(behaviour.output or "", mapping)
+    return tokenizer.tokenize_with(behaviour.output or "", mapping, fresh_as_words)
 
 
 def tokens_behaviour(tokenizer: LarkTokenizer, tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:

@@ -60,6 +60,25 @@ def test_tokenize_with_reuses_the_input_mapping():
     assert OUT.detokenize(out.tokens, src.mapping) == "cat|<b>dog</b>|WORD_3"
 
 
+def test_as_a_target_content_the_input_lacks_is_words_the_model_can_learn():
+    # A URL splitter's JSON keys are words its input never holds: as fresh placeholders no model
+    # could write them; as words, every output writes them alike.
+    src = IN.tokenize("cat !dog")
+    out = OUT.tokenize_with("cat|<b>dog</b>|emu", src.mapping, fresh_as_words=True)
+    assert out.tokens == ("WORD_1", "|", "<b>", "WORD_2", "</b>", "|", "emu")
+    assert out.mapping == src.mapping
+    assert OUT.detokenize(out.tokens, src.mapping) == "cat|<b>dog</b>|emu"
+    assert OUT.tokenize_with("cat|emu", {}).tokens == ("WORD_1", "|", "WORD_2")  # as a source: placeholders
+    from pytest_modelizer.data import Pair, encode_pair
+    from pytest_modelizer.spec import ModelSpec
+
+    # Both directions' targets: the forward model's output, the inverse model's input.
+    forward = encode_pair(ModelSpec(toy.SUBJECT, "forward"), Pair("cat", Behaviour.success("cat|emu")))
+    inverse = encode_pair(ModelSpec(toy.SUBJECT, "inverse"), Pair("cat emu", Behaviour.success("cat")))
+    assert forward.src == ("WORD_1",) and forward.tgt == ("WORD_1", "|", "emu")
+    assert inverse.src == ("WORD_1",) and inverse.tgt == ("WORD_1", " ", "emu")
+
+
 def test_tokenize_with_matches_a_value_held_under_two_types_by_its_type():
     """"7" is a number and a code span's text in the input: each "7" of the output keeps its type."""
     code = LarkTokenizer('CODE.2: /(?<=`)[^`]+(?=`)/\nNUM: /[0-9]+/\nOTHER.-1: /./s', content=("CODE", "NUM"))
