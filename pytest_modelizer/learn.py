@@ -55,8 +55,9 @@ def learn(
         f"training {spec}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
-    # Content a placeholder hides and the program acts on caps what any model can learn: say so now,
-    # not after minutes of training that stalls.
+    # A vocabulary mostly of tokens seen once or twice, or content a placeholder hides and the
+    # program acts on, caps what any model can learn: say so now, not after minutes of training
+    # that stalls.
     rare = rare_tokens([(e.src, e.tgt) for e in train])
     if rare is not None:
         log(f"warning: {rare.describe(subject.name)}")
