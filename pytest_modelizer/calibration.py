@@ -6,7 +6,7 @@ both hold:
 
 - *familiar*: every three consecutive source tokens (placeholders by their type, plus the start
   and the end) occur in the training sources (every two, where the training sample holds too
-  few of the grammar's trigrams: `gram_order`), no tag or bracket nests deeper than any training
+  few of the grammar's trigrams: `checked_grams`), no tag or bracket nests deeper than any training
   source nested it (a `<strong>` inside a `<strong>`, each trigram familiar), and, for a
   forward model, every character of a placeholder's value is one the training values of its
   type held or one the program was seen to copy as is there (`content_check.probe_content`:
@@ -53,8 +53,7 @@ if TYPE_CHECKING:
 # Answers at or above a model's threshold were at least this exact on its held-out pairs.
 CALIBRATION_TARGET = 0.99
 GRAM = 3
-# An n-gram check that refuses more of the held-out inputs than this checks shorter sequences
-# (`gram_order`).
+# A trigram check that refuses more of the held-out inputs than this checks pairs (`checked_grams`).
 SPARSE_GRAMS = 0.1
 _START, _END = "\u27e8s\u27e9", "\u27e8/s\u27e9"
 
@@ -192,9 +191,11 @@ def grams(tokens: Sequence[str], n: int = GRAM) -> Iterable[tuple[str, ...]]:
     return zip(*(framed[i:] for i in range(n)))
 
 
-def gram_order(train: Sequence[Sequence[str]], held_out: Sequence[Sequence[str]]) -> int:
-    """The longest token sequences (`GRAM`, else one shorter) that the training sequences hold all
-    of for all but `SPARSE_GRAMS` of `held_out`, sequences drawn from the same distribution.
+def checked_grams(train: Sequence[Sequence[str]],
+                  held_out: Sequence[Sequence[str]] = ()) -> tuple[int, frozenset[tuple[str, ...]]]:
+    """How many tokens in a row to check, and the `train` sequences' runs of that many: `GRAM`, or
+    one fewer where more than `SPARSE_GRAMS` of `held_out` (drawn from the same distribution) hold
+    a run of `GRAM` that `train` does not.
 
     An n-gram check tells an input unlike the training ones (a construct the grammar never makes)
     only where the training sample holds nearly every n-gram the grammar makes. A subject whose
@@ -203,12 +204,11 @@ def gram_order(train: Sequence[Sequence[str]], held_out: Sequence[Sequence[str]]
     outputs, held one never seen, right answers all the same. There the check refused what the
     model knew, and pairs of tokens are what the sample does hold.
     """
-    for n in range(GRAM, 2, -1):
-        seen = {g for tokens in train for g in grams(tokens, n)}
-        missed = sum(1 for tokens in held_out if any(g not in seen for g in grams(tokens, n)))
-        if missed <= SPARSE_GRAMS * len(held_out):
-            return n
-    return 2
+    seen = frozenset(g for tokens in train for g in grams(tokens))
+    missed = sum(1 for tokens in held_out if any(g not in seen for g in grams(tokens)))
+    if missed <= SPARSE_GRAMS * len(held_out):
+        return GRAM, seen
+    return GRAM - 1, frozenset(g for tokens in train for g in grams(tokens, GRAM - 1))
 
 
 # A rule of how outputs copy placeholders holds for a kind after a token when at most this share of
@@ -316,7 +316,7 @@ class Familiarity:
     # The training targets' trigrams, each with the innermost tag of `nested` around it
     # (`placed_grams`); None: not checked (a model calibrated before the check existed).
     placed: frozenset[tuple[str, ...]] | None = None
-    # How many tokens in a row `seen`, and `answers` and `placed`, hold (`gram_order`).
+    # How many tokens in a row `seen`, and `answers` and `placed`, hold (`checked_grams`).
     order: int = GRAM
     answer_order: int = GRAM
 
@@ -327,10 +327,10 @@ class Familiarity:
               runs: dict[str, Iterable[str]] | None = None,
               held_out: Iterable[tuple[Sequence[str], Sequence[str]]] = ()) -> "Familiarity":
         """From the training `sources` (and `targets`); `held_out` pairs of the same distribution, if
-        given, choose how many tokens in a row are checked (`gram_order`)."""
+        given, choose how many tokens in a row are checked (`checked_grams`)."""
         sources = list(sources)
         held_out = list(held_out)
-        order = gram_order(sources, [src for src, _ in held_out]) if held_out else GRAM
+        order, seen = checked_grams(sources, [src for src, _ in held_out])
         deepest: Counter = Counter()
         for tokens in sources:
             deepest |= depths(tokens)
@@ -338,17 +338,14 @@ class Familiarity:
         answer_order = GRAM
         if targets is not None:
             targets = list(targets)
-            if held_out:
-                answer_order = gram_order(targets, [tgt for _, tgt in held_out])
-            answers = frozenset(g for tokens in targets for g in grams(tokens, answer_order))
+            answer_order, answers = checked_grams(targets, [tgt for _, tgt in held_out])
             nested = nested_kinds(targets)
             copies = copy_rules(zip(sources, targets))
             tags = _tags(nested)
             placed = (frozenset(g for tokens in targets for g in placed_grams(tokens, tags, answer_order))
                       if tags else None)
-        return cls(frozenset(g for tokens in sources for g in grams(tokens, order)), _frozen(content), answers,
-                   _frozen_words(words), nested, _frozen(runs), _frozen_copies(copies), dict(deepest), placed,
-                   order, answer_order)
+        return cls(seen, _frozen(content), answers, _frozen_words(words), nested, _frozen(runs),
+                   _frozen_copies(copies), dict(deepest), placed, order, answer_order)
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":

@@ -27,7 +27,7 @@ class Prediction:
     reason: str = ""
     # The lowest probability the decoder gave a token of this answer (its end included); 0 when uncovered.
     confidence: float = 0.0
-    # Whether every source trigram (or pair: `calibration.gram_order`) occurred in training, the
+    # Whether every source trigram (or pair: `calibration.checked_grams`) occurred in training, the
     # placeholders' values hold only characters known to be copied as is, and every trigram (or
     # pair) of the answer occurred in the training targets (calibration.Familiarity; True without that data).
     familiar: bool = True

@@ -146,7 +146,7 @@ def test_where_the_training_sample_holds_too_few_trigrams_pairs_of_tokens_are_ch
     import random
     import string
 
-    from pytest_modelizer.calibration import GRAM, gram_order
+    from pytest_modelizer.calibration import GRAM, checked_grams, grams
 
     # Letters as tokens, the way a user tokenizes `snake_case` -> `SnakeCase`: 2,000 words of up to
     # 8 letters hold a small part of the 26 ** 3 letter trigrams, and many held-out words hold one
@@ -154,7 +154,8 @@ def test_where_the_training_sample_holds_too_few_trigrams_pairs_of_tokens_are_ch
     rng = random.Random(0)
     words = [tuple(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 8))) for _ in range(2200)]
     train, held_out = words[:2000], words[2000:]
-    assert gram_order(train, held_out) == 2
+    order, pairs = checked_grams(train, held_out)
+    assert order == 2 and pairs == {g for w in train for g in grams(w, 2)}
     familiarity = Familiarity.learn(train, targets=[w[::-1] for w in train],
                                     held_out=[(w, w[::-1]) for w in held_out])
     assert (familiarity.order, familiarity.answer_order) == (2, 2)
@@ -163,7 +164,7 @@ def test_where_the_training_sample_holds_too_few_trigrams_pairs_of_tokens_are_ch
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
     # A grammar of few shapes: its trigrams are all in the sample, and they are checked.
     shapes = [("SELECT ", "IDENT_1", " FROM ", "IDENT_2")] * 50 + [("SELECT ", "*", " FROM ", "IDENT_1")] * 50
-    assert gram_order(shapes, shapes[::10]) == GRAM
+    assert checked_grams(shapes, shapes[::10]) == (GRAM, {g for s in shapes for g in grams(s)})
     checked = Familiarity.learn(shapes, held_out=[(s, s) for s in shapes[::10]])
     assert checked.order == GRAM and checked.unfamiliar(("SELECT ", "*", " FROM ", "IDENT_1", " FROM ")) is not None
     # Models stored before the orders were: three tokens.
