@@ -13,7 +13,7 @@ from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
 from pytest_modelizer.learn import calibrate_pair, learn, recalibrate
-from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError, subjects_from_file
+from pytest_modelizer.registry import ConftestError, SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
 from pytest_modelizer.spec import ModelSpec
@@ -34,13 +34,19 @@ from pytest_modelizer.training_stack import MissingExtraError, require
 from pytest_modelizer.validate import validate_subject
 
 
+# Read when no --conftest is given: where a project's pytest_modelizer_subjects hook usually lives.
+DEFAULT_CONFTESTS = ("conftest.py", "tests/conftest.py")
+HOOK_DEFINITION = "def pytest_modelizer_subjects("
+
+
 def common_options() -> argparse.ArgumentParser:
     """The options every command takes: where models live and which conftest files declare subjects."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--cache-dir", default=os.environ.get("MODELIZER_CACHE_DIR", ".modelizer"),
                         help="model cache directory (default: $MODELIZER_CACHE_DIR or ./.modelizer)")
     common.add_argument("--conftest", type=Path, action="append", default=[],
-                        help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects")
+                        help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects "
+                             f"(default: {' and '.join(DEFAULT_CONFTESTS)}, where they declare some)")
     return common
 
 
@@ -93,11 +99,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def declared_subjects(conftests: Sequence[Path]) -> list[Subject]:
+    """The subjects the `--conftest` files declare; without any, those of the usual conftest files here.
+
+    A project's subjects are usually declared in its own conftest.py, which the command reads where
+    pytest would find it from the project's root (the folder `modelizer` is run in): a user who
+    declared a subject there can train and evaluate it by name, as in the test run.
+    """
+    if conftests:
+        return [subject for path in conftests for subject in subjects_from_file(path)]
+    found: list[Subject] = []
+    for path in map(Path, DEFAULT_CONFTESTS):
+        # Only a file that defines the hook is imported: a test conftest's other side effects
+        # (environment variables, plugins) are no business of this command.
+        if path.is_file() and HOOK_DEFINITION in path.read_text(encoding="utf-8", errors="replace"):
+            try:
+                found.extend(subjects_from_file(path))
+            except ConftestError as exc:  # the bundled subjects still work; say why the file's do not
+                print(f"modelizer: warning: {exc}", file=sys.stderr)
+    return found
+
+
 def session_for(args: argparse.Namespace) -> ModelizerSession:
-    """The subjects (bundled and `--conftest`-declared) and the model store the options name."""
-    declared: list[Subject] = []
-    for path in args.conftest:
-        declared.extend(subjects_from_file(path))
+    """The subjects (bundled and conftest-declared) and the model store the options name."""
+    declared = declared_subjects(args.conftest)
     device = getattr(args, "device", "cpu")
     return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(Path(args.cache_dir).resolve()), device)
 
@@ -356,7 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](session_for(args), args)
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:
-        print(f"modelizer: error: {exc}", file=sys.stderr)
+        hint = ""
+        if isinstance(exc, UnknownSubjectError) and not args.conftest:
+            hint = (f" (read here: {', '.join(DEFAULT_CONFTESTS)} where they define the hook; "
+                    "name another file with --conftest FILE)")
+        print(f"modelizer: error: {exc}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
         print("modelizer: interrupted; nothing was saved by the interrupted step", file=sys.stderr)

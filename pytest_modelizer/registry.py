@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -11,6 +12,10 @@ from pytest_modelizer.subject import Subject
 from pytest_modelizer.validate import validate_subject
 
 ENTRY_POINT_GROUP = "pytest_modelizer.subjects"
+
+
+class ConftestError(LookupError):
+    """A file that should declare subjects cannot be imported; the message names it and the error."""
 
 
 class UnknownSubjectError(LookupError):
@@ -65,13 +70,28 @@ class SubjectRegistry:
 
 
 def subjects_from_file(path: Path) -> list[Subject]:
-    """Subjects declared by `pytest_modelizer_subjects` in a Python file (e.g. a conftest.py)."""
+    """Subjects declared by `pytest_modelizer_subjects` in a Python file (e.g. a conftest.py).
+
+    The file's folder goes first on `sys.path`, as pytest puts a conftest's folder there, so that
+    its imports of the project's own modules work the same.
+    """
+    path = Path(path).resolve()
     spec = importlib.util.spec_from_file_location(f"_modelizer_conftest_{abs(hash(str(path)))}", path)
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(f"cannot import {path}")
+    if spec is None or spec.loader is None or not path.is_file():
+        raise FileNotFoundError(f"cannot import {path}: no such Python file")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file: name it and its error, not a traceback of ours
+        raise ConftestError(f"{path} cannot be imported ({type(exc).__name__}: {exc}); fix the file, "
+                            "or name the one that declares your subjects with --conftest") from exc
     hook = getattr(module, "pytest_modelizer_subjects", None)
     if hook is None:
         raise LookupError(f"{path} defines no pytest_modelizer_subjects(config) hook")
-    return list(hook(config=None) or [])
+    try:
+        return list(hook(config=None) or [])
+    except Exception as exc:
+        raise ConftestError(f"the pytest_modelizer_subjects hook of {path} raised {type(exc).__name__}: {exc} "
+                            "(outside a test run it is called with config=None)") from exc

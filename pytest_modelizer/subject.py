@@ -20,6 +20,7 @@ Grammar = Mapping[str, Sequence[Any]]
 
 DIRECTIONS = ("forward", "inverse")
 DEFAULT_TIMEOUT = 5.0  # seconds per program call
+UNDECLARED_VERSION = "unknown"  # in model keys made without a declared version; kept so those keys stay valid
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Subject:
     grammar: Grammar
     input_tokenizer: LarkTokenizer
     output_tokenizer: LarkTokenizer
-    program_version: str | Callable[[], str | None] = "unknown"
+    program_version: str | Callable[[], str | None] = UNDECLARED_VERSION
     installed_version: Callable[[], str | None] | None = None
     version: str = "1"
     timeout: float = DEFAULT_TIMEOUT
@@ -170,6 +171,9 @@ class ProgramStatus:
         return self.installed is not None and self.installed != self.declared
 
     def describe(self) -> str:
+        if self.absent and self.declared == UNDECLARED_VERSION:
+            return ("program absent: replaying the model trained on an undeclared program version "
+                    "(declare Subject(program_version=...) to have other versions detected as drift)")
         if self.absent:
             return f"program absent: replaying the model trained on {self.declared}"
         if self.drift:

@@ -172,6 +172,43 @@ def test_unknown_subject_exits_2_with_known_subjects(conftest_file, tmp_path, ca
     assert err.startswith(f"modelizer: error: unknown subject 'nope'; known subjects: {toy.known_subjects()}.")
 
 
+def test_the_conftest_of_the_current_folder_declares_subjects_without_an_option(tmp_path, toy_cache, monkeypatch, capsys):
+    (tmp_path / "conftest.py").write_text(toy.conftest_source())
+    # A test conftest without the hook is not imported: this one would fail if it were.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text("raise RuntimeError('imported')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the conftest's folder joins it
+    assert main(["subjects", "--cache-dir", str(toy_cache)]) == 0
+    captured = capsys.readouterr()
+    assert "shout  (subject 1, program 1.0)" in captured.out.splitlines()
+    assert "imported" not in captured.err
+
+
+def test_a_conftest_found_here_that_cannot_be_imported_is_a_warning_naming_it(tmp_path, monkeypatch, capsys):
+    (tmp_path / "tests").mkdir()
+    broken = tmp_path / "tests" / "conftest.py"
+    broken.write_text("import no_such_module_here\n\ndef pytest_modelizer_subjects(config):\n    return []\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert main(["subjects", "--cache-dir", str(tmp_path / "cache")]) == 0
+    captured = capsys.readouterr()
+    assert any(line.startswith("markdown-it  (subject ") for line in captured.out.splitlines())
+    assert f"modelizer: warning: {broken} cannot be imported (ModuleNotFoundError" in captured.err
+    # Asked for by name, the subject it would declare is unknown, and the error says where it looked.
+    assert main(["train", "shout", "--cache-dir", str(tmp_path / "cache")]) == 2
+    assert "name another file with --conftest FILE" in capsys.readouterr().err
+
+
+def test_a_hook_that_raises_outside_a_test_run_is_an_error_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "conftest.py"
+    path.write_text("def pytest_modelizer_subjects(config):\n    return [config.getoption('x')]\n")
+    assert main(["subjects", "--conftest", str(path), "--cache-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"the pytest_modelizer_subjects hook of {path} raised AttributeError" in err
+    assert "config=None" in err
+
+
 def test_malformed_jsonl_names_the_line(conftest_file, toy_cache, tmp_path, capsys):
     inputs = tmp_path / "bad.jsonl"
     inputs.write_text('{"input": "cat"}\n\n{"text": "dog"}\n')

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import toy
-from pytest_modelizer.subject import ProgramStatus
+from pytest_modelizer.subject import UNDECLARED_VERSION, ProgramStatus
 from pytest_modelizer.spec import ModelSpec
 
 
@@ -20,6 +20,12 @@ def test_the_key_uses_the_declared_version_not_the_installed_one():
 def test_a_command_without_its_executable_is_absent():
     subject = toy.make_subject(program=["no-such-modelizer-program", "--x"])
     assert subject.program_status().absent
+
+
+def test_an_absent_program_without_a_declared_version_says_how_to_declare_one():
+    subject = toy.make_subject(program=["no-such-modelizer-program"], program_version=UNDECLARED_VERSION)
+    assert "undeclared program version" in subject.program_status().describe()
+    assert "program_version=" in subject.program_status().describe()
 
 
 def test_bundled_subjects_declare_their_pinned_versions():
