@@ -12,7 +12,7 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
-from pytest_modelizer.learn import calibrate_pair, learn, recalibrate
+from pytest_modelizer.learn import calibrate_pair, learn, recalibrate, trained_summary
 from pytest_modelizer.registry import ConftestError, SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
@@ -29,7 +29,7 @@ from pytest_modelizer.store import (
     read_meta,
     save_artifact,
 )
-from pytest_modelizer.subject import DIRECTIONS, Subject
+from pytest_modelizer.subject import DIRECTIONS, UNDECLARED_VERSION, Subject
 from pytest_modelizer.training_stack import MissingExtraError, require
 from pytest_modelizer.validate import validate_subject
 
@@ -139,13 +139,14 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         subject = session.registry.get(name)
         status = subject.program_status()
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
-        print(f"{name}  (subject {subject.version}, program {status.declared}{here})")
+        program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared
+        print(f"{name}  (subject {subject.version}, program {program}{here})")
         for spec in [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]:
             path = session.model_path(spec)
             if path is not None:
                 meta = read_meta(path) or {}
                 exact = meta.get("metrics", {}).get("exact_match")
-                fidelity = f", held-out exact match {exact:.1%}" if exact is not None else ""
+                fidelity = f", held-out exact match {exact:.1%}" if exact is not None and not spec.is_generator else ""
                 status = f"ready ({path}{fidelity})"
             elif session.store.others(name, spec.label, subject.shipped_models):
                 status = f"stale (run: modelizer train {name} --direction {spec.direction}{spec.aspect_args})"
@@ -190,10 +191,11 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
             if trained else ():
         stderr_write(f"modelizer: {_paired_line(paired)}\n")
     metrics = artifact.metrics
+    fidelity = (trained_summary(spec, artifact.meta) if spec.is_generator else
+                f"held-out exact match {metrics['exact_match']:.1%} (n={metrics['n']}), BLEU {metrics['bleu']:.3f}")
     print(
         f"{spec.subject.name} {spec.label}: key {artifact.key}, {artifact.meta['parameters']:,} parameters, "
-        f"{artifact.meta['train_seconds']} s training, held-out exact match {metrics['exact_match']:.1%} "
-        f"(n={metrics['n']}), BLEU {metrics['bleu']:.3f}; saved to {artifact.path}"
+        f"{artifact.meta['train_seconds']} s training, {fidelity}; saved to {artifact.path}"
     )
     return 0
 

@@ -214,6 +214,10 @@ class CaseGenerator:
         self.model_seconds = time.perf_counter() - start
         self.log(f"{len(sampled)} inputs sampled from the inverse model, {len(fuzzed)} grammar-made; "
                  f"screened in {self.model_seconds:.1f} s")
+        if self.inverse is not None and not self.inverse.artifact.meta.get("failure_kinds"):
+            self.log(f"the program failed on none of the failure models' {self.inverse.artifact.meta.get('train_pairs', 0)} "
+                     f"training inputs, so they know no failure to aim at: give {self.subject.name}'s grammar "
+                     "alternatives the program rejects (or samples that fail), then train them again")
         return select(candidates, target, budget)
 
     def propose_output(self, target: Target, budget: int) -> list[Candidate]:

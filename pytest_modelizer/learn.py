@@ -58,7 +58,8 @@ def learn(
     # A vocabulary mostly of tokens seen once or twice, or content a placeholder hides and the
     # program acts on, caps what any model can learn: say so now, not after minutes of training
     # that stalls.
-    rare = rare_tokens([(e.src, e.tgt) for e in train])
+    # A generator's targets are inputs written out, content and all, by design: its rare words are no fault.
+    rare = None if spec.is_generator else rare_tokens([(e.src, e.tgt) for e in train])
     if rare is not None:
         log(f"warning: {rare.describe(subject.name)}")
     hidden = None
@@ -70,8 +71,7 @@ def learn(
     if data.too_long:
         log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
             f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
-    # A failure-aspect inverse model is sampled for many inputs per kind: judge it by likelihood.
-    criterion = "loss" if spec.is_failure and not spec.is_forward else "exact"
+    criterion = "loss" if spec.is_generator else "exact"
     result = train_model(model, data.ids(train), data.ids(val), training, device=device, progress=progress,
                          criterion=criterion)
     meta = {
@@ -109,12 +109,23 @@ def learn(
     artifact = ModelArtifact(meta, {k: v.detach().cpu() for k, v in model.state_dict().items()})
     with ProgramRunner(subject) as runner:
         assess(spec, artifact, data, runner)
-    log(f"held-out exact match {meta['metrics']['exact_match']:.1%} on {len(test)} pairs; "
-        f"{meta['calibration']['answered']:.1%} answered confidently")
+    log(trained_summary(spec, meta))
     dtype = storage_dtype(training.model, artifact.state_dict, [s for s, _ in data.ids(test)],
                           meta["calibration"]["threshold"])
     save_artifact(artifact, store.model_file(spec), dtype)
     return artifact
+
+
+def trained_summary(spec: ModelSpec, meta: dict) -> str:
+    """How well a trained model did, in the terms that apply to it."""
+    if spec.is_generator:
+        losses = [h["val_loss"] for h in meta.get("history", ()) if "val_loss" in h]
+        loss = f"{min(losses):.3f}" if losses else "not measured"
+        return (f"validation loss {loss} per token (a generator of failure-likely inputs: "
+                "`modelizer cases` shows which of its inputs the program confirms)")
+    metrics = meta["metrics"]
+    return (f"held-out exact match {metrics['exact_match']:.1%} on {metrics['n']} pairs; "
+            f"{meta['calibration']['answered']:.1%} answered confidently")
 
 
 def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -> None:

@@ -72,6 +72,15 @@ class ModelSpec:
         return self.aspect == "failure"
 
     @property
+    def is_generator(self) -> bool:
+        """Whether the model is sampled for many inputs per failure kind rather than decoded for one answer.
+
+        Such a model (failure-aspect, inverse) writes concrete inputs, content included, and has no
+        single right answer: it is judged by its likelihood, not by exact match.
+        """
+        return self.is_failure and not self.is_forward
+
+    @property
     def label(self) -> str:
         """How the store names the model: `forward`, `inverse`, `failure-forward`, `failure-inverse`."""
         return self.direction if self.aspect == "output" else f"{self.aspect}-{self.direction}"

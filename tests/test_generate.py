@@ -95,3 +95,21 @@ def test_placeholders_are_filled_from_the_values_their_context_takes():
     # Without a context of its own a placeholder takes the type's pool, and values stay distinct.
     assert fill_placeholders(("WORD_1", " ", "WORD_2"), {"WORD": ["ant", "bee"]}, rng) in (
         {"WORD_1": "ant", "WORD_2": "bee"}, {"WORD_1": "bee", "WORD_2": "ant"})
+
+
+def test_failure_models_trained_on_no_failure_say_so(tmp_path, capsys):
+    """The toy grammar never makes a digit-only word: its failure models know no failure to aim at."""
+    from pytest_modelizer.cli import main
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.store import ModelStore
+
+    logged: list[str] = []
+    for direction in ("forward", "inverse"):
+        learn(ModelSpec(toy.SUBJECT, direction, "failure"), ModelStore(tmp_path), log=logged.append)
+    # The inverse is a generator, judged by its likelihood: no exact match is claimed for it.
+    assert logged[-1].startswith("validation loss ") and "exact match" not in logged[-1]
+    conftest = tmp_path / "toy_conftest.py"
+    conftest.write_text(toy.conftest_source())
+    assert main(["cases", "shout", "--conftest", str(conftest), "--cache-dir", str(tmp_path), "--budget", "10"]) == 0
+    err = capsys.readouterr().err
+    assert "the program failed on none of the failure models'" in err and "alternatives the program rejects" in err
