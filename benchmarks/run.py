@@ -456,20 +456,26 @@ def render(results: dict[str, dict]) -> str:
         out += ["## Subjects as a new user writes them, with the default configuration", "",
                 "`benchmarks/user_subjects.py`: a date formatter (digit tokens, invalid dates that fail), "
                 "`jq -S -c .` (keys sorted), `shlex.split` (an unclosed quote fails), `snake_case` to "
-                "`CamelCase` (every character a token) and a URL's parts as JSON (keys the input never holds), "
+                "`CamelCase` (every character a token), a URL's parts as JSON (keys the input never holds), "
+                "a CSV line as a JSON list (quoted fields; a stray quote fails), an IPv6 address written out "
+                "in full (every character a token), integer arithmetic (`eval`: what a model of this size "
+                "does not learn) and the `rev` command, "
                 "not tuned by hand, "
                 "trained forward with the defaults and a 5-minute cap on 2 threads. *held-out*: exact match on "
                 "the pairs training holds out; *confident*: the share answered at or above the calibrated "
-                f"threshold. Command: `{users['command']}`."
+                "threshold; *exact among confident*: their exact match (measured from the CSV line on). "
+                f"Command: `{users['command']}`."
                 + (f" Machine: {users['machine']}." if isinstance(users["machine"], str) else ""), ""]
         buckets = ("<=20", "21-40", "41-80")
         rows = [[r["subject"], r["config"], r["load"], _f(r["train_pairs"]), _f(r["epochs"]),
                  _f(r["train_seconds"], 0, " s"), _pct(r["exact_match"]),
                  " / ".join(_pct(r["by_length"][b]) if b in r["by_length"] else "–" for b in buckets)
-                 if r.get("by_length") else "–", _pct(r["confident"])]
+                 if r.get("by_length") else "–", _pct(r["confident"]),
+                 _pct(r["confident_exact"]) if r.get("confident_exact") is not None else "–"]
                 for r in users["runs"]]
         out += _table(["subject", "configuration", "machine load", "training pairs", "epochs", "training",
-                       "held-out exact", "by input tokens (" + " / ".join(buckets) + ")", "confident"], rows) + [""]
+                       "held-out exact", "by input tokens (" + " / ".join(buckets) + ")", "confident",
+                       "exact among confident"], rows) + [""]
     hidden = results.get("hidden-content")
     if hidden:
         out += ["## Content hidden in placeholders", "",

@@ -72,6 +72,7 @@ def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None
         "exact_match": meta["metrics"]["exact_match"],
         "by_length": {bucket: m["exact_match"] for bucket, m in meta["metrics"].get("by_length", {}).items()},
         "confident": meta["calibration"]["answered"],
+        "confident_exact": meta["metrics"].get("confident_exact"),
         "train_seconds": meta["train_seconds"],
         "synthesis_seconds": meta["synthesis_seconds"],
         "total_seconds": round(time.time() - started, 1),
@@ -100,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         result = train_one(subject, args.set, args.threads, args.cache_dir)
         results.append(result)
-        print(f"{subject.name}: held-out exact {result['exact_match']:.1%}, confident {result['confident']:.1%}, "
+        among = result["confident_exact"]
+        print(f"{subject.name}: held-out exact {result['exact_match']:.1%}, confident {result['confident']:.1%} "
+              f"({'–' if among is None else format(among, '.1%')} exact among them), "
               f"{result['train_seconds']:.0f} s training ({result['epochs']} epochs, {result['train_pairs']} pairs, "
               f"stopped: {result['stopped']}); validation exact by second: "
               + ", ".join(f"{s:.0f}: {v:.1%}" for s, v in result["curve"] if v is not None),

@@ -14,10 +14,23 @@ the defaults were not chosen for by hand (see `user_defaults.py`).
 - `url-parts`: a URL's parts as JSON (`urllib.parse.urlsplit`, the query by `parse_qs`); words
   are placeholders, digits tokens (a port above 65535 fails), and the JSON's keys are words the
   input never holds.
+- `csv-json`: one CSV line as a JSON list (`csv.reader(..., strict=True)`); words are
+  placeholders; quoted fields hold commas and doubled quotes, and a quote left open or followed
+  by text fails.
+- `ipv6-explode`: an IPv6 address in its full form (`ipaddress.IPv6Address(s).exploded`), every
+  character a token: groups padded to four digits, `::` expanded to the missing groups; too
+  many groups, or `::` where no group is missing, fail.
+- `calc`: `eval` of sums and products of numbers below 100, digits as tokens: arithmetic, which
+  the README says a model of this size does not learn; here to show what the confidence makes
+  of that.
+- `rev`: the `rev` command (each line reversed, every character a token): a command, not a
+  callable.
 """
 from __future__ import annotations
 
+import csv
 import datetime
+import ipaddress
 import json
 import re
 import shlex
@@ -173,9 +186,99 @@ url_subject = Subject(
 )
 
 
+def csv_to_json(text: str) -> str:
+    return json.dumps(next(csv.reader([text], strict=True)))
+
+
+CSV_GRAMMAR = {
+    "<start>": ["<row>"],
+    "<row>": ["<field>", "<field>,<row>"],
+    "<field>": ["<plain>", "", '"<quoted>"', '<plain>"<plain>', " <plain>", '"<quoted>', '"<quoted>"<plain>'],
+    "<plain>": ["<word>", "<word> <word>"],
+    "<quoted>": ["<word>", "<word>,<word>", '<word> ""<word>""', ""],
+    "<word>": ["<l>", "<l><word>"],
+    "<l>": list("abcxyzABC019"),
+}
+
+CSV_TOKENS = LarkTokenizer("WORD: /[A-Za-z0-9]+/\nOTHER.-1: /./s", content=("WORD",))
+
+csv_subject = Subject(
+    name="csv-json",
+    program=csv_to_json,
+    grammar=CSV_GRAMMAR,
+    input_tokenizer=CSV_TOKENS,
+    output_tokenizer=CSV_TOKENS,
+    description="CSV line -> JSON list (csv.reader, strict: a stray quote raises csv.Error)",
+)
+
+
+def explode_ipv6(text: str) -> str:
+    return ipaddress.IPv6Address(text).exploded
+
+
+IPV6_GRAMMAR = {
+    "<start>": ["<addr>"],
+    "<addr>": ["<groups>", "<groups>::<groups>", "::<groups>", "<groups>::", "::"],
+    "<groups>": ["<g>", "<g>:<groups>"],
+    "<g>": ["<h>", "<h><h>", "<h><h><h>", "<h><h><h><h>"],
+    "<h>": list("0123456789abcdef"),
+}
+
+ipv6_subject = Subject(
+    name="ipv6-explode",
+    program=explode_ipv6,
+    grammar=IPV6_GRAMMAR,
+    input_tokenizer=CHARACTERS,
+    output_tokenizer=CHARACTERS,
+    description="IPv6 address -> its exploded form (ipaddress; a malformed address raises ValueError)",
+)
+
+
+def calculate(text: str) -> str:
+    return str(eval(text, {"__builtins__": {}}))  # the grammar makes only digits, + - * and parentheses
+
+
+CALC_GRAMMAR = {
+    "<start>": ["<e>"],
+    "<e>": ["<t>", "<t> + <e>", "<t> - <e>"],
+    "<t>": ["<n>", "<n> * <n>", "(<e>)"],
+    "<n>": ["<d>", "<d><d>"],
+    "<d>": _DIGITS,
+}
+
+CALC_TOKENS = LarkTokenizer("DIGIT: /[0-9]/\nOP: /[-+*()]/\nWS: / +/\nOTHER.-1: /./s")
+
+calc_subject = Subject(
+    name="calc",
+    program=calculate,
+    grammar=CALC_GRAMMAR,
+    input_tokenizer=CALC_TOKENS,
+    output_tokenizer=CALC_TOKENS,
+    description="integer expression -> its value (eval)",
+)
+
+REV_GRAMMAR = {
+    "<start>": ["<line>", "<line>\n<line>"],
+    "<line>": ["<w>", "<w> <line>"],
+    "<w>": ["<c>", "<c><w>"],
+    "<c>": list("abcdefghij"),
+}
+
+rev_subject = Subject(
+    name="rev",
+    program=["rev"],
+    grammar=REV_GRAMMAR,
+    input_tokenizer=CHARACTERS,
+    output_tokenizer=CHARACTERS,
+    description="lines -> each reversed (the rev command)",
+)
+
+
 def user_subjects() -> list[Subject]:
-    """The user-style subjects whose program is available here (jq is a command that may be missing)."""
-    subjects = [date_subject, shell_subject, camel_subject, url_subject]
+    """The user-style subjects whose program is available here (jq and rev are commands that may be missing)."""
+    subjects = [date_subject, shell_subject, camel_subject, url_subject, csv_subject, ipv6_subject, calc_subject]
     if shutil.which("jq"):
         subjects.insert(1, jq_subject)
+    if shutil.which("rev"):
+        subjects.append(rev_subject)
     return subjects

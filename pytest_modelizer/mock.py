@@ -4,17 +4,18 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Sequence
 
 from pytest_modelizer.aspect import OK_LABEL, behaviour_side, label_tokens, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.calibration import Familiarity, Spellings
+from pytest_modelizer.calibration import Familiarity, Spellings, is_placeholder
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.decoder import Decoder, NumpyDecoder, TorchDecoder
 from pytest_modelizer.errors import PredictedFailure, UncoveredInputError, failure_exception  # noqa: F401 - re-exported
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import ModelArtifact
-from pytest_modelizer.tokenizer import FAILURE_TOKEN, TokenizeError, Tokenized, Vocabulary
+from pytest_modelizer.tokenizer import FAILURE_TOKEN, SPECIALS, TokenizeError, Tokenized, Vocabulary
 
 
 @dataclass
@@ -146,6 +147,11 @@ class MockProgram:
 
         An inverse model's query is an output, or for the failure aspect a label: "ok" or a kind.
         """
+        tokens, mapping, _ = self._encode(text)
+        return tokens, mapping
+
+    def _encode(self, text: str) -> tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]:
+        """`encode`, and the query's tokens never seen in training that known tokens spell (`pieces`)."""
         try:
             if self.spec.is_forward:
                 tok = self.spec.source_tokenizer.tokenize(text)
@@ -155,13 +161,52 @@ class MockProgram:
                 tok = behaviour_side(self.spec, Behaviour.success(text), {})
         except TokenizeError as exc:
             raise UncoveredInputError(f"cannot tokenize: {exc}", "untokenizable") from None
-        unknown = tuple(sorted({t for t in tok.tokens if t not in self.src_vocab.stoi}))
+        tokens = tok.tokens
+        unknown = tuple(sorted({t for t in tokens if t not in self.src_vocab.stoi}))
         if unknown:
-            raise UncoveredInputError(f"tokens never seen in training: {list(unknown[:5])}", "unseen tokens", unknown)
-        if len(tok.tokens) + 2 > self.model_config.max_len:
-            raise UncoveredInputError(f"{len(tok.tokens)} tokens, more than the model's {self.model_config.max_len - 2}",
+            spelled = {t: self.pieces(t) for t in unknown}
+            unspelled = tuple(t for t, parts in spelled.items() if parts is None)
+            if unspelled:
+                raise UncoveredInputError(f"tokens never seen in training: {list(unspelled[:5])}", "unseen tokens",
+                                          unspelled)
+            tokens = tuple(part for t in tokens for part in spelled.get(t) or (t,))
+        if len(tokens) + 2 > self.model_config.max_len:
+            raise UncoveredInputError(f"{len(tokens)} tokens, more than the model's {self.model_config.max_len - 2}",
                                       "too long")
-        return tok.tokens, tok.mapping
+        return tokens, tok.mapping, unknown
+
+    def pieces(self, token: str) -> tuple[str, ...] | None:
+        """An unseen query token spelled as the fewest tokens of the source vocabulary; None if none spell it.
+
+        Real inputs hold runs the training inputs never did (a thematic break of nine dashes where
+        the grammar writes three, a deeper indent): spelled by tokens the model knows, such an input
+        is still answered, though never confidently (the tokens are not those the program was
+        seen to read there; `predict_batch`). A placeholder is never spelled (its number is what is
+        unseen), nor is a failure model's label, and pieces are never placeholders or specials.
+        """
+        if self.spec.is_failure and not self.spec.is_forward or is_placeholder(token):
+            return None
+        known = self._spelling_tokens
+        longest = min(len(token), self._longest_spelling_token)
+        fewest: list[tuple[str, ...] | None] = [()] + [None] * len(token)  # fewest pieces spelling token[:i]
+        for start in range(len(token)):
+            if fewest[start] is None:
+                continue
+            for end in range(start + 1, min(len(token), start + longest) + 1):
+                piece = token[start:end]
+                if piece in known:
+                    spelled = fewest[start] + (piece,)
+                    if fewest[end] is None or len(spelled) < len(fewest[end]):
+                        fewest[end] = spelled
+        return fewest[-1]
+
+    @cached_property
+    def _spelling_tokens(self) -> frozenset[str]:
+        return frozenset(t for t in self.src_vocab.itos[len(SPECIALS):] if not is_placeholder(t))
+
+    @cached_property
+    def _longest_spelling_token(self) -> int:
+        return max(map(len, self._spelling_tokens), default=0)
 
     def covers(self, text: str) -> bool:
         """Whether the model can represent the query at all."""
@@ -187,17 +232,18 @@ class MockProgram:
             if text in self._memo or text in todo:
                 continue
             try:
-                todo[text] = self.encode(text)
+                todo[text] = self._encode(text)
             except UncoveredInputError as exc:
                 self._memo[text] = Prediction(None, reason=str(exc), uncovered=exc.why, unseen=exc.unseen)
         if todo:
-            ids = [self.src_vocab.encode(tokens) for tokens, _ in todo.values()]
+            ids = [self.src_vocab.encode(tokens) for tokens, _, _ in todo.values()]
             outputs = self.decoder.decode(ids, max_len=self.model_config.max_len)
             threshold = self.threshold
-            for (text, (tokens, mapping)), (out, confidence) in zip(todo.items(), outputs):
+            for (text, (tokens, mapping, spelled)), (out, confidence) in zip(todo.items(), outputs):
                 predicted = tuple(self.tgt_vocab.decode(out))
                 behaviour = self.decode_prediction(predicted, mapping, random.Random(text))
-                unfamiliar = (self.familiarity.unfamiliar(tokens, mapping)
+                unfamiliar = (f"tokens never seen in training, spelled by known ones: {list(spelled[:5])}" if spelled
+                              else self.familiarity.unfamiliar(tokens, mapping)
                               or self.familiarity.unfamiliar_answer(predicted, tokens) if self.familiarity else None)
                 confident = threshold is not None and unfamiliar is None and confidence >= threshold
                 self._memo[text] = Prediction(behaviour, predicted, tokens, unfamiliar or "", confidence,

@@ -200,3 +200,21 @@ def test_markdown_it_model_is_as_good_as_the_readme_says():
     subject = _subject("markdown-it")
     meta = load_artifact(subject.shipped_models / f"forward-{ModelSpec(subject, 'forward').key}.npz").meta
     assert meta["metrics"]["exact_match"] >= 0.92  # README: 95.6 % on synthetic held-out inputs (93.4 % in training)
+
+
+def test_a_token_never_seen_whole_is_spelled_by_known_ones_and_never_vouched_for():
+    from pytest_modelizer.mock import MockProgram
+
+    subject = _subject("markdown-it")
+    spec = ModelSpec(subject, "forward")
+    mock = MockProgram(spec, load_artifact(subject.shipped_models / f"forward-{spec.key}.npz"))
+    # A setext underline of nine dashes: the grammar writes shorter ones, which spell it.
+    assert "---------" not in mock.src_vocab.stoi
+    parts = mock.pieces("---------")
+    assert parts and "".join(parts) == "---------" and all(p in mock.src_vocab.stoi for p in parts)
+    prediction = mock.predict("Title\n---------\n")
+    assert prediction.covered and not prediction.familiar and not prediction.confident
+    assert "spelled by known ones: ['---------']" in prediction.reason
+    # A placeholder's number is what is unseen: it is not spelled, and the input stays uncovered.
+    assert mock.pieces("CODELINE_999") is None
+    assert mock.pieces("\u2603") is None  # a character no token holds
