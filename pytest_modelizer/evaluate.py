@@ -156,7 +156,10 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
     for i, (pair, pred) in enumerate(zip(kept, predictions)):
         example = encode_pair(spec, pair)
         reference = example.tgt if example else ()
-        covered = pred.covered and example is not None and mock.tgt_vocab.covers(reference)
+        # A forward answer is compared with the program's, which the model must be able to write. An
+        # inverse answer is right when it round-trips, whichever input it writes: only its query must
+        # be represented (the reference input may hold words its output lacks, which no model writes).
+        covered = pred.covered and (not spec.is_forward or example is not None and mock.tgt_vocab.covers(reference))
         if not pred.covered:
             why, unseen = pred.uncovered, pred.unseen
         elif example is None:
@@ -167,8 +170,7 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
         if spec.is_forward:
             exact = covered and pred.behaviour == expected
         else:
-            # Failure aspect: a sampled input need not be the reference one, only fail the same way.
-            exact = (pred.covered if spec.is_failure else covered) and round_trip[i] == expected
+            exact = covered and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
                              pred.familiar, agreeing[i], len(example.src) if example else None,
                              "" if covered else why, () if covered else unseen))

@@ -36,3 +36,28 @@ def test_fresh_held_out_inputs_leave_out_the_training_inputs_without_a_cache(tmp
         uncached = held_out_inputs(subject, 300, training)
         assert uncached and not trained & set(uncached)
         assert held_out_inputs(subject, 300, training, tmp_path) == uncached  # the cached pairs say the same
+
+
+def test_an_inverse_answer_that_round_trips_is_exact_whatever_input_it_writes(toy_inverse_cache, monkeypatch):
+    """The reference input may hold words its output lacks, which no model writes: only the round trip judges."""
+    import toy
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.data import Pair
+    from pytest_modelizer.evaluate import score_pairs
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.runner import ProgramRunner
+    from pytest_modelizer.spec import ModelSpec
+    from pytest_modelizer.store import ModelStore, load_artifact
+    from pytest_modelizer.tokenizer import Vocabulary
+
+    store = ModelStore(toy_inverse_cache)
+    mocks = {d: MockProgram(s, load_artifact(store.find_model(s)))
+             for d, s in (("forward", ModelSpec(toy.SUBJECT, "forward")), ("inverse", ModelSpec(toy.SUBJECT, "inverse")))}
+    pair = Pair("cat dog", Behaviour.success("cat|dog"))
+    # As if each reference held a word no vocabulary has.
+    monkeypatch.setattr(Vocabulary, "covers", lambda self, tokens: False)
+    with ProgramRunner(toy.SUBJECT) as runner:
+        (inverse,), _ = score_pairs(mocks["inverse"], [pair], runner)
+        (forward,), _ = score_pairs(mocks["forward"], [pair], runner)
+    assert inverse.covered and inverse.exact
+    assert not forward.covered and not forward.exact and forward.uncovered == "unseen output tokens"
