@@ -184,7 +184,7 @@ class MockProgram:
         seen to read there; `predict_batch`). A placeholder is never spelled (its number is what is
         unseen), nor is a failure model's label, and pieces are never placeholders or specials.
         """
-        if self.spec.is_failure and not self.spec.is_forward or is_placeholder(token):
+        if self.spec.is_generator or is_placeholder(token):
             return None
         known = self._spelling_tokens
         longest = min(len(token), self._longest_spelling_token)
