@@ -165,7 +165,7 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str], n: int = GRAM) -> l
     events = [(m.end(), m.group(2).lower(), not m.group(1)) for m in _NESTING.finditer("".join(tokens))
               if m.group(2) and m.group(2).lower() in tags]
     inner, stack, e = [], [], 0
-    for start in starts:
+    for start in [*starts, offset]:  # and the end, the second token of the last pair
         while e < len(events) and events[e][0] <= start:
             _, kind, opens = events[e]
             if opens:
@@ -174,7 +174,7 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str], n: int = GRAM) -> l
                 del stack[len(stack) - 1 - stack[::-1].index(kind)]
             e += 1
         inner.append(stack[-1] if stack else "")
-    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens, n))]  # gram i's second token is tokens[i]
+    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens, n))]  # gram i's second token is tokens[i] (or the end)
 
 
 def _describe(kind: str) -> str:

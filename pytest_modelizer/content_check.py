@@ -20,6 +20,11 @@ Likewise with a word the vocabularies spell as a token of their own put into a v
 (`probe_words`): where the program acts on it there (latexify writes `torch.sum(x)` as `\\sum x`
 where its tokenizer saw only a name), a real value of that word is not answered with confidence.
 
+Before any of that, the inputs themselves are run again, unchanged (`check_repeatable`): a program
+whose answer to the same input changes from run to run (it writes the time or a random id, the
+order of a set, or something earlier calls left behind) cannot be learnt as a function of its
+input, and its held-out exact match stalls for that reason alone.
+
 The converse needs no program (`rare_tokens`): content the tokenizer writes as tokens rather than
 placeholders (a URL's port, an id, a number lexed whole) makes a vocabulary of thousands of
 tokens, each in one or two training pairs, and a model learns to write a token only from the
@@ -43,6 +48,8 @@ if TYPE_CHECKING:
     from pytest_modelizer.runner import ProgramRunner
     from pytest_modelizer.spec import ModelSpec
 
+# Training inputs run a second time to see that the program answers them as before.
+REPEATED_INPUTS = 100
 # Inputs checked per training (program runs); the share that must change before training warns,
 # and the least number of them (a few odd values are noise, not a pattern).
 CHECKED_INPUTS = 200
@@ -90,12 +97,67 @@ class HiddenContent:
                 f"{self.checked} inputs ({kinds}), e.g. {_clip(a)!r} -> {a_does!r} but {_clip(b)!r} -> "
                 f"{b_does!r}. A model cannot learn what it cannot see: give the deciding values tokens of "
                 f"their own in the input tokenizer (vocabulary words, or a content terminal of their own), or "
-                f"leave them out of the grammar (README, \"What a model can learn\"). Where every kind changes, "
-                f"check that the program answers the same input the same way each time")
+                f"leave them out of the grammar (README, \"What a model can learn\")")
 
     def to_meta(self) -> dict:
         return {"checked": self.checked, "changed": self.changed,
                 "by_kind": {k: list(v) for k, v in sorted(self.by_kind.items())}, "example": list(self.example or ())}
+
+
+@dataclass(frozen=True)
+class Repeatability:
+    """Training inputs run again, unchanged: did the program answer them as it had?"""
+
+    checked: int = 0
+    differed: int = 0
+    example: tuple[str, str, str] | None = None  # an input, its first answer, its answer when run again
+
+    @property
+    def warns(self) -> bool:
+        # Two, not one: a program under load may fail once for a reason of the machine's (a crash).
+        return self.differed >= 2
+
+    def describe(self, subject: str) -> str:
+        text, first, again = self.example or ("", "", "")
+        first, again = where_they_differ(first, again)
+        return (f"the program of {subject!r} answers the same input differently when it runs again: "
+                f"{self.differed} of {self.checked} training inputs, run a second time, got another answer "
+                f"(e.g. {_clip(text)!r} -> {first!r}, then {again!r}). A model learns one answer per input: "
+                f"where the answer holds the time, a random value, the order of a set, or what earlier calls "
+                f"left behind, make the program deterministic for its tests (fix the clock or the seed, sort "
+                f"what it writes, start it fresh) or model a part of its answer that is "
+                f"(README, \"What a model can learn\")")
+
+    def to_meta(self) -> dict:
+        return {"checked": self.checked, "differed": self.differed, "example": list(self.example or ())}
+
+
+def check_repeatable(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",
+                     seed: int = 0, count: int = REPEATED_INPUTS) -> Repeatability:
+    """Run the inputs of up to `count` of `examples` again and compare with the answers they hold.
+
+    Compared as the model sees them (`project`); a timeout is the runner's verdict on a slow call,
+    not an answer, and is not compared. The workers are others than those that made the pairs, so
+    an answer that follows the worker (its process id, what its earlier calls left) differs too;
+    one that follows the hash seed (set order) differs where the pairs came from another process
+    (a command runs in one of its own each call; pairs a previous run cached): the workers of one
+    process share its seed.
+    """
+    order = list(examples)
+    random.Random(seed).shuffle(order)
+    chosen = order[:count]
+    runs = runner.run_many([e.pair.input for e in chosen])
+    checked = differed = 0
+    example = None
+    for e, run in zip(chosen, runs):
+        if "timeout" in (e.pair.behaviour.failure, run.behaviour.failure):
+            continue
+        checked += 1
+        before, again = project(spec, e.pair.behaviour), project(spec, run.behaviour)
+        if before != again:
+            differed += 1
+            example = example or (e.pair.input, str(before), str(again))
+    return Repeatability(checked, differed, example)
 
 
 # Training warns when at least this many of the tokens, and at least this share of them, occur in

@@ -10,8 +10,8 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
 from pytest_modelizer.calibration import (Familiarity, Spellings, calibrate, calibrate_paired, content_meta,
                                           copy_rules, nested_kinds)
-from pytest_modelizer.content_check import (check_hidden_content, probe_content, probe_runs, probe_words, rare_tokens,
-                                            vocabulary_words)
+from pytest_modelizer.content_check import (check_hidden_content, check_repeatable, probe_content, probe_runs,
+                                            probe_words, rare_tokens, vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -55,19 +55,21 @@ def learn(
         f"training {spec}: {len(train)} pairs, {model.num_parameters():,} parameters, "
         f"vocabularies {len(src_vocab)}/{len(tgt_vocab)}"
     )
-    # A vocabulary mostly of tokens seen once or twice, or content a placeholder hides and the
-    # program acts on, caps what any model can learn: say so now, not after minutes of training
-    # that stalls.
+    # A vocabulary mostly of tokens seen once or twice, content a placeholder hides and the program
+    # acts on, or a program that answers an input differently each time, caps what any model can
+    # learn: say so now, not after minutes of training that stalls.
     # A generator's targets are inputs written out, content and all, by design: its rare words are no fault.
     rare = None if spec.is_generator else rare_tokens([(e.src, e.tgt) for e in train])
     if rare is not None:
         log(f"warning: {rare.describe(subject.name)}")
-    hidden = None
+    hidden = repeatable = None
     if spec.is_forward:
         with ProgramRunner(subject) as runner:
+            repeatable = check_repeatable(spec, train, runner, training.seed)
             hidden = check_hidden_content(spec, train, runner, training.seed)
-        if hidden.warns:
-            log(f"warning: {hidden.describe(subject.name)}")
+        for check in (repeatable, hidden):
+            if check.warns:
+                log(f"warning: {check.describe(subject.name)}")
     if data.too_long:
         log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
             f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
@@ -99,6 +101,7 @@ def learn(
     }
     if hidden is not None:
         meta["hidden_content"] = hidden.to_meta()
+        meta["repeatable"] = repeatable.to_meta()
     if spec.is_failure:
         from collections import Counter
 

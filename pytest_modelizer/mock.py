@@ -59,6 +59,8 @@ class ModelInfo:
     calibration: dict = field(default_factory=dict)
     # What changing a placeholder's value did to the program at training (content_check); {} before it existed.
     hidden_content: dict = field(default_factory=dict)
+    # The training inputs run again unchanged, and how many got another answer (content_check); {} before it existed.
+    repeatable: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +123,7 @@ class MockProgram:
             threshold=self.threshold,
             calibration=dict(self.artifact.meta.get("calibration") or {}),
             hidden_content=dict(self.artifact.meta.get("hidden_content") or {}),
+            repeatable=dict(self.artifact.meta.get("repeatable") or {}),
         )
 
     @property

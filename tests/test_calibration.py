@@ -223,6 +223,8 @@ def test_an_answer_must_hold_each_token_sequence_inside_a_tag_some_training_outp
     assert ("code", "T_", "\n", "\n") in placed_grams(code, {"pre", "code", "p"})
     assert ("", "\u27e8s\u27e9", "<p>", "T_") in placed_grams(paragraph, {"p"})  # <p> itself is not inside <p>
     assert ("p", "<p>", "T_", "\n") in placed_grams(paragraph, {"p"})
+    # Pairs too (where trigrams are too sparse to check): the last one ends the answer, outside <p>.
+    assert placed_grams(paragraph, {"p"}, 2)[-2:] == [("p", "T_", "</p>\n"), ("", "</p>\n", "\u27e8/s\u27e9")]
     familiarity = Familiarity.learn([("T_1",)], targets=[code, paragraph] * NESTING_SUPPORT)
     assert familiarity.unfamiliar_answer(("<p>", "T_3", "\n", "T_1", "</p>\n")) is None
     # Every trigram of this answer is some training output's, but blank lines inside <p> none.

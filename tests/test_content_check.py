@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import toy
 
-from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, probe_content, probe_runs,
-                                            probe_words, vocabulary_words)
+from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, check_repeatable, probe_content,
+                                            probe_runs, probe_words, vocabulary_words)
 from pytest_modelizer.data import encode_pair, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -54,6 +54,42 @@ def test_training_warns_and_stores_the_figures(tmp_path):
 
     assert MockProgram(spec, artifact).info.hidden_content == found
     assert any(line.startswith("warning: the tokens of 'vowel-marks' hide content") for line in logged)
+    assert artifact.meta["repeatable"]["differed"] == 0  # it acts on content, and does so each time alike
+    assert not any("answers the same input differently" in line for line in logged)
+
+
+def _repeated(subject):
+    spec = ModelSpec(subject, "forward")
+    with ProgramRunner(subject) as runner:
+        return check_repeatable(spec, _examples(spec), runner, count=40)
+
+
+def test_a_program_that_answers_each_input_one_way_repeats():
+    found = _repeated(toy.SUBJECT)
+    assert (found.checked, found.differed, found.warns) == (40, 0, False)
+
+
+def test_a_program_that_answers_an_input_differently_each_time_is_named_with_an_example():
+    found = _repeated(toy.STAMPED_SUBJECT)
+    assert found.warns and found.checked == found.differed == 40
+    text, first, again = found.example
+    assert first.rsplit("|", 1)[0] == again.rsplit("|", 1)[0] == toy.shout(text) and first != again
+    message = found.describe("stamped-shout")
+    assert "'stamped-shout' answers the same input differently" in message and "40 of 40 training inputs" in message
+    assert "What a model can learn" in message
+
+
+def test_training_warns_of_a_program_that_answers_differently_and_stores_the_figures(tmp_path):
+    from pytest_modelizer.learn import learn
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.store import ModelStore
+
+    logged: list[str] = []
+    spec = ModelSpec(toy.STAMPED_SUBJECT, "forward", training=toy.STAMPED_SUBJECT.training.replace(max_epochs=1))
+    artifact = learn(spec, ModelStore(tmp_path), log=logged.append)
+    assert artifact.meta["repeatable"]["differed"] == artifact.meta["repeatable"]["checked"] > 0
+    assert MockProgram(spec, artifact).info.repeatable == artifact.meta["repeatable"]
+    assert any(line.startswith("warning: the program of 'stamped-shout' answers") for line in logged)
 
 
 def test_an_example_shows_the_answers_from_where_they_differ():

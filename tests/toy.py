@@ -60,6 +60,13 @@ def negating_shout(text: str) -> str:
     return "|".join("~" if part == "not" else part.replace(">not<", ">~<") for part in shout(text).split("|"))
 
 
+def stamped_shout(text: str) -> str:
+    """`shout` followed by the time of the call: another answer each time it runs."""
+    import time
+
+    return shout(text) + "|" + str(time.monotonic_ns())
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
@@ -148,6 +155,7 @@ ESCAPING_SUBJECT = make_subject(
     training=QUICK_TRAINING,
 )
 
+STAMPED_SUBJECT = make_subject(name="stamped-shout", program=stamped_shout, training=QUICK_TRAINING)
 SQUEEZING_SUBJECT = make_subject(name="squeezing-shout", program=squeezing_shout,
                                  input_tokenizer=ESCAPING_SUBJECT.input_tokenizer, training=QUICK_TRAINING)
 NEGATING_SUBJECT = make_subject(
