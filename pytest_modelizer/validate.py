@@ -76,9 +76,14 @@ def _grammar_problems(grammar: Any, start: str) -> list[str]:
                 continue
             for name in _NONTERMINAL.findall(text):
                 referenced.setdefault(name, symbol)
-    for name, user in referenced.items():
-        if name not in grammar:
-            problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define")
+    undefined = [(name, user) for name, user in referenced.items() if name not in grammar]
+    for name, user in undefined:
+        problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define")
+    if undefined:
+        # Markup in a grammar (`<b>`) reads as a nonterminal: say how to write it as text.
+        problems.append("where '<' and '>' are meant as text, write them <lt> and <gt> and add their rules "
+                        "with pytest_modelizer.grammar.with_escape_rules(grammar), or write the rules as "
+                        "templates with grammar_from_templates (README, \"Writing the grammar\")")
     return problems
 
 

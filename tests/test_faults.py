@@ -394,6 +394,8 @@ def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_pa
 BAD_SUBJECTS = {
     "undefined nonterminal": (dict(grammar={**toy.GRAMMAR, "<item>": ["<w>", "!<word>"]}),
                               "'<word>', which the grammar does not define"),
+    "markup as text": (dict(grammar={**toy.GRAMMAR, "<item>": ["<w>", "<b><w></b>"]}),
+                       "'<' and '>' are meant as text, write them <lt> and <gt>"),
     "expansion type": (dict(grammar={**toy.GRAMMAR, "<w>": ["cat", 7]}), "holds 7"),
     "expansion options": (dict(grammar={**toy.GRAMMAR, "<w>": ["cat", ("dog", 0.5)]}), "(string, options dict)"),
     "expansions not a list": (dict(grammar={**toy.GRAMMAR, "<w>": "cat"}), "must be a list of expansions"),
