@@ -25,11 +25,23 @@ the defaults were not chosen for by hand (see `user_defaults.py`).
   of that.
 - `rev`: the `rev` command (each line reversed, every character a token): a command, not a
   callable.
+- `roman`: an integer as a Roman numeral, every character a token; 0, a negative number or one
+  above 3999 fails.
+- `json-pretty`: JSON indented by two (`json.dumps(json.loads(s), indent=2)`): strings are
+  placeholders, the indentation follows the nesting; a trailing comma fails.
+- `slug`: a title as a URL slug (lower case, runs of other characters one `-`), every character
+  a token; a title without a letter or digit fails.
+- `html-list`: items separated by `,` or `;` as an HTML list (`html.escape`d); words are
+  placeholders, markup in the items is escaped; nothing to list fails. Its first tokenizer let
+  words hold `'`, which `html.escape` writes `&#x27;`: training warned that content hidden in
+  placeholders decides the answer (80 of 200 inputs; held-out exact match 49.5 %), and this is
+  the tokenizer written after that warning.
 """
 from __future__ import annotations
 
 import csv
 import datetime
+import html
 import ipaddress
 import json
 import re
@@ -38,6 +50,7 @@ import shutil
 import urllib.parse
 
 from pytest_modelizer import LarkTokenizer, Subject
+from pytest_modelizer.grammar import with_escape_rules
 
 
 def format_date(text: str) -> str:
@@ -274,9 +287,122 @@ rev_subject = Subject(
 )
 
 
+def roman_numeral(text: str) -> str:
+    number = int(text)
+    if not 0 < number < 4000:
+        raise ValueError(f"{number} has no Roman numeral")
+    numeral = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        count, number = divmod(number, value)
+        numeral += letters * count
+    return numeral
+
+
+ROMAN_GRAMMAR = {
+    "<start>": ["<n>", "<d>", "<d><d>", "<d><d><d>", "0", "-<n>"],
+    "<n>": ["<d><d><d><d>"],
+    "<d>": _DIGITS,
+}
+
+roman_subject = Subject(
+    name="roman",
+    program=roman_numeral,
+    grammar=ROMAN_GRAMMAR,
+    input_tokenizer=CHARACTERS,
+    output_tokenizer=CHARACTERS,
+    description="integer -> Roman numeral (outside 1..3999 raises ValueError)",
+)
+
+
+def pretty_json(text: str) -> str:
+    return json.dumps(json.loads(text), indent=2)
+
+
+JSON_GRAMMAR = {
+    "<start>": ["<value>"],
+    "<value>": ["<object>", "<array>", "<string>", "<number>", "true", "null"],
+    "<object>": ["{}", "{<members>}", "{<members>,}"],
+    "<members>": ["<string>: <value>", "<string>: <value>, <members>"],
+    "<array>": ["[]", "[<elements>]"],
+    "<elements>": ["<value>", "<value>, <elements>"],
+    "<string>": ['"<chars>"'],
+    "<chars>": ["name", "id", "x", "hello world", "a_b"],
+    "<number>": ["<d>", "<d><d>", "-<d>", "<d>.<d>"],
+    "<d>": _DIGITS,
+}
+
+JSON_TOKENS = LarkTokenizer('STRING: /"[^"\\\\]*"/\nDIGIT: /[0-9]/\nWORD: /true|false|null/\nNL: /\\n */\n'
+                            'PUNCT: /[{}\\[\\],:.-]/\nSP: / +/\nOTHER.-1: /./s', content=("STRING",))
+
+json_subject = Subject(
+    name="json-pretty",
+    program=pretty_json,
+    grammar=JSON_GRAMMAR,
+    input_tokenizer=JSON_TOKENS,
+    output_tokenizer=JSON_TOKENS,
+    description="JSON -> JSON indented by two (invalid JSON raises JSONDecodeError)",
+)
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if not slug:
+        raise ValueError("nothing to make a slug of")
+    return slug
+
+
+SLUG_GRAMMAR = {
+    "<start>": ["<words>"],
+    "<words>": ["<word>", "<word><gap><words>"],
+    "<gap>": [" ", " - ", ", ", "! ", "  "],
+    "<word>": ["<c>", "<c><word>"],
+    "<c>": list("abcdeXYZ19"),
+}
+
+slug_subject = Subject(
+    name="slug",
+    program=slugify,
+    grammar=SLUG_GRAMMAR,
+    input_tokenizer=CHARACTERS,
+    output_tokenizer=CHARACTERS,
+    description="title -> URL slug (no letter or digit raises ValueError)",
+)
+
+
+def html_list(text: str) -> str:
+    items = [item.strip() for item in re.split(r"[,;]", text) if item.strip()]
+    if not items:
+        raise ValueError("nothing to list")
+    return "<ul>\n" + "".join(f"<li>{html.escape(item)}</li>\n" for item in items) + "</ul>\n"
+
+
+LIST_GRAMMAR = with_escape_rules({
+    "<start>": ["<items>"],
+    "<items>": ["<item>", "<item><sep><items>"],
+    "<sep>": [",", ", ", ";", " ; ", ",,"],
+    "<item>": ["<words>", "<words> & <words>", "<words> <lt>b<gt><words><lt>/b<gt>", " "],
+    "<words>": ["<word>", "<word> <word>"],
+    "<word>": ["apple", "pear", "fig", "x", "New York", "a1", "Tom's"],
+})
+
+_LIST_WORD = "WORD: /[A-Za-z0-9]+(?: [A-Za-z0-9]+)*/\n"
+
+html_list_subject = Subject(
+    name="html-list",
+    program=html_list,
+    grammar=LIST_GRAMMAR,
+    input_tokenizer=LarkTokenizer(_LIST_WORD + "SEP: /[,;]/\nSP: / +/\nOTHER.-1: /./s", content=("WORD",)),
+    output_tokenizer=LarkTokenizer(_LIST_WORD + "TAG: /<\\/?(?:ul|li)>\\n?/\nENT: /&#?[a-z0-9]+;/\nOTHER.-1: /./s",
+                                   content=("WORD",)),
+    description="items -> HTML list (html.escape; nothing to list raises ValueError)",
+)
+
+
 def user_subjects() -> list[Subject]:
     """The user-style subjects whose program is available here (jq and rev are commands that may be missing)."""
-    subjects = [date_subject, shell_subject, camel_subject, url_subject, csv_subject, ipv6_subject, calc_subject]
+    subjects = [date_subject, shell_subject, camel_subject, url_subject, csv_subject, ipv6_subject, calc_subject,
+                roman_subject, json_subject, slug_subject, html_list_subject]
     if shutil.which("jq"):
         subjects.insert(1, jq_subject)
     if shutil.which("rev"):

@@ -142,3 +142,24 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
 def test_run_finds_the_directions_with_a_current_model(registry, toy_cache, tmp_path):
     assert run.model_directions(ModelStore(toy_cache), registry.get("shout"), ("forward", "inverse")) == ["forward"]
     assert run.model_directions(ModelStore(tmp_path), registry.get("shout"), ("forward", "inverse")) == []
+
+
+def test_the_user_style_subjects_are_valid_and_their_programs_answer_as_described():
+    from benchmarks import user_subjects as users
+    from pytest_modelizer.runner import run_program
+    from pytest_modelizer.validate import validate_subject
+
+    subjects = {s.name: s for s in users.user_subjects()}
+    for subject in subjects.values():
+        validate_subject(subject)
+    answers = {
+        "roman": {"1994": "MCMXCIV", "0": None},
+        "slug": {"Hello, World!": "hello-world", "! ": None},
+        "json-pretty": {'{"a": [1, {}]}': '{\n  "a": [\n    1,\n    {}\n  ]\n}', "[1,]": None},
+        "html-list": {"pear & fig; <b>x</b>,,": "<ul>\n<li>pear &amp; fig</li>\n<li>&lt;b&gt;x&lt;/b&gt;</li>\n</ul>\n",
+                      " ; ": None},
+    }
+    for name, cases in answers.items():
+        for text, output in cases.items():
+            behaviour = run_program(subjects[name], text)
+            assert behaviour.output == output and behaviour.ok == (output is not None), (name, text, behaviour)
