@@ -311,7 +311,8 @@ def summary_lines(calls: dict) -> list[str]:
     lines = []
     for label, names in sorted(calls.items()):
         for name, tally in sorted(names.items()):
-            line = f"{label}: {tally['served']} calls through the `{name}` binary"
+            served = tally["served"]
+            line = f"{label}: {served} call{'s' * (served != 1)} through the `{name}` binary"
             if tally.get("other"):
                 line += f" ({tally['other']} more with other arguments, not modelled)"
             lines.append(line)

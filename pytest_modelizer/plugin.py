@@ -564,8 +564,9 @@ def _usage_lines(usage: dict[str, dict]) -> list[str]:
             # calls that follow are memo hits; time per call would mix the two.
             decoded = entry.get("decoded", 0)
             mean_ms = 1000 * entry["seconds"] / decoded if decoded else 0.0
-            lines.append(f"{name} key {entry['key']}: {fidelity}; {entry['calls']} mock calls, "
-                         f"{decoded} inputs decoded, {mean_ms:.1f} ms mean per decoded input")
+            calls = entry["calls"]
+            lines.append(f"{name} key {entry['key']}: {fidelity}; {calls} mock call{'s' * (calls != 1)}, "
+                         f"{decoded} input{'s' * (decoded != 1)} decoded, {mean_ms:.1f} ms mean per decoded input")
         counts = entry.get("counts")
         if counts and any(counts.values()):
             line = (f"{name} calls answered by the model {counts['model']}, a recording {counts['recording']}, "

@@ -337,7 +337,7 @@ def test_mode_verify_returns_the_programs_answer_and_checks_the_model(shout_pyte
     agreed = outcomes.get("passed", 0)  # a quick model may disagree: then the test fails, after the call
     assert agreed + outcomes.get("failed", 0) == 1
     result.stdout.fnmatch_lines([f"*the program 1; refused 0; verify: model agreed on {agreed}/1*",
-                                 "shout-cmd (forward): 1 calls through the `shout` binary"])
+                                 "shout-cmd (forward): 1 call through the `shout` binary"])
 
 
 @pytest.mark.parametrize("marker, message", [
