@@ -209,6 +209,9 @@ class StandIn:
         self.tally = calls.setdefault(str(served.spec), {}).setdefault(name, {"served": 0, "other": 0})
         self.lock = threading.Lock()  # one call at a time: the model and the counts are not thread-safe
         self.real = shutil.which(name)  # before PATH changes: the real binary, where one is installed
+        # Why calls were refused: the application sees only an exit status (and perhaps swallows the
+        # stderr), so a failing test's report shows these (plugin.pytest_runtest_makereport).
+        self.refusals: list[tuple[int, str]] = []
         self.folder: Path | None = None
         self._server: _Server | None = None
 
@@ -269,7 +272,7 @@ class StandIn:
         if self.real:
             return {"exec": self.real}
         where = "on stdin" if self.subject.stdin else "as the last argument"
-        return self._exit(EXIT_OTHER_ARGUMENTS, stderr=(
+        return self._refuse(EXIT_OTHER_ARGUMENTS, (
             f"modelizer: this `{self.name}` is pytest-modelizer's stand-in for subject {self.subject.name!r}, "
             f"which models only `{shlex.join([self.name, *self.arguments])}` (the input {where}); it was run as "
             f"`{shlex.join([self.name, *argv])}`, and no real `{self.name}` is on PATH to run instead"))
@@ -281,16 +284,28 @@ class StandIn:
             try:
                 text.encode()
             except UnicodeEncodeError:
-                return self._exit(EXIT_REFUSED, stderr=f"modelizer: the input of `{self.name}` is not UTF-8 text")
+                return self._refuse(EXIT_REFUSED, f"modelizer: the input of `{self.name}` is not UTF-8 text")
             try:
                 return self._exit(0, stdout=self.served(text))
             except ProgramFailure as exc:
                 return self._exit(exit_code(exc.behaviour.failure), stderr=exc.behaviour.message or str(exc))
             except (UncertainPrediction, UncoveredInputError, ModelError) as exc:
-                return self._exit(EXIT_REFUSED, stderr=str(exc))
+                return self._refuse(EXIT_REFUSED, str(exc))
             except Exception as exc:  # noqa: BLE001 - the script must get an answer; the message says what broke
-                return self._exit(EXIT_REFUSED, stderr=f"modelizer: serving `{self.name}` failed: "
-                                                       f"{type(exc).__name__}: {exc}")
+                return self._refuse(EXIT_REFUSED, f"modelizer: serving `{self.name}` failed: {type(exc).__name__}: {exc}")
+
+    def _refuse(self, code: int, message: str) -> dict:
+        self.refusals.append((code, message))
+        return self._exit(code, stderr=message)
+
+    def refusals_section(self) -> tuple[str, str] | None:
+        """A report section (title, text) on the calls the stand-in refused, or None where it refused none."""
+        if not self.refusals:
+            return None
+        count = len(self.refusals)
+        listed = "\n".join(f"exit status {code}: {message}" for code, message in self.refusals[:5])
+        more = f"\n(and {count - 5} more)" if count > 5 else ""
+        return f"modelizer: the `{self.name}` stand-in refused {count} call{'s' * (count != 1)}", listed + more
 
     @staticmethod
     def _exit(code: int, stdout: str = "", stderr: str = "") -> dict:

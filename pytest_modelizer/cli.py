@@ -160,6 +160,7 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     spec = _model(session, args)
     subject, label = spec.subject, spec.label
     validate_subject(subject)  # the lexers too, before minutes of synthesis
+    session.require_program(subject, f"train the {label} model of {subject.name!r}")
     if args.ship and subject.shipped_models is None:
         raise ModelError(f"subject {subject.name!r} has no shipped_models folder to ship a model into; "
                          f"declare Subject(shipped_models=...) or train without --ship")
@@ -241,6 +242,7 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
                          f"give the corpus with --inputs FILE.jsonl")
     spec = _model(session, args)
     subject = spec.subject
+    session.require_program(subject, f"evaluate the {spec.label} model of {subject.name!r} against its program")
     path = session.model_path(spec)
     if path is None:
         raise ModelError(session.missing_message(spec).replace(
@@ -311,6 +313,7 @@ def _paired_line(artifact) -> str:
 
 def cmd_calibrate(session: ModelizerSession, args: argparse.Namespace) -> int:
     spec = _model(session, args)
+    session.require_program(spec.subject, f"calibrate the {spec.label} model of {spec.subject.name!r}")
     path = session.model_path(spec)
     if path is None:
         raise ModelError(session.missing_message(spec))
@@ -334,6 +337,7 @@ def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
     if (args.file is None) != (args.test is None):
         raise ValueError("--file and --test go together: the case file and the test whose entry to write")
     subject = session.registry.get(args.subject)
+    session.require_program(subject, f"find failure-likely inputs of {subject.name!r}")
     tests = read_case_file(args.file) if args.file and args.file.is_file() else {}
     cases, report = update_cases(session, subject, args.target, args.count, args.budget,
                                  tests.get(args.test) if args.test else None, log=lambda m: stderr_write(m + "\n"),
@@ -387,7 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, UnknownSubjectError) and not args.conftest:
             hint = (f" (read here: {', '.join(DEFAULT_CONFTESTS)} where they define the hook; "
                     "name another file with --conftest FILE)")
-        print(f"modelizer: error: {exc}{hint}", file=sys.stderr)
+        message = str(exc).removeprefix("modelizer: ")  # messages shared with the plugin name it already
+        print(f"modelizer: error: {message}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
         print("modelizer: interrupted; nothing was saved by the interrupted step", file=sys.stderr)

@@ -419,6 +419,18 @@ def modelizer_case(request: pytest.FixtureRequest):
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A failed test whose `binary=` stand-in refused calls reports why: the application saw only an exit status."""
+    report = yield
+    stand_in = item.stash.get(STAND_IN, None)
+    if report.when == "call" and report.failed and stand_in is not None:
+        section = stand_in.refusals_section()
+        if section is not None:
+            report.sections.append(section)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """In verify mode, fail a test whose served calls the model and the program answered differently."""
     result = yield

@@ -56,6 +56,23 @@ class ModelizerSession:
             self._statuses[subject.name] = subject.program_status()
         return self._statuses[subject.name]
 
+    def require_program(self, subject: Subject, doing: str) -> None:
+        """ModelError unless the program the subject declares is the one installed: `doing` runs it.
+
+        Pairs or round trips from another program (or from none: every run a "cannot-start"
+        failure) would be keyed, scored and calibrated as the declared one's.
+        """
+        status = self.program_status(subject)
+        if status.absent:
+            raise ModelError(
+                f"modelizer: cannot {doing}: its program is not installed here (the subject declares "
+                f"{status.declared}), and this runs it. Install it, or do this where it is installed and commit "
+                f"the models (README, \"Using the mock in CI\")")
+        if status.drift:
+            raise ModelError(
+                f"modelizer: cannot {doing}: {status.describe()}. This runs the program the subject declares: "
+                f"install {status.declared}, or declare the installed version as program_version")
+
     def check_program(self, subject: Subject) -> ProgramStatus:
         """The program status, refusing drift unless accepted: an error naming both versions and the fixes."""
         status = self.program_status(subject)
@@ -242,13 +259,7 @@ class ModelizerSession:
                 continue
             validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
             self.store.check_writable(subject.name)  # before minutes of synthesis, not after
-            status = self.program_status(subject)
-            if status.absent or status.drift:  # pairs from another program would be keyed as the declared one
-                raise ModelError(
-                    f"modelizer: cannot train the {spec.label} model of {subject.name!r}: "
-                    f"{status.describe()}. Training runs the program the subject declares ({status.declared}): "
-                    f"install it, or declare the installed version as program_version"
-                )
+            self.require_program(subject, f"train the {spec.label} model of {subject.name!r}")
             with self.store.lock(subject.name, spec.label):
                 # Another process (an xdist worker) may have trained it while we waited.
                 path = self.model_path(spec)

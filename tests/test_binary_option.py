@@ -188,6 +188,27 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
     run(shout_pytester, shout_cache, "-k", "model_error", "--modelizer-mode", "record").assert_outcomes(passed=1)
 
 
+def test_a_failed_test_reports_why_its_stand_in_refused_calls(shout_pytester, shout_cache):
+    # An application that checks the exit status shows only the status: the report adds the reason.
+    shout_pytester.makepyfile(test_app="""
+        import pytest
+        import app
+
+        @pytest.mark.modelize("shout-cmd", binary="shout", on_uncertain="error")
+        def test_checked():
+            assert app.shout("CAT").returncode == 0
+
+        @pytest.mark.modelize("shout-cmd", binary="shout", on_uncertain="error")
+        def test_refusal_expected():
+            assert app.shout("CAT").returncode == 3
+        """)
+    result = run(shout_pytester, shout_cache)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*- modelizer: the `shout` stand-in refused 1 call -*",
+                                 "exit status 3: *cannot represent it*"])
+    assert result.stdout.str().count("stand-in refused") == 1  # a passing test's refusals are no news
+
+
 class FakeServed:
     """Answers "out", or raises `failure`: what a ServedProgram does, without a model."""
 

@@ -165,6 +165,16 @@ def test_eval_without_model_names_the_train_command(conftest_file, tmp_path, cap
     assert "modelizer train shout --direction forward" in err
 
 
+@pytest.mark.parametrize("command", ["train", "eval", "calibrate", "cases"])
+def test_a_command_that_runs_the_program_refuses_where_it_is_absent(command, tmp_path, toy_cache, capsys):
+    # Without it every run is a "cannot-start" failure: pairs, scores and thresholds of nothing.
+    conftest = tmp_path / "absent_conftest.py"
+    conftest.write_text(toy.conftest_source("toy.make_subject(installed_version=lambda: None)"))
+    assert main([command, "shout", "--conftest", str(conftest), "--cache-dir", str(toy_cache)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("modelizer: error: cannot ") and "program is not installed here (the subject declares 1.0)" in err
+
+
 def test_unknown_subject_exits_2_with_known_subjects(conftest_file, tmp_path, capsys):
     code = main(["train", "nope", "--conftest", str(conftest_file), "--cache-dir", str(tmp_path)])
     assert code == 2

@@ -102,7 +102,7 @@ def test_training_refuses_an_absent_program(pytester, tmp_path):
     )
     result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path}", "--modelizer-train")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*cannot train the forward model of 'shout': program absent*"])
+    result.stderr.fnmatch_lines(["*cannot train the forward model of 'shout': its program is not installed here*"])
 
 
 EDITED_CONFTEST = """
