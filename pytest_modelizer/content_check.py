@@ -139,9 +139,9 @@ def check_repeatable(spec: "ModelSpec", examples: Sequence["Example"], runner: "
     Compared as the model sees them (`project`); a timeout is the runner's verdict on a slow call,
     not an answer, and is not compared. The workers are others than those that made the pairs, so
     an answer that follows the worker (its process id, what its earlier calls left) differs too;
-    one that follows the hash seed (set order) differs where the pairs came from another process
-    (a command runs in one of its own each call; pairs a previous run cached): the workers of one
-    process share its seed.
+    one that follows the hash seed (set order) differs where `runner` starts its workers in
+    interpreters of their own (`ProgramRunner(own_interpreters=True)`, as training does: a program
+    it can import by name), or the program is a command (a process of its own each call).
     """
     order = list(examples)
     random.Random(seed).shuffle(order)

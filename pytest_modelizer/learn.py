@@ -64,8 +64,9 @@ def learn(
         log(f"warning: {rare.describe(subject.name)}")
     hidden = repeatable = None
     if spec.is_forward:
-        with ProgramRunner(subject) as runner:
+        with ProgramRunner(subject, own_interpreters=True) as runner:  # own hash seeds: set order shows
             repeatable = check_repeatable(spec, train, runner, training.seed)
+        with ProgramRunner(subject) as runner:
             hidden = check_hidden_content(spec, train, runner, training.seed)
         for check in (repeatable, hidden):
             if check.warns:

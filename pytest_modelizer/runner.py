@@ -193,9 +193,11 @@ def _call_worker(program: Callable[[str], str], conn, parent: int, parent_end=No
 class _CallableWorker:
     """One worker process running a Python callable; replaced when it hangs or dies."""
 
-    def __init__(self, program: Callable[[str], str]) -> None:
+    def __init__(self, program: Callable[[str], str], own_interpreter: bool = False) -> None:
         self.program = program
         self.method = start_method(program)
+        if own_interpreter and self.method == "forkserver":  # spawned: a hash seed of its own
+            self.method = "spawn"
         # An input the program answered here within the timeout (whatever it answered): a worker
         # started again after a hang or a crash sets the program up on it before its next call.
         self.answered: str | None = None
@@ -394,6 +396,10 @@ class ProgramRunner:
 
     subject: Subject
     workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    # Workers in interpreters of their own, each with its own hash seed, where the program can be
+    # imported by name (else forked, sharing this process's): the fork server's children share the
+    # server's seed, so a program whose answers follow set order answers alike in all of them.
+    own_interpreters: bool = False
     _pool: list[_CallableWorker] = field(default_factory=list, init=False)
     _command_answered: bool = field(default=False, init=False)  # a command call answered within its limit
     _cold_calls: int = field(default=0, init=False)  # command calls given the first calls' allowance
@@ -412,7 +418,7 @@ class ProgramRunner:
 
     def _workers(self, n: int) -> list[_CallableWorker]:
         while len(self._pool) < n:
-            self._pool.append(_CallableWorker(self.subject.program))  # type: ignore[arg-type]
+            self._pool.append(_CallableWorker(self.subject.program, self.own_interpreters))  # type: ignore[arg-type]
         return self._pool[:n]
 
     def run(self, text: str) -> Run:

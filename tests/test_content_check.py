@@ -58,9 +58,9 @@ def test_training_warns_and_stores_the_figures(tmp_path):
     assert not any("answers the same input differently" in line for line in logged)
 
 
-def _repeated(subject):
+def _repeated(subject, own_interpreters=False):
     spec = ModelSpec(subject, "forward")
-    with ProgramRunner(subject) as runner:
+    with ProgramRunner(subject, own_interpreters=own_interpreters) as runner:
         return check_repeatable(spec, _examples(spec), runner, count=40)
 
 
@@ -77,6 +77,13 @@ def test_a_program_that_answers_an_input_differently_each_time_is_named_with_an_
     message = found.describe("stamped-shout")
     assert "'stamped-shout' answers the same input differently" in message and "40 of 40 training inputs" in message
     assert "What a model can learn" in message
+
+
+def test_answers_in_set_order_differ_in_workers_with_a_hash_seed_of_their_own():
+    # The pairs come from workers forked from one process (one seed); a spawned worker has its own.
+    assert _repeated(toy.SETWISE_SUBJECT).differed == 0
+    found = _repeated(toy.SETWISE_SUBJECT, own_interpreters=True)
+    assert found.warns and found.differed >= 10
 
 
 def test_training_warns_of_a_program_that_answers_differently_and_stores_the_figures(tmp_path):

@@ -67,6 +67,11 @@ def stamped_shout(text: str) -> str:
     return shout(text) + "|" + str(time.monotonic_ns())
 
 
+def setwise_shout(text: str) -> str:
+    """`shout` with its parts in the order of a set: it follows the process's hash seed."""
+    return "|".join(set(shout(text).split("|")))
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
@@ -156,6 +161,7 @@ ESCAPING_SUBJECT = make_subject(
 )
 
 STAMPED_SUBJECT = make_subject(name="stamped-shout", program=stamped_shout, training=QUICK_TRAINING)
+SETWISE_SUBJECT = make_subject(name="setwise-shout", program=setwise_shout, training=QUICK_TRAINING)
 SQUEEZING_SUBJECT = make_subject(name="squeezing-shout", program=squeezing_shout,
                                  input_tokenizer=ESCAPING_SUBJECT.input_tokenizer, training=QUICK_TRAINING)
 NEGATING_SUBJECT = make_subject(
