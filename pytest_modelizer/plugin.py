@@ -570,15 +570,21 @@ def _usage_lines(usage: dict[str, dict]) -> list[str]:
         if entry.get("program"):
             lines.append(f"{name}: {entry['program']}")
         if entry.get("key") is not None:
-            exact = entry.get("exact_match")
-            fidelity = f"held-out exact match {exact:.1%} (n={entry.get('n')})" if exact is not None else "no metrics"
+            exact, loss = entry.get("exact_match"), entry.get("validation_loss")
+            if exact is not None:
+                fidelity = f"held-out exact match {exact:.1%} (n={entry.get('n')})"
+            elif loss is not None:
+                fidelity = f"validation loss {loss:.3f} per token (a generator of failure-likely inputs)"
+            else:
+                fidelity = "no metrics"
             # Per decoded input: prefetching decodes a parametrized test's inputs in one batch, and the
             # calls that follow are memo hits; time per call would mix the two.
             decoded = entry.get("decoded", 0)
             mean_ms = 1000 * entry["seconds"] / decoded if decoded else 0.0
             calls = entry["calls"]
-            lines.append(f"{name} key {entry['key']}: {fidelity}; {calls} mock call{'s' * (calls != 1)}, "
-                         f"{decoded} input{'s' * (decoded != 1)} decoded, {mean_ms:.1f} ms mean per decoded input")
+            served = (f"; {calls} mock call{'s' * (calls != 1)}, {decoded} input{'s' * (decoded != 1)} decoded, "
+                      f"{mean_ms:.1f} ms mean per decoded input") if calls or decoded else ""
+            lines.append(f"{name} key {entry['key']}: {fidelity}{served}")
         counts = entry.get("counts")
         if counts and any(counts.values()):
             line = (f"{name} calls answered by the model {counts['model']}, a recording {counts['recording']}, "

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from pytest_modelizer import __version__
-from pytest_modelizer.aspect import ASPECTS
+from pytest_modelizer.aspect import ASPECTS, DEFAULT_FAILURE_KINDS
 from pytest_modelizer.config import TrainingConfig, keyed_fields
 from pytest_modelizer.samples import samples_fingerprint
 from pytest_modelizer.store import FORMAT_VERSION
@@ -129,6 +129,8 @@ class ModelSpec:
         }
         if self.is_failure:  # absent for the default aspect, so keys made before aspects stay valid
             components["aspect"] = self.aspect
+            if subject.failure_kind is None:  # the labels it learns; absent for a subject's own function
+                components["failure kinds"] = DEFAULT_FAILURE_KINDS
         if subject.samples is not None:  # absent without samples, so existing keys stay valid
             components["samples"] = samples_fingerprint(subject.loaded_samples())
         components.update(timeout_component(subject))

@@ -63,7 +63,8 @@ class Subject:
     corpora: Mapping[str, Path] = field(default_factory=dict)
     description: str = ""
     # Labels a failure for the failure aspect and for cases ("Type: message class"); default:
-    # `aspect.default_failure_kind`. Make it drop names and numbers so kinds do not split.
+    # `aspect.default_failure_kind` (numbers and quoted values dropped). Make it drop names too
+    # where messages hold them unquoted, so that kinds do not split.
     failure_kind: Callable[[Behaviour], str] | None = None
     # Training of failure-aspect models (default: `failure_training_for(self.training)`).
     failure_training: TrainingConfig | None = None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pytest_modelizer import ModelConfig, Subject, TrainingConfig, Verbatim
+from pytest_modelizer.aspect import numbered_failure_kind
 
 FOLDER = Path(__file__).parent
 MODELS = FOLDER / "models"
@@ -53,7 +54,12 @@ WORD_CHAR = ("(?:[^\\W_]|[\u00a7\u00ae\u00b0\u00b1\u0300-\u036f\u0483-\u0489\u05
 
 
 def bundled_subject(name: str, corpora: Mapping[str, str] | None = None, **fields: Any) -> Subject:
-    """A bundled subject: its shipped models in `models/NAME/`, its corpora (label -> file name) in `corpora/`."""
+    """A bundled subject: its shipped models in `models/NAME/`, its corpora (label -> file name) in `corpora/`.
+
+    Failure kinds are `numbered_failure_kind` unless the subject says otherwise: its shipped
+    failure models learnt those (the default now also replaces quoted values).
+    """
+    fields.setdefault("failure_kind", numbered_failure_kind)
     return Subject(name=name, shipped_models=MODELS / name,
                    corpora={label: CORPORA / filename for label, filename in (corpora or {}).items()}, **fields)
 

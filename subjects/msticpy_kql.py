@@ -183,9 +183,9 @@ def to_kql(sql: str) -> str:
 
 def failure_kind(behaviour) -> str:
     """A failure's kind: the default (type and first message clause); a user function's name as F."""
-    from pytest_modelizer.aspect import default_failure_kind
+    from pytest_modelizer.aspect import numbered_failure_kind
 
-    kind = default_failure_kind(behaviour)
+    kind = numbered_failure_kind(behaviour)
     match = re.match(r"KqlUnmappedFunction: unmapped function (\w+)$", kind)
     if match and match.group(1) not in UNMAPPED_NAMES:
         return "KqlUnmappedFunction: unmapped function F"

@@ -68,9 +68,9 @@ def failure_kind(behaviour) -> str:
     """A failure's kind: the default (type and first message clause), without the function it names."""
     import re
 
-    from pytest_modelizer.aspect import default_failure_kind
+    from pytest_modelizer.aspect import numbered_failure_kind
 
-    return re.sub(r"(in window function) \w+", r"\1 F", default_failure_kind(behaviour))
+    return re.sub(r"(in window function) \w+", r"\1 F", numbered_failure_kind(behaviour))
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ def test_update_writes_confirmed_cases_then_collection_needs_no_model(case_pytes
     result = update(case_pytester, failing_cache)
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*modelizer cases*", "test_demo.py::test_fails_cleanly: 4 used, 4 new, 0 unchanged*"])
+    # The models that proposed them say how they learnt, not how often they were called (never).
+    result.stdout.fnmatch_lines(["strict-shout (failure-inverse) key *: validation loss * per token (a generator*)"])
+    assert "held-out exact match" not in result.stdout.str().split("(failure-inverse) key")[1].splitlines()[0]
+    assert "0 mock calls" not in result.stdout.str()
     data = json.loads(case_file(case_pytester).read_text())
     cases = data["tests"]["test_fails_cleanly"]["cases"]
     assert len(cases) == 4

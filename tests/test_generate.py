@@ -6,7 +6,8 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer.aspect import behaviour_side, default_failure_kind, failure_kind, project, side_behaviour
+from pytest_modelizer.aspect import (DEFAULT_FAILURE_KINDS, behaviour_side, default_failure_kind, failure_kind,
+                                     numbered_failure_kind, project, side_behaviour)
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.generate import Candidate, GrammarChecker, Target, TargetError, reduce_input, select
 from pytest_modelizer.spec import ModelSpec
@@ -16,7 +17,7 @@ SUBJECT = toy.FAILING_SUBJECT
 
 def test_targets_parse_and_match():
     assert str(Target.parse("failure")) == "failure"
-    kind = Target.parse("failure:KeyError: 'double bang'")
+    kind = Target.parse("failure:KeyError: 'S'")
     assert kind.matches(SUBJECT, Behaviour.failed("KeyError", "'double bang'"))
     assert not kind.matches(SUBJECT, Behaviour.failed("IndexError", "bang without a word"))
     assert Target.parse("output:a|b").matches(SUBJECT, Behaviour.success("a|b"))
@@ -36,8 +37,25 @@ def test_failure_kinds_drop_numbers_and_keep_the_message_class():
     assert default_failure_kind(Behaviour.failed("timeout", "no answer within 5 s")) == "timeout"
     assert failure_kind(SUBJECT, Behaviour.success("x")) == "ok"
     failing = ModelSpec(SUBJECT, "forward", "failure")
-    assert project(failing, Behaviour.failed("KeyError", "'double bang'")) == Behaviour(failure="KeyError: 'double bang'")
+    assert project(failing, Behaviour.failed("KeyError", "'double bang'")) == Behaviour(failure="KeyError: 'S'")
     assert project(failing, Behaviour.success("cat|dog")) == Behaviour.success("")
+
+
+def test_failure_kinds_drop_the_quoted_values_a_message_echoes():
+    # One kind for one failure, whichever value the input held; an apostrophe is no quote.
+    assert default_failure_kind(Behaviour.failed("KeyError", "'name'")) == "KeyError: 'S'"
+    assert default_failure_kind(Behaviour.failed("ValueError", "invalid literal for int() with base 10: \"x1\"")) == (
+        "ValueError: invalid literal for int() with base N: 'S'")
+    assert default_failure_kind(Behaviour.failed("ValueError", "can't split 'a b'")) == "ValueError: can't split 'S'"
+    # The bundled subjects keep the kinds their shipped failure models learnt.
+    assert numbered_failure_kind(Behaviour.failed("KeyError", "'name'")) == "KeyError: 'name'"
+
+
+def test_a_failure_model_of_the_default_kinds_is_keyed_by_them_and_one_of_a_subjects_own_is_not():
+    assert ModelSpec(SUBJECT, "forward", "failure").key_components["failure kinds"] == DEFAULT_FAILURE_KINDS
+    own = toy.make_subject(failure_kind=numbered_failure_kind)
+    assert "failure kinds" not in ModelSpec(own, "forward", "failure").key_components
+    assert "failure kinds" not in ModelSpec(SUBJECT, "forward").key_components
 
 
 @pytest.mark.parametrize("aspect", ["output", "failure"])
