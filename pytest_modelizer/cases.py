@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -176,7 +176,8 @@ def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], match
         now = rerun(case.input)
         if now == case.expected:
             report.unchanged += 1
-            kept.append(case)
+            kind = kind_of(now)  # a kind is derived from the behaviour: labelled as the subject labels it now
+            kept.append(case if kind == case.kind else replace(case, kind=kind))
             continue
         report.changed.append((case.id, case.expected, now))
         if matches(now):

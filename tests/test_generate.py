@@ -131,3 +131,18 @@ def test_failure_models_trained_on_no_failure_say_so(tmp_path, capsys):
     assert main(["cases", "shout", "--conftest", str(conftest), "--cache-dir", str(tmp_path), "--budget", "10"]) == 0
     err = capsys.readouterr().err
     assert "the program failed on none of the failure models'" in err and "alternatives the program rejects" in err
+
+
+def test_an_unchanged_case_is_labelled_with_the_kind_of_now():
+    # A case file written before quoted values left the kinds: same behaviour, same id, kind relabelled.
+    from dataclasses import replace
+
+    from pytest_modelizer.cases import Case, CaseReport, TestCases, refresh
+
+    behaviour = Behaviour.failed("KeyError", "'double bang'")
+    before = Case("keyerror-double-bang-1a2b3c", "!!cat", behaviour, "KeyError: 'double bang'", "strict-shout", "1.0",
+                  "0123456789abcdef", "inverse")
+    report = CaseReport()
+    kept = refresh(TestCases("strict-shout", "failure", "1.0", [before]), lambda text: behaviour, lambda b: True,
+                   default_failure_kind, report)
+    assert report.unchanged == 1 and not report.changed and kept == [replace(before, kind="KeyError: 'S'")]
