@@ -292,7 +292,8 @@ class StandIn:
             except (UncertainPrediction, UncoveredInputError, ModelError) as exc:
                 return self._refuse(EXIT_REFUSED, str(exc))
             except Exception as exc:  # noqa: BLE001 - the script must get an answer; the message says what broke
-                return self._refuse(EXIT_REFUSED, f"modelizer: serving `{self.name}` failed: {type(exc).__name__}: {exc}")
+                return self._refuse(EXIT_REFUSED, f"modelizer: serving `{self.name}` failed: "
+                                                  f"{type(exc).__name__}: {exc}")
 
     def _refuse(self, code: int, message: str) -> dict:
         self.refusals.append((code, message))

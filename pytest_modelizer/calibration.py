@@ -174,7 +174,8 @@ def placed_grams(tokens: Sequence[str], tags: Iterable[str], n: int = GRAM) -> l
                 del stack[len(stack) - 1 - stack[::-1].index(kind)]
             e += 1
         inner.append(stack[-1] if stack else "")
-    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens, n))]  # gram i's second token is tokens[i] (or the end)
+    # Gram i's second token is tokens[i] (the end, for the last pair).
+    return [(inner[i], *gram) for i, gram in enumerate(grams(tokens, n))]
 
 
 def _describe(kind: str) -> str:
