@@ -78,6 +78,9 @@ class HiddenContent:
     by_kind: dict = field(default_factory=dict)  # content kind -> [checked, changed]
     # An input, what the program did with it, the input with one value changed, what it did then.
     example: tuple[str, str, str, str] | None = None
+    # Characters that one value held and the other did not in most of the changed inputs, and
+    # seldom in the others (`deciding_characters`): likely what the program acts on.
+    deciding: tuple[str, ...] = ()
 
     @property
     def share(self) -> float:
@@ -95,13 +98,38 @@ class HiddenContent:
         return (f"the tokens of {subject!r} hide content that decides its behaviour: changing the value of one "
                 f"placeholder changed more than that value in the program's answer for {self.changed} of "
                 f"{self.checked} inputs ({kinds}), e.g. {_clip(a)!r} -> {a_does!r} but {_clip(b)!r} -> "
-                f"{b_does!r}. A model cannot learn what it cannot see: give the deciding values tokens of "
+                f"{b_does!r}.{self._deciding_text()} A model cannot learn what it cannot see: give the deciding "
+                f"values tokens of "
                 f"their own in the input tokenizer (vocabulary words, or a content terminal of their own), or "
                 f"leave them out of the grammar (README, \"What a model can learn\")")
 
+    def _deciding_text(self) -> str:
+        if not self.deciding:
+            return ""
+        return (f" The answer changed where one value held {' or '.join(map(repr, self.deciding))} and the other "
+                f"did not: likely what the program acts on.")
+
     def to_meta(self) -> dict:
         return {"checked": self.checked, "changed": self.changed,
-                "by_kind": {k: list(v) for k, v in sorted(self.by_kind.items())}, "example": list(self.example or ())}
+                "by_kind": {k: list(v) for k, v in sorted(self.by_kind.items())}, "example": list(self.example or ()),
+                "deciding": list(self.deciding)}
+
+
+def deciding_characters(swaps: Sequence[tuple[str, str, bool]], limit: int = 3) -> tuple[str, ...]:
+    """Of value swaps (before, after, whether the answer changed beyond the value): the characters
+    that one of the two values held and the other did not in at least half of the changed swaps,
+    and at most a fifth as often in the unchanged ones (punctuation only, where any is)."""
+    changed, unchanged = Counter(), Counter()
+    for before, after, differs in swaps:
+        (changed if differs else unchanged).update(set(before) ^ set(after))
+    n_changed = sum(differs for _, _, differs in swaps)
+    n_unchanged = len(swaps) - n_changed
+    found = [ch for ch, n in changed.most_common() if n >= n_changed / 2
+             and unchanged[ch] / max(1, n_unchanged) <= n / n_changed / 5]
+    # Letters and digits come and go with the words that hold them (`Tom's` brings `m` and `s` along
+    # with the `'` that html.escape rewrites); where punctuation is among them, it is the likelier cause.
+    marks = [ch for ch in found if not ch.isalnum()]
+    return tuple((marks or found)[:limit])
 
 
 @dataclass(frozen=True)
@@ -239,29 +267,33 @@ def check_hidden_content(spec: "ModelSpec", examples: Sequence["Example"], runne
     values = {kind: sorted(set(vs)) for kind, vs in values.items()}
     order = [e for e in examples if e.mapping]
     rng.shuffle(order)
-    cases = []  # (example, changed input, kind, behaviour expected if the value is only copied)
+    # (example, changed input, kind, behaviour expected if the value is only copied, (old value, new value))
+    cases = []
     for e in order:
         if len(cases) >= count:
             break
         placeholder = rng.choice(sorted(e.mapping))
         kind = placeholder_kind(placeholder)
         others = [v for v in values.get(kind, ()) if v not in e.mapping.values()]
-        changed = _changed_input(spec, e, placeholder, rng.choice(others)) if others else None
+        value = rng.choice(others) if others else None
+        changed = _changed_input(spec, e, placeholder, value) if value is not None else None
         if changed is not None:
-            cases.append((e, changed[0], kind, changed[1]))
-    runs = runner.run_many([text for _, text, _, _ in cases])
+            cases.append((e, changed[0], kind, changed[1], (e.mapping[placeholder], value)))
+    runs = runner.run_many([text for _, text, _, _, _ in cases])
     by_kind: dict[str, list[int]] = {}
-    changed, example = 0, None
-    for (e, text, kind, expected), run in zip(cases, runs):
+    changed, example, swaps = 0, None, []
+    for (e, text, kind, expected, swap), run in zip(cases, runs):
         differs = project(spec, run.behaviour) != expected
         tally = by_kind.setdefault(kind, [0, 0])
         tally[0] += 1
         tally[1] += differs
+        swaps.append((*swap, differs))
         if differs:
             changed += 1
             example = example or (e.pair.input, str(project(spec, e.pair.behaviour)), text,
                                   str(project(spec, run.behaviour)))
-    return HiddenContent(len(cases), changed, {k: tuple(v) for k, v in by_kind.items()}, example)
+    return HiddenContent(len(cases), changed, {k: tuple(v) for k, v in by_kind.items()}, example,
+                         deciding_characters(swaps) if changed else ())
 
 
 def probe_content(spec: "ModelSpec", examples: Sequence["Example"], runner: "ProgramRunner",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import toy
 
-from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, check_repeatable, probe_content,
-                                            probe_runs, probe_words, vocabulary_words)
+from pytest_modelizer.content_check import (HiddenContent, check_hidden_content, check_repeatable,
+                                            deciding_characters, probe_content, probe_runs, probe_words,
+                                            vocabulary_words)
 from pytest_modelizer.data import encode_pair, synthesize_pairs
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
@@ -34,6 +35,16 @@ def test_a_program_that_acts_on_hidden_content_is_named_with_an_example():
     message = found.describe("vowel-marks")
     assert "'vowel-marks'" in message and f"{found.changed} of {found.checked} inputs" in message
     assert "content terminal of their own" in message and "What a model can learn" in message
+
+
+def test_the_character_that_decides_is_named_where_one_does():
+    # html.escape rewrites the `'` of "Tom's": the swaps that changed the answer gained or lost it.
+    swaps = [("Tom's", "fig", True), ("pear", "Tom's", True)] * 4 + [("pear", "fig", False), ("x", "apple", False)] * 10
+    assert deciding_characters(swaps) == ("'",)
+    found = HiddenContent(28, 8, {"WORD": (28, 8)}, ("Tom's", "Tom&#x27;s", "fig", "fig"), ("'",))
+    assert "where one value held \"'\" and the other did not: likely what the program acts on" in found.describe("x")
+    # A first letter that decides (vowel-marks: a vowel or not) is no one character: none is named.
+    assert _checked(toy.VOWEL_SUBJECT).deciding == ()
 
 
 def test_failures_that_depend_on_hidden_content_count_for_the_failure_aspect():
