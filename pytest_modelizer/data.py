@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 import types
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -220,10 +221,27 @@ def synthesize_pairs(
     with ProgramRunner(subject) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {subject.name} on {{}}/{len(inputs)} inputs"))
     pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
+    log(outcomes(subject, pairs))
     if path is not None and cache_dir is not None:
         ensure_cache_dir(cache_dir)
         write_pairs(path, pairs)
     return pairs
+
+
+def outcomes(subject: Subject, pairs: Sequence[Pair]) -> str:
+    """How the program answered the synthesized inputs: how many failed, and how.
+
+    A model answers only the ways it saw: where no input failed, it answers every input as a
+    success, also those a test sends to see the program refuse them.
+    """
+    failures = Counter(p.behaviour.failure for p in pairs if not p.behaviour.ok)
+    total = sum(failures.values())
+    if not total:
+        return (f"{subject.name} answered all {len(pairs):,} inputs without failing: its model will answer any input "
+                f"as a success; where tests send inputs the program refuses, let the grammar make such inputs too")
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in failures.most_common(3))
+    more = f", {len(failures) - 3} more" if len(failures) > 3 else ""
+    return f"{subject.name} failed on {total:,} of {len(pairs):,} inputs ({kinds}{more})"
 
 
 def training_inputs(subject: Subject, training: TrainingConfig, log: Callable[[str], None] = lambda msg: None,

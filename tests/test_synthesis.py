@@ -84,3 +84,14 @@ def test_memoized_coverage_fuzzer_makes_the_same_choices():
         fuzzer = cls(grammar, max_nonterminals=5)
         outputs.append([fuzzer.fuzz() for _ in range(40)])
     assert outputs[0] == outputs[1]
+
+
+def test_running_the_inputs_says_how_often_the_program_failed_and_whether_never():
+    from pytest_modelizer.data import synthesize_pairs
+
+    for subject, said in ((toy.SUBJECT, "shout answered all 300 inputs without failing: its model will answer any "
+                                         "input as a success"),
+                          (toy.FAILING_SUBJECT, "strict-shout failed on ")):
+        logged: list[str] = []
+        synthesize_pairs(subject, subject.training.replace(pairs=300), log=logged.append)
+        assert any(line.startswith(said) for line in logged), logged
