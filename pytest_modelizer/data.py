@@ -241,6 +241,11 @@ def outcomes(subject: Subject, pairs: Sequence[Pair]) -> str:
                 f"as a success; where tests send inputs the program refuses, let the grammar make such inputs too")
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in failures.most_common(3))
     more = f", {len(failures) - 3} more" if len(failures) > 3 else ""
+    if total == len(pairs):  # a subject that cannot run (a callable that prints instead of returning)
+        first = next(p.behaviour for p in pairs)
+        return (f"warning: {subject.name} failed on every one of the {total:,} inputs ({kinds}{more}; the first: "
+                f"{first}): its model can only answer that. Check that the program runs and returns its output "
+                f"as a str (a command: writes it to stdout and exits 0)")
     return f"{subject.name} failed on {total:,} of {len(pairs):,} inputs ({kinds}{more})"
 
 

@@ -95,3 +95,14 @@ def test_running_the_inputs_says_how_often_the_program_failed_and_whether_never(
         logged: list[str] = []
         synthesize_pairs(subject, subject.training.replace(pairs=300), log=logged.append)
         assert any(line.startswith(said) for line in logged), logged
+
+
+def test_a_program_that_fails_on_every_input_is_a_warning_with_the_first_failure():
+    from pytest_modelizer.data import synthesize_pairs
+
+    logged: list[str] = []
+    printing = toy.make_subject(name="printing-shout", program=toy.printing_shout)
+    synthesize_pairs(printing, printing.training.replace(pairs=50), log=logged.append)
+    assert ("warning: printing-shout failed on every one of the 50 inputs (bad-output 50; the first: <failure "
+            "bad-output: program returned NoneType, not str>)") in logged[-1]
+    assert "returns its output as a str" in logged[-1]

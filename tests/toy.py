@@ -72,6 +72,11 @@ def setwise_shout(text: str) -> str:
     return "|".join(set(shout(text).split("|")))
 
 
+def printing_shout(text: str) -> None:
+    """`shout` printed rather than returned: a mistake every run of it shows."""
+    print(shout(text))
+
+
 def sleepy(text: str) -> str:
     """Sleeps a minute on "sleep", else echoes (a worker busy in a long call)."""
     import time
