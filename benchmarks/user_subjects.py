@@ -53,6 +53,13 @@ from pytest_modelizer import LarkTokenizer, Subject
 from pytest_modelizer.grammar import with_escape_rules
 
 
+def user_subject(name: str, program, grammar: dict, tokens: LarkTokenizer, description: str,
+                 output_tokens: LarkTokenizer | None = None) -> Subject:
+    """A subject as a new user declares one: its own tokenizer for both sides unless told otherwise."""
+    return Subject(name=name, program=program, grammar=grammar, input_tokenizer=tokens,
+                   output_tokenizer=output_tokens or tokens, description=description)
+
+
 def format_date(text: str) -> str:
     return datetime.datetime.strptime(text.strip(), "%Y-%m-%d").strftime("%d %B %Y")
 
@@ -74,14 +81,8 @@ DATE_GRAMMAR = {
 
 DATE_TOKENS = LarkTokenizer('DIGIT: /[0-9]/\nWORD: /[A-Za-z]+/\nOTHER.-1: /./s')
 
-date_subject = Subject(
-    name="date-format",
-    program=format_date,
-    grammar=DATE_GRAMMAR,
-    input_tokenizer=DATE_TOKENS,
-    output_tokenizer=DATE_TOKENS,
-    description="YYYY-MM-DD -> '01 March 2021' (datetime; invalid dates raise ValueError)",
-)
+date_subject = user_subject("date-format", format_date, DATE_GRAMMAR, DATE_TOKENS,
+                             "YYYY-MM-DD -> '01 March 2021' (datetime; invalid dates raise ValueError)")
 
 JSON_GRAMMAR = {
     "<start>": ["<object>"],
@@ -107,14 +108,8 @@ JSON_TOKENS = LarkTokenizer(
     content=("STRING", "NUMBER"),
 )
 
-jq_subject = Subject(
-    name="jq-sort",
-    program=["jq", "-S", "-c", "."],
-    grammar=JSON_GRAMMAR,
-    input_tokenizer=JSON_TOKENS,
-    output_tokenizer=JSON_TOKENS,
-    description="JSON object -> keys sorted, compact (jq -S -c .)",
-)
+jq_subject = user_subject("jq-sort", ["jq", "-S", "-c", "."], JSON_GRAMMAR, JSON_TOKENS,
+                           "JSON object -> keys sorted, compact (jq -S -c .)")
 
 SHELL_GRAMMAR = {
     "<start>": ["<words>"],
@@ -129,14 +124,9 @@ SHELL_GRAMMAR = {
 
 SHELL_TOKENS = LarkTokenizer('TEXT: /[a-j]+/\nSP: / +/\nOTHER.-1: /./s', content=("TEXT",))
 
-shell_subject = Subject(
-    name="shell-words",
-    program=split_words,
-    grammar=SHELL_GRAMMAR,
-    input_tokenizer=SHELL_TOKENS,
-    output_tokenizer=SHELL_TOKENS,
-    description="command line -> JSON list of its words (shlex.split; an unclosed quote raises ValueError)",
-)
+shell_subject = user_subject(
+    "shell-words", split_words, SHELL_GRAMMAR, SHELL_TOKENS,
+    "command line -> JSON list of its words (shlex.split; an unclosed quote raises ValueError)")
 
 
 def snake_to_camel(text: str) -> str:
@@ -156,14 +146,8 @@ CAMEL_GRAMMAR = {
 
 CHARACTERS = LarkTokenizer("CHAR: /./s")
 
-camel_subject = Subject(
-    name="snake-camel",
-    program=snake_to_camel,
-    grammar=CAMEL_GRAMMAR,
-    input_tokenizer=CHARACTERS,
-    output_tokenizer=CHARACTERS,
-    description="snake_case name -> CamelCase (a name not starting with a letter raises ValueError)",
-)
+camel_subject = user_subject("snake-camel", snake_to_camel, CAMEL_GRAMMAR, CHARACTERS,
+                              "snake_case name -> CamelCase (a name not starting with a letter raises ValueError)")
 
 
 def split_url(text: str) -> str:
@@ -189,14 +173,8 @@ URL_GRAMMAR = {
 
 URL_TOKENS = LarkTokenizer("WORD: /[a-z]+/\nDIGIT: /[0-9]/\nOTHER.-1: /./s", content=("WORD",))
 
-url_subject = Subject(
-    name="url-parts",
-    program=split_url,
-    grammar=URL_GRAMMAR,
-    input_tokenizer=URL_TOKENS,
-    output_tokenizer=URL_TOKENS,
-    description="URL -> its parts as JSON (urllib.parse; a port above 65535 raises ValueError)",
-)
+url_subject = user_subject("url-parts", split_url, URL_GRAMMAR, URL_TOKENS,
+                            "URL -> its parts as JSON (urllib.parse; a port above 65535 raises ValueError)")
 
 
 def csv_to_json(text: str) -> str:
@@ -215,14 +193,8 @@ CSV_GRAMMAR = {
 
 CSV_TOKENS = LarkTokenizer("WORD: /[A-Za-z0-9]+/\nOTHER.-1: /./s", content=("WORD",))
 
-csv_subject = Subject(
-    name="csv-json",
-    program=csv_to_json,
-    grammar=CSV_GRAMMAR,
-    input_tokenizer=CSV_TOKENS,
-    output_tokenizer=CSV_TOKENS,
-    description="CSV line -> JSON list (csv.reader, strict: a stray quote raises csv.Error)",
-)
+csv_subject = user_subject("csv-json", csv_to_json, CSV_GRAMMAR, CSV_TOKENS,
+                            "CSV line -> JSON list (csv.reader, strict: a stray quote raises csv.Error)")
 
 
 def explode_ipv6(text: str) -> str:
@@ -237,14 +209,8 @@ IPV6_GRAMMAR = {
     "<h>": list("0123456789abcdef"),
 }
 
-ipv6_subject = Subject(
-    name="ipv6-explode",
-    program=explode_ipv6,
-    grammar=IPV6_GRAMMAR,
-    input_tokenizer=CHARACTERS,
-    output_tokenizer=CHARACTERS,
-    description="IPv6 address -> its exploded form (ipaddress; a malformed address raises ValueError)",
-)
+ipv6_subject = user_subject("ipv6-explode", explode_ipv6, IPV6_GRAMMAR, CHARACTERS,
+                             "IPv6 address -> its exploded form (ipaddress; a malformed address raises ValueError)")
 
 
 def calculate(text: str) -> str:
@@ -261,14 +227,8 @@ CALC_GRAMMAR = {
 
 CALC_TOKENS = LarkTokenizer("DIGIT: /[0-9]/\nOP: /[-+*()]/\nWS: / +/\nOTHER.-1: /./s")
 
-calc_subject = Subject(
-    name="calc",
-    program=calculate,
-    grammar=CALC_GRAMMAR,
-    input_tokenizer=CALC_TOKENS,
-    output_tokenizer=CALC_TOKENS,
-    description="integer expression -> its value (eval)",
-)
+calc_subject = user_subject("calc", calculate, CALC_GRAMMAR, CALC_TOKENS,
+                             "integer expression -> its value (eval)")
 
 REV_GRAMMAR = {
     "<start>": ["<line>", "<line>\n<line>"],
@@ -277,14 +237,8 @@ REV_GRAMMAR = {
     "<c>": list("abcdefghij"),
 }
 
-rev_subject = Subject(
-    name="rev",
-    program=["rev"],
-    grammar=REV_GRAMMAR,
-    input_tokenizer=CHARACTERS,
-    output_tokenizer=CHARACTERS,
-    description="lines -> each reversed (the rev command)",
-)
+rev_subject = user_subject("rev", ["rev"], REV_GRAMMAR, CHARACTERS,
+                            "lines -> each reversed (the rev command)")
 
 
 def roman_numeral(text: str) -> str:
@@ -305,21 +259,15 @@ ROMAN_GRAMMAR = {
     "<d>": _DIGITS,
 }
 
-roman_subject = Subject(
-    name="roman",
-    program=roman_numeral,
-    grammar=ROMAN_GRAMMAR,
-    input_tokenizer=CHARACTERS,
-    output_tokenizer=CHARACTERS,
-    description="integer -> Roman numeral (outside 1..3999 raises ValueError)",
-)
+roman_subject = user_subject("roman", roman_numeral, ROMAN_GRAMMAR, CHARACTERS,
+                              "integer -> Roman numeral (outside 1..3999 raises ValueError)")
 
 
 def pretty_json(text: str) -> str:
     return json.dumps(json.loads(text), indent=2)
 
 
-JSON_GRAMMAR = {
+PRETTY_JSON_GRAMMAR = {
     "<start>": ["<value>"],
     "<value>": ["<object>", "<array>", "<string>", "<number>", "true", "null"],
     "<object>": ["{}", "{<members>}", "{<members>,}"],
@@ -332,17 +280,11 @@ JSON_GRAMMAR = {
     "<d>": _DIGITS,
 }
 
-JSON_TOKENS = LarkTokenizer('STRING: /"[^"\\\\]*"/\nDIGIT: /[0-9]/\nWORD: /true|false|null/\nNL: /\\n */\n'
-                            'PUNCT: /[{}\\[\\],:.-]/\nSP: / +/\nOTHER.-1: /./s', content=("STRING",))
+PRETTY_JSON_TOKENS = LarkTokenizer('STRING: /"[^"\\\\]*"/\nDIGIT: /[0-9]/\nWORD: /true|false|null/\nNL: /\\n */\n'
+                                   'PUNCT: /[{}\\[\\],:.-]/\nSP: / +/\nOTHER.-1: /./s', content=("STRING",))
 
-json_subject = Subject(
-    name="json-pretty",
-    program=pretty_json,
-    grammar=JSON_GRAMMAR,
-    input_tokenizer=JSON_TOKENS,
-    output_tokenizer=JSON_TOKENS,
-    description="JSON -> JSON indented by two (invalid JSON raises JSONDecodeError)",
-)
+json_subject = user_subject("json-pretty", pretty_json, PRETTY_JSON_GRAMMAR, PRETTY_JSON_TOKENS,
+                             "JSON -> JSON indented by two (invalid JSON raises JSONDecodeError)")
 
 
 def slugify(text: str) -> str:
@@ -360,14 +302,8 @@ SLUG_GRAMMAR = {
     "<c>": list("abcdeXYZ19"),
 }
 
-slug_subject = Subject(
-    name="slug",
-    program=slugify,
-    grammar=SLUG_GRAMMAR,
-    input_tokenizer=CHARACTERS,
-    output_tokenizer=CHARACTERS,
-    description="title -> URL slug (no letter or digit raises ValueError)",
-)
+slug_subject = user_subject("slug", slugify, SLUG_GRAMMAR, CHARACTERS,
+                             "title -> URL slug (no letter or digit raises ValueError)")
 
 
 def html_list(text: str) -> str:
@@ -388,15 +324,12 @@ LIST_GRAMMAR = with_escape_rules({
 
 _LIST_WORD = "WORD: /[A-Za-z0-9]+(?: [A-Za-z0-9]+)*/\n"
 
-html_list_subject = Subject(
-    name="html-list",
-    program=html_list,
-    grammar=LIST_GRAMMAR,
-    input_tokenizer=LarkTokenizer(_LIST_WORD + "SEP: /[,;]/\nSP: / +/\nOTHER.-1: /./s", content=("WORD",)),
-    output_tokenizer=LarkTokenizer(_LIST_WORD + "TAG: /<\\/?(?:ul|li)>\\n?/\nENT: /&#?[a-z0-9]+;/\nOTHER.-1: /./s",
-                                   content=("WORD",)),
-    description="items -> HTML list (html.escape; nothing to list raises ValueError)",
-)
+html_list_subject = user_subject(
+    "html-list", html_list, LIST_GRAMMAR,
+    LarkTokenizer(_LIST_WORD + "SEP: /[,;]/\nSP: / +/\nOTHER.-1: /./s", content=("WORD",)),
+    "items -> HTML list (html.escape; nothing to list raises ValueError)",
+    output_tokens=LarkTokenizer(_LIST_WORD + "TAG: /<\\/?(?:ul|li)>\\n?/\nENT: /&#?[a-z0-9]+;/\nOTHER.-1: /./s",
+                                content=("WORD",)))
 
 
 def user_subjects() -> list[Subject]:

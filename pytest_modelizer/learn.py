@@ -120,11 +120,17 @@ def learn(
     return artifact
 
 
+def validation_loss(meta: dict) -> float | None:
+    """A model's lowest validation loss per token (how a generator, which has no one right answer, learnt)."""
+    losses = [h["val_loss"] for h in meta.get("history", ()) if "val_loss" in h]
+    return min(losses) if losses else None
+
+
 def trained_summary(spec: ModelSpec, meta: dict) -> str:
     """How well a trained model did, in the terms that apply to it."""
     if spec.is_generator:
-        losses = [h["val_loss"] for h in meta.get("history", ()) if "val_loss" in h]
-        loss = f"{min(losses):.3f}" if losses else "not measured"
+        lowest = validation_loss(meta)
+        loss = f"{lowest:.3f}" if lowest is not None else "not measured"
         return (f"validation loss {loss} per token (a generator of failure-likely inputs: "
                 "`modelizer cases` shows which of its inputs the program confirms)")
     metrics = meta["metrics"]

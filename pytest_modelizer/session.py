@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from pytest_modelizer.isolation import preserved_global_state
-from pytest_modelizer.learn import calibrate_pair, learn
+from pytest_modelizer.learn import calibrate_pair, learn, validation_loss
 from pytest_modelizer.recordings import RecordingBook
 from pytest_modelizer.registry import SubjectRegistry
 from pytest_modelizer.runner import ProgramRunner
@@ -139,12 +139,11 @@ class ModelizerSession:
         usage: dict[str, dict] = {}
         for spec, mock in self.mocks.items():
             metrics = mock.info.metrics
-            # A generator of failure-likely inputs has no one right answer to match: its loss says how it learnt.
-            losses = [h["val_loss"] for h in mock.artifact.meta.get("history", ()) if "val_loss" in h]
             usage[str(spec)] = {
                 "key": mock.info.key,
+                # A generator of failure-likely inputs has no one right answer to match: its loss says how it learnt.
                 "exact_match": None if spec.is_generator else metrics.get("exact_match"),
-                "validation_loss": min(losses) if spec.is_generator and losses else None,
+                "validation_loss": validation_loss(mock.artifact.meta) if spec.is_generator else None,
                 "n": metrics.get("n"),
                 "calls": mock.stats.calls,
                 "seconds": mock.stats.seconds,
