@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import ModelConfig
 from pytest_modelizer.errors import (
+    ModelizerRefusal,
     PredictedFailure,
     ProgramFailure,
     UncertainPrediction,
@@ -21,6 +22,7 @@ __all__ = [
     "CorpusSamples",
     "LarkTokenizer",
     "ModelConfig",
+    "ModelizerRefusal",
     "PredictedFailure",
     "ProgramFailure",
     "UncertainPrediction",

@@ -37,6 +37,7 @@ both hold:
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -513,11 +514,18 @@ def _triple(before: str, one: str, other: str) -> tuple[str, str, str]:
     return (before, *sorted((one, other)))
 
 
+def min_answers(target: float = CALIBRATION_TARGET) -> int:
+    """The fewest answers a threshold must give on held-out pairs to vouch for `target` exact."""
+    return math.ceil(1 / (1 - target) - 1e-9)
+
+
 def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) -> dict:
     """The lowest confidence threshold whose answers on familiar `scored` inputs are at least `target` exact.
 
     The errors allowed among the answers at or above a threshold are `(1 - target) * answers`,
-    rounded down, so a held-out set too small to vouch for the target answers nothing rather
+    rounded down, and there must be at least `min_answers(target)` of them (100 at 99 %): fewer
+    cannot show one error in a hundred (24 right answers of 24 are what a model 90 % exact gives
+    one time in twelve). A held-out set too small to vouch for the target answers nothing rather
     than something (threshold above 1).
     """
     ranked = sorted((s for s in scored if s.covered and s.familiar), key=lambda s: -s.confidence)
@@ -525,7 +533,7 @@ def calibrate(scored: Sequence["Scored"], target: float = CALIBRATION_TARGET) ->
     for i, s in enumerate(ranked, 1):
         right += s.exact
         last_of_tie = i == len(ranked) or ranked[i].confidence < s.confidence
-        if last_of_tie and i - right <= int((1 - target) * i):
+        if last_of_tie and i >= min_answers(target) and i - right <= int((1 - target) * i):
             threshold, answered, right_answered = s.confidence, i, right
     n = len(scored)
     return {

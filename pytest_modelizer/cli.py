@@ -12,6 +12,7 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
+from pytest_modelizer.errors import ModelizerRefusal
 from pytest_modelizer.learn import calibrate_pair, learn, recalibrate, trained_summary
 from pytest_modelizer.registry import ConftestError, SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
@@ -386,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "cases": cmd_cases, "calibrate": cmd_calibrate, "prune": cmd_prune}
     try:
         return commands[args.command](session_for(args), args)
-    except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError) as exc:
+    except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError, ModelizerRefusal) as exc:
         hint = ""
         if isinstance(exc, UnknownSubjectError) and not args.conftest:
             hint = (f" (read here: {', '.join(DEFAULT_CONFTESTS)} where they define the hook; "

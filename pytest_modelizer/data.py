@@ -268,6 +268,10 @@ def training_inputs(subject: Subject, training: TrainingConfig, log: Callable[[s
         grammar, real = steered_by_samples(subject, training, log, mined)
         plan = replace(plan, count=max(1, plan.count - len(real)))
     inputs = synthesize(grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
+    if len(inputs) < plan.count:
+        log(f"the grammar of {subject.name} made {len(inputs):,} distinct inputs where {plan.count:,} were asked "
+            f"for (it makes few: fuzzing stopped finding new ones); training goes on with those, some of them "
+            f"held out to measure the model (TrainingConfig(val_fraction=...))")
     return list(dict.fromkeys([*real, *inputs]))
 
 
@@ -294,8 +298,9 @@ def held_out_inputs(
     return inputs[:count]
 
 
-def encode_pair(spec: ModelSpec, pair: Pair) -> Example | None:
-    """Tokens of a pair for the model `spec` (its direction and aspect), or None when a side cannot be tokenized."""
+def encode_pair(spec: ModelSpec, pair: Pair, errors: list[tuple[Pair, str]] | None = None) -> Example | None:
+    """Tokens of a pair for the model `spec` (its direction and aspect), or None when a side cannot be
+    tokenized (the pair and why appended to `errors`)."""
     try:
         if spec.is_forward:
             src = spec.subject.input_tokenizer.tokenize(pair.input)
@@ -303,7 +308,9 @@ def encode_pair(spec: ModelSpec, pair: Pair) -> Example | None:
         else:
             src = behaviour_side(spec, pair.behaviour, {})
             tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping, fresh_as_words=True)
-    except TokenizeError:
+    except TokenizeError as exc:
+        if errors is not None:
+            errors.append((pair, str(exc)))
         return None
     return Example(src.tokens, tgt.tokens, src.mapping, pair)
 

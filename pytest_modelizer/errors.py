@@ -42,7 +42,20 @@ class PredictedFailure(ProgramFailure):
     predicted = True
 
 
-class UncoveredInputError(ValueError):
+class ModelizerRefusal(BaseException):
+    """The mock does not answer this call: the base of `UncertainPrediction` and `UncoveredInputError`.
+
+    Not an `Exception`, as pytest's own `pytest.fail` is not: an application's `except ValueError:`
+    or `except Exception:` around the call must not take the mock's refusal for the program's own
+    failure and go on with a wrong result (skip the input, return a default). The refusal reaches
+    the test, which fails with the reason; `pytest.raises(UncertainPrediction)` still catches it.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UncoveredInputError(ModelizerRefusal):
     """The model cannot represent this input (a token it never saw, or too long).
 
     `why` is "unseen tokens", "too long" or "untokenizable"; `unseen` holds the tokens never seen.
@@ -53,7 +66,7 @@ class UncoveredInputError(ValueError):
         self.why, self.unseen = why, unseen
 
 
-class UncertainPrediction(LookupError):
+class UncertainPrediction(ModelizerRefusal):
     """The model's answer is below its calibrated confidence threshold (or the input is uncovered),
     and `on_uncertain="error"` (the default where the program is absent) refuses to serve it."""
 

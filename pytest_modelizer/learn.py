@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from pytest_modelizer import __version__
 from pytest_modelizer.aspect import failure_kind
-from pytest_modelizer.calibration import (Familiarity, Spellings, calibrate, calibrate_paired, content_meta,
-                                          copy_rules, nested_kinds)
+from pytest_modelizer.calibration import (CALIBRATION_TARGET, Familiarity, Spellings, calibrate, calibrate_paired,
+                                          content_meta, copy_rules, min_answers, nested_kinds)
 from pytest_modelizer.content_check import (check_hidden_content, check_repeatable, probe_content, probe_runs,
                                             probe_words, rare_tokens, vocabulary_words)
 from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
@@ -20,8 +20,11 @@ from pytest_modelizer.subject import Subject
 from pytest_modelizer.tokenizer import TokenizeError, Vocabulary
 from pytest_modelizer.training_stack import require
 
-# Shares of the synthesized pairs held out for early stopping and for the reported fidelity.
+# Shares of the synthesized pairs held out for early stopping (`val_fraction`) and for the
+# reported fidelity and the confidence threshold. A threshold needs 100 answers at least
+# (`calibration.min_answers`): a small data set holds out up to a quarter of its pairs to reach 150.
 TEST_FRACTION = 0.05
+HELD_OUT_PAIRS = 150
 
 
 def learn(
@@ -71,6 +74,8 @@ def learn(
         for check in (repeatable, hidden):
             if check.warns:
                 log(f"warning: {check.describe(subject.name)}")
+    if data.untokenizable:
+        log(f"warning: {describe_untokenizable(data.untokenizable, len(pairs))}")
     if data.too_long:
         log(f"left out {data.too_long} pairs longer than {training.model.max_len - 2} tokens (the model's max_len): "
             f"the model will not answer inputs like them; lower max_input_chars or raise ModelConfig(max_len=...)")
@@ -133,9 +138,31 @@ def trained_summary(spec: ModelSpec, meta: dict) -> str:
         loss = f"{lowest:.3f}" if lowest is not None else "not measured"
         return (f"validation loss {loss} per token (a generator of failure-likely inputs: "
                 "`modelizer cases` shows which of its inputs the program confirms)")
-    metrics = meta["metrics"]
-    return (f"held-out exact match {metrics['exact_match']:.1%} on {metrics['n']} pairs; "
-            f"{meta['calibration']['answered']:.1%} answered confidently")
+    metrics, calibration = meta["metrics"], meta["calibration"]
+    summary = (f"held-out exact match {metrics['exact_match']:.1%} on {metrics['n']} pairs; "
+               f"{calibration['answered']:.1%} answered confidently")
+    target = calibration.get("target", CALIBRATION_TARGET)
+    if calibration["answered"] == 0 and metrics["n"] < min_answers(target):
+        summary += (f" ({metrics['n']} held-out pairs cannot vouch for {target:.0%} exact: {min_answers(target)} "
+                    f"answers are needed, so every answer counts as uncertain; synthesize more pairs "
+                    f"(TrainingConfig(pairs=...)), and where the grammar makes few distinct inputs, let it make more)")
+    return summary + "; " + stop_reason(meta)
+
+
+STOP_REASONS = {
+    "perfect": "every validation pair was exact",
+    "patience": "validation exact match stopped improving (patience)",
+    "time": "the time cap was reached (TrainingConfig(max_minutes=...))",
+    "max_epochs": "the last epoch was run (TrainingConfig(max_epochs=...))",
+}
+
+
+def stop_reason(meta: dict) -> str:
+    """Why and when training stopped, e.g. "trained 18.6 s of 60 s, 12 epochs: every validation pair was exact"."""
+    cap = meta.get("training", {}).get("max_minutes")
+    of = f" of {cap * 60:.0f} s" if cap else ""
+    why = STOP_REASONS.get(meta.get("stopped"), meta.get("stopped") or "unknown")
+    return f"trained {meta.get('train_seconds', 0):.1f} s{of}, {meta.get('epochs')} epochs: {why}"
 
 
 def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -> None:
@@ -314,23 +341,36 @@ class Prepared:
     src_vocab: Vocabulary
     tgt_vocab: Vocabulary
     too_long: int = 0  # pairs left out: longer than the model's max_len in tokens
+    untokenizable: list[tuple[Pair, str]] = field(default_factory=list)  # pairs left out, and why
 
     def ids(self, examples: list[Example]) -> list[tuple[list[int], list[int]]]:
         return [(self.src_vocab.encode(e.src), self.tgt_vocab.encode(e.tgt)) for e in examples]
+
+
+def describe_untokenizable(untokenizable: list[tuple[Pair, str]], total: int) -> str:
+    pair, why = untokenizable[0]
+    return (f"{len(untokenizable)} of {total} synthesized pairs cannot be tokenized and were left out (e.g. input "
+            f"{pair.input[:80]!r}: {why}); the model will not answer inputs like them. Give the tokenizer a "
+            f"terminal for that text, or a low-priority catch-all (ANY.-1: /[\\s\\S]/) so that every string "
+            f"tokenizes")
 
 
 def prepare(spec: ModelSpec, pairs: list[Pair]) -> Prepared:
     """Tokenize, drop what exceeds the model's length, split, augment and build vocabularies."""
     subject, training = spec.subject, spec.training
     max_tokens = training.model.max_len - 2
-    encoded = [e for e in (encode_pair(spec, p) for p in pairs) if e is not None]
+    untokenizable: list[tuple[Pair, str]] = []
+    encoded = [e for e in (encode_pair(spec, p, untokenizable) for p in pairs) if e is not None]
     examples = [e for e in encoded if len(e.src) <= max_tokens and len(e.tgt) <= max_tokens]
     if len(examples) < 10:
-        raise ValueError(
-            f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs tokenize within "
-            f"{max_tokens} tokens; check the grammar, the tokenizers and the model's max_len"
-        )
-    train, val, test = split(examples, training.seed, training.val_fraction, TEST_FRACTION)
+        why = [f"{len(encoded) - len(examples)} are longer than {max_tokens} tokens (raise ModelConfig(max_len=...) "
+               f"or lower max_input_chars)"] if len(encoded) > len(examples) else []
+        if untokenizable:
+            why.append(describe_untokenizable(untokenizable, len(pairs)))
+        raise ValueError(f"subject {subject.name!r}: only {len(examples)} of {len(pairs)} synthesized pairs can be "
+                         f"trained on: " + "; ".join(why or ["check the grammar"]))
+    test_fraction = max(TEST_FRACTION, min(HELD_OUT_PAIRS / len(examples), 0.25))
+    train, val, test = split(examples, training.seed, training.val_fraction, test_fraction)
     if spec.is_failure:
         train = oversample_failures(train, training.seed)
     extra: list[tuple[str, ...]] = []
@@ -345,4 +385,4 @@ def prepare(spec: ModelSpec, pairs: list[Pair]) -> Prepared:
     else:
         src_vocab = Vocabulary.build([*(e.src for e in train), *extra])
         tgt_vocab = Vocabulary.build([*(e.tgt for e in train), *extra])
-    return Prepared(train, val, test, src_vocab, tgt_vocab, len(encoded) - len(examples))
+    return Prepared(train, val, test, src_vocab, tgt_vocab, len(encoded) - len(examples), untokenizable)

@@ -321,16 +321,16 @@ def mock_program(request: pytest.FixtureRequest):
     """The marked subject's program as the run's mode serves it: by default recordings, then the model."""
     spec = _spec(request)
     served = _served(request, spec)
-    if served.mode in ("mock", "verify"):
-        try:
-            mock = served.mock
-        except ModelError as exc:
-            error = str(exc)
-        else:
+    try:
+        served.check_ready()
+        mock = served.mock if served.mode in ("mock", "verify") else None
+    except (ModelError, RecordingFileError) as exc:
+        error = str(exc)
+    else:
+        if mock is not None:
             _prefetch(request, mock, spec)
-            return served
-        pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
-    return served
+        return served
+    pytest.fail(error, pytrace=False)  # outside `except`: no chained traceback in the report
 
 
 def _served(request: pytest.FixtureRequest, spec: ModelizeSpec):
@@ -512,6 +512,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     book = session.config.stash.get(CASES, None)
     if book is not None and book.update and not session.config.option.collectonly:
         book.removed = book.remove_unused()
+    if workeroutput is None and state is not None and state.recording_error and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a record job that kept nothing must not pass
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -590,8 +592,12 @@ def _usage_lines(usage: dict[str, dict]) -> list[str]:
             line = (f"{name} calls answered by the model {counts['model']}, a recording {counts['recording']}, "
                     f"the program {counts['program']}; refused {counts['refused']}")
             checked = counts["agreed"] + counts["disagreed"]
-            if checked:
-                line += f"; verify: model agreed on {counts['agreed']}/{checked} ({counts['agreed'] / checked:.1%})"
+            if checked or counts.get("unanswered"):
+                agreed = f" ({counts['agreed'] / checked:.1%})" if checked else ""
+                line += f"; verify: model agreed on {counts['agreed']}/{checked}{agreed}"
+                if counts.get("unanswered"):
+                    line += (f", and would not have answered {counts['unanswered']} (unsure or uncovered: "
+                             f"on_uncertain decides those)")
             if counts["stale_recordings"]:
                 line += f"; {counts['stale_recordings']} recordings made by another program version (drift)"
             lines.append(line)

@@ -18,8 +18,15 @@ from pytest_modelizer.store import atomic_write_text
 DEFAULT_DIR = "__modelizer_recordings__"
 
 
-class RecordingFileError(ValueError):
-    """A recording file that cannot be read; the message names the file, the line and the fix."""
+class RecordingFileError(Exception):
+    """A recording file that cannot be read; the message names the file, the line and the fix.
+
+    Raised at the setup of the tests that use the subject, never inside a call: not a ValueError,
+    which an application's handler would take for the program's failure."""
+
+
+_UNTIL_FIXED = ("until then, no recording of this subject is replayed or written (a run with --modelizer-mode "
+                "record then records the calls again)")
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,7 @@ def read_recordings(path: Path) -> dict[str, Recording]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise RecordingFileError(f"recording file {path} is unreadable ({exc}); fix or delete it, then "
-                                 f"re-record with --modelizer-mode record") from None
+        raise RecordingFileError(f"recording file {path} is unreadable ({exc}). Fix or delete it; {_UNTIL_FIXED}") from None
     found: dict[str, Recording] = {}
     for n, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may be inside a string
         if not line.strip():
@@ -54,8 +60,8 @@ def read_recordings(path: Path) -> dict[str, Recording]:
             recording = Recording(data["input"], Behaviour.from_json(data), str(data.get("program_version", "")))
         except ValueError as exc:
             raise RecordingFileError(
-                f"{path}:{n}: corrupt recording ({exc}): {line[:80]!r}. Fix or delete that line (or the file), "
-                f"then re-record: pytest --modelizer-mode record"
+                f"{path}:{n}: corrupt recording ({exc}): {line[:80]!r}. Fix or delete that line (or the file); "
+                f"{_UNTIL_FIXED}"
             ) from None
         found[recording.input] = recording
     return found
@@ -79,10 +85,14 @@ class RecordingBook:
     def path(self, subject: str) -> Path:
         return self.directory / f"{subject}.jsonl"
 
-    def get(self, subject: str, text: str) -> Recording | None:
+    def load(self, subject: str) -> dict[str, Recording]:
+        """The subject's recorded answers, read once (RecordingFileError for a corrupt file)."""
         if subject not in self._read:
             self._read[subject] = read_recordings(self.path(subject))
-        return self._new.get(subject, {}).get(text) or self._read[subject].get(text)
+        return self._read[subject]
+
+    def get(self, subject: str, text: str) -> Recording | None:
+        return self._new.get(subject, {}).get(text) or self.load(subject).get(text)
 
     def add(self, subject: str, recording: Recording) -> None:
         self._new.setdefault(subject, {})[recording.input] = recording

@@ -1,6 +1,7 @@
 """Where subjects come from: the `pytest_modelizer.subjects` entry points and conftest hooks."""
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -57,8 +58,10 @@ class SubjectRegistry:
         ep = self._entry_points.get(name)
         if ep is None:
             known = ", ".join(self.names()) or "none"
+            close = difflib.get_close_matches(name, self.names(), n=1)
+            meant = f" (did you mean {close[0]!r}?)" if close else ""
             raise UnknownSubjectError(
-                f"unknown subject {name!r}; known subjects: {known}. Declare it in a conftest.py hook "
+                f"unknown subject {name!r}{meant}; known subjects: {known}. Declare it in a conftest.py hook "
                 f"`pytest_modelizer_subjects(config)` or an entry point in the {ENTRY_POINT_GROUP!r} group"
             )
         loaded = ep.load()

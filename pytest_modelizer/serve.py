@@ -45,6 +45,7 @@ class CallCounts:
     agreed: int = 0
     disagreed: int = 0
     stale_recordings: int = 0  # verify: recordings made by another program version
+    unanswered: int = 0  # verify: calls mock mode would not have served from the model (unsure, uncovered)
 
     def add(self, other: dict) -> None:
         for name, value in other.items():
@@ -69,6 +70,14 @@ class ServedProgram:
         self.counts = session.counts(spec)
         self.disagreements: list[str] = []
         self._mock: MockProgram | None = None  # loaded and past the quality gate: every call asks for it
+
+    def check_ready(self) -> None:
+        """Raise, at the test's setup, what every call would raise: a corrupt recording file
+        (RecordingFileError) and, in a mode that runs the program, the program absent."""
+        if self._recordable and self.mode != "real" and self.session.recordings is not None:
+            self.session.recordings.load(self.subject.name)
+        if self.mode in ("real", "record") and self.spec.is_forward and self.status.absent:
+            raise ProgramAbsentError(self._absent_message())
 
     # -- the model, for tests that want it ---------------------------------------------------
     @property
@@ -168,15 +177,16 @@ class ServedProgram:
 
     def _run(self, text: str, record: bool) -> Behaviour:
         if self.status.absent:
-            raise ProgramAbsentError(
-                f"modelizer: {self.subject.name!r} needs its real program in mode {self.mode!r}, and it is not "
-                f"installed here (models are trained on {self.status.declared}). Install it, or run in mode mock"
-            )
+            raise ProgramAbsentError(self._absent_message())
         behaviour = self.session.runner(self.subject).run(text).behaviour
         self.counts.program += 1
         if record:
             self.session.recordings.add(self.subject.name, Recording(text, behaviour, self.status.declared))
         return behaviour
+
+    def _absent_message(self) -> str:
+        return (f"modelizer: {self.subject.name!r} needs its real program in mode {self.mode!r}, and it is not "
+                f"installed here (models are trained on {self.status.declared}). Install it, or run in mode mock")
 
     def _round_trip(self, text: str, prediction: "Prediction") -> str:
         """An inverse answer the model is unsure of stands if the program, run on it, gives `text` back."""
@@ -190,8 +200,18 @@ class ServedProgram:
                                   "model's answer, give this output back)")
 
     def _verify(self, text: str) -> str:
+        """Run the model and the program; compare the answers mock mode would serve from the model.
+
+        An answer the model is unsure of (or has none for) is no disagreement: mock mode would have
+        asked `on_uncertain` instead. It is counted apart, unless `on_uncertain="accept"` serves it.
+        """
         prediction = self.mock.predict(text)
+        served = prediction.covered and (self.on_uncertain == "accept" or self._trusted(prediction))
+        if not served:
+            self.counts.unanswered += 1
         if not self.spec.is_forward:
+            if not served:  # as in mock mode: it stands if the program gives this output back
+                return self._round_trip(text, prediction)
             answer = self.mock.answer(text, prediction)
             real = project(self.spec, self._run(answer, record=False))
             agree = real == project(self.spec, Behaviour.success(text))
@@ -201,9 +221,9 @@ class ServedProgram:
         if recording is not None and recording.program_version != self.status.declared:
             self.counts.stale_recordings += 1
         real = self._run(text, record=False)
-        predicted = prediction.behaviour
-        self._tally(predicted == project(self.spec, real), text, f"program: {real}",
-                    f"model: {predicted if predicted is not None else 'uncovered (' + prediction.reason + ')'}")
+        if served:
+            self._tally(prediction.behaviour == project(self.spec, real), text, f"program: {real}",
+                        f"model: {prediction.behaviour}")
         return self._result(real, predicted=False)
 
     def _tally(self, agree: bool, text: str, real: str, model: str) -> None:
@@ -232,11 +252,14 @@ class ServedProgram:
                 why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {threshold:.3f}"
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent
                  else f"on_uncertain={self.on_uncertain!r}")
+        # A model has no answer at all for an input it cannot represent: accepting it changes nothing.
+        other_fix = ("make the grammar write such inputs and train again (pytest --modelizer-train)"
+                     if not prediction.covered else
+                     "accept the model's answer (modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)")
         return (
-            f"modelizer: the {self.spec.label} model of {self.subject.name!r} (key {mock.artifact.key}) {why} "
-            f"for {text[:120]!r}; {where}, so it refuses to guess. Fix: record the real answer where the program is "
-            f"installed (pytest --modelizer-mode record), or accept the model's answer "
-            f"(modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)"
+            f"modelizer: the {self.spec.label} model of {self.subject.name!r} (key {mock.artifact.key}) {why}, "
+            f"on {text[:120]!r}; {where}, so it refuses to guess. Fix: record the real answer where the program is "
+            f"installed (pytest --modelizer-mode record), or {other_fix}"
         )
 
 

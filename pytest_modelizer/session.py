@@ -209,7 +209,7 @@ class ModelizerSession:
             ]
             lines.append(f"  Stale model {path} (key {meta.get('key')}) differs in: " + "; ".join(changed))
         if not stale:
-            lines.append("  No model of this subject was ever trained here.")
+            lines.append(f"  No {spec.label} model of this subject was ever trained here.")
         target = f" {shlex.quote(nodeid)}" if nodeid else ""
         lines.append(
             f"  Fix: pytest {pytest_args}{target}   "

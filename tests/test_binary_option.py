@@ -177,15 +177,16 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
             assert "cannot represent it" in done.stderr and "refuses to guess" in done.stderr
 
         @pytest.mark.modelize("shout-cmd", binary="shout")
-        def test_a_model_error_is_refused():
-            done = app.shout("cat")  # mode record needs the real program, absent here
-            assert done.returncode == 3 and "'shout-cmd' needs its real program in mode 'record'" in done.stderr
+        def test_a_model_error_errors_the_test_before_the_application_runs():
+            app.shout("cat")  # mode record needs the real program, absent here
         """)
     result = run(shout_pytester, shout_cache, "-k", "not model_error")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*calls answered by the model 0, a recording 2, the program 0; refused 1*",
                                  "shout-cmd (forward): 3 calls through the `shout` binary"])
-    run(shout_pytester, shout_cache, "-k", "model_error", "--modelizer-mode", "record").assert_outcomes(passed=1)
+    result = run(shout_pytester, shout_cache, "-k", "model_error", "--modelizer-mode", "record")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*'shout-cmd' needs its real program in mode 'record'*"])
 
 
 def test_a_failed_test_reports_why_its_stand_in_refused_calls(shout_pytester, shout_cache):
@@ -357,8 +358,11 @@ def test_mode_verify_returns_the_programs_answer_and_checks_the_model(shout_pyte
     outcomes = result.parseoutcomes()
     agreed = outcomes.get("passed", 0)  # a quick model may disagree: then the test fails, after the call
     assert agreed + outcomes.get("failed", 0) == 1
-    result.stdout.fnmatch_lines([f"*the program 1; refused 0; verify: model agreed on {agreed}/1*",
+    result.stdout.fnmatch_lines(["*the program 1; refused 0; verify: model agreed on *",
                                  "shout-cmd (forward): 1 call through the `shout` binary"])
+    # ... or be unsure of its answer, which mock mode would not serve: not compared, the test passes.
+    line = next(line for line in result.stdout.lines if "; verify: model agreed on" in line)
+    assert f"agreed on {agreed}/1" in line or (agreed == 1 and "agreed on 0/0, and would not have answered 1" in line)
 
 
 @pytest.mark.parametrize("marker, message", [

@@ -29,6 +29,12 @@ def test_a_set_too_small_to_vouch_answers_nothing_wrong():
     assert result["threshold"] > 0.99 and result["answered"] == 0
 
 
+def test_fewer_answers_than_one_error_in_a_hundred_needs_vouch_for_nothing_however_right():
+    # 24 right of 24 is what a model 90 % exact gives one time in twelve.
+    assert calibrate([scored(0.9, True)] * 24)["answered"] == 0
+    assert calibrate([scored(1 - i / 1000, True) for i in range(100)])["answered"] == 1.0
+
+
 def test_unfamiliar_and_uncovered_inputs_are_never_answered():
     items = [scored(1.0, True)] * 100 + [scored(1.0, False, familiar=False), scored(0.0, False, covered=False)]
     report = summarize(items, calibrate(items)["threshold"])

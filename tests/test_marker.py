@@ -30,7 +30,7 @@ def test_unknown_option_lists_valid_options(toy_pytester):
 def test_unknown_subject_lists_known_subjects(toy_pytester):
     result = run_one(toy_pytester, '@pytest.mark.modelize("shuot")')
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([f"*unknown subject 'shuot'; known subjects: {toy.known_subjects()}.*pytest_modelizer_subjects*"])
+    result.stdout.fnmatch_lines([f"*unknown subject 'shuot' (did you mean 'shout'?); known subjects: {toy.known_subjects()}.*pytest_modelizer_subjects*"])
 
 
 def test_bad_direction_lists_directions(toy_pytester):

@@ -80,6 +80,23 @@ def test_verify_reports_agreement_and_fails_on_a_disagreement(pytester, toy_cach
     ])
 
 
+def test_verify_counts_the_calls_the_model_would_not_answer_apart(toy_pytester, toy_cache):
+    # Mock mode would ask the program about "cat 42" (digits: never seen, no answer): no disagreement.
+    toy_pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            assert mock_program("cat !dog") == "cat|<b>dog</b>"
+            with pytest.raises(ValueError):
+                mock_program("cat 42")
+        """)
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "verify")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*verify: model agreed on 1/1 (100.0%), and would not have answered 1 (unsure or "
+                                 "uncovered: on_uncertain decides those)*"])
+
+
 def test_real_never_loads_the_model(toy_pytester, tmp_path):
     toy_pytester.makepyfile(TESTS)
     result = toy_pytester.runpytest(f"--modelizer-cache-dir={tmp_path / 'empty'}", "--modelizer-mode", "real")
@@ -98,12 +115,31 @@ def test_ini_sets_the_mode_and_a_bad_one_is_a_usage_error(toy_pytester, tmp_path
     result.stderr.fnmatch_lines(["*modelizer_mode = 'replay' is not valid*"])
 
 
-def test_a_corrupt_recording_file_names_the_file_the_line_and_the_fix(toy_pytester, toy_cache):
+@pytest.mark.parametrize("mode", ["mock", "record", "verify"])
+def test_a_corrupt_recording_file_errors_the_tests_naming_the_file_the_line_and_the_fix(toy_pytester, toy_cache, mode):
     toy_pytester.makepyfile(TESTS)
     folder = toy_pytester.path / "__modelizer_recordings__"
     folder.mkdir()
-    (folder / "shout.jsonl").write_text('{"input": "cat", "output": "cat", "program_version": "1.0"}\n{"input": \n')
-    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
-    result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*shout.jsonl:2: corrupt recording*--modelizer-mode record*"])
+    corrupt = '{"input": "cat", "output": "cat", "program_version": "1.0"}\n{"input": \n'
+    (folder / "shout.jsonl").write_text(corrupt)
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", mode)
+    # At setup, before any call: an application's `except ValueError:` never sees it, and a record
+    # run that cannot write its recordings is red, not green.
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*shout.jsonl:2: corrupt recording*Fix or delete that line*"])
+    assert "recordings.py" not in result.stdout.str()  # the message, not our traceback
     assert "INTERNALERROR" not in result.stdout.str()
+    assert (folder / "shout.jsonl").read_text() == corrupt
+
+
+def test_a_record_run_that_cannot_write_its_recordings_fails(toy_pytester, toy_cache):
+    toy_pytester.makepyfile(TESTS)
+    conftest = toy_pytester.path / "conftest.py"
+    conftest.write_text(conftest.read_text() + (
+        "\nimport pytest_modelizer.recordings as _recordings\n\n"
+        "def _full_disk(path, recordings):\n    raise OSError(28, 'No space left on device')\n\n"
+        "_recordings.write_recordings = _full_disk\n"))
+    result = toy_pytester.runpytest_subprocess(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "record")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*recordings NOT written: *No space left on device*"])

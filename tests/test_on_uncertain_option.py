@@ -36,7 +36,9 @@ def test_error_refuses_naming_input_reason_and_fix(toy_pytester, toy_cache):
     body = "with pytest.raises(UncertainPrediction) as info:\n        mock_program('cat 42')\n    print(info.value)"
     result = _run(toy_pytester, toy_cache, ", on_uncertain='error'", body, "-s")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*cannot represent it*'cat 42'*--modelizer-mode record*on_uncertain='accept'*",
+    # Accepting changes nothing for an input the model cannot represent: the fix is the grammar.
+    result.stdout.fnmatch_lines(["*cannot represent it*'cat 42'*--modelizer-mode record*make the grammar write "
+                                 "such inputs*--modelizer-train*",
                                  "*refused 1*"])
 
 
@@ -77,3 +79,13 @@ def test_quality_gate_refuses_a_model_below_min_exact(toy_pytester, toy_cache, t
     _run(toy_pytester, cache, ", min_exact=0", "mock_program('cat')").assert_outcomes(passed=1)
     toy_pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")
     _run(toy_pytester, cache, "", "mock_program('cat')").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("handler", ["ValueError", "Exception"])
+def test_an_applications_handler_does_not_take_a_refusal_for_the_programs_failure(toy_pytester, toy_cache, handler):
+    # The application treats the program's failure as "invalid"; the mock's refusal must not pass for one.
+    body = (f"def page(text):\n        try:\n            return mock_program(text)\n        except {handler}:\n"
+            f"            return 'invalid'\n    assert page('cat 42') == 'invalid'")
+    result = _run(toy_pytester, toy_cache, ", on_uncertain='error'", body)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*UncertainPrediction: modelizer: *cannot represent it*'cat 42'*"])

@@ -69,7 +69,8 @@ def test_same_seed_same_weights():
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
 
 
-def test_patience_stops_training():
+def test_patience_stops_training(monkeypatch):
+    monkeypatch.setattr("pytest_modelizer.train.PATIENCE_AFTER_PAIRS", 0)  # the epochs' rule alone
     torch.manual_seed(0)
     model = Seq2Seq(TINY, 12, 12)
     cfg = TrainingConfig(batch_size=16, lr=0.0, max_epochs=50, patience=2, eval_every_pairs=16)
@@ -79,6 +80,20 @@ def test_patience_stops_training():
     # evaluation of the fourth, long after two evaluations without improvement.
     assert len(result.history) == 13
     assert result.epochs == 4
+
+
+def test_a_small_data_set_trains_on_however_still_its_few_validation_pairs():
+    # 64 pairs: flat (lr 0) for all 20 epochs, but 1,280 pairs seen are too few for patience; and
+    # the model that learns 100 % of 10 validation pairs early is not stopped by them either.
+    torch.manual_seed(0)
+    flat = train_model(Seq2Seq(TINY, 12, 12), reverse_pairs(64, 5), reverse_pairs(10, 6),
+                       TrainingConfig(batch_size=16, lr=0.0, max_epochs=20, patience=2, eval_every_pairs=16))
+    assert flat.stopped == "max_epochs" and flat.epochs == 20
+    torch.manual_seed(0)
+    cfg = TrainingConfig(batch_size=32, lr=3e-3, max_epochs=12, patience=25, warmup_steps=30)
+    learnt = train_model(Seq2Seq(TINY, 12, 12), reverse_pairs(1500, 1), reverse_pairs(10, 2), cfg)
+    assert any(h["val_exact"] == 1.0 for h in learnt.history[:-1]), learnt.history
+    assert learnt.stopped == "max_epochs" and learnt.epochs == 12
 
 
 def test_time_limit_stops_training():
@@ -123,3 +138,33 @@ def test_a_trained_model_describes_how_training_went(toy_cache):
     seconds = [h["seconds"] for h in meta["history"]]
     assert seconds and seconds == sorted(seconds) and all(0 <= h["val_exact"] <= 1 for h in meta["history"])
     assert max(h["val_exact"] for h in meta["history"]) >= meta["metrics"]["exact_match"] - 0.2
+
+
+def test_pairs_that_cannot_be_tokenized_are_counted_with_an_example_and_the_fix():
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.data import Pair
+    from pytest_modelizer.learn import describe_untokenizable, prepare
+    from pytest_modelizer.tokenizer import LarkTokenizer
+
+    words_only = dataclasses.replace(toy.SUBJECT, input_tokenizer=LarkTokenizer(
+        terminals='WORD.2: /[a-z]+/\nSP.1: " "', content=("WORD",)))
+    spec = ModelSpec(words_only, "forward", training=toy.TRAINING)
+    pairs = [Pair(f"cat {'owl' * (1 + i % 3)}", Behaviour.success("cat")) for i in range(30)]
+    data = prepare(spec, pairs + [Pair("cat !owl", Behaviour.success("cat"))] * 3)
+    assert [p.input for p, _ in data.untokenizable] == ["cat !owl"] * 3
+    message = describe_untokenizable(data.untokenizable, 33)
+    assert message.startswith("3 of 33 synthesized pairs cannot be tokenized")
+    assert "'cat !owl'" in message and "'!owl'" in message and "ANY.-1" in message
+    # Too few left to train on: the error says why, not "too long".
+    with pytest.raises(ValueError, match=r"only 0 of 3 synthesized pairs can be trained on: 3 of 3 .*cannot be tokenized"):
+        prepare(spec, [Pair("cat !owl", Behaviour.success("cat"))] * 3)
+
+
+def test_the_summary_says_why_and_when_training_stopped():
+    from pytest_modelizer.learn import trained_summary
+
+    meta = {"metrics": {"exact_match": 0.8, "n": 5}, "calibration": {"answered": 0.0, "target": 0.99},
+            "training": {"max_minutes": 1.0}, "train_seconds": 18.6, "epochs": 60, "stopped": "max_epochs"}
+    summary = trained_summary(ModelSpec(toy.SUBJECT, "forward"), meta)
+    assert "held-out exact match 80.0% on 5 pairs; 0.0% answered confidently (5 held-out pairs cannot vouch" in summary
+    assert summary.endswith("trained 18.6 s of 60 s, 60 epochs: the last epoch was run (TrainingConfig(max_epochs=...))")

@@ -32,7 +32,7 @@ def test_missing_model_errors_with_key_and_fix(quick, tmp_path):
     result.stdout.fnmatch_lines(
         [
             f"*modelizer: no forward model of subject 'shout' with key {key} (cache dir {cache}).",
-            "*No model of this subject was ever trained here.",
+            "*No forward model of this subject was ever trained here.",
             "*Fix: pytest --modelizer-train test_uses.py::test_uses_model*",
         ]
     )
@@ -72,7 +72,8 @@ def test_failed_training_is_a_usage_error_and_writes_no_model(pytester, tmp_path
     result = pytester.runpytest_subprocess("--modelizer-train", "--modelizer-cache-dir", str(cache))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: modelizer: training failed: subject 'shout': only * synthesized pairs tokenize within 1 tokens*"]
+        ["ERROR: modelizer: training failed: subject 'shout': only * synthesized pairs can be trained on: * are "
+         "longer than 1 tokens (raise ModelConfig(max_len=...) or lower max_input_chars)"]
     )
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert not list(cache.rglob("*.npz"))
