@@ -43,8 +43,9 @@ HOOK_DEFINITION = "def pytest_modelizer_subjects("
 def common_options() -> argparse.ArgumentParser:
     """The options every command takes: where models live and which conftest files declare subjects."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--cache-dir", default=os.environ.get("MODELIZER_CACHE_DIR", ".modelizer"),
-                        help="model cache directory (default: $MODELIZER_CACHE_DIR or ./.modelizer)")
+    common.add_argument("--cache-dir", default=None,
+                        help="model cache directory (default: $MODELIZER_CACHE_DIR, else .modelizer in the "
+                             "nearest folder up from here with a pytest configuration file, where pytest keeps it)")
     common.add_argument("--conftest", type=Path, action="append", default=[],
                         help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects "
                              f"(default: {' and '.join(DEFAULT_CONFTESTS)}, where they declare some)")
@@ -121,11 +122,29 @@ def declared_subjects(conftests: Sequence[Path]) -> list[Subject]:
     return found
 
 
+# Files that make a folder pytest's rootdir when pytest runs there or below it.
+ROOTDIR_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def default_cache_dir(start: Path | None = None) -> Path:
+    """$MODELIZER_CACHE_DIR, else where pytest keeps the cache (`<rootdir>/.modelizer`): the
+    nearest folder up from `start` holding a pytest configuration file, else `start` itself.
+    A command run from a project's `tests/` folder then finds the models pytest trained."""
+    if os.environ.get("MODELIZER_CACHE_DIR"):
+        return Path(os.environ["MODELIZER_CACHE_DIR"])
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / name).is_file() for name in ROOTDIR_FILES):
+            return folder / ".modelizer"
+    return here / ".modelizer"
+
+
 def session_for(args: argparse.Namespace) -> ModelizerSession:
     """The subjects (bundled and conftest-declared) and the model store the options name."""
     declared = declared_subjects(args.conftest)
     device = getattr(args, "device", "cpu")
-    return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(Path(args.cache_dir).resolve()), device)
+    cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(cache_dir.resolve()), device)
 
 
 def _model(session: ModelizerSession, args: argparse.Namespace) -> ModelSpec:
@@ -136,12 +155,13 @@ def _model(session: ModelizerSession, args: argparse.Namespace) -> ModelSpec:
 
 
 def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
+    print(f"models in {session.store.cache_dir} and each subject's shipped models")
     for name in session.registry.names():
         subject = session.registry.get(name)
         status = subject.program_status()
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared
-        print(f"{name}  (subject {subject.version}, program {program}{here})")
+        print(f"{name}  (subject version {subject.version}, program {program}{here})")
         for spec in [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]:
             path = session.model_path(spec)
             if path is not None:

@@ -49,8 +49,8 @@ def test_subjects_lists_entry_points_and_conftest_subjects(conftest_file, toy_ca
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert any(line.startswith("markdown-it  (subject ") for line in lines)
-    assert "shout  (subject 1, program 1.0)" in lines
+    assert any(line.startswith("markdown-it  (subject version ") for line in lines)
+    assert "shout  (subject version 1, program 1.0)" in lines
     key = ModelSpec(toy.SUBJECT, "forward").key
     ready = [line for line in lines if line.strip().startswith(f"forward  key {key}: ready (")]
     assert len(ready) == 1 and "held-out exact match" in ready[0]
@@ -62,7 +62,7 @@ def test_subjects_reports_stale_models(tmp_path, toy_cache, capsys):
     conftest.write_text(toy.conftest_source("toy.make_subject(version='2')"))
     assert main(["subjects", "--conftest", str(conftest), "--cache-dir", str(toy_cache)]) == 0
     out = capsys.readouterr().out
-    assert "shout  (subject 2, program 1.0)" in out
+    assert "shout  (subject version 2, program 1.0)" in out
     assert ": stale (run: modelizer train shout --direction forward)" in out
 
 
@@ -191,7 +191,7 @@ def test_the_conftest_of_the_current_folder_declares_subjects_without_an_option(
     monkeypatch.setattr(sys, "path", list(sys.path))  # the conftest's folder joins it
     assert main(["subjects", "--cache-dir", str(toy_cache)]) == 0
     captured = capsys.readouterr()
-    assert "shout  (subject 1, program 1.0)" in captured.out.splitlines()
+    assert "shout  (subject version 1, program 1.0)" in captured.out.splitlines()
     assert "imported" not in captured.err
 
 
@@ -203,7 +203,7 @@ def test_a_conftest_found_here_that_cannot_be_imported_is_a_warning_naming_it(tm
     monkeypatch.setattr(sys, "path", list(sys.path))
     assert main(["subjects", "--cache-dir", str(tmp_path / "cache")]) == 0
     captured = capsys.readouterr()
-    assert any(line.startswith("markdown-it  (subject ") for line in captured.out.splitlines())
+    assert any(line.startswith("markdown-it  (subject version ") for line in captured.out.splitlines())
     assert f"modelizer: warning: {broken} cannot be imported (ModuleNotFoundError" in captured.err
     # Asked for by name, the subject it would declare is unknown, and the error says where it looked.
     assert main(["train", "shout", "--cache-dir", str(tmp_path / "cache")]) == 2
@@ -374,3 +374,15 @@ def test_eval_text_report_names_the_tokens_that_leave_inputs_uncovered(conftest_
     assert "coverage 25.0%" in out
     assert "  uncovered: 3 inputs (3 unseen tokens); tokens never seen in training, by the inputs they leave " \
            "uncovered: '4' (2), " in out and "'O' (1)" in out
+
+
+def test_the_default_cache_is_where_pytest_keeps_it_from_any_folder_of_the_project(tmp_path, monkeypatch):
+    from pytest_modelizer.cli import default_cache_dir
+
+    monkeypatch.delenv("MODELIZER_CACHE_DIR", raising=False)
+    (tmp_path / "tests" / "unit").mkdir(parents=True)
+    assert default_cache_dir(tmp_path / "tests" / "unit") == (tmp_path / "tests" / "unit" / ".modelizer").resolve()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert default_cache_dir(tmp_path / "tests" / "unit") == (tmp_path / ".modelizer").resolve()
+    monkeypatch.setenv("MODELIZER_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert default_cache_dir(tmp_path / "tests") == tmp_path / "elsewhere"
