@@ -62,6 +62,15 @@ class ModelInfo:
     # The training inputs run again unchanged, and how many got another answer (content_check); {} before it existed.
     repeatable: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # The figures, not the calibration's trigram lists (tens of kilobytes printed in a failing assert).
+        exact, confident = self.metrics.get("exact_match"), self.calibration.get("answered")
+        figures = "".join(f", {name}={value:.3f}" for name, value in
+                          (("exact_match", exact), ("answered_confidently", confident), ("threshold", self.threshold))
+                          if value is not None)
+        return (f"ModelInfo(subject={self.subject!r}, direction={self.direction!r}, key={self.key!r}, "
+                f"parameters={self.parameters:,}{figures}, path={self.path!r})")
+
 
 @dataclass
 class MockStats:

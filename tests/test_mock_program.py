@@ -193,3 +193,13 @@ def test_real_program_times_out(toy_pytester):
     )
     result = toy_pytester.runpytest("--modelizer-cache-dir", str(toy_pytester.path / "cache"))
     result.assert_outcomes(passed=1)
+
+
+def test_the_model_info_prints_its_figures_not_its_calibration_lists():
+    from pytest_modelizer.mock import ModelInfo
+
+    info = ModelInfo("s", "forward", "abc", 1000, {"exact_match": 0.98}, "/m.npz", 0.61,
+                     {"answered": 0.88, "source_trigrams": [["a", "b", "c"]] * 5000})
+    assert repr(info) == ("ModelInfo(subject='s', direction='forward', key='abc', parameters=1,000, exact_match=0.980, "
+                          "answered_confidently=0.880, threshold=0.610, path='/m.npz')")
+    assert info.calibration["source_trigrams"]  # still there for whoever reads it
