@@ -7,6 +7,7 @@ a pytest run that uses no model must not pay for loading lark.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from typing import Any, Mapping
@@ -77,13 +78,17 @@ def _grammar_problems(grammar: Any, start: str) -> list[str]:
             for name in _NONTERMINAL.findall(text):
                 referenced.setdefault(name, symbol)
     undefined = [(name, user) for name, user in referenced.items() if name not in grammar]
+    defined = [symbol for symbol in grammar if isinstance(symbol, str)]
     for name, user in undefined:
-        problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define")
-    if undefined:
-        # Markup in a grammar (`<b>`) reads as a nonterminal: say how to write it as text.
-        problems.append("where '<' and '>' are meant as text, write them <lt> and <gt> and add their rules "
-                        "with pytest_modelizer.grammar.with_escape_rules(grammar), or write the rules as "
-                        "templates with grammar_from_templates (README, \"Writing the grammar\")")
+        close = difflib.get_close_matches(name, defined, n=1, cutoff=0.75)
+        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define{meant}")
+    if any(not difflib.get_close_matches(name, defined, n=1, cutoff=0.75) for name, _ in undefined):
+        # Markup in a grammar (`<b>`) reads as a nonterminal: say how to write it as text (a hint, not
+        # another problem, and only where no defined symbol is a likely typo).
+        problems[-1] += ("; where '<' and '>' are meant as text, write them <lt> and <gt> and add their rules "
+                         "with pytest_modelizer.grammar.with_escape_rules(grammar), or write the rules as "
+                         "templates with grammar_from_templates (README, \"Writing the grammar\")")
     return problems
 
 

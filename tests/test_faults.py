@@ -394,6 +394,8 @@ def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_pa
 BAD_SUBJECTS = {
     "undefined nonterminal": (dict(grammar={**toy.GRAMMAR, "<item>": ["<w>", "!<word>"]}),
                               "'<word>', which the grammar does not define"),
+    "typo": (dict(grammar={**toy.GRAMMAR, "<item>": ["<w>", "!<itme>"]}),
+             "'<itme>', which the grammar does not define (did you mean '<item>'?)"),
     "markup as text": (dict(grammar={**toy.GRAMMAR, "<item>": ["<w>", "<b><w></b>"]}),
                        "'<' and '>' are meant as text, write them <lt> and <gt>"),
     "expansion type": (dict(grammar={**toy.GRAMMAR, "<w>": ["cat", 7]}), "holds 7"),
