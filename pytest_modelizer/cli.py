@@ -32,7 +32,7 @@ from pytest_modelizer.store import (
 )
 from pytest_modelizer.subject import DIRECTIONS, UNDECLARED_VERSION, Subject
 from pytest_modelizer.training_stack import MissingExtraError, require
-from pytest_modelizer.validate import validate_subject
+from pytest_modelizer.validate import SubjectError, validate_subject
 
 
 # Read when no --conftest is given: where a project's pytest_modelizer_subjects hook usually lives.
@@ -157,7 +157,11 @@ def _model(session: ModelizerSession, args: argparse.Namespace) -> ModelSpec:
 def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
     print(f"models in {session.store.cache_dir} and each subject's shipped models")
     for name in session.registry.names():
-        subject = session.registry.get(name)
+        try:
+            subject = session.registry.get(name)
+        except SubjectError as exc:
+            print(f"{name}  (not valid: {str(exc).replace(chr(10), ' ')})")
+            continue
         status = subject.program_status()
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared

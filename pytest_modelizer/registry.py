@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.validate import validate_subject
+from pytest_modelizer.validate import SubjectError, validate_subject
 
 ENTRY_POINT_GROUP = "pytest_modelizer.subjects"
 
@@ -29,6 +29,9 @@ class SubjectRegistry:
 
     declared: dict[str, Subject] = field(default_factory=dict)
     _entry_points: dict = field(default_factory=dict)
+    # Declared subjects that are not valid, and why: only the tests that use one error (the others
+    # run), and `modelizer subjects` lists it with the reason.
+    invalid: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def discover(cls, declared: Iterable[Subject] = ()) -> "SubjectRegistry":
@@ -46,15 +49,22 @@ class SubjectRegistry:
         if subject.name in self.declared and self.declared[subject.name] is not subject:
             raise ValueError(f"two subjects are named {subject.name!r}; subject names must be unique")
         if self.declared.get(subject.name) is not subject:
-            validate_subject(subject, lexers=False)
+            try:
+                validate_subject(subject, lexers=False)
+            except SubjectError as exc:
+                self.invalid[subject.name] = str(exc)
+                return
         self.declared[subject.name] = subject
 
     def names(self) -> list[str]:
-        return sorted(set(self.declared) | set(self._entry_points))
+        return sorted(set(self.declared) | set(self._entry_points) | set(self.invalid))
 
     def get(self, name: str) -> Subject:
+        """The subject named `name`: UnknownSubjectError if none is, SubjectError if it is not valid."""
         if name in self.declared:
             return self.declared[name]
+        if name in self.invalid:
+            raise SubjectError(self.invalid[name])
         ep = self._entry_points.get(name)
         if ep is None:
             known = ", ".join(self.names()) or "none"

@@ -419,8 +419,10 @@ def test_registry_rejects_a_wrong_subject(change, problem):
     from pytest_modelizer.validate import SubjectError
 
     subject = toy.make_subject(name="wrong", **change)
+    registry = SubjectRegistry.discover([subject, toy.SUBJECT])
+    assert registry.get("shout") is toy.SUBJECT and "wrong" in registry.names()  # the others stay usable
     with pytest.raises(SubjectError) as info:
-        SubjectRegistry.discover([subject])
+        registry.get("wrong")
     assert isinstance(info.value, ValueError)
     assert "subject 'wrong'" in str(info.value) and problem in str(info.value)
 

@@ -108,3 +108,22 @@ def test_strict_markers_accepts_modelize(toy_pytester):
     )
     result = toy_pytester.runpytest("--strict-markers", "--modelizer-cache-dir", str(toy_pytester.path / "cache"))
     result.assert_outcomes(passed=1)
+
+
+def test_an_invalid_subject_errors_only_the_tests_that_use_it(pytester, toy_cache):
+    pytester.makeconftest(toy.conftest_source(
+        "toy.SUBJECT, toy.make_subject(name='wrong', grammar={**toy.GRAMMAR, '<item>': ['<w>', '!<itme>']})"))
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_fine(mock_program):
+            assert mock_program("owl bee") == "owl|bee"
+
+        @pytest.mark.modelize("wrong")
+        def test_wrong(mock_program):
+            pass
+        """)
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*subject 'wrong' is not valid:", "*'<itme>'*(did you mean '<item>'?)"])
