@@ -34,9 +34,17 @@ class Recording:
     input: str
     behaviour: Behaviour
     program_version: str
+    # A Python callable's source hash (`Subject.source_fingerprint`): an edited function is another program.
+    program_source: str | None = None
 
     def to_json(self) -> dict:
-        return {"input": self.input, **self.behaviour.to_json(), "program_version": self.program_version}
+        source = {"program_source": self.program_source} if self.program_source else {}
+        return {"input": self.input, **self.behaviour.to_json(), "program_version": self.program_version, **source}
+
+    def made_by(self, program_version: str, program_source: str | None) -> bool:
+        """Whether this program made it: the declared version, and the callable's source where both are known."""
+        return self.program_version == program_version and (
+            self.program_source is None or program_source is None or self.program_source == program_source)
 
 
 def read_recordings(path: Path) -> dict[str, Recording]:
@@ -57,7 +65,8 @@ def read_recordings(path: Path) -> dict[str, Recording]:
                 raise ValueError("expected an object with a string 'input'")
             if "failure" not in data and not isinstance(data.get("output"), str):
                 raise ValueError("expected 'output' (a string) or 'failure'")
-            recording = Recording(data["input"], Behaviour.from_json(data), str(data.get("program_version", "")))
+            recording = Recording(data["input"], Behaviour.from_json(data), str(data.get("program_version", "")),
+                                  data.get("program_source") or None)
         except ValueError as exc:
             raise RecordingFileError(
                 f"{path}:{n}: corrupt recording ({exc}): {line[:80]!r}. Fix or delete that line (or the file); "

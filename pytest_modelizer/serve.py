@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -146,7 +148,7 @@ class ServedProgram:
             return self._verify(text)
         if self._recordable:
             recording = self.session.recordings.get(self.subject.name, text)
-            if recording is not None and recording.program_version == self.status.declared:
+            if recording is not None and recording.made_by(self.status.declared, self._source):
                 self.counts.recording += 1
                 return self._result(recording.behaviour, predicted=False)
         prediction = self.mock.predict(text)
@@ -181,8 +183,14 @@ class ServedProgram:
         behaviour = self.session.runner(self.subject).run(text).behaviour
         self.counts.program += 1
         if record:
-            self.session.recordings.add(self.subject.name, Recording(text, behaviour, self.status.declared))
+            self.session.recordings.add(self.subject.name,
+                                        Recording(text, behaviour, self.status.declared, self._source))
         return behaviour
+
+    @functools.cached_property
+    def _source(self) -> str | None:
+        """The callable program's source hash, which recordings carry (None for a command)."""
+        return self.subject.source_fingerprint()
 
     def _absent_message(self) -> str:
         return (f"modelizer: {self.subject.name!r} needs its real program in mode {self.mode!r}, and it is not "
@@ -218,7 +226,7 @@ class ServedProgram:
             self._tally(agree, text, f"round trip gave {real}", f"model's input {answer!r}")
             return answer
         recording = self.session.recordings.get(self.subject.name, text) if self._recordable else None
-        if recording is not None and recording.program_version != self.status.declared:
+        if recording is not None and not recording.made_by(self.status.declared, self._source):
             self.counts.stale_recordings += 1
         real = self._run(text, record=False)
         if served:

@@ -143,3 +143,30 @@ def test_a_record_run_that_cannot_write_its_recordings_fails(toy_pytester, toy_c
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*recordings NOT written: *No space left on device*"])
+
+
+def test_a_recording_made_before_the_callable_was_edited_is_drift(pytester, toy_cache):
+    def conftest(comment: str) -> str:
+        return toy.conftest_source("toy.make_subject(program=shout)",
+                                   extra=f"def shout(text):\n    {comment}\n    return toy.shout(text)\n")
+
+    pytester.makeconftest(conftest("# first"))
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(TESTS)
+    pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "record").assert_outcomes(passed=2)
+    assert all(r["program_source"] for r in _recordings(pytester))
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "verify")
+    assert "recordings made by another program version" not in result.stdout.str()
+    pytester.makeconftest(conftest("# edited"))  # the same name and declared version, another function
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "verify")
+    result.stdout.fnmatch_lines(["*; 2 recordings made by another program version (drift)*"])
+
+
+def test_a_recording_is_made_by_its_version_and_callable_source():
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.recordings import Recording
+
+    made = Recording("cat", Behaviour.success("cat"), "1.0", "abc")
+    assert made.made_by("1.0", "abc") and not made.made_by("1.0", "def") and not made.made_by("2.0", "abc")
+    assert Recording("cat", Behaviour.success("cat"), "1.0").made_by("1.0", "def")  # recorded before sources were kept
+    assert made.made_by("1.0", None)  # a command: its version alone
