@@ -1,7 +1,8 @@
 """Recordings: the real program's answers, kept as reviewable JSON lines and replayed exactly.
 
 One file per subject, `<recordings dir>/<subject>.jsonl`, one object per line (`input`, then
-`output` or `failure` and `message`, and `program_version`), sorted by input, one line per
+`output` or `failure` and `message`, `program_version` and, for a Python callable, `program_source`,
+a hash of its source), sorted by input, one line per
 input. Commit it like a snapshot. New answers are kept in memory and merged into the file at
 the end of the run under a lock, re-reading it first, so pytest-xdist workers that record at
 the same time lose nothing; the file is replaced atomically.

@@ -30,9 +30,10 @@ def test_record_writes_sorted_recordings_that_mock_replays_exactly(toy_pytester,
     result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "record")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*mode: record*", "*the program 2; refused 0*", "*recordings written: *shout.jsonl*"])
+    source = toy.SUBJECT.source_fingerprint()  # the callable's own source: a recording made before an edit is drift
     assert _recordings(toy_pytester) == [
-        {"input": "cat !dog", "output": "cat|<b>dog</b>", "program_version": "1.0"},
-        {"input": "owl bee", "output": "owl|bee", "program_version": "1.0"},
+        {"input": "cat !dog", "output": "cat|<b>dog</b>", "program_version": "1.0", "program_source": source},
+        {"input": "owl bee", "output": "owl|bee", "program_version": "1.0", "program_source": source},
     ]
     # A recording answers before the model: edit one, and mock mode serves the edit.
     path = toy_pytester.path / "__modelizer_recordings__" / "shout.jsonl"
