@@ -315,6 +315,7 @@ class MockProgram:
 
     def answer(self, text: str, prediction: Prediction) -> str:
         """What the program would return per `prediction`: the output, or the predicted failure raised."""
+        __tracebackhide__ = True  # a failing test's traceback ends at its call, not in our frames
         if prediction.behaviour is None:
             raise UncoveredInputError(
                 f"the {self.spec.label} model of {self.subject.name!r} (key {self.artifact.key}) cannot represent "
@@ -326,6 +327,7 @@ class MockProgram:
         return prediction.behaviour.output or ""
 
     def __call__(self, text: str) -> str:
+        __tracebackhide__ = True
         return self.answer(text, self.predict(text))
 
     def batch(self, texts: Sequence[str]) -> list[str]:

@@ -381,6 +381,10 @@ def real_program(request: pytest.FixtureRequest):
     """Runs the marked subject's real program (worker process, hard timeout); returns a Behaviour."""
     spec = _spec(request)
     subject = _registry(request.config).get(spec.subject)
+    status = request.config.stash[STATE].program_status(subject)
+    if status.absent:  # every run would be a failure to start, and a case's check a false regression
+        pytest.skip(f"modelizer: this test runs the real program of {subject.name!r} (real_program), which is not "
+                    f"installed here ({status.declared} is declared)")
     if spec.binary is not None:  # a program run by name must not find the test's stand-in first
         request.getfixturevalue("modelizer_binary")
         subject = request.node.stash[STAND_IN].unshadowed(subject)
@@ -429,8 +433,17 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """In verify mode, fail a test whose served calls the model and the program answered differently."""
+    """Fail a test whose `binary=` stand-in refused calls, and in verify mode one whose served calls
+    the model and the program answered differently."""
     result = yield
+    stand_in = item.stash.get(STAND_IN, None)
+    if stand_in is not None and stand_in.refusals:
+        # The application saw only an exit status, which it may have taken for the program's own
+        # failure (any non-zero status is "bad input" to many): a refusal must not pass for one.
+        count = len(stand_in.refusals)
+        pytest.fail(f"modelizer: the `{stand_in.name}` stand-in refused {count} call{'s' * (count != 1)} (the "
+                    f"application saw exit status {stand_in.refusals[0][0]}, which it may have taken for the "
+                    f"program's failure); the reasons and fixes are in the report section below", pytrace=False)
     served = item.stash.get(SERVED, [])
     disagreements = [d for program in served for d in program.disagreements]
     if disagreements:

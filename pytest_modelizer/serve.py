@@ -79,6 +79,12 @@ class ServedProgram:
             self.session.recordings.load(self.subject.name)
         if self.mode in ("real", "record") and self.spec.is_forward and self.status.absent:
             raise ProgramAbsentError(self._absent_message())
+        if self.mode == "record" and self.status.drift:  # replays would serve one version's answers as another's
+            raise ModelError(
+                f"modelizer: mode 'record' stamps each answer with the program version {self.subject.name!r} "
+                f"declares ({self.status.declared}), and {self.status.installed} is installed here: its answers "
+                f"would be replayed as {self.status.declared}'s. Fix: install {self.status.declared}, or declare "
+                f"program_version={self.status.installed!r} (and retrain: pytest --modelizer-train)")
 
     # -- the model, for tests that want it ---------------------------------------------------
     @property
@@ -121,12 +127,14 @@ class ServedProgram:
 
     # -- calls ----------------------------------------------------------------------------------
     def __call__(self, text: str) -> str:
+        __tracebackhide__ = True  # a failing test's traceback ends at its call, not in our frames
         if not isinstance(text, str):
             raise TypeError(f"modelizer: the {self.subject.name!r} program takes a str, got {type(text).__name__}")
         return self._answer(text)
 
     def batch(self, texts: Sequence[str]) -> list[str]:
         """Answers for many inputs; the model decodes them in one batch first (raises like single calls)."""
+        __tracebackhide__ = True
         texts = list(texts)
         if self.mode in ("mock", "verify"):
             self.mock.predict_batch(texts, count=False)  # the calls below count them
@@ -137,6 +145,7 @@ class ServedProgram:
         return self.spec.is_forward and not self.spec.is_failure
 
     def _answer(self, text: str) -> str:
+        __tracebackhide__ = True
         if self.mode in ("real", "record"):
             if not self.spec.is_forward:
                 raise ModelError(f"modelizer: mode {self.mode!r} runs the real program, which cannot answer the "
@@ -181,7 +190,7 @@ class ServedProgram:
             raise ProgramAbsentError(self._absent_message())
         behaviour = self.session.runner(self.subject).run(text).behaviour
         self.counts.program += 1
-        if record:
+        if record and not self.status.drift:  # (drift accepted) another version's answer is not the declared one's
             self.session.recordings.add(self.subject.name,
                                         Recording(text, behaviour, self.status.declared, self._source))
         return behaviour
@@ -197,6 +206,7 @@ class ServedProgram:
 
     def _round_trip(self, text: str, prediction: "Prediction") -> str:
         """An inverse answer the model is unsure of stands if the program, run on it, gives `text` back."""
+        __tracebackhide__ = True
         if prediction.covered and prediction.behaviour.ok:
             candidate = prediction.behaviour.output or ""
             if project(self.spec, self._run(candidate, record=False)) == project(self.spec, Behaviour.success(text)):
@@ -212,6 +222,7 @@ class ServedProgram:
         An answer the model is unsure of (or has none for) is no disagreement: mock mode would have
         asked `on_uncertain` instead. It is counted apart, unless `on_uncertain="accept"` serves it.
         """
+        __tracebackhide__ = True
         prediction = self.mock.predict(text)
         served = prediction.covered and (self.on_uncertain == "accept" or self._trusted(prediction))
         if not served:
@@ -241,6 +252,7 @@ class ServedProgram:
             self.disagreements.append(f"{self.spec} on {text[:200]!r}:\n  {real}\n  {model}")
 
     def _result(self, behaviour: Behaviour, predicted: bool) -> str:
+        __tracebackhide__ = True
         if not behaviour.ok:
             raise failure_exception(self.subject, behaviour, predicted=predicted)
         return behaviour.output or ""

@@ -129,8 +129,9 @@ def test_other_arguments_exit_2_where_no_real_binary_is_installed(shout_pytester
             assert "(the input on stdin); it was run as `shout --version`, and no real `shout` is on PATH" in done.stderr
         """)
     result = run(shout_pytester, shout_cache)
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["shout-cmd (forward): 0 calls through the `shout` binary "
+    result.assert_outcomes(failed=1)  # after its asserts passed: the stand-in could not answer that call
+    result.stdout.fnmatch_lines(["*the `shout` stand-in refused 1 call (the application saw exit status 2*",
+                                 "shout-cmd (forward): 0 calls through the `shout` binary "
                                  "(1 more with other arguments, not modelled)"])
 
 
@@ -181,7 +182,7 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
             app.shout("cat")  # mode record needs the real program, absent here
         """)
     result = run(shout_pytester, shout_cache, "-k", "not model_error")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=1, failed=1)  # a refusal fails its test after the call, asserts or not
     result.stdout.fnmatch_lines(["*calls answered by the model 0, a recording 2, the program 0; refused 1*",
                                  "shout-cmd (forward): 3 calls through the `shout` binary"])
     result = run(shout_pytester, shout_cache, "-k", "model_error", "--modelizer-mode", "record")
@@ -189,25 +190,23 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
     result.stdout.fnmatch_lines(["*'shout-cmd' needs its real program in mode 'record'*"])
 
 
-def test_a_failed_test_reports_why_its_stand_in_refused_calls(shout_pytester, shout_cache):
-    # An application that checks the exit status shows only the status: the report adds the reason.
+def test_a_refused_call_fails_the_test_even_where_the_application_took_it_for_a_failure(shout_pytester, shout_cache):
+    # The application takes any non-zero status for bad input: the stand-in's refusal must not pass for that.
     shout_pytester.makepyfile(test_app="""
         import pytest
         import app
 
         @pytest.mark.modelize("shout-cmd", binary="shout", on_uncertain="error")
-        def test_checked():
-            assert app.shout("CAT").returncode == 0
-
-        @pytest.mark.modelize("shout-cmd", binary="shout", on_uncertain="error")
-        def test_refusal_expected():
-            assert app.shout("CAT").returncode == 3
+        def test_bad_input_is_rejected():
+            assert app.shout("CAT").returncode != 0
         """)
     result = run(shout_pytester, shout_cache)
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*- modelizer: the `shout` stand-in refused 1 call -*",
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*modelizer: the `shout` stand-in refused 1 call (the application saw exit status 3, "
+                                 "which it may have taken for the program's failure)*",
+                                 "*- modelizer: the `shout` stand-in refused 1 call -*",
                                  "exit status 3: *cannot represent it*"])
-    assert result.stdout.str().count("stand-in refused") == 1  # a passing test's refusals are no news
+    assert result.stdout.str().count("- modelizer: the `shout` stand-in refused") == 1
 
 
 class FakeServed:

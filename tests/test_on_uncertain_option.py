@@ -89,3 +89,4 @@ def test_an_applications_handler_does_not_take_a_refusal_for_the_programs_failur
     result = _run(toy_pytester, toy_cache, ", on_uncertain='error'", body)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*UncertainPrediction: modelizer: *cannot represent it*'cat 42'*"])
+    assert "serve.py" not in result.stdout.str()  # the traceback ends at the application's call

@@ -64,10 +64,12 @@ def test_absent_program_replays_the_model_and_says_so(pytester, toy_cache):
             pass
         """
     )
-    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
-    result.assert_outcomes(passed=3)
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "-rs")
+    result.assert_outcomes(passed=2, skipped=1)  # what needs the program cannot run here: not a regression
     result.stdout.fnmatch_lines(["*shout (forward): program absent: replaying the model trained on 1.0*",
-                                 "*refused 1*"])
+                                 "*refused 1*",
+                                 "*this test runs the real program of 'shout' (real_program), which is not installed "
+                                 "here (1.0 is declared)*"])
 
 
 def test_drift_is_an_error_naming_both_versions_unless_accepted(pytester, toy_cache):
@@ -87,6 +89,26 @@ def test_drift_is_an_error_naming_both_versions_unless_accepted(pytester, toy_ca
     result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-accept-drift")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*program drift: 9.9 installed, models trained on 1.0*"])
+
+
+def test_another_version_installed_records_nothing_under_the_declared_one(pytester, toy_cache):
+    _absent_conftest(pytester, "'9.9'")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            assert mock_program("cat 42")  # digits: the model has no answer; on_uncertain=real asks 9.9
+        """
+    )
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", "record")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*mode 'record' stamps each answer with the program version 'shout' declares "
+                                 "(1.0), and 9.9 is installed here*program_version='9.9'*"])
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-accept-drift")
+    result.assert_outcomes(failed=1)  # the program raises ValueError on digits: asked, and not recorded
+    assert not (pytester.path / "__modelizer_recordings__").exists()
 
 
 def test_training_refuses_an_absent_program(pytester, tmp_path):
