@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -471,6 +472,12 @@ def _modelizer_marker(request: pytest.FixtureRequest):
         except (ImportError, AttributeError) as exc:
             pytest.fail(f"modelizer: cannot patch {spec.patch!r}: {exc}", pytrace=False)
         yield
+    if not mock.calls:
+        module, _, name = spec.patch.rpartition(".")
+        warnings.warn(pytest.PytestWarning(
+            f"modelizer: patch={spec.patch!r} was never called during this test, which ran against whatever the "
+            f"application called instead. A module that did `from {module} import {name}` keeps the original: "
+            f"patch the name where the application looks it up (patch='<that module>.{name}')"))
 
 
 @pytest.fixture

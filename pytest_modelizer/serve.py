@@ -70,6 +70,7 @@ class ServedProgram:
         self.on_uncertain = on_uncertain or ("error" if self.status.absent else "real")
         self.counts = session.counts(spec)
         self.disagreements: list[str] = []
+        self.calls = 0  # this test's calls (a patch= target never called is worth a warning)
         self._mock: MockProgram | None = None  # loaded and past the quality gate: every call asks for it
 
     def check_ready(self) -> None:
@@ -130,6 +131,7 @@ class ServedProgram:
         __tracebackhide__ = True  # a failing test's traceback ends at its call, not in our frames
         if not isinstance(text, str):
             raise TypeError(f"modelizer: the {self.subject.name!r} program takes a str, got {type(text).__name__}")
+        self.calls += 1
         return self._answer(text)
 
     def batch(self, texts: Sequence[str]) -> list[str]:

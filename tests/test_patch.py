@@ -86,3 +86,23 @@ def test_patch_without_model_names_the_fix(app, tmp_path):
     result = app.runpytest("--modelizer-cache-dir", str(tmp_path / "empty"))
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no forward model of subject 'shout'*", "*Fix: pytest --modelizer-train*"])
+
+
+def test_a_patch_target_never_called_is_a_warning(app, toy_cache):
+    # views.py imported the function by name before the patch: it keeps calling the original.
+    app.makepyfile(views="from app import render\n\n\ndef title(text):\n    return render(text).upper()\n")
+    app.makepyfile(
+        test_views="""
+        import pytest
+        import views
+
+        @pytest.mark.modelize("shout", patch="app.render")
+        def test_title():
+            with pytest.raises(RuntimeError, match="not available"):
+                views.title("cat")
+        """
+    )
+    result = app.runpytest("--modelizer-cache-dir", str(toy_cache))
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PytestWarning: modelizer: patch='app.render' was never called during this test*"
+                                 "`from app import render` keeps the original*"])
