@@ -158,3 +158,20 @@ def test_an_edited_callable_is_drift_until_retrained(pytester, tmp_path):
     pytester.runpytest_subprocess(cache, "--modelizer-accept-drift").assert_outcomes(passed=1)
     pytester.runpytest_subprocess(cache, "--modelizer-train").assert_outcomes(passed=1)  # retrains under the same key
     pytester.runpytest_subprocess(cache).assert_outcomes(passed=1)
+
+
+def test_a_missing_model_where_the_program_is_absent_says_to_train_where_it_is_installed(pytester, tmp_path):
+    _absent_conftest(pytester, "None")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            pass
+        """
+    )
+    result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path / 'empty'}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*Fix: pytest --modelizer-train*where shout's program is installed (1.0), then commit "
+                                 "the model*here it is absent*cache dir may be the wrong one*"])
