@@ -24,7 +24,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # `invalid literal for int() with base 10: 'x1'`); not the apostrophe of a word (`can't`).
 _QUOTED = re.compile(r"""(?<![\w'"])(?:'[^'\n]*'|"[^"\n]*")(?![\w'"])""")
 # The default failure kinds, as the key of a failure model of a subject that uses them records them.
-DEFAULT_FAILURE_KINDS = "type: first clause, numbers as N, quoted values as 'S'"
+# A quoted value the message's length limit cut short: from its quote to the end.
+_CUT_QUOTE = re.compile(r"""(?<![\w'"])['"][^'"\n]*$""")
+DEFAULT_FAILURE_KINDS = "type: first clause, quoted values as 'S' (whole), numbers as N"
 
 
 def numbered_failure_kind(behaviour: Behaviour) -> str:
@@ -49,9 +51,16 @@ def default_failure_kind(behaviour: Behaviour) -> str:
     model would have to predict content a placeholder hides, and the cases of a test would be
     spent on one failure with different names.
     """
-    kind = numbered_failure_kind(behaviour)
-    head, sep, message = kind.partition(": ")
-    return head + sep + _QUOTED.sub("'S'", message) if sep else kind
+    if behaviour.ok:
+        return OK_LABEL
+    failure = str(behaviour.failure)
+    clause = behaviour.message.split(";")[0].strip()
+    if failure in RUNNER_KINDS or failure.startswith("exit ") or not clause:
+        return failure
+    # Values first, then the cut to 80 characters: a long echoed value must not lose its closing
+    # quote to the cut and make a kind of its own.
+    clause = _CUT_QUOTE.sub("'S'", _QUOTED.sub("'S'", clause))
+    return f"{failure}: {_NUMBER.sub('N', clause)[:80]}"
 
 
 def failure_kind(subject: "Subject", behaviour: Behaviour) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 # Raw escape codes, and their escaped form as it appears in an exception repr.
 _ANSI = re.compile(r"(?:\x1b|\\x1b|\\033)\[[0-9;]*[A-Za-z]")
 # Addresses, temp paths and long numbers differ between runs; they must not split failure kinds.
-_VOLATILE = re.compile(r"0x[0-9a-fA-F]+|/tmp/\S+")
+_VOLATILE = re.compile(r"0x[0-9a-fA-F]+|/tmp/[^\s'\"]+")  # a temporary path, not the quote around it
 
 
 def clean_message(message: str, limit: int = 300) -> str:

@@ -8,7 +8,7 @@ import pytest
 import toy
 from pytest_modelizer.aspect import (DEFAULT_FAILURE_KINDS, behaviour_side, default_failure_kind, failure_kind,
                                      numbered_failure_kind, project, side_behaviour)
-from pytest_modelizer.behaviour import Behaviour
+from pytest_modelizer.behaviour import Behaviour, clean_message
 from pytest_modelizer.generate import Candidate, GrammarChecker, Target, TargetError, reduce_input, select
 from pytest_modelizer.spec import ModelSpec
 
@@ -47,6 +47,11 @@ def test_failure_kinds_drop_the_quoted_values_a_message_echoes():
     assert default_failure_kind(Behaviour.failed("ValueError", "invalid literal for int() with base 10: \"x1\"")) == (
         "ValueError: invalid literal for int() with base N: 'S'")
     assert default_failure_kind(Behaviour.failed("ValueError", "can't split 'a b'")) == "ValueError: can't split 'S'"
+    # A long echoed value is one too: replaced before the kind is cut to 80 characters, also where
+    # the message's own limit cut its closing quote, and its temporary paths keep their quotes.
+    for value in ("/../" * 30, "/tmp/x/../../y", "a" * 400):
+        message = clean_message(f"path escapes root: '{value}'")
+        assert default_failure_kind(Behaviour.failed("ValueError", message)) == "ValueError: path escapes root: 'S'"
     # The bundled subjects keep the kinds their shipped failure models learnt.
     assert numbered_failure_kind(Behaviour.failed("KeyError", "'name'")) == "KeyError: 'name'"
 
