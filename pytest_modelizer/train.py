@@ -104,10 +104,19 @@ def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> floa
     """Share of pairs whose greedy prediction equals the target (ids without BOS/EOS)."""
     if not pairs:
         return 0.0
-    targets = [t[1:-1] for _, t in pairs]
-    steps = min(model.cfg.max_len, max(len(t) for t in targets) + 4)
-    preds = model.generate([s for s, _ in pairs], max_len=steps, batch_size=batch_size)
-    return sum(p == t for p, t in zip(preds, targets)) / len(pairs)
+    # Batches of similar target lengths, each decoded for its longest target and the end: a right
+    # answer is its target then EOS, so decoding further cannot make one right, and a model that has
+    # not learnt to stop (early in training, an inverse model) would decode every batch to the
+    # longest target of all.
+    by_length = sorted(pairs, key=lambda pair: len(pair[1]))
+    right = 0
+    for start in range(0, len(by_length), batch_size):
+        chunk = by_length[start:start + batch_size]
+        targets = [t[1:-1] for _, t in chunk]
+        steps = min(model.cfg.max_len, max(len(t) for t in targets) + 1)
+        preds = model.generate([s for s, _ in chunk], max_len=steps, batch_size=batch_size)
+        right += sum(p == t for p, t in zip(preds, targets))
+    return right / len(pairs)
 
 
 @torch.inference_mode()
