@@ -80,6 +80,11 @@ class ServedProgram:
             self.session.recordings.load(self.subject.name)
         if self.mode in ("real", "record") and self.spec.is_forward and self.status.absent:
             raise ProgramAbsentError(self._absent_message())
+        if self.mode == "real" and not self.spec.is_forward:
+            raise ModelError(f"modelizer: mode 'real' runs only the real program, which cannot answer the "
+                             f"{self.spec.direction} query of {self.subject.name!r} (an output to find an input for), "
+                             f"and never loads a model; run this test in mode mock, record or verify "
+                             f"(-m / -k to select the tests of one mode)")
         if self.mode == "record" and self.status.drift:  # replays would serve one version's answers as another's
             raise ModelError(
                 f"modelizer: mode 'record' stamps each answer with the program version {self.subject.name!r} "
@@ -148,12 +153,11 @@ class ServedProgram:
 
     def _answer(self, text: str) -> str:
         __tracebackhide__ = True
-        if self.mode in ("real", "record"):
-            if not self.spec.is_forward:
-                raise ModelError(f"modelizer: mode {self.mode!r} runs the real program, which cannot answer the "
-                                 f"{self.spec.direction} query of {self.subject.name!r}; run this test in mode mock or verify")
+        if self.mode == "real" or (self.mode == "record" and self.spec.is_forward):
             behaviour = self._run(text, record=self.mode == "record")
             return self._result(behaviour, predicted=False)
+        # (An inverse query in mode record: the program cannot answer it, and there is no answer to
+        # record; the model answers as in mode mock, the program checking what it is unsure of.)
         if self.mode == "verify":
             return self._verify(text)
         if self._recordable:
@@ -274,13 +278,16 @@ class ServedProgram:
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent
                  else f"on_uncertain={self.on_uncertain!r}")
         # A model has no answer at all for an input it cannot represent: accepting it changes nothing.
-        other_fix = ("make the grammar write such inputs and train again (pytest --modelizer-train)"
-                     if not prediction.covered else
-                     "accept the model's answer (modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)")
+        fixes = ["make the grammar write such inputs and train again (pytest --modelizer-train)"
+                 if not prediction.covered else
+                 "accept the model's answer (modelize(..., on_uncertain='accept') or --modelizer-on-uncertain accept)"]
+        if self.spec.is_forward:  # an inverse query has no program answer to record
+            fixes.insert(0, "record the real answer where the program is installed (pytest --modelizer-mode record)")
+        elif prediction.covered:
+            fixes.append("train the inverse model on more pairs or for longer")
         return (
             f"modelizer: the {self.spec.label} model of {self.subject.name!r} (key {mock.artifact.key}) {why}, "
-            f"on {text[:120]!r}; {where}, so it refuses to guess. Fix: record the real answer where the program is "
-            f"installed (pytest --modelizer-mode record), or {other_fix}"
+            f"on {text[:120]!r}; {where}, so it refuses to guess. Fix: " + ", or ".join(fixes)
         )
 
 

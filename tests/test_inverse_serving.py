@@ -35,8 +35,11 @@ def test_verify_checks_an_inverse_answer_by_a_round_trip(toy_pytester, toy_inver
     result.stdout.fnmatch_lines(["*verify: model agreed on 1/1 (100.0%)*"])
 
 
-def test_modes_that_run_the_program_cannot_answer_an_inverse_query(toy_pytester, toy_inverse_cache):
-    body = "mock_program('cat')"
+def test_mode_real_cannot_answer_an_inverse_query_and_mode_record_lets_the_model(toy_pytester, toy_inverse_cache):
+    body = "import toy\n            assert toy.shout(mock_program('owl|<b>bee</b>')) == 'owl|<b>bee</b>'"
     result = _run(toy_pytester, toy_inverse_cache, body, "--modelizer-mode", "real")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*mode 'real' runs the real program, which cannot answer the inverse query*"])
+    result.assert_outcomes(errors=1)  # at setup: no call could be answered
+    result.stdout.fnmatch_lines(["*mode 'real' runs only the real program, which cannot answer the inverse query*"])
+    # Record mode has no program answer to record for it: the model answers as in mode mock.
+    _run(toy_pytester, toy_inverse_cache, body, "--modelizer-mode", "record").assert_outcomes(passed=1)
+    assert not (toy_pytester.path / "__modelizer_recordings__").exists()
