@@ -48,7 +48,7 @@ def common_options() -> argparse.ArgumentParser:
                              "nearest folder up from here with a pytest configuration file, where pytest keeps it)")
     common.add_argument("--conftest", type=Path, action="append", default=[],
                         help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects "
-                             f"(default: {' and '.join(DEFAULT_CONFTESTS)}, where they declare some)")
+                             f"(default: {' and '.join(DEFAULT_CONFTESTS)} here and at the project's root, where they declare some)")
     return common
 
 
@@ -111,7 +111,11 @@ def declared_subjects(conftests: Sequence[Path]) -> list[Subject]:
     if conftests:
         return [subject for path in conftests for subject in subjects_from_file(path)]
     found: list[Subject] = []
-    for path in map(Path, DEFAULT_CONFTESTS):
+    here, root = Path.cwd().resolve(), rootdir()
+    # Here, and at the project's root when run from below it (from `tests/`), as pytest would.
+    candidates = dict.fromkeys([*(here / name for name in DEFAULT_CONFTESTS),
+                                *(root / name for name in DEFAULT_CONFTESTS)])
+    for path in candidates:
         # Only a file that defines the hook is imported: a test conftest's other side effects
         # (environment variables, plugins) are no business of this command.
         if path.is_file() and HOOK_DEFINITION in path.read_text(encoding="utf-8", errors="replace"):
@@ -126,17 +130,22 @@ def declared_subjects(conftests: Sequence[Path]) -> list[Subject]:
 ROOTDIR_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
-def default_cache_dir(start: Path | None = None) -> Path:
-    """$MODELIZER_CACHE_DIR, else where pytest keeps the cache (`<rootdir>/.modelizer`): the
-    nearest folder up from `start` holding a pytest configuration file, else `start` itself.
-    A command run from a project's `tests/` folder then finds the models pytest trained."""
-    if os.environ.get("MODELIZER_CACHE_DIR"):
-        return Path(os.environ["MODELIZER_CACHE_DIR"])
+def rootdir(start: Path | None = None) -> Path:
+    """The nearest folder up from `start` (here) holding a pytest configuration file, else `start`:
+    the rootdir pytest would use there, in the usual layouts."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if any((folder / name).is_file() for name in ROOTDIR_FILES):
-            return folder / ".modelizer"
-    return here / ".modelizer"
+            return folder
+    return here
+
+
+def default_cache_dir(start: Path | None = None) -> Path:
+    """$MODELIZER_CACHE_DIR, else where pytest keeps the cache (`<rootdir>/.modelizer`). A command
+    run from a project's `tests/` folder then finds the models pytest trained."""
+    if os.environ.get("MODELIZER_CACHE_DIR"):
+        return Path(os.environ["MODELIZER_CACHE_DIR"])
+    return rootdir(start) / ".modelizer"
 
 
 def session_for(args: argparse.Namespace) -> ModelizerSession:
@@ -414,8 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ModelError, UnknownSubjectError, ValueError, LookupError, FileNotFoundError, ModelizerRefusal) as exc:
         hint = ""
         if isinstance(exc, UnknownSubjectError) and not args.conftest:
-            hint = (f" (read here: {', '.join(DEFAULT_CONFTESTS)} where they define the hook; "
-                    "name another file with --conftest FILE)")
+            hint = (f" (read here and at the project's root, {rootdir()}: {', '.join(DEFAULT_CONFTESTS)} where they "
+                    "define the hook; name another file with --conftest FILE)")
         message = str(exc).removeprefix("modelizer: ")  # messages shared with the plugin name it already
         print(f"modelizer: error: {message}{hint}", file=sys.stderr)
         return 2

@@ -386,3 +386,13 @@ def test_the_default_cache_is_where_pytest_keeps_it_from_any_folder_of_the_proje
     assert default_cache_dir(tmp_path / "tests" / "unit") == (tmp_path / ".modelizer").resolve()
     monkeypatch.setenv("MODELIZER_CACHE_DIR", str(tmp_path / "elsewhere"))
     assert default_cache_dir(tmp_path / "tests") == tmp_path / "elsewhere"
+
+
+def test_run_from_the_tests_folder_it_reads_the_projects_conftest_too(tmp_path, toy_cache, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "conftest.py").write_text(toy.conftest_source())
+    (tmp_path / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "tests")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    assert main(["subjects", "--cache-dir", str(toy_cache)]) == 0
+    assert "shout  (subject version 1, program 1.0)" in capsys.readouterr().out.splitlines()
