@@ -15,7 +15,7 @@ from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
 from pytest_modelizer.errors import ModelizerRefusal
 from pytest_modelizer.learn import calibrate_pair, learn, recalibrate, trained_summary
 from pytest_modelizer.registry import ConftestError, SubjectRegistry, UnknownSubjectError, subjects_from_file
-from pytest_modelizer.samples import CORPUS_PARTS, corpus_part
+from pytest_modelizer.samples import CORPUS_PARTS, SamplesError, corpus_part
 from pytest_modelizer.session import ModelizerSession, ProgressBar, stderr_write
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import (
@@ -175,7 +175,13 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared
         print(f"{name}  (subject version {subject.version}, program {program}{here})")
-        for spec in [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]:
+        try:
+            specs = [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]
+            [spec.key for spec in specs]  # noqa: B018 - the key reads the samples
+        except SamplesError as exc:
+            print(f"  its models cannot be looked up: {exc}")
+            continue
+        for spec in specs:
             path = session.model_path(spec)
             if path is not None:
                 meta = read_meta(path) or {}

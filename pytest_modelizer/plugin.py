@@ -17,6 +17,7 @@ from pytest_modelizer.marker import MARKER_HELP, MarkerError, ModelizeSpec, pars
 from pytest_modelizer.recordings import DEFAULT_DIR as RECORDINGS_DIR, RecordingBook, RecordingFileError
 from pytest_modelizer.registry import SubjectRegistry, UnknownSubjectError
 from pytest_modelizer.runner import ProgramRunner
+from pytest_modelizer.samples import SamplesError
 from pytest_modelizer.serve import ServedProgram
 from pytest_modelizer.session import ModelizerSession
 from pytest_modelizer.store import ModelError, ModelStore
@@ -318,12 +319,12 @@ def _spec(request: pytest.FixtureRequest) -> ModelizeSpec:
 def mock_program(request: pytest.FixtureRequest):
     """The marked subject's program as the run's mode serves it: by default recordings, then the model."""
     spec = _spec(request)
-    served = _served(request, spec)
     try:
+        served = _served(request, spec)  # the model key reads the subject's samples
         served.check_ready()
         mock = served.mock if served.mode in ("mock", "verify") else None
-    except (ModelError, RecordingFileError) as exc:
-        error = str(exc)
+    except (ModelError, RecordingFileError, SamplesError) as exc:
+        error = _prefixed(str(exc))
     else:
         if mock is not None:
             _prefetch(request, mock, spec)

@@ -62,7 +62,12 @@ def load_samples(source: SampleSource | None) -> list[str]:
     if callable(source):
         texts = list(source())
     elif isinstance(source, (str, Path)):
-        paths = sorted(Path(p) for p in glob.glob(str(source))) or [Path(source)]
+        paths = sorted(Path(p) for p in glob.glob(str(source)))
+        if not paths:
+            where = "" if Path(source).is_absolute() else f" (relative: read from {Path.cwd()}, where this runs)"
+            what = "matches no file" if glob.has_magic(str(source)) else "does not exist"
+            raise SamplesError(f"samples {str(source)!r} {what}{where}; name the files from the conftest's folder: "
+                               f"samples=Path(__file__).parent / {str(source)!r}")
         texts = [text for path in paths for text in _read(path)]
     else:
         texts = list(source)

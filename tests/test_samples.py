@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import random
 
 import pytest
@@ -202,3 +203,29 @@ def test_fresh_held_out_inputs_follow_the_samples_as_training_does():
 
     assert bang_share(steered) > bang_share(plain) + 0.15
     assert "not 42 in the grammar" not in steered  # made by the grammar, not drawn from the samples
+
+
+def test_samples_that_are_not_there_say_where_they_were_looked_for_and_the_fix(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SamplesError, match=r"samples 'samples/real.jsonl' does not exist \(relative: read from "
+                                           rf"{re.escape(str(tmp_path))}.*Path\(__file__\).parent / 'samples/real.jsonl'"):
+        load_samples("samples/real.jsonl")
+    with pytest.raises(SamplesError, match=r"samples 'in/\*.txt' matches no file"):
+        load_samples("in/*.txt")
+
+
+def test_samples_that_cannot_be_read_error_the_tests_that_use_the_subject(toy_pytester, toy_cache):
+    conftest = toy_pytester.path / "conftest.py"
+    conftest.write_text(conftest.read_text().replace("return [toy.SUBJECT]",
+                                                     "return [toy.make_subject(samples='missing.jsonl')]"))
+    toy_pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelize("shout")
+        def test_it(mock_program):
+            pass
+        """)
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*modelizer: samples 'missing.jsonl' does not exist*"])
+    assert "samples.py" not in result.stdout.str()  # the message, not our traceback
