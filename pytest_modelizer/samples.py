@@ -140,6 +140,7 @@ class MinedSamples:
     trees: list = field(default_factory=list)
     unparsed: int = 0
     too_long: int = 0
+    unparsed_examples: list = field(default_factory=list)  # the first few, as the user wrote them
 
 
 def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
@@ -166,8 +167,8 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
     parser = EarleyParser({**parsed, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
     counter = ExpansionCountMiner(parser)
     mined = MinedSamples(extend_grammar(plain))
-    for text in samples:
-        text = content.abstract(text) if content else text
+    for sample in samples:
+        text = content.abstract(sample) if content else sample
         if len(text) > MAX_PARSED_CHARS:
             mined.too_long += 1
             continue
@@ -175,6 +176,8 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
             tree = next(iter(parser.parse(text)))[1][0]
         except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
             mined.unparsed += 1
+            if len(mined.unparsed_examples) < 3:
+                mined.unparsed_examples.append(sample)
             continue
         counter.add_tree(tree)
         mined.trees.append(tree)

@@ -29,6 +29,7 @@ def test_a_construct_the_samples_use_often_gets_a_higher_probability():
     probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<item>"])
     assert probabilities["!<w>"] > 0.7 > 0.25 > probabilities["<w>"] > 0  # smoothed: still made
     assert (len(mined.trees), mined.unparsed) == (5, 1)
+    assert mined.unparsed_examples == ["not 42 in the grammar"]  # named in training's log
 
 
 def test_a_repeated_expansion_is_mined_as_one():
