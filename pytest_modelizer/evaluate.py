@@ -61,7 +61,7 @@ def _bleu(scored: Sequence[Scored]) -> tuple[float, float]:
             values.append(1.0 if s.covered and s.exact else 0.0)
             continue
         bleu = sacrebleu.sentence_bleu(words(s.predicted), [words(s.reference)], tokenize="none")
-        values.append(min(1.0, bleu.score / 100))  # sacrebleu gives 100.00000000000004 for a perfect match
+        values.append(min(1.0, bleu.score / 100))  # a perfect match may score a hair above 100
     if not values:
         return 0.0, 0.0
     mean = sum(values) / len(values)
