@@ -191,11 +191,13 @@ class ServedProgram:
         # Without a threshold (a model trained before calibration): any answer the other model leads back.
         return consistent([prediction], self.mock, other)[0]
 
-    def _run(self, text: str, record: bool) -> Behaviour:
+    def _run(self, text: str, record: bool, answers: bool = True) -> Behaviour:
+        """The program's behaviour on `text`; `answers`: counted as a call the program answered (not
+        where it only checks the model's inverse answer)."""
         if self.status.absent:
             raise ProgramAbsentError(self._absent_message())
         behaviour = self.session.runner(self.subject).run(text).behaviour
-        self.counts.program += 1
+        self.counts.program += answers
         if record and not self.status.drift:  # (drift accepted) another version's answer is not the declared one's
             self.session.recordings.add(self.subject.name,
                                         Recording(text, behaviour, self.status.declared, self._source))
@@ -215,7 +217,8 @@ class ServedProgram:
         __tracebackhide__ = True
         if prediction.covered and prediction.behaviour.ok:
             candidate = prediction.behaviour.output or ""
-            if project(self.spec, self._run(candidate, record=False)) == project(self.spec, Behaviour.success(text)):
+            if project(self.spec, self._run(candidate, record=False, answers=False)) == project(
+                    self.spec, Behaviour.success(text)):
                 self.counts.model += 1
                 return candidate
         self.counts.refused += 1
@@ -237,7 +240,7 @@ class ServedProgram:
             if not served:  # as in mock mode: it stands if the program gives this output back
                 return self._round_trip(text, prediction)
             answer = self.mock.answer(text, prediction)
-            real = project(self.spec, self._run(answer, record=False))
+            real = project(self.spec, self._run(answer, record=False, answers=False))
             agree = real == project(self.spec, Behaviour.success(text))
             self._tally(agree, text, f"round trip gave {real}", f"model's input {answer!r}")
             return answer
