@@ -175,13 +175,13 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared
         print(f"{name}  (subject version {subject.version}, program {program}{here})")
+        specs = [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]
         try:
-            specs = [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]
-            [spec.key for spec in specs]  # noqa: B018 - the key reads the samples
+            keys = [spec.key for spec in specs]  # a key reads the subject's samples
         except SamplesError as exc:
             print(f"  its models cannot be looked up: {exc}")
             continue
-        for spec in specs:
+        for spec, key in zip(specs, keys):
             path = session.model_path(spec)
             if path is not None:
                 meta = read_meta(path) or {}
@@ -192,7 +192,7 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
                 status = f"stale (run: modelizer train {name} --direction {spec.direction}{spec.aspect_args})"
             else:
                 status = "missing"
-            print(f"  {spec.label:<8} key {spec.key}: {status}")
+            print(f"  {spec.label:<8} key {key}: {status}")
     return 0
 
 
