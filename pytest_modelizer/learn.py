@@ -358,6 +358,10 @@ def describe_untokenizable(untokenizable: list[tuple[Pair, str]], total: int) ->
 def prepare(spec: ModelSpec, pairs: list[Pair]) -> Prepared:
     """Tokenize, drop what exceeds the model's length, split, augment and build vocabularies."""
     subject, training = spec.subject, spec.training
+    if not spec.is_forward and not spec.is_failure:
+        # An inverse model is asked about the program's outputs, and a failure is none: its pairs
+        # would teach it to write a failing input's content, which no query holds, word by word.
+        pairs = [p for p in pairs if p.behaviour.ok]
     max_tokens = training.model.max_len - 2
     untokenizable: list[tuple[Pair, str]] = []
     encoded = [e for e in (encode_pair(spec, p, untokenizable) for p in pairs) if e is not None]

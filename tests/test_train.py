@@ -168,3 +168,21 @@ def test_the_summary_says_why_and_when_training_stopped():
     summary = trained_summary(ModelSpec(toy.SUBJECT, "forward"), meta)
     assert "held-out exact match 80.0% on 5 pairs; 0.0% answered confidently (5 held-out pairs cannot vouch" in summary
     assert summary.endswith("trained 18.6 s of 60 s, 60 epochs: the last epoch was run (TrainingConfig(max_epochs=...))")
+
+
+def test_an_inverse_model_trains_on_outputs_and_not_on_failures_which_no_query_is():
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.data import Pair
+    from pytest_modelizer.learn import prepare
+
+    words = ["cat", "owl", "bee", "emu", "ant", "dog"]
+    texts = [f"{a} !{b}" for a in words for b in words]
+    pairs = [Pair(t, Behaviour.success(toy.shout(t))) for t in texts]
+    pairs += [Pair(f"{t} {n}", Behaviour.failed("ValueError", "digits")) for n, t in enumerate(texts)]
+
+    def kept(direction: str, aspect: str = "output") -> set[bool]:
+        data = prepare(ModelSpec(toy.SUBJECT, direction, aspect, training=toy.TRAINING), pairs)
+        return {e.pair.behaviour.ok for e in data.train + data.val + data.test}
+
+    assert kept("inverse") == {True}
+    assert kept("forward") == kept("inverse", "failure") == {True, False}
