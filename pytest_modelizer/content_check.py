@@ -204,15 +204,26 @@ class RareTokens:
     tokens: int  # distinct tokens of the training pairs
     pairs: int
     examples: tuple[str, ...]
+    answer_only: int = 0  # of the rare tokens, those only the answers (targets) hold
 
     def describe(self, subject: str) -> str:
-        return (f"the tokens of {subject!r} are mostly rare: {self.rare:,} of the {self.tokens:,} tokens of its "
+        head = (f"the tokens of {subject!r} are mostly rare: {self.rare:,} of the {self.tokens:,} tokens of its "
                 f"{self.pairs:,} training pairs occur fewer than {RARE_SEEN} times (such as "
                 f"{', '.join(map(repr, self.examples))}), and a model learns to write a token from the pairs that "
-                f"hold it, not from one or two. Where the program copies such values as they are, make the "
-                f"terminal that lexes them a content terminal (LarkTokenizer(content=(...)): the model copies a "
-                f"placeholder); where it reads them (a port it checks, a date it validates), lex them in smaller "
-                f"pieces, such as digits (README, \"What a model can learn\")")
+                f"hold it, not from one or two. ")
+        if self.answer_only * 2 > self.rare:
+            # Content values written out word by word: a content terminal already, but the query
+            # lacks them, so no placeholder can carry them over.
+            return head + (f"{self.answer_only:,} of them are only in the answers: content an answer holds "
+                           f"and its query lacks (output text the input does not hold), which no placeholder "
+                           f"can carry over: seen once or twice, the model cannot learn to write it, whatever "
+                           f"the tokenizer. Let "
+                           f"the grammar make such content from fewer values, or leave it to the program "
+                           f"(README, \"What a model can learn\")")
+        return head + (f"Where the program copies such values as they are, make the terminal that lexes them "
+                       f"a content terminal (LarkTokenizer(content=(...)): the model copies a placeholder); where "
+                       f"it reads them (a port it checks, a date it validates), lex them in smaller pieces, such "
+                       f"as digits (README, \"What a model can learn\")")
 
 
 def rare_tokens(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> RareTokens | None:
@@ -221,7 +232,9 @@ def rare_tokens(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> RareTok
     rare = sorted((n, t) for t, n in counts.items() if n < RARE_SEEN)
     if len(rare) < max(RARE_COUNT, RARE_SHARE * len(counts)):
         return None
-    return RareTokens(len(rare), len(counts), len(pairs), tuple(t for _, t in rare[:5]))
+    asked = {t for src, _ in pairs for t in src}
+    answer_only = sum(t not in asked for _, t in rare)
+    return RareTokens(len(rare), len(counts), len(pairs), tuple(t for _, t in rare[:5]), answer_only)
 
 
 def _clip(text: str, limit: int = 70) -> str:

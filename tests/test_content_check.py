@@ -166,6 +166,10 @@ def test_a_vocabulary_mostly_of_rare_tokens_is_named_with_examples():
     assert rare_tokens(urls[:RARE_COUNT - 1]) is None
     often = [((f"w{i}", f"w{i + 1}"), (f"w{i}",)) for i in range(200)] * 5
     assert rare_tokens(often + urls[:150]) is None and rare_tokens(often + urls) is not None
+    # Rare words only the answers hold (content the query lacks) are no tokenizer's to fix.
+    answers = [(("query",), ("{", f"word{i}", "}")) for i in range(300)]
+    message = rare_tokens(answers).describe("words")
+    assert "300 of them are only in the answers" in message and "content terminal" not in message
 
 
 def test_the_toy_subjects_tokens_are_not_rare():
