@@ -471,7 +471,8 @@ def _modelizer_marker(request: pytest.FixtureRequest):
         try:
             mp.setattr(spec.patch, mock)
         except (ImportError, AttributeError) as exc:
-            pytest.fail(f"modelizer: cannot patch {spec.patch!r}: {exc}", pytrace=False)
+            pytest.fail(f"modelizer: cannot patch {spec.patch!r}: {str(exc).splitlines()[0]}"
+                        f"{_patch_hint(spec.patch)}", pytrace=False)
         yield
     if not mock.calls:
         module, _, name = spec.patch.rpartition(".")
@@ -479,6 +480,20 @@ def _modelizer_marker(request: pytest.FixtureRequest):
             f"modelizer: patch={spec.patch!r} was never called during this test, which ran against whatever the "
             f"application called instead. A module that did `from {module} import {name}` keeps the original: "
             f"patch the name where the application looks it up (patch='<that module>.{name}')"))
+
+
+def _patch_hint(target: str) -> str:
+    """A did-you-mean for a `patch=` target whose module holds a close name (else "")."""
+    import difflib
+    import importlib
+
+    module, _, name = target.rpartition(".")
+    try:
+        names = dir(importlib.import_module(module))
+    except Exception:  # noqa: BLE001 - the module itself is what is wrong: the error says so
+        return ""
+    close = difflib.get_close_matches(name, [n for n in names if not n.startswith("__")], n=1)
+    return f" (did you mean {module + '.' + close[0]!r}?)" if close else ""
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_patched_function_is_served_by_the_model(app, toy_cache):
 @pytest.mark.parametrize(
     "target, message",
     [
-        ("app.rendr", "*modelizer: cannot patch 'app.rendr'*has no attribute 'rendr'*"),
+        ("app.rendr", "*modelizer: cannot patch 'app.rendr'*has no attribute 'rendr'* (did you mean 'app.render'?)"),
         ("no_such_module.render", "*modelizer: cannot patch 'no_such_module.render'*no_such_module*"),
     ],
     ids=["attribute", "module"],
