@@ -186,7 +186,7 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
             if path is not None:
                 meta = read_meta(path) or {}
                 exact = meta.get("metrics", {}).get("exact_match")
-                fidelity = f", held-out exact match {exact:.1%}" if exact is not None and not spec.is_generator else ""
+                fidelity = f", held-out exact match at training {exact:.1%}" if exact is not None and not spec.is_generator else ""
                 status = f"ready ({path}{fidelity})"
             elif session.store.others(name, spec.label, subject.shipped_models):
                 status = f"stale (run: modelizer train {name} --direction {spec.direction}{spec.aspect_args})"
