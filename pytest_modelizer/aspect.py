@@ -35,13 +35,7 @@ def numbered_failure_kind(behaviour: Behaviour) -> str:
     The default before quoted values were replaced too: the bundled subjects' shipped failure
     models learnt these kinds, and keep them.
     """
-    if behaviour.ok:
-        return OK_LABEL
-    failure = str(behaviour.failure)
-    clause = behaviour.message.split(";")[0].strip()
-    if failure in RUNNER_KINDS or failure.startswith("exit ") or not clause:
-        return failure
-    return f"{failure}: {_NUMBER.sub('N', clause)[:80]}"
+    return _first_clause_kind(behaviour, quoted_values=False)
 
 
 def default_failure_kind(behaviour: Behaviour) -> str:
@@ -51,15 +45,20 @@ def default_failure_kind(behaviour: Behaviour) -> str:
     model would have to predict content a placeholder hides, and the cases of a test would be
     spent on one failure with different names.
     """
+    return _first_clause_kind(behaviour, quoted_values=True)
+
+
+def _first_clause_kind(behaviour: Behaviour, quoted_values: bool) -> str:
     if behaviour.ok:
         return OK_LABEL
     failure = str(behaviour.failure)
     clause = behaviour.message.split(";")[0].strip()
     if failure in RUNNER_KINDS or failure.startswith("exit ") or not clause:
         return failure
-    # Values first, then the cut to 80 characters: a long echoed value must not lose its closing
-    # quote to the cut and make a kind of its own.
-    clause = _CUT_QUOTE.sub("'S'", _QUOTED.sub("'S'", clause))
+    if quoted_values:
+        # Values first, then the cut to 80 characters: a long echoed value must not lose its
+        # closing quote to the cut and make a kind of its own.
+        clause = _CUT_QUOTE.sub("'S'", _QUOTED.sub("'S'", clause))
     return f"{failure}: {_NUMBER.sub('N', clause)[:80]}"
 
 

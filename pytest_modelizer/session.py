@@ -211,9 +211,9 @@ class ModelizerSession:
         if not stale:
             lines.append(f"  No {spec.label} model of this subject was ever trained here.")
         target = f" {shlex.quote(nodeid)}" if nodeid else ""
-        where = ""
-        if self.program_status(subject).absent:  # training runs the program: not here
-            where = (f" where {subject.name}'s program is installed ({self.program_status(subject).declared}), then "
+        where, status = "", self.program_status(subject)
+        if status.absent:  # training runs the program: not here
+            where = (f" where {subject.name}'s program is installed ({status.declared}), then "
                      f"commit the model (README, \"Using the mock in CI\"); here it is absent. Where the models are "
                      f"committed already, the cache dir may be the wrong one ($MODELIZER_CACHE_DIR, "
                      f"--modelizer-cache-dir)")

@@ -38,6 +38,10 @@ def test_bundled_subjects_declare_their_pinned_versions():
         assert subject.installed_version is not None, name
 
 
+# A test that only needs the model served: its setup is what is under test.
+USES_THE_MODEL = "import pytest\n\n@pytest.mark.modelize('shout')\ndef test_it(mock_program):\n    pass\n"
+
+
 def _absent_conftest(pytester, probe: str) -> None:
     pytester.makeconftest(toy.conftest_source(f"toy.make_subject(installed_version=lambda: {probe})"))
 
@@ -113,15 +117,7 @@ def test_another_version_installed_records_nothing_under_the_declared_one(pytest
 
 def test_training_refuses_an_absent_program(pytester, tmp_path):
     _absent_conftest(pytester, "None")
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.modelize("shout")
-        def test_it(mock_program):
-            pass
-        """
-    )
+    pytester.makepyfile(USES_THE_MODEL)
     result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path}", "--modelizer-train")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*cannot train the forward model of 'shout': its program is not installed here*"])
@@ -147,7 +143,7 @@ def test_an_edited_callable_is_drift_until_retrained(pytester, tmp_path):
 
     conftest("")
     pytester.makeini("[pytest]\nmodelizer_min_exact = 0\n")  # a quick model: accuracy is not the point
-    pytester.makepyfile("import pytest\n\n@pytest.mark.modelize('shout')\ndef test_it(mock_program):\n    pass\n")
+    pytester.makepyfile(USES_THE_MODEL)
     cache = f"--modelizer-cache-dir={tmp_path}"
     pytester.runpytest_subprocess(cache, "--modelizer-train").assert_outcomes(passed=1)
     pytester.runpytest_subprocess(cache).assert_outcomes(passed=1)
@@ -162,15 +158,7 @@ def test_an_edited_callable_is_drift_until_retrained(pytester, tmp_path):
 
 def test_a_missing_model_where_the_program_is_absent_says_to_train_where_it_is_installed(pytester, tmp_path):
     _absent_conftest(pytester, "None")
-    pytester.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.modelize("shout")
-        def test_it(mock_program):
-            pass
-        """
-    )
+    pytester.makepyfile(USES_THE_MODEL)
     result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path / 'empty'}")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*Fix: pytest --modelizer-train*where shout's program is installed (1.0), then commit "
