@@ -176,16 +176,25 @@ def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], match
         now = rerun(case.input)
         if now == case.expected:
             report.unchanged += 1
-            kind = kind_of(now)  # a kind is derived from the behaviour: labelled as the subject labels it now
-            kept.append(case if kind == case.kind else replace(case, kind=kind))
+            kept.append(_relabelled(case, kind_of(now)))
             continue
         report.changed.append((case.id, case.expected, now))
         if matches(now):
-            kept.append(Case(case.id, case.input, now, kind_of(now), case.subject, case.program_version,
-                             case.model_key, case.source))
+            kept.append(_relabelled(replace(case, expected=now), kind_of(now)))
         else:
             report.dropped.append(case.id)
     return kept
+
+
+def _relabelled(case: Case, kind: str) -> Case:
+    """`case` under the kind the subject gives its behaviour now (kinds are derived, and their rules change).
+
+    A generated id names the kind, so it follows it; an id someone wrote by hand is theirs and stays.
+    """
+    if kind == case.kind:
+        return case
+    generated = case.id == case_id(case.kind, case.input)
+    return replace(case, kind=kind, id=case_id(kind, case.input) if generated else case.id)
 
 
 # Case tests never train in a plain --modelizer-train run (they read files): updating trains.
@@ -339,6 +348,8 @@ class CaseBook:
         lines = []
         for key in sorted(self.reports):
             r = self.reports[key]
+            if not (r.used or r.new or r.unchanged or r.changed or r.dropped):
+                continue  # collected and not run (--collect-only, deselected): nothing to say
             counts = f"{r.used} used, {r.new} new, {r.unchanged} unchanged, {len(r.changed)} changed behaviour"
             if r.dropped:
                 counts += f", {len(r.dropped)} dropped (no longer show the target)"

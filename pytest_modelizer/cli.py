@@ -210,7 +210,7 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
     path = store.model_file(spec)
     before = _mtime(path)
     # The same lock as `pytest --modelizer-train` (and its xdist workers): one trainer per model.
-    with store.lock(subject.name, label):
+    with store.lock(subject.name, label, waiting=lambda msg: stderr_write(f"modelizer: {msg}\n")):
         if not args.force and _mtime(path) not in (None, before):
             stderr_write(f"modelizer: another process saved {path} while this one waited for the lock; "
                          f"not training again (--force trains anyway)\n")

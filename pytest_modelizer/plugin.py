@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 
@@ -292,8 +293,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             needs.append(need)
     if config.option.collectonly:
         return  # --collect-only trains nothing and writes no case file
-    writer = config.get_terminal_writer()
-    write = lambda text: (writer.write(text), writer.flush())  # noqa: E731
+    write = _progress_writer(config)
     if state.train and needs:
         try:
             state.ensure_trained(needs, write)
@@ -303,6 +303,36 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(f"modelizer: training failed: {exc}") from None
     if config.stash[CASES].update:
         _update_selected_cases(config, items, write)
+
+
+def _progress_writer(config: pytest.Config) -> Callable[[str], None]:
+    """Where training says what it does: the terminal, or on a pytest-xdist worker its stderr.
+
+    A worker's terminal output is dropped by pytest-xdist, but its stderr is the controller's: its
+    lines go there, each marked with the worker's id, so a long training is not silence.
+    """
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is None:
+        writer = config.get_terminal_writer()
+        return lambda text: (writer.write(text), writer.flush())
+    at_line_start = True
+
+    def write(text: str) -> None:
+        nonlocal at_line_start
+        lines = text.split("\n")
+        out = []
+        for n, line in enumerate(lines):
+            if line and at_line_start:
+                out.append(f"[{worker}] ")
+            out.append(line)
+            if n < len(lines) - 1:
+                out.append("\n")
+                at_line_start = True
+            elif line:
+                at_line_start = False
+        sys.stderr.write("".join(out))
+        sys.stderr.flush()
+    return write
 
 
 def _spec(request: pytest.FixtureRequest) -> ModelizeSpec:

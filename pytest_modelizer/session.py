@@ -157,7 +157,7 @@ class ModelizerSession:
         for label, entry in usage.items():
             status = self._statuses.get(label.split(" (", 1)[0])
             if status is not None and (status.absent or status.drift):
-                entry["program"] = status.describe()
+                entry["program"] = status.describe(model_loaded=entry["key"] is not None)
         for spec in self.trained:
             entry_of(str(spec))["trained"] = True
         for label, why in self._unchecked.items():
@@ -269,7 +269,7 @@ class ModelizerSession:
             validate_subject(subject)  # builds the lexers: a bad terminal fails before synthesis
             self.store.check_writable(subject.name)  # before minutes of synthesis, not after
             self.require_program(subject, f"train the {spec.label} model of {subject.name!r}")
-            with self.store.lock(subject.name, spec.label):
+            with self.store.lock(subject.name, spec.label, waiting=lambda msg: write(f"modelizer: {msg}\n")):
                 # Another process (an xdist worker) may have trained it while we waited.
                 path = self.model_path(spec)
                 if path is not None and not self.source_changed(subject, read_meta(path)):

@@ -16,7 +16,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
     from pytest_modelizer.spec import ModelSpec
@@ -385,8 +385,11 @@ class ModelStore:
             os.unlink(probe)
 
     @contextlib.contextmanager
-    def lock(self, subject: str, direction: str) -> Iterator[None]:
-        """Exclusive lock for training one model, across processes and pytest-xdist workers."""
+    def lock(self, subject: str, direction: str, waiting: Callable[[str], None] = lambda msg: None) -> Iterator[None]:
+        """Exclusive lock for training one model, across processes and pytest-xdist workers.
+
+        `waiting` hears, once, that another process holds it (a wait may last a whole training).
+        """
         from filelock import FileLock, Timeout
 
         ensure_cache_dir(self.cache_dir)
@@ -395,7 +398,12 @@ class ModelStore:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             lock = FileLock(str(lock_path), timeout=self.lock_timeout)
-            lock.acquire()
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                waiting(f"waiting for another process that trains the {direction} model of {subject} "
+                        f"(lock {lock_path})")
+                lock.acquire()
         except Timeout:  # a TimeoutError, and so an OSError: first
             raise LockTimeoutError(
                 f"timed out after {self.lock_timeout:g} s waiting for {lock_path}: another process is training "

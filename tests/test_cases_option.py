@@ -252,6 +252,8 @@ def test_update_under_collect_only_changes_nothing(case_pytester, failing_cache)
     assert not case_file(case_pytester).exists()
     update(case_pytester, failing_cache).assert_outcomes(passed=4)
     written = case_file(case_pytester).read_text()
+    listed = case_pytester.runpytest("--collect-only")
+    assert listed.ret == 0 and "used" not in listed.stdout.str()  # nothing ran: no per-test counts
     case_pytester.makepyfile(test_demo=TEST_MODULE.replace("test_fails_cleanly", "test_renamed"))
     result = case_pytester.runpytest("--collect-only", "--modelizer-update-cases",
                                      f"--modelizer-cache-dir={failing_cache}")

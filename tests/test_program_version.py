@@ -76,6 +76,15 @@ def test_absent_program_replays_the_model_and_says_so(pytester, toy_cache):
                                  "here (1.0 is declared)*"])
 
 
+def test_absent_program_without_a_model_says_nothing_replayed(pytester, tmp_path):
+    _absent_conftest(pytester, "None")
+    pytester.makepyfile(test_it=USES_THE_MODEL)
+    result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path / 'empty'}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*shout (forward): program absent, and no model of it was loaded*"])
+    assert "replaying" not in result.stdout.str()
+
+
 def test_drift_is_an_error_naming_both_versions_unless_accepted(pytester, toy_cache):
     _absent_conftest(pytester, "'9.9'")
     pytester.makepyfile(

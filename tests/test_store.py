@@ -190,9 +190,12 @@ def test_lock_timeout_names_the_model_and_the_fix(tmp_path):
     thread.start()
     try:
         assert acquired.wait(10)
+        heard: list[str] = []
         with pytest.raises(LockTimeoutError) as info:
-            with store.lock("shout", "forward"):
+            with store.lock("shout", "forward", waiting=heard.append):
                 pass
+        # Waiting may last a whole training: said once, before the wait.
+        assert len(heard) == 1 and "waiting for another process that trains the forward model of shout" in heard[0]
     finally:
         release.set()
         thread.join()
@@ -201,9 +204,10 @@ def test_lock_timeout_names_the_model_and_the_fix(tmp_path):
     assert "forward model of 'shout'" in message
     assert "--modelizer-lock-timeout" in message
     assert ".forward.lock" in message
-    # Once the holder is gone, the lock is free again.
-    with store.lock("shout", "forward"):
+    # Once the holder is gone, the lock is free again, and nothing waits.
+    with store.lock("shout", "forward", waiting=heard.append):
         pass
+    assert len(heard) == 1
 
 
 def test_find_prefers_cache_then_shipped(tmp_path):

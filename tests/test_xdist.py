@@ -50,6 +50,9 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     result.stdout.fnmatch_lines(
         ["*= modelizer =*", "trained shout (forward)", f"shout (forward) key {key}: held-out exact match *; 2 mock calls*"]
     )
+    # pytest-xdist drops a worker's terminal output: the training worker says what it does on stderr.
+    result.stderr.fnmatch_lines(["[[]gw?[]] modelizer: training the forward model of shout (key *)",
+                                 "[[]gw?[]]   epoch 1 loss *"])
     lines = log.read_text().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("gw") and lines[0].endswith(" shout forward")
