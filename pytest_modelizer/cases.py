@@ -189,12 +189,10 @@ def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], match
 def _relabelled(case: Case, kind: str) -> Case:
     """`case` under the kind the subject gives its behaviour now (kinds are derived, and their rules change).
 
-    A generated id names the kind, so it follows it; an id someone wrote by hand is theirs and stays.
+    Its id stays, though it names the kind it was made with: a test id that `--deselect`, `--lf`
+    and CI history know must not change with a program's message.
     """
-    if kind == case.kind:
-        return case
-    generated = case.id == case_id(case.kind, case.input)
-    return replace(case, kind=kind, id=case_id(kind, case.input) if generated else case.id)
+    return case if kind == case.kind else replace(case, kind=kind)
 
 
 # Case tests never train in a plain --modelizer-train run (they read files): updating trains.
@@ -271,6 +269,7 @@ class CaseBook:
     problems: dict[str, str] = field(default_factory=dict)  # why an update made no cases, by test node id
     # On the pytest-xdist controller, which collects nothing: unused entries the workers found.
     reported_unused: dict[Path, list[str]] = field(default_factory=dict)
+    kept_unused: set[Path] = field(default_factory=set)  # files whose update failed somewhere: remove nothing
 
     def tests(self, path: Path) -> dict[str, TestCases]:
         """The file's tests (empty when it does not exist); raises CaseFileError when it is unreadable."""
@@ -310,9 +309,26 @@ class CaseBook:
                     out[path] = stale
         return out
 
+    def renamed_from(self, path: Path, test: str, subject: str, target: str,
+                     log: Callable[[str], None] = lambda msg: None) -> TestCases | None:
+        """The cases of the one unused entry of `path` made for `subject` and `target`: a renamed test's.
+
+        A test renamed in its module would otherwise get new cases while the reviewed ones went as
+        unused. Where several unused entries fit, none is taken (which one was renamed is a guess).
+        """
+        fits = [name for name in self.unused().get(path, [])
+                if (entry := self.tests(path).get(name)) is not None and (entry.subject, entry.target) == (subject, target)]
+        if len(fits) != 1:
+            return None
+        log(f"no cases under {test!r}; taking those of the unused entry {fits[0]!r} (the test renamed?)")
+        return self.tests(path)[fits[0]]
+
     def remove_unused(self) -> dict[Path, list[str]]:
-        """Drop unused entries (only asked for with --modelizer-update-cases); returns what went."""
-        removed = self.unused()
+        """Drop unused entries (only asked for with --modelizer-update-cases); returns what went.
+
+        Not from a file where a test's update failed: they may hold what that test could not remake.
+        """
+        removed = {path: names for path, names in self.unused().items() if path not in self.kept_unused}
         for path, names in removed.items():
             tests = self.files[path]
             for name in names:
@@ -358,7 +374,9 @@ class CaseBook:
                 lines.append(f"  changed {case_id_}: recorded {before}, now {now}")
         for path, names in sorted(self.removed.items()):
             lines.append(f"removed unused entries from {path}: {', '.join(names)}")
-        if not self.update:
-            for path, names in sorted(self.unused().items()):
+        for path, names in sorted(self.unused().items()):
+            if not self.update:
                 lines.append(f"unused entries in {path}: {', '.join(names)} (remove with --modelizer-update-cases)")
+            elif path in self.kept_unused:
+                lines.append(f"unused entries in {path} kept, since an update of that file failed: {', '.join(names)}")
         return lines

@@ -49,6 +49,9 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--conftest", type=Path, action="append", default=[],
                         help="a Python file whose pytest_modelizer_subjects(config) hook declares subjects "
                              f"(default: {' and '.join(DEFAULT_CONFTESTS)} here and at the project's root, where they declare some)")
+    common.add_argument("--accept-drift", action="store_true",
+                        help="use models whose program is installed in another version or was edited since "
+                             "(pytest's --modelizer-accept-drift)")
     return common
 
 
@@ -153,7 +156,8 @@ def session_for(args: argparse.Namespace) -> ModelizerSession:
     declared = declared_subjects(args.conftest)
     device = getattr(args, "device", "cpu")
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(cache_dir.resolve()), device)
+    return ModelizerSession(SubjectRegistry.discover(declared), ModelStore(cache_dir.resolve()), device,
+                            accept_drift=args.accept_drift, accept_drift_option="--accept-drift")
 
 
 def _model(session: ModelizerSession, args: argparse.Namespace) -> ModelSpec:
@@ -172,17 +176,20 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
             print(f"{name}  (not valid: {str(exc).replace(chr(10), ' ')})")
             continue
         status = subject.program_status()
-        here = "" if not (status.absent or status.drift) else f"; {status.describe()}"
         program = "version undeclared" if status.declared == UNDECLARED_VERSION else status.declared
-        print(f"{name}  (subject version {subject.version}, program {program}{here})")
         specs = [session.spec(subject, d, a) for a in ASPECTS for d in DIRECTIONS]
         try:
             keys = [spec.key for spec in specs]  # a key reads the subject's samples
         except SamplesError as exc:
+            print(f"{name}  (subject version {subject.version}, program {program})")
             print(f"  its models cannot be looked up: {exc}")
             continue
+        paths = {spec: session.model_path(spec) for spec in specs}
+        here = ("" if not (status.absent or status.drift)
+                else f"; {status.describe(model_here=any(paths.values()))}")
+        print(f"{name}  (subject version {subject.version}, program {program}{here})")
         for spec, key in zip(specs, keys):
-            path = session.model_path(spec)
+            path = paths[spec]
             if path is not None:
                 meta = read_meta(path) or {}
                 exact = meta.get("metrics", {}).get("exact_match")
@@ -193,7 +200,33 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
             else:
                 status = "missing"
             print(f"  {spec.label:<8} key {key}: {status}")
+        for line in _unshipped_pairs(subject, paths):
+            print(f"  warning: {line}")
     return 0
+
+
+def _unshipped_pairs(subject: Subject, paths: dict) -> list[str]:
+    """Shipped models calibrated with a model of the other direction that is not shipped beside them.
+
+    A fresh clone has only what is committed: such a model answers there at its own threshold,
+    stricter (often 1.0 for a small model), and refuses what the developer's runs answered.
+    """
+    folder = subject.shipped_models
+    lines = []
+    for spec, path in paths.items():
+        if path is None or folder is None or path.parent.resolve() != folder.resolve() or spec.is_failure:
+            continue
+        calibration = (read_meta(path) or {}).get("calibration") or {}
+        paired = calibration.get("paired") or {}
+        other = paths.get(spec.reversed())
+        if not paired or (other is not None and other.parent.resolve() == folder.resolve()):
+            continue
+        where = "only in the cache" if other is not None else "not here"
+        lines.append(f"the shipped {spec.label} model's threshold {paired.get('threshold', 0):.3f} holds with the "
+                     f"{spec.reversed().label} model it was calibrated with, which is {where}; without it a fresh "
+                     f"clone answers at its own threshold {calibration.get('threshold', 1.0):.3f}. Ship both: "
+                     f"modelizer train {subject.name} --direction {spec.reversed().direction} --ship")
+    return lines
 
 
 def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
@@ -216,6 +249,13 @@ def cmd_train(session: ModelizerSession, args: argparse.Namespace) -> int:
                          f"not training again (--force trains anyway)\n")
             artifact = load_artifact(path, MODEL_META_KEYS)
             trained = False
+        elif args.ship and not args.force and before is not None and not session.source_changed(
+                subject, read_meta(path)):
+            # The model the user tried is the one to commit: training again could ship a worse one.
+            stderr_write(f"modelizer: shipping the model already trained under this key ({path}); "
+                         f"--force trains a new one first\n")
+            artifact = load_artifact(path, MODEL_META_KEYS)
+            trained = True  # newly placed: paired again where it is shipped
         else:
             bar = ProgressBar(stderr_write, tty=sys.stderr.isatty())
             try:

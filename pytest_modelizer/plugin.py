@@ -238,6 +238,9 @@ def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], writ
                 existing = book.tests(path).get(test)
             except CaseFileError:
                 existing = None
+            if existing is None:
+                existing = book.renamed_from(path, test, spec.subject, spec.cases, log=lambda msg: write(
+                    f"\nmodelizer: {nodeid}: {msg}"))
             with preserved_global_state():
                 cases, report = update_cases(state, registry.get(spec.subject), spec.cases, spec.count, spec.budget,
                                              existing, log=lambda msg: write(f"\nmodelizer: {nodeid}: {msg}"),
@@ -247,6 +250,7 @@ def _update_selected_cases(config: pytest.Config, items: list[pytest.Item], writ
             book.reports[nodeid] = report
         except (CaseFileError, ModelError, UnknownSubjectError, SubjectError, OSError) as exc:
             book.problems[nodeid] = _prefixed(str(exc))
+            book.kept_unused.add(path)  # what it could not remake may be in them (a renamed test's cases)
         renewed = _parametrize_again(first)
         at = items.index(first)
         items[:] = [i for i in items[:at] if i not in old] + renewed + [i for i in items[at:] if i not in old]

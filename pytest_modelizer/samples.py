@@ -185,16 +185,35 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
     for symbol, expansions in mined.grammar.items():
         if len(expansions) < 2:
             continue
-        # Add-one smoothing: a construct the samples never use is still made, only rarely.
-        weights = {exp_string(e): counts.get(expansion_key(symbol, exp_string(e)), 0) + 1.0 for e in expansions}
-        # A sample's own value where the grammar lists values counts for each listed one alike.
+        declared = declared_shares(bnf[symbol], symbol)
+        seen = {e: counts.get(expansion_key(symbol, e), 0) for e in declared}
         for kind, listed in named.get(symbol, {}).items():
+            # A sample's own value where the grammar lists values counts for each listed one alike.
             for expansion in listed:
-                weights[expansion] += counts.get(expansion_key(symbol, mark(kind)), 0) / len(listed)
+                seen[expansion] += counts.get(expansion_key(symbol, mark(kind)), 0) / len(listed)
+        # The grammar's own probabilities are the prior, worth one sample per expansion: with the
+        # samples silent on a symbol they stay as declared, and a construct the samples never use
+        # is still made, as often as the samples leave room for (uniform shares: add-one smoothing).
+        weights = {e: seen[e] + len(declared) * declared[e] for e in declared}
         total = sum(weights.values())
         for expansion in list(expansions):
             set_prob(mined.grammar, symbol, exp_string(expansion), weights[exp_string(expansion)] / total)
     return mined
+
+
+def declared_shares(expansions: Sequence, symbol: str) -> dict[str, float]:
+    """Each distinct expansion's probability as the grammar declares it (unset ones share the rest).
+
+    A repeated expansion is one choice with the copies' probabilities summed: uniform choice
+    among the copies made it that much more likely.
+    """
+    from fuzzingbook.Grammars import exp_string
+    from fuzzingbook.ProbabilisticGrammarFuzzer import exp_prob, prob_distribution
+
+    shares: dict[str, float] = {}
+    for expansion, share in zip(expansions, prob_distribution([exp_prob(e) for e in expansions], symbol)):
+        shares[exp_string(expansion)] = shares.get(exp_string(expansion), 0.0) + share
+    return shares
 
 
 def mark(kind: str) -> str:

@@ -266,6 +266,23 @@ class ServedProgram:
             raise failure_exception(self.subject, behaviour, predicted=predicted)
         return behaviour.output or ""
 
+    def _unpaired_note(self, other: "MockProgram | None", threshold: float) -> str:
+        """Why the threshold is the model's own where it was calibrated lower with its other direction.
+
+        The pairing holds for one model of the other direction (its key and training time): one left
+        in a developer's cache, or retrained since, leaves this model its own, stricter threshold.
+        """
+        paired = (self.mock.artifact.meta.get("calibration") or {}).get("paired") or {}
+        if not paired or paired.get("threshold", 1.0) >= threshold:
+            return ""
+        direction = self.spec.reversed().direction
+        here = ("is not here" if other is None else
+                f"here is another one (key {other.artifact.key}, trained {other.artifact.meta.get('created')})")
+        return (f" (its own; checked by the {direction} model it was calibrated with, key {paired.get('other')} "
+                f"trained {paired.get('other_created')}, it is {paired['threshold']:.3f}, but that model {here}: "
+                f"ship the two models together, e.g. modelizer train {self.subject.name} --direction {direction} "
+                f"--ship, then modelizer calibrate {self.subject.name})")
+
     def _uncertain_message(self, text: str, prediction: "Prediction") -> str:
         mock = self.mock
         if not prediction.covered:
@@ -273,11 +290,13 @@ class ServedProgram:
         elif not prediction.familiar:
             why = f"saw nothing like it in training ({prediction.reason})"
         else:
-            threshold = mock.threshold_with(self.session.other_direction(self.spec))
+            other = self.session.other_direction(self.spec)
+            threshold = mock.threshold_with(other)
             if threshold is None or prediction.confidence >= threshold:
                 why = "answers with an output from which its other direction does not lead back to the input"
             else:
-                why = f"answers with confidence {prediction.confidence:.3f}, below its threshold {threshold:.3f}"
+                why = (f"answers with confidence {prediction.confidence:.3f}, below its threshold {threshold:.3f}"
+                       f"{self._unpaired_note(other, threshold)}")
         where = (f"{self.subject.name}'s program is absent here" if self.status.absent
                  else f"on_uncertain={self.on_uncertain!r}")
         # A model has no answer at all for an input it cannot represent: accepting it changes nothing.

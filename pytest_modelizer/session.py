@@ -40,6 +40,7 @@ class ModelizerSession:
     registry_plugins: int = 0  # how many plugins (conftest files among them) the registry was built with
     # Where the installed program differs from the declared version, replay anyway.
     accept_drift: bool = False
+    accept_drift_option: str = "--modelizer-accept-drift"  # how the user says so (the CLI's is --accept-drift)
     recordings: RecordingBook | None = None
     recorded: list = field(default_factory=list)  # recording files written at the end of the run
     recording_error: str | None = None
@@ -81,7 +82,8 @@ class ModelizerSession:
                 f"modelizer: subject {subject.name!r}: the installed program is {status.installed}, its models are "
                 f"trained on {status.declared} (the version the subject declares). Fix: install {status.declared}; "
                 f"or declare program_version={status.installed!r} and retrain (pytest --modelizer-train); or replay "
-                f"the models anyway: --modelizer-accept-drift (ini modelizer_accept_drift = true)"
+                f"the models anyway: {self.accept_drift_option}"
+                + (" (ini modelizer_accept_drift = true)" if self.accept_drift_option.startswith("--modelizer") else "")
             )
         return status
 
@@ -157,7 +159,7 @@ class ModelizerSession:
         for label, entry in usage.items():
             status = self._statuses.get(label.split(" (", 1)[0])
             if status is not None and (status.absent or status.drift):
-                entry["program"] = status.describe(model_loaded=entry["key"] is not None)
+                entry["program"] = status.describe(model_here=entry["key"] is not None)
         for spec in self.trained:
             entry_of(str(spec))["trained"] = True
         for label, why in self._unchecked.items():
@@ -250,7 +252,7 @@ class ModelizerSession:
                     f"edited since its {spec.label} model (key {spec.key}) was "
                     f"trained: the model may answer for the old code. Fix: pytest {pytest_args}"
                     + (f" {shlex.quote(nodeid)}" if nodeid else "") + " (retrains it under the same key), or replay "
-                    "it anyway: --modelizer-accept-drift"
+                    f"it anyway: {self.accept_drift_option}"
                 )
             from pytest_modelizer.mock import MockProgram  # numpy: only a session that loads a model imports it
 

@@ -171,10 +171,10 @@ class ProgramStatus:
     def drift(self) -> bool:
         return self.installed is not None and self.installed != self.declared
 
-    def describe(self, model_loaded: bool = True) -> str:
-        """One line for the run's summary; `model_loaded`: whether a model of the subject answered here."""
-        if self.absent and not model_loaded:
-            return "program absent, and no model of it was loaded (recordings aside, nothing could answer its tests)"
+    def describe(self, model_here: bool = True) -> str:
+        """One line for a summary; `model_here`: whether a model of the subject is here to replay."""
+        if self.absent and not model_here:
+            return "program absent, and no model of it is here (recordings aside, nothing can answer its tests)"
         if self.absent and self.declared == UNDECLARED_VERSION:
             return ("program absent: replaying the model trained on an undeclared program version "
                     "(declare Subject(program_version=...) to have other versions detected as drift)")

@@ -162,6 +162,26 @@ def test_unused_entries_are_reported_and_removed_by_update(case_pytester, failin
     assert list(json.loads(path.read_text())["tests"]) == ["test_fails_cleanly"]
 
 
+def test_a_renamed_test_takes_its_cases_along_and_a_failed_update_removes_nothing(case_pytester, failing_cache,
+                                                                                   tmp_path):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    path = case_file(case_pytester)
+    before = json.loads(path.read_text())["tests"]["test_fails_cleanly"]
+    case_pytester.makepyfile(test_demo=TEST_MODULE.replace("test_fails_cleanly", "test_renamed"))
+    # Without the failure models nothing can be made: the reviewed cases stay where they are.
+    result = update(case_pytester, tmp_path / "empty")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"unused entries in {path} kept, since an update of that file failed: test_fails_cleanly"])
+    assert json.loads(path.read_text())["tests"] == {"test_fails_cleanly": before}
+    # With them, the renamed test takes the cases over (re-run on the program, same ids).
+    result = update(case_pytester, failing_cache)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*taking those of the unused entry 'test_fails_cleanly' (the test renamed?)*",
+                                 "*test_renamed: 4 used, 0 new, 4 unchanged*",
+                                 f"removed unused entries from {path}: test_fails_cleanly"])
+    assert json.loads(path.read_text())["tests"] == {"test_renamed": before}
+
+
 def test_marker_with_a_bad_target_errors(pytester):
     pytester.makeconftest(toy.conftest_source("toy.FAILING_SUBJECT"))
     pytester.makepyfile(test_demo="""

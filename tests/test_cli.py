@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -262,15 +263,21 @@ def test_version_flag(capsys):
     assert info.value.code == 0 and "pytest-modelizer" in capsys.readouterr().out
 
 
-def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
+def _shipping_subject(tmp_path: Path) -> tuple[Path, Path]:
+    """A shipped-models folder and a conftest declaring the quick toy subject that ships into it."""
     shipped = tmp_path / "shipped"
     shipped.mkdir()
-    (shipped / "forward-0000000000000000.pt").write_bytes(b"an older model, torch format")
-    (shipped / "forward-1111111111111111.npz").write_bytes(b"an older model")
-    (shipped / "inverse-2222222222222222.npz").write_bytes(b"the other direction's: kept")
     conftest = tmp_path / "ship_conftest.py"
     conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, "
                                             f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
+    return shipped, conftest
+
+
+def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
+    shipped, conftest = _shipping_subject(tmp_path)
+    (shipped / "forward-0000000000000000.pt").write_bytes(b"an older model, torch format")
+    (shipped / "forward-1111111111111111.npz").write_bytes(b"an older model")
+    (shipped / "inverse-2222222222222222.npz").write_bytes(b"the other direction's: kept")
     cache = tmp_path / "cache"
     assert main(["train", "shout", "--conftest", str(conftest), "--cache-dir", str(cache), "--ship"]) == 0
     key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
@@ -281,12 +288,22 @@ def test_ship_replaces_the_shipped_file_of_either_format(tmp_path, capsys):
     assert f"saved to {shipped / f'forward-{key}.npz'}" in capsys.readouterr().out
 
 
+def test_ship_ships_the_model_already_trained_under_its_key(tmp_path, capsys):
+    # The model the user tried is the one committed: training again could ship a worse one.
+    shipped, conftest = _shipping_subject(tmp_path)
+    common = ["train", "shout", "--conftest", str(conftest), "--cache-dir", str(tmp_path / "cache")]
+    assert main(common) == 0
+    key = ModelSpec(toy.QUICK_SUBJECT, "forward").key
+    tried = (tmp_path / "cache" / "shout" / f"forward-{key}.npz").read_bytes()
+    capsys.readouterr()
+    assert main([*common, "--ship"]) == 0
+    assert "shipping the model already trained under this key" in capsys.readouterr().err
+    assert (shipped / f"forward-{key}.npz").read_bytes() == tried
+    assert not (tmp_path / "cache" / "shout" / f"forward-{key}.npz").exists()
+
+
 def test_shipping_both_directions_pairs_the_shipped_models(tmp_path, capsys):
-    shipped = tmp_path / "shipped"
-    shipped.mkdir()
-    conftest = tmp_path / "ship_conftest.py"
-    conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, "
-                                            f"shipped_models=__import__('pathlib').Path({str(shipped)!r}))"))
+    shipped, conftest = _shipping_subject(tmp_path)
     common = ["--conftest", str(conftest), "--cache-dir", str(tmp_path / "cache"), "--ship"]
     assert main(["train", "shout", *common]) == 0
     assert main(["train", "shout", *common, "--direction", "inverse"]) == 0
@@ -295,6 +312,24 @@ def test_shipping_both_directions_pairs_the_shipped_models(tmp_path, capsys):
         meta = load_artifact(shipped / f"{direction}-{keys[direction]}.npz").meta
         assert meta["calibration"]["paired"]["other"] == keys[other]
     assert not list((tmp_path / "cache" / "shout").glob("*.npz"))
+
+
+def test_subjects_warns_of_a_shipped_model_paired_with_one_left_in_the_cache(tmp_path, capsys):
+    # A fresh clone has only what is committed: there the shipped model answers at its own threshold.
+    shipped, conftest = _shipping_subject(tmp_path)
+    common = ["--conftest", str(conftest), "--cache-dir", str(tmp_path / "cache")]
+    assert main(["train", "shout", *common, "--ship"]) == 0
+    assert main(["train", "shout", *common, "--direction", "inverse"]) == 0  # left in the cache
+    assert main(["calibrate", "shout", *common]) == 0  # pairs the shipped forward model with it
+    capsys.readouterr()
+    assert main(["subjects", *common]) == 0
+    out = capsys.readouterr().out
+    assert ("warning: the shipped forward model's threshold" in out and "with the inverse model it was calibrated "
+            "with, which is only in the cache" in out and "modelizer train shout --direction inverse --ship" in out)
+    assert main(["train", "shout", *common, "--direction", "inverse", "--ship"]) == 0
+    capsys.readouterr()
+    assert main(["subjects", *common]) == 0
+    assert "warning" not in capsys.readouterr().out
 
 
 def test_ship_without_a_shipped_models_folder_fails_before_training(quick_conftest, tmp_path, capsys):

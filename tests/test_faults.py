@@ -361,9 +361,9 @@ def test_cli_train_waits_for_the_lock_and_keeps_a_model_trained_meanwhile(tmp_pa
     locking = threading.Event()
     take_lock = ModelStore.lock
 
-    def lock(self, *args):
+    def lock(self, *args, **kwargs):
         locking.set()
-        return take_lock(self, *args)
+        return take_lock(self, *args, **kwargs)
 
     monkeypatch.setattr(ModelStore, "lock", lock)
     (cache / "shout").mkdir(parents=True)

@@ -81,7 +81,7 @@ def test_absent_program_without_a_model_says_nothing_replayed(pytester, tmp_path
     pytester.makepyfile(test_it=USES_THE_MODEL)
     result = pytester.runpytest(f"--modelizer-cache-dir={tmp_path / 'empty'}")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*shout (forward): program absent, and no model of it was loaded*"])
+    result.stdout.fnmatch_lines(["*shout (forward): program absent, and no model of it is here*"])
     assert "replaying" not in result.stdout.str()
 
 

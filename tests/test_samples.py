@@ -32,6 +32,23 @@ def test_a_construct_the_samples_use_often_gets_a_higher_probability():
     assert mined.unparsed_examples == ["not 42 in the grammar"]  # named in training's log
 
 
+def test_the_grammars_own_probabilities_are_the_prior_the_samples_update():
+    from pytest_modelizer.grammar import option
+
+    grammar = {"<start>": ["<ok>", option("<bad>", 0.3)], "<ok>": ["cat", "dog"], "<bad>": ["!", "?"]}
+    declared = {"<ok>": 0.7, "<bad>": 0.3}
+    # No sample parses (a text file's final newline the grammar never writes): nothing changes.
+    mined = mine(bnf_grammar(grammar), ["cat\n", "dog\n"])
+    assert mined.unparsed == 2
+    assert dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"]) == pytest.approx(declared)
+    # The samples say nothing about <bad>: its declared (uniform) shares stay; <start> follows them.
+    mined = mine(bnf_grammar(grammar), ["cat"] * 8)
+    assert dict((e, opts["prob"]) for e, opts in mined.grammar["<bad>"]) == pytest.approx({"!": 0.5, "?": 0.5})
+    start = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
+    # Worth one sample per alternative: (8 + 2 * 0.7) / 10 and (0 + 2 * 0.3) / 10.
+    assert start == pytest.approx({"<ok>": 0.94, "<bad>": 0.06})
+
+
 def test_a_repeated_expansion_is_mined_as_one():
     """A grammar may repeat an expansion to make it likelier; the mined grammar must still fuzz."""
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer, exp_probabilities
