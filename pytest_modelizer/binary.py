@@ -212,6 +212,7 @@ class StandIn:
         # Why calls were refused: the application sees only an exit status (and perhaps swallows the
         # stderr), so a failing test's report shows these (plugin.pytest_runtest_makereport).
         self.refusals: list[tuple[int, str]] = []
+        self.served_here = self.other_here = 0  # this test's calls, modelled and not
         self.folder: Path | None = None
         self._server: _Server | None = None
 
@@ -269,6 +270,7 @@ class StandIn:
             return {"read": True} if self.subject.stdin else self.answer(argv[-1])
         with self.lock:
             self.tally["other"] += 1
+            self.other_here += 1
         if self.real:
             return {"exec": self.real}
         where = "on stdin" if self.subject.stdin else "as the last argument"
@@ -281,6 +283,7 @@ class StandIn:
         """The served program's answer to `text`, as the script's exit status, stdout and stderr."""
         with self.lock:
             self.tally["served"] += 1
+            self.served_here += 1
             try:
                 text.encode()
             except UnicodeEncodeError:
@@ -298,6 +301,19 @@ class StandIn:
     def _refuse(self, code: int, message: str) -> dict:
         self.refusals.append((code, message))
         return self._exit(code, stderr=message)
+
+    def bypassed(self) -> str | None:
+        """Why this test never reached the model through the stand-in (a warning), or None where it did."""
+        if self.served_here:
+            return None
+        modelled = shlex.join([self.name, *self.arguments])
+        modelled = modelled if len(modelled) <= 60 else modelled[:57].split("\n")[0] + "..."
+        other = (f"it ran `{self.name}` {self.other_here} time{'s' * (self.other_here != 1)} with other arguments "
+                 f"than `{modelled}` ({'the real one answered' if self.real else 'refused'})" if self.other_here
+                 else f"nothing ran `{self.name}` through PATH")
+        return (f"modelizer: binary={self.name!r}: this test never reached the model: {other}. An application that "
+                f"runs it by an absolute path (such as {self.real or '/usr/bin/' + self.name}) or under another "
+                f"name bypasses the stand-in, and the test ran against the real program, or none")
 
     def refusals_section(self) -> tuple[str, str] | None:
         """A report section (title, text) on the calls the stand-in refused, or None where it refused none."""

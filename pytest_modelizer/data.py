@@ -165,7 +165,8 @@ def steered_by_samples(subject: Subject, training: TrainingConfig, log: Callable
     rng = random.Random(training.seed)
     fragments = recombine(mined.trees, int(FRAGMENT_SHARE * training.pairs), rng, training.max_input_chars,
                           fill=lambda text: content.fill(text, rng))
-    examples = (" (such as " + ", ".join(repr(text[:60]) for text in mined.unparsed_examples) + ": they join the "
+    examples = (" (such as " + ", ".join(repr(text if len(text) <= 60 else text[:57] + "...")
+                                         for text in mined.unparsed_examples) + ": they join the "
                 "training inputs, and steer nothing)") if mined.unparsed_examples else ""
     log(f"{len(samples)} samples: {len(mined.trees)} parsed with the grammar, {mined.unparsed} not in its "
         f"language{examples}, {mined.too_long} too long to parse; {len(fragments)} recombined inputs")

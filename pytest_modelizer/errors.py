@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pytest_modelizer.behaviour import Behaviour
 
@@ -108,3 +108,11 @@ def failure_exception(subject: "Subject", behaviour: Behaviour, predicted: bool)
                 cls = base
             _CLASSES[(base, program_type)] = cls
     return cls(subject.name, behaviour)
+
+
+def did_you_mean(name: str, choices, cutoff: float = 0.6, shown: "Callable[[str], str]" = str) -> str:
+    """" (did you mean 'X'?)" for the choice closest to a mistyped `name`, or "" where none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=cutoff)
+    return f" (did you mean {shown(close[0])!r}?)" if close else ""

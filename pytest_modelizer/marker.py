@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from pytest_modelizer.aspect import ASPECTS
+from pytest_modelizer.errors import did_you_mean
 from pytest_modelizer.generate import Target, TargetError
 from pytest_modelizer.serve import ON_UNCERTAIN
 from pytest_modelizer.subject import DIRECTIONS
@@ -50,7 +51,9 @@ def parse_marker(args: tuple, kwargs: dict) -> ModelizeSpec:
         raise MarkerError(f"@pytest.mark.modelize takes one subject name, e.g. modelize('markdown-it'); got {args!r}")
     unknown = sorted(set(kwargs) - set(VALID_OPTIONS))
     if unknown:
-        raise MarkerError(f"unknown modelize option(s) {', '.join(unknown)}; valid options: {', '.join(VALID_OPTIONS)}")
+        meant = did_you_mean(unknown[0], VALID_OPTIONS) if len(unknown) == 1 else ""
+        raise MarkerError(f"unknown modelize option(s) {', '.join(unknown)}{meant}; valid options: "
+                          f"{', '.join(VALID_OPTIONS)}")
     direction = kwargs.get("direction", "forward")
     if direction not in DIRECTIONS:
         raise MarkerError(f"modelize direction={direction!r} is not valid; valid: {', '.join(DIRECTIONS)}")

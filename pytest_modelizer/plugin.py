@@ -13,6 +13,7 @@ import pytest
 from pytest_modelizer import __version__
 from pytest_modelizer.binary import StandIn, check_subject, merge_calls, summary_lines
 from pytest_modelizer.cases import CaseBook, CaseFileError, CaseProblem, case_file_path, update_cases
+from pytest_modelizer.errors import did_you_mean
 from pytest_modelizer.isolation import preserved_global_state
 from pytest_modelizer.marker import MARKER_HELP, MarkerError, ModelizeSpec, parse_marker
 from pytest_modelizer.recordings import DEFAULT_DIR as RECORDINGS_DIR, RecordingBook, RecordingFileError
@@ -473,6 +474,8 @@ def pytest_runtest_call(item: pytest.Item):
     the model and the program answered differently."""
     result = yield
     stand_in = item.stash.get(STAND_IN, None)
+    if stand_in is not None and stand_in.bypassed():
+        warnings.warn(pytest.PytestWarning(stand_in.bypassed()))  # as patch= does for a target never called
     if stand_in is not None and stand_in.refusals:
         # The application saw only an exit status, which it may have taken for the program's own
         # failure (any non-zero status is "bad input" to many): a refusal must not pass for one.
@@ -518,7 +521,6 @@ def _modelizer_marker(request: pytest.FixtureRequest):
 
 def _patch_hint(target: str) -> str:
     """A did-you-mean for a `patch=` target whose module holds a close name (else "")."""
-    import difflib
     import importlib
 
     module, _, name = target.rpartition(".")
@@ -526,8 +528,7 @@ def _patch_hint(target: str) -> str:
         names = dir(importlib.import_module(module))
     except Exception:  # noqa: BLE001 - the module itself is what is wrong: the error says so
         return ""
-    close = difflib.get_close_matches(name, [n for n in names if not n.startswith("__")], n=1)
-    return f" (did you mean {module + '.' + close[0]!r}?)" if close else ""
+    return did_you_mean(name, [n for n in names if not n.startswith("__")], shown=lambda n: f"{module}.{n}")
 
 
 @pytest.fixture

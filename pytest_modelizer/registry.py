@@ -1,7 +1,6 @@
 """Where subjects come from: the `pytest_modelizer.subjects` entry points and conftest hooks."""
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Iterable
 
+from pytest_modelizer.errors import did_you_mean
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.validate import SubjectError, validate_subject
 
@@ -68,8 +68,7 @@ class SubjectRegistry:
         ep = self._entry_points.get(name)
         if ep is None:
             known = ", ".join(self.names()) or "none"
-            close = difflib.get_close_matches(name, self.names(), n=1)
-            meant = f" (did you mean {close[0]!r}?)" if close else ""
+            meant = did_you_mean(name, self.names())
             raise UnknownSubjectError(
                 f"unknown subject {name!r}{meant}; known subjects: {known}. Declare it in a conftest.py hook "
                 f"`pytest_modelizer_subjects(config)` or an entry point in the {ENTRY_POINT_GROUP!r} group"

@@ -12,6 +12,7 @@ import os
 import re
 from typing import Any, Mapping
 
+from pytest_modelizer.errors import did_you_mean
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.tokenizer import LarkTokenizer
 
@@ -80,8 +81,7 @@ def _grammar_problems(grammar: Any, start: str) -> list[str]:
     undefined = [(name, user) for name, user in referenced.items() if name not in grammar]
     defined = [symbol for symbol in grammar if isinstance(symbol, str)]
     for name, user in undefined:
-        close = difflib.get_close_matches(name, defined, n=1, cutoff=0.75)
-        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        meant = did_you_mean(name, defined, cutoff=0.75)
         problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define{meant}")
     if any(not difflib.get_close_matches(name, defined, n=1, cutoff=0.75) for name, _ in undefined):
         # Markup in a grammar (`<b>`) reads as a nonterminal: say how to write it as text (a hint, not

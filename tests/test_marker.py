@@ -45,8 +45,9 @@ def test_bad_direction_lists_directions(toy_pytester):
         ("@pytest.mark.modelize", "*takes one subject name*got ()*"),
         ('@pytest.mark.modelize("shout", "markdown-it")', "*takes one subject name*"),
         ('@pytest.mark.modelize("shout", patch="render")', "*patch='render' must be a dotted 'module.attribute' path*"),
+        ('@pytest.mark.modelize("shout", binray="shout")', "*unknown modelize option(s) binray (did you mean 'binary'?)*"),
     ],
-    ids=["no-subject", "two-subjects", "undotted-patch"],
+    ids=["no-subject", "two-subjects", "undotted-patch", "option-typo"],
 )
 def test_malformed_marker(toy_pytester, marker, message):
     result = run_one(toy_pytester, marker)
