@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -131,6 +132,10 @@ def validation_loss(meta: dict) -> float | None:
     return min(losses) if losses else None
 
 
+# A constant answer this common, not beaten by this margin, is what a trained model's summary warns of.
+CONSTANT_WARN_SHARE, CONSTANT_MARGIN = 0.25, 0.02
+
+
 def trained_summary(spec: ModelSpec, meta: dict) -> str:
     """How well a trained model did, in the terms that apply to it."""
     if spec.is_generator:
@@ -146,6 +151,11 @@ def trained_summary(spec: ModelSpec, meta: dict) -> str:
         summary += (f" ({metrics['n']} held-out pairs cannot vouch for {target:.0%} exact: {min_answers(target)} "
                     f"answers are needed, so every answer counts as uncertain; synthesize more pairs "
                     f"(TrainingConfig(pairs=...)), and where the grammar makes few distinct inputs, let it make more)")
+    share = metrics.get("constant_share", 0.0)
+    if share >= CONSTANT_WARN_SHARE and metrics["exact_match"] < share + CONSTANT_MARGIN:
+        summary += (f" (no better than answering {metrics.get('constant_answer')!r} every time, which "
+                    f"{share:.1%} of the held-out pairs expect: the model has learnt little beyond that; "
+                    f"train longer, and make the grammar write more of the other answers)")
     return summary + "; " + stop_reason(meta)
 
 
@@ -185,7 +195,21 @@ def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -
     mock = MockProgram(spec, artifact, device="cpu")
     scored, _ = score_pairs(mock, [e.pair for e in data.test], runner)
     meta["calibration"].update(calibrate(scored), held_out="synthetic")
-    meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic"}
+    meta["metrics"] = {**summarize(scored, meta["calibration"]["threshold"]), "held_out": "synthetic",
+                       **constant_answer(data.test)}
+
+
+def constant_answer(held_out: list[Example]) -> dict:
+    """The held-out pairs' most common target and its share: what answering it every time would score.
+
+    A model of a program that mostly succeeds (a failure model: "ok") can reach a high exact match
+    without learning anything; its exact match means something only above this.
+    """
+    counts = Counter(e.tgt for e in held_out)
+    if not counts:
+        return {}
+    target, n = counts.most_common(1)[0]
+    return {"constant_share": n / len(held_out), "constant_answer": " ".join(target)[:60]}
 
 
 def probe_placeholders(spec: ModelSpec, train: list[Example], vocabulary: list[str], runner) -> dict:

@@ -608,7 +608,7 @@ def pytest_testnodedown(node, error) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """Per model used: key, held-out fidelity, mock calls served and their mean latency."""
+    """Per model used: key, held-out fidelity, queries of the model and their mean latency."""
     book = config.stash.get(CASES, None)
     if book is not None:
         lines = book.summary_lines()
@@ -652,7 +652,8 @@ def _usage_lines(usage: dict[str, dict]) -> list[str]:
             decoded = entry.get("decoded", 0)
             mean_ms = 1000 * entry["seconds"] / decoded if decoded else 0.0
             calls = entry["calls"]
-            served = (f"; {calls} mock call{'s' * (calls != 1)}, {decoded} input{'s' * (decoded != 1)} decoded, "
+            # Queries of the model, `.predict` included: who answered the calls is the line below's.
+            served = (f"; {calls} quer{'ies' if calls != 1 else 'y'} of the model, {decoded} input{'s' * (decoded != 1)} decoded, "
                       f"{mean_ms:.1f} ms mean per decoded input") if calls or decoded else ""
             lines.append(f"{name} key {entry['key']}: {fidelity}{served}")
         counts = entry.get("counts")

@@ -46,7 +46,7 @@ def test_update_writes_confirmed_cases_then_collection_needs_no_model(case_pytes
     # The models that proposed them say how they learnt, not how often they were called (never).
     result.stdout.fnmatch_lines(["strict-shout (failure-inverse) key *: validation loss * per token (a generator*)"])
     assert "held-out exact match" not in result.stdout.str().split("(failure-inverse) key")[1].splitlines()[0]
-    assert "0 mock calls" not in result.stdout.str()
+    assert "0 queries of the model" not in result.stdout.str()
     data = json.loads(case_file(case_pytester).read_text())
     cases = data["tests"]["test_fails_cleanly"]["cases"]
     assert len(cases) == 4

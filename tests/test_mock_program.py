@@ -107,7 +107,7 @@ def test_predictions_are_memoized_and_summarized(run):
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
-        ["*= modelizer =*", f"shout (forward) key {key}: held-out exact match *% (n=*); 5 mock calls, * ms mean per decoded input"]
+        ["*= modelizer =*", f"shout (forward) key {key}: held-out exact match *% (n=*); 5 queries of the model, * ms mean per decoded input"]
     )
 
 
@@ -134,7 +134,7 @@ def test_parametrized_inputs_are_decoded_in_one_batch(run):
         """
     )
     result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(["shout (forward) key *: *; 4 mock calls, 4 inputs decoded, * ms mean per decoded input"])
+    result.stdout.fnmatch_lines(["shout (forward) key *: *; 4 queries of the model, 4 inputs decoded, * ms mean per decoded input"])
 
 
 def test_uncovered_input_raises(run):

@@ -46,7 +46,7 @@ def test_patched_function_is_served_by_the_model(app, toy_cache):
     )
     result = app.runpytest("--modelizer-cache-dir", str(toy_cache))
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["*= modelizer =*", "shout (forward) key *: *; 4 mock calls*"])
+    result.stdout.fnmatch_lines(["*= modelizer =*", "shout (forward) key *: *; 4 queries of the model*"])
 
 
 @pytest.mark.parametrize(

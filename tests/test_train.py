@@ -170,6 +170,23 @@ def test_the_summary_says_why_and_when_training_stopped():
     assert summary.endswith("trained 18.6 s of 60 s, 60 epochs: the last epoch was run (TrainingConfig(max_epochs=...))")
 
 
+def test_the_summary_says_when_a_constant_answer_would_score_as_well():
+    from pytest_modelizer.behaviour import Behaviour
+    from pytest_modelizer.data import Example, Pair
+    from pytest_modelizer.learn import constant_answer, trained_summary
+
+    pair = Pair("cat", Behaviour.success("cat"))
+    held_out = [Example(("cat",), ("ok",), {}, pair)] * 92 + [Example(("!",), ("failure", "KeyError"), {}, pair)] * 8
+    metrics = {"exact_match": 0.92, "n": 100, **constant_answer(held_out)}
+    assert (metrics["constant_share"], metrics["constant_answer"]) == (0.92, "ok")
+    meta = {"metrics": metrics, "calibration": {"answered": 0.9, "target": 0.99}, "training": {}, "stopped": "time"}
+    spec = ModelSpec(toy.SUBJECT, "forward", "failure")
+    assert "(no better than answering 'ok' every time, which 92.0% of the held-out pairs expect" in trained_summary(
+        spec, meta)
+    meta["metrics"] = {**metrics, "exact_match": 0.99}
+    assert "no better" not in trained_summary(spec, meta)
+
+
 def test_an_inverse_model_trains_on_outputs_and_not_on_failures_which_no_query_is():
     from pytest_modelizer.behaviour import Behaviour
     from pytest_modelizer.data import Pair

@@ -51,7 +51,7 @@ def test_train_then_run(quick, tmp_path):
             f"modelizer: training the forward model of shout (key {key})",
             "*= modelizer =*",
             "trained shout (forward)",
-            f"shout (forward) key {key}: held-out exact match *; 1 mock call, *",
+            f"shout (forward) key {key}: held-out exact match *; 1 query of the model, *",
         ]
     )
     assert [p.name for p in (cache / "shout").glob("*.npz")] == [f"forward-{key}.npz"]

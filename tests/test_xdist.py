@@ -46,9 +46,9 @@ def test_two_workers_train_once(pytester, tmp_path, monkeypatch):
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*2 workers*"])
-    # The controller's summary merges what the workers did: one training, two mock calls.
+    # The controller's summary merges what the workers did: one training, two queries of the model.
     result.stdout.fnmatch_lines(
-        ["*= modelizer =*", "trained shout (forward)", f"shout (forward) key {key}: held-out exact match *; 2 mock calls*"]
+        ["*= modelizer =*", "trained shout (forward)", f"shout (forward) key {key}: held-out exact match *; 2 queries of the model*"]
     )
     # pytest-xdist drops a worker's terminal output: the training worker says what it does on stderr.
     result.stderr.fnmatch_lines(["[[]gw?[]] modelizer: training the forward model of shout (key *)",
