@@ -191,7 +191,11 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         for spec, key in zip(specs, keys):
             path = paths[spec]
             if path is not None:
-                meta = read_meta(path) or {}
+                try:
+                    meta = load_artifact(path).meta
+                except ModelError as exc:
+                    print(f"  {spec.label:<8} key {key}: unreadable: {str(exc).removeprefix('modelizer: ')}")
+                    continue
                 exact = meta.get("metrics", {}).get("exact_match")
                 fidelity = f", held-out exact match at training {exact:.1%}" if exact is not None and not spec.is_generator else ""
                 status = f"ready ({path}{fidelity})"

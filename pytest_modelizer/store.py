@@ -250,6 +250,14 @@ def _read_npz(path: Path, fix: str) -> tuple[Any, str, dict[str, Any]]:
     import numpy as np
 
     try:
+        with open(path, "rb") as file:
+            start = file.read(4)
+    except OSError as exc:
+        raise CorruptModelError(f"model file {path} is unreadable ({_load_failure(exc)}); {fix}") from None
+    if start not in (b"PK\x03\x04", b"PK\x05\x06"):  # numpy would take anything else for a pickle
+        raise CorruptModelError(f"model file {path} is not a model file (not a zip archive: it starts with "
+                                f"{start!r}); {fix}")
+    try:
         with np.load(path, allow_pickle=False) as archive:
             names = set(archive.files)
             if _META not in names or _FORMAT not in names:
@@ -302,7 +310,8 @@ def load_artifact(path: Path, require: tuple[str, ...] = REQUIRED_META_KEYS) -> 
     The description must hold the keys in `require` (MODEL_META_KEYS to build a model from it);
     a key missing later is a CorruptModelError too, when it is read as `meta[key]`.
     """
-    fix = f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`"
+    fix = (f"delete it (rm {path}) and retrain with `pytest --modelizer-train` or `modelizer train`; where it is "
+           f"committed (a shipped model), restore it from version control (git checkout -- {path})")
     read = _read_torch_file if path.suffix == LEGACY_SUFFIX else _read_npz
     found, text, state = read(path, fix)
     if found != FORMAT_VERSION:

@@ -67,6 +67,18 @@ def test_subjects_reports_stale_models(tmp_path, toy_cache, capsys):
     assert ": stale (run: modelizer train shout --direction forward)" in out
 
 
+def test_subjects_says_a_damaged_model_is_unreadable_not_ready(conftest_file, toy_cache, tmp_path, capsys):
+    import shutil
+
+    cache = tmp_path / "cache"
+    shutil.copytree(toy_cache, cache)
+    key = ModelSpec(toy.SUBJECT, "forward").key
+    (cache / "shout" / f"forward-{key}.npz").write_bytes(b"garbage\n")
+    assert main(["subjects", "--conftest", str(conftest_file), "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert f"  forward  key {key}: unreadable: model file {cache / 'shout' / f'forward-{key}.npz'} is not a model file" in out
+
+
 def test_train_with_fewer_pairs(quick_conftest, tmp_path, capsys):
     cache = tmp_path / "cache"
     code = main(["train", "shout", "--conftest", str(quick_conftest), "--cache-dir", str(cache), "--pairs", "120"])

@@ -100,7 +100,7 @@ def test_the_torch_format_without_torch_names_the_fix(tmp_path, monkeypatch):
     assert "pip install 'pytest-modelizer[train]'" in message and "retrain" in message
 
 
-def assert_corrupt(path: Path, *fragments: str) -> None:
+def assert_corrupt(path: Path, *fragments: str) -> str:
     with pytest.raises(CorruptModelError) as info:
         load_artifact(path)
     message = str(info.value)
@@ -109,13 +109,21 @@ def assert_corrupt(path: Path, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in message
     assert read_meta(path) is None
+    return message
 
 
-@pytest.mark.parametrize("suffix", [".npz", ".pt"])
-def test_garbage_file_is_corrupt(tmp_path, suffix):
-    path = tmp_path / f"m{suffix}"
+def test_garbage_file_is_corrupt(tmp_path):
+    path = tmp_path / "m.pt"
     path.write_bytes(b"this is not a model at all")
     assert_corrupt(path, "unreadable")
+
+
+def test_a_file_that_is_no_zip_archive_is_said_to_be_none_and_not_a_pickle(tmp_path):
+    # numpy reads any file that is not a zip archive as a pickle, and refuses "pickled (object) data".
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"garbage\n")
+    message = assert_corrupt(path, "is not a model file (not a zip archive: it starts with b'garb')")
+    assert "pickle" not in message and f"git checkout -- {path}" in message  # a shipped model is committed
 
 
 def test_truncated_model_is_corrupt(tmp_path):
