@@ -73,8 +73,19 @@ def check_subject(spec: "ModelizeSpec", subject: "Subject") -> None:
                           f"with a #! line)")
 
 
+def killing_signal(kind: str | None) -> int | None:
+    """N for a failure kind `exit -N` (the program died of signal N), else None."""
+    head = (kind or "").split(":", 1)[0].strip()
+    try:
+        code = int(head[5:]) if head.startswith("exit ") else 0
+    except ValueError:
+        return None
+    return -code if code < 0 else None
+
+
 def exit_code(kind: str | None) -> int:
-    """The exit status standing for a failure kind: N for `exit N` (a signal -N as 128+N), else 1."""
+    """The exit status standing for a failure kind: N for `exit N` (a signal -N as 128+N, as a shell
+    reports it), else 1. The stand-in dies of that signal itself (`killing_signal`) where it can."""
     head = (kind or "").split(":", 1)[0].strip()
     if head.startswith("exit "):
         try:
@@ -156,6 +167,17 @@ def _script_main(socket_path, folder, name, refused):  # runs in the stand-in sc
             return 127
     sys.stdout.buffer.write(reply["stdout"].encode("utf-8", "surrogateescape"))
     sys.stderr.buffer.write(reply["stderr"].encode("utf-8", "surrogateescape"))
+    if reply.get("signal"):  # the program died of it: so does its stand-in (returncode -N, as the program's)
+        import os
+        import signal
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            signal.signal(reply["signal"], signal.SIG_DFL)
+            os.kill(os.getpid(), reply["signal"])
+        except (OSError, ValueError):
+            pass  # a signal this system lacks: the shell's 128+N below
     return reply["exit"]
 
 
@@ -291,7 +313,9 @@ class StandIn:
             try:
                 return self._exit(0, stdout=self.served(text))
             except ProgramFailure as exc:
-                return self._exit(exit_code(exc.behaviour.failure), stderr=exc.behaviour.message or str(exc))
+                answer = self._exit(exit_code(exc.behaviour.failure), stderr=exc.behaviour.message or str(exc))
+                signal = killing_signal(exc.behaviour.failure)
+                return {**answer, "signal": signal} if signal else answer
             except (UncertainPrediction, UncoveredInputError, ModelError) as exc:
                 return self._refuse(EXIT_REFUSED, str(exc))
             except Exception as exc:  # noqa: BLE001 - the script must get an answer; the message says what broke

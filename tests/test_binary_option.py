@@ -162,6 +162,7 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
     (folder / "shout-cmd.jsonl").write_text(
         '{"input": "cat 7", "failure": "exit 4", "message": "numbers are not words", "program_version": "1.0"}\n'
         '{"input": "dog", "failure": "timeout", "message": "no answer within 5 s", "program_version": "1.0"}\n'
+        '{"input": "owl", "failure": "exit -11", "message": "", "program_version": "1.0"}\n'
     )
     shout_pytester.makepyfile(test_app="""
         import pytest
@@ -173,6 +174,7 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
             assert (done.returncode, done.stdout, done.stderr) == (4, "", "numbers are not words\\n")
             done = app.shout("dog")
             assert (done.returncode, done.stdout, done.stderr) == (1, "", "no answer within 5 s\\n")
+            assert app.shout("owl").returncode == -11  # died of SIGSEGV, as the program did
 
         @pytest.mark.modelize("shout-cmd", binary="shout", on_uncertain="error")
         def test_uncovered_input_is_refused():
@@ -186,8 +188,8 @@ def test_failures_and_refusals_become_exit_codes_and_stderr(shout_pytester, shou
         """)
     result = run(shout_pytester, shout_cache, "-k", "not model_error")
     result.assert_outcomes(passed=1, failed=1)  # a refusal fails its test after the call, asserts or not
-    result.stdout.fnmatch_lines(["*calls answered by the model 0, a recording 2, the program 0; refused 1*",
-                                 "shout-cmd (forward): 3 calls through the `shout` binary"])
+    result.stdout.fnmatch_lines(["*calls answered by the model 0, a recording 3, the program 0; refused 1*",
+                                 "shout-cmd (forward): 4 calls through the `shout` binary"])
     result = run(shout_pytester, shout_cache, "-k", "model_error", "--modelizer-mode", "record")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*'shout-cmd' needs its real program in mode 'record'*"])
@@ -241,7 +243,9 @@ class FakeServed:
         "ok"])
 def test_answers_map_to_exit_codes(failure, code, stderr):
     stand_in = StandIn(FakeServed(failure), "shout", {})
-    assert stand_in.answer("cat") == {"exit": code, "stdout": "out" if code == 0 else "", "stderr": stderr}
+    answer = stand_in.answer("cat")
+    assert answer.pop("signal", None) == (9 if code == 137 else None)  # the stand-in dies of it where it can
+    assert answer == {"exit": code, "stdout": "out" if code == 0 else "", "stderr": stderr}
     assert stand_in.tally == {"served": 1, "other": 0}
     assert exit_code("exit 300") == 1 and exit_code("exit x") == 1 and exit_code(None) == 1
 
