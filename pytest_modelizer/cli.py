@@ -343,6 +343,15 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
     report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other)
     report["inputs"] = source
     report["part"] = args.part if args.inputs else None
+    if args.inputs and subject.samples is not None:
+        trained_on = set(subject.loaded_samples()[: spec.training.pairs // 2])  # what training takes of them
+        report["in_training_samples"] = sum(text in trained_on for text in inputs)
+        if report["in_training_samples"]:
+            stderr_write(
+                f"modelizer: {report['in_training_samples']} of the {len(inputs)} inputs are samples the model was "
+                f"trained on (Subject(samples=...)): this measures how well it learnt them, not how it does on "
+                f"inputs it has not seen. Keep a corpus's evaluation part apart: "
+                f"Subject(samples=CorpusSamples(FILE)) trains on its sample part, and --part evaluation reads the rest\n")
     if args.json:
         print(json.dumps(report, sort_keys=True))
     else:

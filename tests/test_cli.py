@@ -142,6 +142,24 @@ def test_eval_on_the_evaluation_part_of_a_corpus(conftest_file, toy_cache, tmp_p
     assert "--part evaluation picks a part of a corpus: give the corpus with --inputs" in capsys.readouterr().err
 
 
+def test_eval_says_when_it_measures_on_samples_the_model_was_trained_on(tmp_path, capsys):
+    samples = ["cat !dog", "!owl emu", "bee ant", "!cat"]
+    conftest = tmp_path / "sampled.py"
+    conftest.write_text(toy.conftest_source(f"toy.make_subject(training=toy.QUICK_TRAINING, samples={samples!r})"))
+    common = ["--conftest", str(conftest), "--cache-dir", str(tmp_path / "cache")]
+    assert main(["train", "shout", *common]) == 0
+    capsys.readouterr()
+    inputs = write_inputs(tmp_path / "inputs.jsonl", [*samples, "emu owl"])
+    assert main(["eval", "shout", *common, "--inputs", str(inputs), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["in_training_samples"] == 4
+    assert "4 of the 5 inputs are samples the model was trained on" in captured.err and "CorpusSamples" in captured.err
+    fresh = write_inputs(tmp_path / "fresh.jsonl", ["emu owl", "!ant"])
+    assert main(["eval", "shout", *common, "--inputs", str(fresh), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["in_training_samples"] == 0 and "trained on" not in captured.err
+
+
 def test_training_the_second_direction_calibrates_both_models_with_each_other(quick_conftest, tmp_path, capsys):
     common = ["--conftest", str(quick_conftest), "--cache-dir", str(tmp_path / "cache")]
     assert main(["train", "shout", *common]) == 0
