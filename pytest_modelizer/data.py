@@ -173,17 +173,19 @@ def steered_by_samples(subject: Subject, training: TrainingConfig, log: Callable
     return mined.grammar, [*samples, *fragments]
 
 
-def throttled(log: Callable[[str], None], template: str, seconds: float = 2.0) -> Callable[[int], None]:
-    """A progress callback logging `template.format(k)` at most every `seconds` (minutes of silence otherwise)."""
+def throttled(log: Callable[[str], None], template: str | Callable[..., str],
+              seconds: float = 2.0) -> Callable[..., None]:
+    """A progress callback logging `template.format(*values)` (or `template(*values)`) at most every
+    `seconds` (minutes of silence otherwise)."""
     import time
 
     last = [time.monotonic()]
 
-    def progress(k: int) -> None:
+    def progress(*values) -> None:
         now = time.monotonic()
         if now - last[0] >= seconds:
             last[0] = now
-            log(template.format(k))
+            log(template(*values) if callable(template) else template.format(*values))
 
     return progress
 
@@ -222,7 +224,9 @@ def synthesize_pairs(
     inputs = training_inputs(subject, training, log)
     log(f"running {subject.name} on {len(inputs)} inputs")
     with ProgramRunner(subject) as runner:
-        runs = runner.run_many(inputs, progress=throttled(log, f"ran {subject.name} on {{}}/{len(inputs)} inputs"))
+        runs = runner.run_many(inputs, progress=throttled(log, lambda k, timeouts: (
+            f"ran {subject.name} on {k}/{len(inputs)} inputs" + (
+                f" ({timeouts} ran out of time, {subject.timeout:g} s each: Subject(timeout=...))" if timeouts else ""))))
     pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
     log(outcomes(subject, pairs))
     if path is not None and cache_dir is not None:

@@ -450,15 +450,16 @@ class ProgramRunner:
                 run = once()
         return run
 
-    def run_many(self, inputs: Iterable[str], progress: Callable[[int], None] | None = None) -> list[Run]:
-        """Runs for `inputs`, in order; `progress(k)` is called as runs complete."""
+    def run_many(self, inputs: Iterable[str], progress: Callable[[int, int], None] | None = None) -> list[Run]:
+        """Runs for `inputs`, in order; `progress(k, timeouts)` is called as runs complete (timeouts: how
+        many of the k ran out of time, each a full timeout long: what makes a run slow)."""
         texts = list(inputs)
         results: list[Run | None] = [None] * len(texts)
         todo: "queue.Queue[int]" = queue.Queue()
         for i in range(len(texts)):
             todo.put(i)
         lock = threading.Lock()
-        done = [0]
+        done, timeouts = [0], [0]
         timeout = self.subject.timeout
         n = max(1, min(self.workers, len(texts)))
 
@@ -474,8 +475,9 @@ class ProgramRunner:
                     results[i] = worker.run(texts[i], timeout)
                 with lock:
                     done[0] += 1
+                    timeouts[0] += results[i].behaviour.failure == "timeout"
                     if progress:
-                        progress(done[0])
+                        progress(done[0], timeouts[0])
 
         pool: list[_CallableWorker | None] = [None] * n if self.subject.is_command else list(self._workers(n))
         threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in pool]

@@ -57,6 +57,16 @@ def test_timeout_kills_the_call_and_the_runner_keeps_working():
         assert runner.run("cat").behaviour == Behaviour.success("cat")
 
 
+def test_progress_counts_the_calls_that_ran_out_of_time():
+    # Each timeout costs a whole timeout: a slow synthesis should say that is why.
+    heard: list[tuple[int, int]] = []
+    with ProgramRunner(toy.make_subject(program=moody, timeout=0.5), workers=1) as runner:
+        runner.run("cat")  # the worker is set up: the timeouts below are the calls'
+        runs = runner.run_many(["cat", "hang", "dog", "hang"], progress=lambda k, timeouts: heard.append((k, timeouts)))
+    assert [r.behaviour.failure for r in runs] == [None, "timeout", None, "timeout"]
+    assert heard == [(1, 0), (2, 1), (3, 1), (4, 2)]
+
+
 _SET_UP: list[bool] = []
 
 
