@@ -12,7 +12,7 @@ from pytest_modelizer import __version__
 from pytest_modelizer.aspect import ASPECTS
 from pytest_modelizer.cases import read_case_file, update_cases, write_case_file
 from pytest_modelizer.data import held_out_inputs, pairs_path, read_inputs
-from pytest_modelizer.errors import ModelizerRefusal
+from pytest_modelizer.errors import ModelizerRefusal, did_you_mean
 from pytest_modelizer.learn import calibrate_pair, learn, recalibrate, trained_summary
 from pytest_modelizer.registry import ConftestError, SubjectRegistry, UnknownSubjectError, subjects_from_file
 from pytest_modelizer.samples import CORPUS_PARTS, SamplesError, corpus_part
@@ -474,7 +474,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
         return run_benchmark(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the command's own usage, and the option likely meant, not the top level's
+        command = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001 - argparse keeps them there
+        options = [o for action in command._actions for o in action.option_strings]  # noqa: SLF001
+        meant = did_you_mean(unknown[0].split("=", 1)[0], options) if unknown[0].startswith("-") else ""
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{meant}")
     commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval,
                 "cases": cmd_cases, "calibrate": cmd_calibrate, "prune": cmd_prune}
     try:

@@ -287,6 +287,14 @@ def test_prune_deletes_stale_models_and_pairs_of_known_subjects_only(conftest_fi
     assert (cache / "someone-elses" / "forward-1111111111111111.npz").exists()
 
 
+def test_a_mistyped_option_gets_the_commands_usage_and_the_likely_option(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "shout", "--directon", "inverse"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "usage: modelizer train" in err
+    assert "unrecognized arguments: --directon inverse (did you mean '--direction'?)" in err
+
+
 def test_version_flag(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--version"])
