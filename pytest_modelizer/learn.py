@@ -142,7 +142,7 @@ def trained_summary(spec: ModelSpec, meta: dict) -> str:
         lowest = validation_loss(meta)
         loss = f"{lowest:.3f}" if lowest is not None else "not measured"
         return (f"validation loss {loss} per token (a generator of failure-likely inputs: "
-                "`modelizer cases` shows which of its inputs the program confirms)")
+                f"`modelizer cases` shows which of its inputs the program confirms); {stop_reason(meta)}")
     metrics, calibration = meta["metrics"], meta["calibration"]
     summary = (f"held-out exact match {metrics['exact_match']:.1%} on {metrics['n']} pairs; "
                f"{calibration['answered']:.1%} answered confidently")
@@ -172,7 +172,8 @@ def stop_reason(meta: dict) -> str:
     cap = meta.get("training", {}).get("max_minutes")
     of = f" of {cap * 60:.0f} s" if cap else ""
     why = STOP_REASONS.get(meta.get("stopped"), meta.get("stopped") or "unknown")
-    return f"trained {meta.get('train_seconds', 0):.1f} s{of}, {meta.get('epochs')} epochs: {why}"
+    epochs = meta.get("epochs")
+    return f"trained {meta.get('train_seconds', 0):.1f} s{of}, {epochs} epoch{'s' * (epochs != 1)}: {why}"
 
 
 def assess(spec: ModelSpec, artifact: ModelArtifact, data: "Prepared", runner) -> None:

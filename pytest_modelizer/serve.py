@@ -78,8 +78,8 @@ class ServedProgram:
         (RecordingFileError) and, in a mode that runs the program, the program absent."""
         if self._recordable and self.mode != "real" and self.session.recordings is not None:
             self.session.recordings.load(self.subject.name)
-        if self.mode in ("real", "record") and self.spec.is_forward and self.status.absent:
-            raise ProgramAbsentError(self._absent_message())
+        if self.mode in ("real", "record", "verify") and self.spec.is_forward and self.status.absent:
+            raise ProgramAbsentError(self._absent_message())  # verify compares the model with the program
         if self.mode == "real" and not self.spec.is_forward:
             raise ModelError(f"modelizer: mode 'real' runs only the real program, which cannot answer the "
                              f"{self.spec.direction} query of {self.subject.name!r} (an output to find an input for), "

@@ -124,6 +124,15 @@ def test_another_version_installed_records_nothing_under_the_declared_one(pytest
     assert not (pytester.path / "__modelizer_recordings__").exists()
 
 
+@pytest.mark.parametrize("mode", ["verify", "record", "real"])
+def test_a_mode_that_runs_the_program_errors_at_setup_where_it_is_absent(pytester, toy_cache, mode):
+    _absent_conftest(pytester, "None")
+    pytester.makepyfile(USES_THE_MODEL)
+    result = pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "--modelizer-mode", mode)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*'shout' needs its real program in mode '{mode}', and it is not installed here*"])
+
+
 def test_training_refuses_an_absent_program(pytester, tmp_path):
     _absent_conftest(pytester, "None")
     pytester.makepyfile(USES_THE_MODEL)
