@@ -27,6 +27,31 @@ def test_real_runs_the_program_and_records_it(toy_pytester, toy_cache):
     assert '"input": "cat 42", "failure": "ValueError"' in (toy_pytester.path / "__modelizer_recordings__" / "shout.jsonl").read_text()
 
 
+def test_a_recording_made_in_a_run_serves_the_runs_after_it_not_the_tests_after_it(toy_pytester, toy_cache):
+    # Otherwise a test's outcome would depend on which tests ran before it (and on its xdist worker).
+    toy_pytester.makepyfile("""
+        import pytest
+        from pytest_modelizer import UncertainPrediction
+
+        @pytest.mark.modelize("shout", on_uncertain="real")
+        def test_records(mock_program):
+            with pytest.raises(ValueError):
+                mock_program("cat 42")
+
+        @pytest.mark.modelize("shout", on_uncertain="error")
+        def test_refuses(mock_program):
+            with pytest.raises(UncertainPrediction):
+                mock_program("cat 42")
+        """)
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*recordings written:*shout.jsonl*"])
+    # The next run replays it, to every test: recordings come before the model.
+    result = toy_pytester.runpytest(f"--modelizer-cache-dir={toy_cache}", "-k", "refuses")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E * ValueError*numbers are not words*", "*a recording 1*"])
+
+
 def test_real_is_the_default_where_the_program_is_installed(toy_pytester, toy_cache):
     result = _run(toy_pytester, toy_cache, "", "with pytest.raises(ValueError):\n        mock_program('cat 42')")
     result.assert_outcomes(passed=1)
