@@ -1,6 +1,7 @@
 """Case files: generated inputs kept as reviewed, committed regression cases (one file per test module)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -13,6 +14,7 @@ from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.generate import CaseGenerator, GrammarChecker, Target, reduce_input
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.store import atomic_write_text
+from pytest_modelizer.tokenizer import TokenizeError
 
 FORMAT = 1
 FOLDER = "__modelizer_cases__"
@@ -153,12 +155,22 @@ class CaseReport:
     note: str = ""
 
 
-def pick_cases(found: list, count: int, known_kinds: set[str] = frozenset()) -> list:
-    """Up to `count` found inputs, one per kind in turn (shortest first, new kinds first)."""
+def pick_cases(found: list, count: int, known_kinds: set[str] = frozenset(),
+               shape: Callable[[str], Any] = lambda text: text, known_shapes: set = frozenset()) -> list:
+    """Up to `count` found inputs, one per kind in turn (shortest first, new kinds first); within a
+    kind, inputs of a new `shape` (the tokens, content abstracted) before another word in a shape
+    already picked, or kept (`known_shapes`)."""
     by_kind: dict[str, list] = {}
     for f in sorted(found, key=lambda f: (len(f.input), f.input)):
         if all(f.input != g.input for g in by_kind.get(f.kind, [])):
             by_kind.setdefault(f.kind, []).append(f)
+    for kind, queue in by_kind.items():
+        seen = set(known_shapes)
+        fresh, again = [], []
+        for f in queue:
+            (again if shape(f.input) in seen else fresh).append(f)
+            seen.add(shape(f.input))
+        by_kind[kind] = fresh + again
     picked: list = []
     queues = [by_kind[k] for k in sorted(by_kind, key=lambda k: (k in known_kinds, k))]
     while len(picked) < count and any(queues):
@@ -230,7 +242,8 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
             checker = GrammarChecker(subject)
             # New kinds first: a case file is most useful when each case shows something else.
             # Reduced inputs may coincide ("! cat" and "! dog" both become "!"): try a few more.
-            for found in pick_cases(fresh, 3 * missing, {c.kind for c in kept}):
+            shape = functools.partial(_shape, subject)
+            for found in pick_cases(fresh, 3 * missing, {c.kind for c in kept}, shape, {shape(c.input) for c in kept}):
                 if report.new >= missing:
                     break
 
@@ -248,6 +261,14 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
                                  else (forward or inverse).artifact.key, found.source))
                 report.new += 1
     return TestCases(subject.name, target_text, version, kept), report
+
+
+def _shape(subject, text: str) -> tuple:
+    """An input's tokens with its content abstracted (`at GET` and `at user` alike), else its text."""
+    try:
+        return subject.input_tokenizer.tokenize(text).tokens
+    except TokenizeError:  # an input the tokenizer cannot lex is a shape of its own
+        return (text,)
 
 
 @dataclass(frozen=True)

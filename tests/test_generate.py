@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -166,3 +167,16 @@ def test_a_case_keeps_its_id_when_its_kind_changes():
                    default_failure_kind, report)
     assert [(c.id, c.kind, c.expected) for c in kept] == [(case.id, "KeyError: 'S'", changed)]
     assert report.changed == [(case.id, behaviour, changed)]
+
+def test_cases_of_one_kind_prefer_shapes_not_yet_picked():
+    # "! cat" and "! dog" are one shape (a bang and a word): a third case should show something else.
+    from types import SimpleNamespace
+
+    from pytest_modelizer.cases import pick_cases
+
+    found = [SimpleNamespace(input=text, kind="KeyError") for text in ("!cat", "!dog", "!owl", "!!cat dog")]
+    def shape(text: str) -> tuple:  # words abstracted, as placeholders do
+        return tuple("WORD" if part.isalpha() else part for part in re.findall(r"[a-z]+|.", text))
+
+    assert [f.input for f in pick_cases(found, 2, shape=shape)] == ["!cat", "!!cat dog"]
+    assert [f.input for f in pick_cases(found, 2, shape=shape, known_shapes={shape("!emu")})] == ["!!cat dog", "!cat"]
