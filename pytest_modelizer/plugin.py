@@ -296,8 +296,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         need = state.spec(subject, spec.direction, spec.aspect)
         if need not in needs:
             needs.append(need)
-    if config.option.collectonly:
-        return  # --collect-only trains nothing and writes no case file
+    if config.option.collectonly:  # trains nothing and writes no case file
+        if config.stash[CASES].update or (state.train and needs):
+            config.get_terminal_writer().line("modelizer: --collect-only: nothing is trained and no case file written")
+        return
     write = _progress_writer(config)
     if state.train and needs:
         try:

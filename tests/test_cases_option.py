@@ -270,6 +270,7 @@ def test_update_under_collect_only_changes_nothing(case_pytester, failing_cache)
                                      f"--modelizer-cache-dir={failing_cache}")
     assert result.ret == 0
     assert not case_file(case_pytester).exists()
+    result.stdout.fnmatch_lines(["modelizer: --collect-only: nothing is trained and no case file written"])
     update(case_pytester, failing_cache).assert_outcomes(passed=4)
     written = case_file(case_pytester).read_text()
     listed = case_pytester.runpytest("--collect-only")
