@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.model import Seq2Seq
-from pytest_modelizer.tokenizer import PAD
+from pytest_modelizer.tokenizer import BOS, PAD
 
 Pair = tuple[list[int], list[int]]
 
@@ -100,22 +100,33 @@ def _pad(seqs: list[torch.Tensor]) -> torch.Tensor:
     return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=PAD)
 
 
+@torch.inference_mode()
 def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
-    """Share of pairs whose greedy prediction equals the target (ids without BOS/EOS)."""
+    """Share of pairs whose greedy prediction equals the target (ids with BOS/EOS), in one teacher-forced pass.
+
+    Greedy decoding gives the target exactly when, fed the target's own prefix, the model's most
+    likely next token is the target's at every position, its end included: by induction the
+    greedy prefix is then the target's, and the logits are the ones teacher forcing computes. So
+    one forward pass per batch answers it, where decoding takes a pass per token (and a model that
+    has not learnt to stop, early in training, decodes every batch to its longest target).
+    """
     if not pairs:
         return 0.0
-    # Batches of similar target lengths, each decoded for its longest target and the end: a right
-    # answer is its target then EOS, so decoding further cannot make one right, and a model that has
-    # not learnt to stop (early in training, an inverse model) would decode every batch to the
-    # longest target of all.
-    by_length = sorted(pairs, key=lambda pair: len(pair[1]))
+    was_training = model.training
+    model.eval()
+    dev = model._device()
     right = 0
+    by_length = sorted(pairs, key=lambda pair: len(pair[1]))  # little padding per batch
     for start in range(0, len(by_length), batch_size):
         chunk = by_length[start:start + batch_size]
-        targets = [t[1:-1] for _, t in chunk]
-        steps = min(model.cfg.max_len, max(len(t) for t in targets) + 1)
-        preds = model.generate([s for s, _ in chunk], max_len=steps, batch_size=batch_size)
-        right += sum(p == t for p, t in zip(preds, targets))
+        src = _pad([torch.tensor(s, dtype=torch.long) for s, _ in chunk]).to(dev)
+        tgt = _pad([torch.tensor(t, dtype=torch.long) for _, t in chunk]).to(dev)
+        logits = model(src, tgt[:, :-1]).float()  # (B, T, V)
+        logits[..., PAD] = logits[..., BOS] = float("-inf")  # never emitted, as in decoding
+        wanted = tgt[:, 1:]
+        agree = (logits.argmax(-1) == wanted) | (wanted == PAD)  # (B, T)
+        right += int(agree.all(dim=1).sum())
+    model.train(was_training)
     return right / len(pairs)
 
 

@@ -49,6 +49,22 @@ def test_learns_reverse_quickly():
     assert result.history and result.steps > 0 and result.pairs_per_s > 0
 
 
+def test_teacher_forced_exact_match_is_greedy_decodings():
+    # At every stage of training, from untrained (decodes to the cap) to trained (stops at the end).
+    torch.manual_seed(1)
+    model = Seq2Seq(TINY, 12, 12)
+    pairs = reverse_pairs(200, 3)
+    cfg = TrainingConfig(batch_size=32, lr=3e-3, max_epochs=4, max_minutes=1.0, warmup_steps=30)
+    shares = []
+    for _ in range(5):
+        greedy = model.generate([s for s, _ in pairs], max_len=model.cfg.max_len)
+        decoded = sum(g == list(t[1:-1]) for g, (_, t) in zip(greedy, pairs)) / len(pairs)
+        assert exact_match(model, pairs) == decoded
+        shares.append(decoded)
+        train_model(model, reverse_pairs(1500, 4), [], cfg)
+    assert shares[0] < 0.1 and max(shares) > 0.3  # untrained and partly trained models were compared
+
+
 def test_schedule_decays_by_the_time_limit():
     assert lr_factor(500, 100, 10_000, time_frac=1.0) == pytest.approx(0.1)  # the floor when time is up
     assert lr_factor(500, 100, 10_000, time_frac=0.5) == pytest.approx(0.55)  # half-way down the cosine
