@@ -476,8 +476,9 @@ def pytest_runtest_call(item: pytest.Item):
     the model and the program answered differently."""
     result = yield
     stand_in = item.stash.get(STAND_IN, None)
-    if stand_in is not None and stand_in.bypassed():
-        warnings.warn(pytest.PytestWarning(stand_in.bypassed()))  # as patch= does for a target never called
+    bypassed = stand_in.bypassed() if stand_in is not None else None
+    if bypassed:
+        warnings.warn(pytest.PytestWarning(bypassed))  # as patch= does for a target never called
     if stand_in is not None and stand_in.refusals:
         # The application saw only an exit status, which it may have taken for the program's own
         # failure (any non-zero status is "bad input" to many): a refusal must not pass for one.
