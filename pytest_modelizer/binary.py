@@ -217,6 +217,44 @@ class _Server(socketserver.ThreadingUnixStreamServer):
     block_on_close = False  # a script stuck mid-call must not hold up the test's teardown
 
 
+STALE_AFTER_S = 600.0  # a folder this old whose socket nobody serves is a killed run's
+
+
+def remove_stale_folders(now: float | None = None) -> list[Path]:
+    """Remove the stand-in folders that killed runs left behind (a run killed with SIGKILL cannot).
+
+    Only this user's `modelizer-*` folders holding a stand-in's socket, older than STALE_AFTER_S,
+    whose socket no server answers: a running test's stand-in answers, and one being set up is young.
+    """
+    import socket
+    import time
+
+    now = time.time() if now is None else now
+    removed = []
+    for base in {Path(tempfile.gettempdir()), Path("/tmp")}:
+        try:
+            candidates = list(base.glob("modelizer-*"))
+        except OSError:
+            continue
+        for folder in candidates:
+            sock = folder / SOCKET_NAME
+            try:
+                info = folder.lstat()
+                if (not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid()
+                        or now - info.st_mtime < STALE_AFTER_S or not sock.exists()):
+                    continue
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.settimeout(1.0)
+                    probe.connect(str(sock))
+                continue  # served: a test of a running pytest
+            except (ConnectionRefusedError, FileNotFoundError):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            except OSError:
+                continue
+    return removed
+
+
 class StandIn:
     """One test's stand-in executable: its private folder, script and socket server.
 
@@ -244,6 +282,7 @@ class StandIn:
         return self.folder / self.name
 
     def start(self) -> None:
+        remove_stale_folders()
         folder = tempfile.mkdtemp(prefix="modelizer-")  # created 0700
         if len(os.path.join(folder, SOCKET_NAME)) > _SOCKET_PATH_LIMIT and os.path.isdir("/tmp"):
             os.rmdir(folder)

@@ -421,3 +421,40 @@ def test_the_script_runs_isolated_and_says_when_its_test_is_gone(tmp_path, space
     assert "this `shout` is pytest-modelizer's stand-in; it answers only during the test that made it" in done.stderr
     assert "pytest_modelizer" not in script.read_text().split("\n", 2)[2]  # it never imports the plugin
     assert stat.S_IMODE(script.stat().st_mode) == 0o700
+
+
+def test_a_killed_runs_stand_in_folder_is_removed_by_a_later_run(monkeypatch):
+    import socket
+    import tempfile
+    import time
+
+    from pytest_modelizer.binary import SOCKET_NAME, STALE_AFTER_S, remove_stale_folders
+
+    base = Path(tempfile.mkdtemp(prefix="mt", dir="/tmp"))  # short: a socket path has a length limit
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+
+    def folder(name: str, age: float, served: bool) -> tuple[Path, socket.socket]:
+        path = base / f"modelizer-{name}"
+        path.mkdir()
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(path / SOCKET_NAME))
+        if served:
+            server.listen()
+        else:
+            server.close()  # the file stays, nobody answers: its run was killed
+        os.utime(path, (time.time() - age, time.time() - age))
+        return path, server
+
+    try:
+        killed, _ = folder("killed", STALE_AFTER_S + 60, served=False)
+        running, server = folder("running", STALE_AFTER_S + 60, served=True)
+        starting, _ = folder("starting", 1, served=False)
+        other = base / "modelizer-no-socket"
+        other.mkdir()
+        assert killed in remove_stale_folders()  # (and any a killed run left in /tmp)
+        assert not killed.exists() and running.exists() and starting.exists() and other.exists()
+        server.close()
+    finally:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
