@@ -151,6 +151,9 @@ class ModelizerSession:
                 "seconds": mock.stats.seconds,
                 "decoded": mock.stats.predicted,
             }
+            if self.source_changed(spec.subject, mock.artifact.meta):  # served only when accepted (or verified)
+                usage[str(spec)]["program"] = ("program edited since this model was trained: it may answer for "
+                                               "the old code (retrain: pytest --modelizer-train)")
         def entry_of(label: str) -> dict:
             return usage.setdefault(label, {"key": None, "calls": 0, "seconds": 0.0})
 
@@ -158,7 +161,7 @@ class ModelizerSession:
             entry_of(label)["counts"] = counts.to_json()
         for label, entry in usage.items():
             status = self._statuses.get(label.split(" (", 1)[0])
-            if status is not None and (status.absent or status.drift):
+            if status is not None and (status.absent or status.drift) and "program" not in entry:
                 entry["program"] = status.describe(model_here=entry["key"] is not None)
         for spec in self.trained:
             entry_of(str(spec))["trained"] = True

@@ -169,7 +169,9 @@ def test_an_edited_callable_is_drift_until_retrained(pytester, tmp_path):
     result = pytester.runpytest_subprocess(cache)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*program of 'shout' (shout) was edited since its forward model*--modelizer-train*"])
-    pytester.runpytest_subprocess(cache, "--modelizer-accept-drift").assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess(cache, "--modelizer-accept-drift")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["shout (forward): program edited since this model was trained*"])  # not forgotten
     pytester.runpytest_subprocess(cache, "--modelizer-train").assert_outcomes(passed=1)  # retrains under the same key
     pytester.runpytest_subprocess(cache).assert_outcomes(passed=1)
 
