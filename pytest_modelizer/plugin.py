@@ -626,6 +626,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if config.stash.get(BINARY_CALLS, None):
         lines += summary_lines(config.stash[BINARY_CALLS])
     lines += [f"recordings written: {path}" for path in state.recorded]
+    if state.recorded and state.mode == "mock":  # a plain run wrote into the working tree: say why
+        lines.append("  (the program's answers to inputs the model was unsure of, on_uncertain='real': they answer "
+                     "those inputs from the next run on; commit them, or set on_uncertain where a run must "
+                     "write nothing)")
     if state.recording_error:
         lines.append(f"recordings NOT written: {state.recording_error}")
     if lines:

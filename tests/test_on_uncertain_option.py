@@ -23,7 +23,8 @@ def test_real_runs_the_program_and_records_it(toy_pytester, toy_cache):
     body = "assert mock_program('cat !bee') == 'cat|<b>bee</b>'\n    with pytest.raises(ValueError):\n        mock_program('cat 42')"
     result = _run(toy_pytester, toy_cache, ", on_uncertain='real'", body)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*the program 1; refused 0*", "*recordings written:*shout.jsonl*"])
+    result.stdout.fnmatch_lines(["*the program 1; refused 0*", "*recordings written:*shout.jsonl*",
+                                 "  (the program's answers to inputs the model was unsure of*"])
     assert '"input": "cat 42", "failure": "ValueError"' in (toy_pytester.path / "__modelizer_recordings__" / "shout.jsonl").read_text()
 
 
