@@ -73,29 +73,27 @@ def check_subject(spec: "ModelizeSpec", subject: "Subject") -> None:
                           f"with a #! line)")
 
 
-def killing_signal(kind: str | None) -> int | None:
-    """N for a failure kind `exit -N` (the program died of signal N), else None."""
+def _exit_number(kind: str | None) -> int | None:
+    """N of a failure kind `exit N` (negative: the program died of signal -N), else None."""
     head = (kind or "").split(":", 1)[0].strip()
     try:
-        code = int(head[5:]) if head.startswith("exit ") else 0
+        return int(head[5:]) if head.startswith("exit ") else None
     except ValueError:
         return None
-    return -code if code < 0 else None
+
+
+def killing_signal(kind: str | None) -> int | None:
+    """N for a failure kind `exit -N` (the program died of signal N), else None."""
+    number = _exit_number(kind)
+    return -number if number is not None and number < 0 else None
 
 
 def exit_code(kind: str | None) -> int:
     """The exit status standing for a failure kind: N for `exit N` (a signal -N as 128+N, as a shell
     reports it), else 1. The stand-in dies of that signal itself (`killing_signal`) where it can."""
-    head = (kind or "").split(":", 1)[0].strip()
-    if head.startswith("exit "):
-        try:
-            code = int(head[5:])
-        except ValueError:
-            return 1
-        code = 128 - code if code < 0 else code
-        if 0 < code < 256:
-            return code
-    return 1
+    number = _exit_number(kind)
+    code = 128 - number if number is not None and number < 0 else number
+    return code if code is not None and 0 < code < 256 else 1
 
 
 # -- the wire, shared by the server and the script (whose source includes these functions) ---------
@@ -255,6 +253,12 @@ def remove_stale_folders(now: float | None = None) -> list[Path]:
     return removed
 
 
+@lru_cache(maxsize=1)
+def _remove_stale_folders_once() -> None:
+    """`remove_stale_folders`, at the first stand-in of a process (a killed run's folders do not come back)."""
+    remove_stale_folders()
+
+
 class StandIn:
     """One test's stand-in executable: its private folder, script and socket server.
 
@@ -282,7 +286,7 @@ class StandIn:
         return self.folder / self.name
 
     def start(self) -> None:
-        remove_stale_folders()
+        _remove_stale_folders_once()
         folder = tempfile.mkdtemp(prefix="modelizer-")  # created 0700
         if len(os.path.join(folder, SOCKET_NAME)) > _SOCKET_PATH_LIMIT and os.path.isdir("/tmp"):
             os.rmdir(folder)

@@ -101,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     cases.add_argument("--json", action="store_true", help="print the cases as one JSON object")
     sub.add_parser("bench", add_help=False,
                    help="run one benchmark: latency, training, startup, failures (from a source checkout)")
+    for command in sub.choices.values():
+        command.set_defaults(command_parser=command)  # its usage, for an option it does not know
     return parser
 
 
@@ -188,11 +190,12 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
         here = ("" if not (status.absent or status.drift)
                 else f"; {status.describe(model_here=any(paths.values()))}")
         print(f"{name}  (subject version {subject.version}, program {program}{here})")
+        metas = {}
         for spec, key in zip(specs, keys):
             path = paths[spec]
             if path is not None:
                 try:
-                    meta = load_artifact(path).meta
+                    meta = metas[spec] = load_artifact(path).meta
                 except ModelError as exc:
                     print(f"  {spec.label:<8} key {key}: unreadable: {str(exc).removeprefix('modelizer: ')}")
                     continue
@@ -204,12 +207,12 @@ def cmd_subjects(session: ModelizerSession, args: argparse.Namespace) -> int:
             else:
                 status = "missing"
             print(f"  {spec.label:<8} key {key}: {status}")
-        for line in _unshipped_pairs(subject, paths):
+        for line in _unshipped_pairs(subject, paths, metas):
             print(f"  warning: {line}")
     return 0
 
 
-def _unshipped_pairs(subject: Subject, paths: dict) -> list[str]:
+def _unshipped_pairs(subject: Subject, paths: dict, metas: dict) -> list[str]:
     """Shipped models calibrated with a model of the other direction that is not shipped beside them.
 
     A fresh clone has only what is committed: such a model answers there at its own threshold,
@@ -220,7 +223,7 @@ def _unshipped_pairs(subject: Subject, paths: dict) -> list[str]:
     for spec, path in paths.items():
         if path is None or folder is None or path.parent.resolve() != folder.resolve() or spec.is_failure:
             continue
-        calibration = (read_meta(path) or {}).get("calibration") or {}
+        calibration = metas.get(spec, {}).get("calibration") or {}
         paired = calibration.get("paired") or {}
         other = paths.get(spec.reversed())
         if not paired or (other is not None and other.parent.resolve() == folder.resolve()):
@@ -477,8 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # the command's own usage, and the option likely meant, not the top level's
-        command = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001 - argparse keeps them there
-        options = [o for action in command._actions for o in action.option_strings]  # noqa: SLF001
+        command = args.command_parser
+        options = [o for action in command._actions for o in action.option_strings]  # noqa: SLF001 - argparse's own list
         meant = did_you_mean(unknown[0].split("=", 1)[0], options) if unknown[0].startswith("-") else ""
         command.error(f"unrecognized arguments: {' '.join(unknown)}{meant}")
     commands = {"subjects": cmd_subjects, "train": cmd_train, "eval": cmd_eval,

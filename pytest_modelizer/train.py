@@ -100,6 +100,23 @@ def _pad(seqs: list[torch.Tensor]) -> torch.Tensor:
     return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=PAD)
 
 
+def _teacher_forced(model: Seq2Seq, pairs: list[Pair], batch_size: int):
+    """(logits (B, T, V) as floats, the target tokens they predict (B, T)) per batch of similar target
+    lengths, the model in eval mode meanwhile."""
+    was_training = model.training
+    model.eval()
+    dev = model._device()
+    by_length = sorted(pairs, key=lambda pair: len(pair[1]))  # little padding per batch
+    try:
+        for start in range(0, len(by_length), batch_size):
+            chunk = by_length[start:start + batch_size]
+            src = _pad([torch.tensor(s, dtype=torch.long) for s, _ in chunk]).to(dev)
+            tgt = _pad([torch.tensor(t, dtype=torch.long) for _, t in chunk]).to(dev)
+            yield model(src, tgt[:, :-1]).float(), tgt[:, 1:]
+    finally:
+        model.train(was_training)
+
+
 @torch.inference_mode()
 def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
     """Share of pairs whose greedy prediction equals the target (ids with BOS/EOS), in one teacher-forced pass.
@@ -110,42 +127,21 @@ def exact_match(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> floa
     one forward pass per batch answers it, where decoding takes a pass per token (and a model that
     has not learnt to stop, early in training, decodes every batch to its longest target).
     """
-    if not pairs:
-        return 0.0
-    was_training = model.training
-    model.eval()
-    dev = model._device()
     right = 0
-    by_length = sorted(pairs, key=lambda pair: len(pair[1]))  # little padding per batch
-    for start in range(0, len(by_length), batch_size):
-        chunk = by_length[start:start + batch_size]
-        src = _pad([torch.tensor(s, dtype=torch.long) for s, _ in chunk]).to(dev)
-        tgt = _pad([torch.tensor(t, dtype=torch.long) for _, t in chunk]).to(dev)
-        logits = model(src, tgt[:, :-1]).float()  # (B, T, V)
+    for logits, wanted in _teacher_forced(model, pairs, batch_size):
         logits[..., PAD] = logits[..., BOS] = float("-inf")  # never emitted, as in decoding
-        wanted = tgt[:, 1:]
         agree = (logits.argmax(-1) == wanted) | (wanted == PAD)  # (B, T)
         right += int(agree.all(dim=1).sum())
-    model.train(was_training)
-    return right / len(pairs)
+    return right / len(pairs) if pairs else 0.0
 
 
 @torch.inference_mode()
 def mean_loss(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
     """Teacher-forced cross-entropy per target token over pairs."""
-    was_training = model.training
-    model.eval()
     total, count = 0.0, 0
-    dev = model._device()
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start:start + batch_size]
-        src = _pad([torch.tensor(s, dtype=torch.long) for s, _ in chunk]).to(dev)
-        tgt = _pad([torch.tensor(t, dtype=torch.long) for _, t in chunk]).to(dev)
-        logits = model(src, tgt[:, :-1])
-        loss = F.cross_entropy(logits.float().flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD, reduction="sum")
-        total += float(loss)
-        count += int((tgt[:, 1:] != PAD).sum())
-    model.train(was_training)
+    for logits, wanted in _teacher_forced(model, pairs, batch_size):
+        total += float(F.cross_entropy(logits.flatten(0, 1), wanted.flatten(), ignore_index=PAD, reduction="sum"))
+        count += int((wanted != PAD).sum())
     return total / max(1, count)
 
 

@@ -7,7 +7,6 @@ a pytest run that uses no model must not pay for loading lark.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from typing import Any, Mapping
@@ -83,7 +82,7 @@ def _grammar_problems(grammar: Any, start: str) -> list[str]:
     for name, user in undefined:
         meant = did_you_mean(name, defined, cutoff=0.75)
         problems.append(f"grammar[{user!r}] uses {name!r}, which the grammar does not define{meant}")
-    if any(not difflib.get_close_matches(name, defined, n=1, cutoff=0.75) for name, _ in undefined):
+    if any(not did_you_mean(name, defined, cutoff=0.75) for name, _ in undefined):
         # Markup in a grammar (`<b>`) reads as a nonterminal: say how to write it as text (a hint, not
         # another problem, and only where no defined symbol is a likely typo).
         problems[-1] += ("; where '<' and '>' are meant as text, write them <lt> and <gt> and add their rules "
