@@ -10,7 +10,7 @@ from pytest_modelizer.aspect import OK_LABEL, failure_kind, is_rejection
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.errors import UncoveredInputError
 from pytest_modelizer.subject import Subject
-from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, coverage_fuzzer_class, draw, synthesize
+from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, draw, fuzzer_class, synthesize
 from pytest_modelizer.tokenizer import TokenizeError
 from pytest_modelizer.training_stack import require
 
@@ -123,14 +123,10 @@ class GrammarChecker:
 
 
 def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | None = None) -> list[str]:
-    """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic").
-
-    "coverage" is GrammarCoverageFuzzer with a cache that changes none of its choices.
-    """
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
+    """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic"),
+    memoized as synthesis's are (`fuzzer_class`)."""
     training = subject.training
-    cls = {"coverage": coverage_fuzzer_class(), "probabilistic": ProbabilisticGrammarFuzzer}[fuzzer]
+    cls = fuzzer_class(fuzzer)
     random.seed(seed)
     engine = cls(bnf_grammar(subject.grammar, subject.start_symbol), start_symbol=subject.start_symbol,
                  max_nonterminals=training.max_nonterminals)

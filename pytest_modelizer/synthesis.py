@@ -72,37 +72,85 @@ def _has_probabilities(grammar: Mapping[str, Sequence[Any]]) -> bool:
 def _fuzz_chunk(args: tuple) -> list[str]:
     """One chunk of inputs; runs in a worker process."""
     grammar, plan, chunk, coverage, size = args
-    from fuzzingbook.GrammarFuzzer import GrammarFuzzer
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
     random.seed(_chunk_seed(plan.seed, chunk))
     if coverage:
-        kind = coverage_fuzzer_class()
+        kind = "coverage"
     else:  # The probabilistic fuzzer only pays for itself where the grammar has probabilities.
-        kind = ProbabilisticGrammarFuzzer if _has_probabilities(grammar) else GrammarFuzzer
-    fuzzer = kind(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
+        kind = "probabilistic" if _has_probabilities(grammar) else "plain"
+    fuzzer = fuzzer_class(kind)(grammar, start_symbol=plan.start_symbol, max_nonterminals=plan.max_nonterminals)
     return draw(fuzzer, size, plan.max_chars)
 
 
-def coverage_fuzzer_class() -> type:
-    """fuzzingbook's GrammarCoverageFuzzer with its reachable-expansions query memoized.
+def fuzzer_class(kind: str) -> type:
+    """fuzzingbook's fuzzer of `kind` ("plain", "probabilistic", "coverage") with its grammar queries memoized.
 
-    `max_expansion_coverage(symbol, depth)` depends only on the grammar, yet the fuzzer
-    recomputes it by recursion for every child of every node it expands: on a grammar of a few
-    hundred rules (sqlglot's) one input costs seconds. Caching it changes no choice the fuzzer
-    makes, so seeded output is the same.
+    Both queries depend only on the grammar, yet fuzzingbook recomputes them by recursion for
+    every node it expands. `expansion_cost` explores every path of the grammar that repeats no
+    symbol: exponential in how many rules refer to each other, so that on a grammar whose
+    queries nest (sqlglot's: a table may be a subquery, whose columns may be subqueries) one
+    input took minutes. `max_expansion_coverage` (the coverage fuzzer's) cost seconds per input
+    on a grammar of a few hundred rules. The memoized answers are the same numbers, so a seeded
+    fuzzer makes the same choices (tests/test_synthesis.py checks it against fuzzingbook's own).
     """
     from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.GrammarFuzzer import GrammarFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    class MemoizedCoverageFuzzer(GrammarCoverageFuzzer):
-        def max_expansion_coverage(self, symbol=None, max_depth=float("inf")):
-            cache = self.__dict__.setdefault("_modelizer_reachable", {})
-            key = (symbol, max_depth)
-            if key not in cache:
-                cache[key] = frozenset(super().max_expansion_coverage(symbol, max_depth))
-            return set(cache[key])
+    base = {"plain": GrammarFuzzer, "probabilistic": ProbabilisticGrammarFuzzer, "coverage": GrammarCoverageFuzzer}[kind]
+    return _MEMOIZED.setdefault(kind, type(f"Memoized{base.__name__}", (_MemoizedCosts, base), {}))
 
-    return MemoizedCoverageFuzzer
+
+_MEMOIZED: dict[str, type] = {}
+
+
+class _MemoizedCosts:
+    """fuzzingbook's derivation costs and reachable expansions, computed once per grammar query."""
+
+    grammar: dict
+
+    def expansion_cost(self, expansion: Any, seen: Any = frozenset()) -> float:
+        # fuzzingbook: 1 plus the cost of each nonterminal, where a symbol's cost is the fewest
+        # expansions of a derivation that uses no symbol of `seen` and repeats none along a path.
+        # The fewest expansions never repeat a symbol along a path (the lower subtree could replace
+        # the upper one), so that is the fewest in the grammar without `seen`: `_costs_without`.
+        from fuzzingbook.Grammars import nonterminals
+
+        symbols = nonterminals(expansion)
+        if not symbols:
+            return 1
+        if any(s in seen for s in symbols):
+            return float("inf")
+        costs = self._costs_without(frozenset(seen))
+        return sum(costs[s] for s in symbols) + 1
+
+    def symbol_cost(self, symbol: str, seen: Any = frozenset()) -> float:
+        return min(self.expansion_cost(e, set(seen) | {symbol}) for e in self.grammar[symbol])
+
+    def _costs_without(self, excluded: frozenset) -> dict[str, float]:
+        """Each symbol's fewest expansions to a string in the grammar without `excluded` (a fixpoint)."""
+        from fuzzingbook.Grammars import nonterminals
+
+        cache = self.__dict__.setdefault("_modelizer_costs", {})
+        if excluded not in cache:
+            children = {symbol: [nonterminals(e) for e in expansions] for symbol, expansions in self.grammar.items()
+                        if symbol not in excluded}
+            costs = dict.fromkeys(self.grammar, float("inf"))
+            changed = True
+            while changed:
+                changed = False
+                for symbol, options in children.items():
+                    best = min(sum(costs[s] for s in symbols) + 1 for symbols in options)
+                    if best < costs[symbol]:
+                        costs[symbol], changed = best, True
+            cache[excluded] = costs
+        return cache[excluded]
+
+    def max_expansion_coverage(self, symbol: Any = None, max_depth: Any = float("inf")) -> set:
+        cache = self.__dict__.setdefault("_modelizer_reachable", {})
+        key = (symbol, max_depth)
+        if key not in cache:
+            cache[key] = frozenset(super().max_expansion_coverage(symbol, max_depth))  # type: ignore[misc]
+        return set(cache[key])
 
 
 def draw(fuzzer: Any, size: int, max_chars: int, distinct: bool = False) -> list[str]:

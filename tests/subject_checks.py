@@ -19,15 +19,12 @@ def assert_import_is_cheap(module: str, attribute: str, name: str, program_modul
 
 def fuzz_sample(subject, count: int, coverage_every: int, max_nonterminals: int = 12) -> list[str]:
     """Seeded inputs: every `coverage_every`-th from the coverage fuzzer, the rest probabilistic."""
-    from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
-    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
-
-    from pytest_modelizer.synthesis import bnf_grammar
+    from pytest_modelizer.synthesis import bnf_grammar, fuzzer_class
 
     grammar = bnf_grammar(subject.grammar)
     random.seed(0)
-    probabilistic = ProbabilisticGrammarFuzzer(grammar, max_nonterminals=max_nonterminals)
-    coverage = GrammarCoverageFuzzer(grammar, max_nonterminals=max_nonterminals)
+    probabilistic = fuzzer_class("probabilistic")(grammar, max_nonterminals=max_nonterminals)
+    coverage = fuzzer_class("coverage")(grammar, max_nonterminals=max_nonterminals)
     return [(coverage if i % coverage_every == 0 else probabilistic).fuzz() for i in range(count)]
 
 

@@ -49,6 +49,16 @@ def test_the_grammars_own_probabilities_are_the_prior_the_samples_update():
     assert start == pytest.approx({"<ok>": 0.94, "<bad>": 0.06})
 
 
+def test_an_optional_part_the_samples_leave_out_is_mined_as_left_out():
+    # fuzzingbook's miner keys an empty expansion by its childless tree node, not by "": read as
+    # "", the samples' queries without WHERE counted for nothing and the mined grammar wrote WHERE.
+    grammar = {"<start>": ["SELECT <w><where>"], "<where>": ["", " WHERE <w>"], "<w>": ["a", "b"]}
+    mined = mine(bnf_grammar(grammar), ["SELECT a", "SELECT b", "SELECT a", "SELECT b WHERE a"])
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<where>"])
+    # Worth one sample per alternative: (3 + 1) / 6 and (1 + 1) / 6.
+    assert probabilities == pytest.approx({"": 4 / 6, " WHERE <w>": 2 / 6})
+
+
 def test_a_repeated_expansion_is_mined_as_one():
     """A grammar may repeat an expansion to make it likelier; the mined grammar must still fuzz."""
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer, exp_probabilities

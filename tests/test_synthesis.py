@@ -70,20 +70,38 @@ def test_recursive_start_symbol_works_with_the_coverage_fuzzer():
     assert {w for text in out for w in re.findall("[a-z]+", text)} == {"cat", "dog", "owl", "bee", "ant", "emu"}
 
 
-def test_memoized_coverage_fuzzer_makes_the_same_choices():
+@pytest.mark.parametrize("kind", ["plain", "probabilistic", "coverage"])
+def test_memoized_fuzzers_make_the_same_choices_as_fuzzingbooks(kind):
     import random
 
     from fuzzingbook.GrammarCoverageFuzzer import GrammarCoverageFuzzer
+    from fuzzingbook.GrammarFuzzer import GrammarFuzzer
+    from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    from pytest_modelizer.synthesis import bnf_grammar, coverage_fuzzer_class
+    from pytest_modelizer.grammar import option
+    from pytest_modelizer.synthesis import bnf_grammar, fuzzer_class
 
-    grammar = bnf_grammar(toy.FAILING_GRAMMAR)
-    outputs = []
-    for cls in (coverage_fuzzer_class(), GrammarCoverageFuzzer):
-        random.seed(3)
-        fuzzer = cls(grammar, max_nonterminals=5)
-        outputs.append([fuzzer.fuzz() for _ in range(40)])
-    assert outputs[0] == outputs[1]
+    base = {"plain": GrammarFuzzer, "probabilistic": ProbabilisticGrammarFuzzer, "coverage": GrammarCoverageFuzzer}[kind]
+    # Rules that refer to each other, as nested queries do: the costs the memoized fuzzer computes
+    # without recursion must be the ones fuzzingbook's recursion finds.
+    nested = {
+        "<start>": ["<query>"],
+        "<query>": [option("SELECT <items> FROM <table><where>", 0.8), "SELECT <items>"],
+        "<items>": ["<item>", "<item>, <items>"],
+        "<item>": [option("<name>", 0.6), "<call>", "[<query>]", "<item> + <item>"],
+        "<call>": ["f[<item>]", "g[<item>, <item>]"],
+        "<table>": ["<name>", "[<query>] AS s", "<table> JOIN <table> ON <cond>"],
+        "<where>": ["", " WHERE <cond>"],
+        "<cond>": ["<item> = <item>", "<cond> AND <cond>", "EXISTS [<query>]"],
+        "<name>": ["a", "b", "c"],
+    }
+    for grammar in (bnf_grammar(toy.FAILING_GRAMMAR), bnf_grammar(nested)):
+        outputs = []
+        for cls in (fuzzer_class(kind), base):
+            random.seed(3)
+            fuzzer = cls(grammar, max_nonterminals=5)
+            outputs.append([fuzzer.fuzz() for _ in range(40)])
+        assert outputs[0] == outputs[1]
 
 
 def test_running_the_inputs_says_how_often_the_program_failed_and_whether_never():
