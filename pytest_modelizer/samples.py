@@ -35,6 +35,10 @@ SampleSource = Union[str, Path, Sequence[str], Callable[[], Iterable[str]]]
 
 # Of the synthesized inputs, this share is made by recombining parsed samples.
 FRAGMENT_SHARE = 0.2
+# However many samples parse, the grammar's own probabilities keep this share of each choice: the
+# samples steer synthesis toward their constructs without erasing the ones they happen to lack
+# (sqlglot's test fixtures write no `?` parameter, which applications' SQLite queries are full of).
+DECLARED_SHARE = 0.2
 # Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
 MAX_PARSED_CHARS = 400
 
@@ -195,10 +199,12 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
             # A sample's own value where the grammar lists values counts for each listed one alike.
             for expansion in listed:
                 seen[expansion] += counts.get(expansion_key(symbol, mark(kind)), 0) / len(listed)
-        # The grammar's own probabilities are the prior, worth one sample per expansion: with the
-        # samples silent on a symbol they stay as declared, and a construct the samples never use
-        # is still made, as often as the samples leave room for (uniform shares: add-one smoothing).
-        weights = {e: seen[e] + len(declared) * declared[e] for e in declared}
+        # The grammar's own probabilities are the prior, worth at least one sample per expansion:
+        # with the samples silent on a symbol they stay as declared, and a construct the samples
+        # never use is still made (with nothing declared, uniform shares: add-one smoothing).
+        # Past that, they keep DECLARED_SHARE of the choice, however many samples made it.
+        prior = max(len(declared), DECLARED_SHARE / (1 - DECLARED_SHARE) * sum(seen.values()))
+        weights = {e: seen[e] + prior * declared[e] for e in declared}
         total = sum(weights.values())
         for expansion in list(expansions):
             set_prob(mined.grammar, symbol, exp_string(expansion), weights[exp_string(expansion)] / total)

@@ -59,6 +59,17 @@ def test_an_optional_part_the_samples_leave_out_is_mined_as_left_out():
     assert probabilities == pytest.approx({"": 4 / 6, " WHERE <w>": 2 / 6})
 
 
+def test_however_many_samples_parse_the_grammars_probabilities_keep_their_share():
+    from pytest_modelizer.grammar import option
+    from pytest_modelizer.samples import DECLARED_SHARE
+
+    # 40 samples without a `?` parameter cannot erase one the grammar declares as common.
+    grammar = {"<start>": ["a = <value>"], "<value>": [option("1", 0.5), option("?", 0.5)]}
+    mined = mine(bnf_grammar(grammar), ["a = 1"] * 40)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<value>"])
+    assert probabilities["?"] == pytest.approx(DECLARED_SHARE * 0.5)
+
+
 def test_a_repeated_expansion_is_mined_as_one():
     """A grammar may repeat an expansion to make it likelier; the mined grammar must still fuzz."""
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer, exp_probabilities
