@@ -37,7 +37,7 @@ SampleSource = Union[str, Path, Sequence[str], Callable[[], Iterable[str]]]
 FRAGMENT_SHARE = 0.2
 # However many samples parse, the grammar's own probabilities keep this share of each choice: the
 # samples steer synthesis toward their constructs without erasing the ones they happen to lack
-# (sqlglot's test fixtures write no `?` parameter, which applications' SQLite queries are full of).
+# (a test corpus without the `?` parameters that applications' SQLite queries are full of).
 DECLARED_SHARE = 0.2
 # Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
 MAX_PARSED_CHARS = 400
@@ -193,7 +193,7 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
         # The miner keys an empty expansion by its tree node, which has no children: as
         # `expansion_key(symbol, [])` ("<where> -> <where>"), not as the empty string's key. Read
         # so, an optional clause the samples leave out counted for nothing, and the mined grammar
-        # wrote it where the samples did not (sqlglot's WHERE in 99 % of queries, 19 % of the samples').
+        # wrote it nearly always, however rarely the samples did.
         seen = {e: counts.get(expansion_key(symbol, e or []), 0) for e in declared}
         for kind, listed in named.get(symbol, {}).items():
             # A sample's own value where the grammar lists values counts for each listed one alike.

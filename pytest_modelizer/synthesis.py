@@ -96,15 +96,18 @@ def fuzzer_class(kind: str) -> type:
     from fuzzingbook.GrammarFuzzer import GrammarFuzzer
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer
 
-    base = {"plain": GrammarFuzzer, "probabilistic": ProbabilisticGrammarFuzzer, "coverage": GrammarCoverageFuzzer}[kind]
-    return _MEMOIZED.setdefault(kind, type(f"Memoized{base.__name__}", (_MemoizedCosts, base), {}))
+    if kind not in _MEMOIZED:
+        base = {"plain": GrammarFuzzer, "probabilistic": ProbabilisticGrammarFuzzer, "coverage": GrammarCoverageFuzzer}[kind]
+        mixins = (_MemoizedCosts, _MemoizedReachable) if kind == "coverage" else (_MemoizedCosts,)
+        _MEMOIZED[kind] = type(f"Memoized{base.__name__}", (*mixins, base), {})
+    return _MEMOIZED[kind]
 
 
 _MEMOIZED: dict[str, type] = {}
 
 
 class _MemoizedCosts:
-    """fuzzingbook's derivation costs and reachable expansions, computed once per grammar query."""
+    """fuzzingbook's derivation costs, computed once per set of excluded symbols."""
 
     grammar: dict
 
@@ -132,18 +135,24 @@ class _MemoizedCosts:
 
         cache = self.__dict__.setdefault("_modelizer_costs", {})
         if excluded not in cache:
-            children = {symbol: [nonterminals(e) for e in expansions] for symbol, expansions in self.grammar.items()
-                        if symbol not in excluded}
+            if "_modelizer_children" not in self.__dict__:
+                self._modelizer_children = {symbol: [nonterminals(e) for e in expansions]
+                                            for symbol, expansions in self.grammar.items()}
+            kept = [(symbol, options) for symbol, options in self._modelizer_children.items() if symbol not in excluded]
             costs = dict.fromkeys(self.grammar, float("inf"))
             changed = True
             while changed:
                 changed = False
-                for symbol, options in children.items():
+                for symbol, options in kept:
                     best = min(sum(costs[s] for s in symbols) + 1 for symbols in options)
                     if best < costs[symbol]:
                         costs[symbol], changed = best, True
             cache[excluded] = costs
         return cache[excluded]
+
+
+class _MemoizedReachable:
+    """The coverage fuzzer's reachable expansions, computed once per (symbol, depth)."""
 
     def max_expansion_coverage(self, symbol: Any = None, max_depth: Any = float("inf")) -> set:
         cache = self.__dict__.setdefault("_modelizer_reachable", {})
