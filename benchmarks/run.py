@@ -241,17 +241,24 @@ def render(results: dict[str, dict]) -> str:
                        "parameters", "training pairs", "training time", "mock ms", "program ms", "stands in"], rows)
         out += [""]
         buckets = ["<=20", "21-40", "41-80", ">80", "untokenized"]
-        rows = [[r["subject"], r["direction"], r["set"]]
-                + [f"{_pct(r['by_length'][b]['exact_match'])} ({r['by_length'][b]['n']})" if b in r["by_length"] else "–"
-                   for b in buckets]
+        parts = ["inside", "outside", "too long to parse"]
+
+        def cell(split: dict | None, name: str) -> str:
+            return f"{_pct(split[name]['exact_match'])} ({split[name]['n']})" if split and name in split else "–"
+
+        rows = [[r["subject"], r["direction"], r["set"], *(cell(r["by_length"], b) for b in buckets),
+                 *(cell(r.get("by_grammar"), p) for p in parts)]
                 for _, d in [*by_kind["fidelity"], *outside] for r in d["reports"] if "by_length" in r]
         if rows:
-            out += ["### Exact match by length", "",
-                    "The same runs, and those on inputs from outside this repository (below), by the query's "
-                    "length in tokens: exact match (inputs). Runs made before the length was recorded are left "
-                    "out.", ""]
+            out += ["### Exact match by length and by grammar", "",
+                    "The same runs, and those on inputs from outside this repository (below): exact match "
+                    "(inputs) by the query's length in tokens, and for real inputs by whether the subject's "
+                    "input grammar describes the input (parsed up to its content, as samples are: inside the "
+                    "grammar the model meets what it was trained on; outside, what the grammar would have to "
+                    "grow to make). Runs made before the length or the grammar split was recorded show –.", ""]
             out += _table(["subject", "direction", "inputs", *(f"{b} tokens" if b != "untokenized" else b
-                                                               for b in buckets)], rows) + [""]
+                                                               for b in buckets),
+                           "inside the grammar", "outside", "too long to parse"], rows) + [""]
         rows = [[r["subject"], r["direction"], r["set"], _f(r["uncovered"]["n"]),
                  ", ".join(f"{why} {n}" for why, n in r["uncovered"]["why"].items()),
                  ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–"]

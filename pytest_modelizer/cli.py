@@ -343,7 +343,9 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
         source = "synthetic held-out"
     # Only a model of the default configuration has a partner in the other direction to check with.
     other = session.other_direction(spec) if spec is session.spec(subject, spec.direction, spec.aspect) else None
-    report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other)
+    # Synthetic inputs are the grammar's own; real ones are split by whether the grammar describes them.
+    report = evaluate_inputs(mock, inputs, log=lambda message: stderr_write(f"modelizer: {message}\n"), other=other,
+                             split_by_grammar=bool(args.inputs))
     report["inputs"] = source
     report["part"] = args.part if args.inputs else None
     if args.inputs and subject.samples is not None:
@@ -364,6 +366,9 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
             f"coverage {report['coverage']:.1%}; mock {report['mock_ms_per_call']:.3g} ms/call, "
             f"program {report['program_ms_per_call']:.3g} ms/call"
         )
+        if "by_grammar" in report:
+            print("  by the input grammar: " + "; ".join(f"{name} {part['n']} inputs, {part['exact_match']:.1%} exact"
+                                                         for name, part in report["by_grammar"].items()))
         uncovered = report.get("uncovered")
         if uncovered:
             why = ", ".join(f"{count} {reason}" for reason, count in uncovered["why"].items())

@@ -15,7 +15,8 @@ from pytest_modelizer.aspect import behaviour_side
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig
 from pytest_modelizer.runner import ProgramRunner
-from pytest_modelizer.samples import FRAGMENT_SHARE, ContentMarks, MinedSamples, mine, recombine, samples_fingerprint
+from pytest_modelizer.samples import (FRAGMENT_SHARE, ContentMarks, GrammarParser, MinedSamples, TooLongToParse, mine,
+                                      recombine, samples_fingerprint)
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
@@ -144,6 +145,20 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
     except PairsFileError as exc:
         log(str(exc))
         return None
+
+
+def grammar_membership(subject: Subject, inputs: Sequence[str]) -> dict[str, bool | None]:
+    """Per input: does the subject's input grammar describe it, up to its content (as mining parses
+    samples)? None where it is too long to parse."""
+    parser = GrammarParser(bnf_grammar(subject.grammar, subject.start_symbol), subject.start_symbol,
+                           ContentMarks(subject.input_tokenizer, inputs))
+    answers: dict[str, bool | None] = {}
+    for text in dict.fromkeys(inputs):
+        try:
+            answers[text] = parser.parse(text) is not None
+        except TooLongToParse:
+            answers[text] = None
+    return answers
 
 
 def mined_samples(subject: Subject, training: TrainingConfig) -> "Mined":

@@ -5,12 +5,12 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from pytest_modelizer.aspect import failure_kind, project
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.calibration import consistent
-from pytest_modelizer.data import Pair, encode_pair, throttled
+from pytest_modelizer.data import Pair, encode_pair, grammar_membership, throttled
 from pytest_modelizer.mock import MockProgram
 from pytest_modelizer.runner import ProgramRunner
 
@@ -27,6 +27,8 @@ class Scored:
     familiar: bool = True  # like the training sources, in shape and in content (calibration.Familiarity)
     consistent: bool = True  # the other direction's model leads the answer back (calibration.consistent)
     source_tokens: int | None = None  # the query's length in tokens (None: it does not tokenize)
+    # Whether the input grammar describes the input's shape (None: not checked, or too long to parse).
+    in_grammar: bool | None = None
     # Why it is not covered: the query's reason (Prediction.uncovered), or "unseen output tokens"
     # where the reference holds tokens the model cannot write; `unseen` lists the tokens.
     uncovered: str = ""
@@ -37,6 +39,11 @@ class Scored:
 UNSEEN_LISTED = 15
 # Exact match is reported per bucket of the query's length in tokens: where it falls with length.
 LENGTH_BUCKETS = ((20, "<=20"), (40, "21-40"), (80, "41-80"), (None, ">80"))
+
+
+# Real inputs are reported apart by whether the input grammar describes them: inside it the model
+# meets what it was trained on, outside it what the grammar would have to grow to make.
+GRAMMAR_SPLIT = ((True, "inside"), (False, "outside"), (None, "too long to parse"))
 
 
 def length_bucket(tokens: int | None) -> str:
@@ -101,6 +108,10 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     order = [name for _, name in LENGTH_BUCKETS] + ["untokenized"]
     report["by_length"] = {name: {"n": len(buckets[name]), "exact_match": sum(s.exact for s in buckets[name]) /
                                   len(buckets[name])} for name in order if name in buckets}
+    if any(s.in_grammar is not None for s in scored):
+        report["by_grammar"] = {name: {"n": len(part), "exact_match": sum(s.exact for s in part) / len(part)}
+                                for value, name in GRAMMAR_SPLIT
+                                for part in [[s for s in scored if s.in_grammar is value]] if part}
     missed = [s for s in scored if not s.covered]
     if missed:
         tokens = Counter(t for s in missed for t in s.unseen)
@@ -120,8 +131,8 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
     return report
 
 
-def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
-                other: MockProgram | None = None) -> tuple[list[Scored], float]:
+def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None, other: MockProgram | None = None,
+                in_grammar: Mapping[str, bool | None] | None = None) -> tuple[list[Scored], float]:
     """Score the mock on pairs whose real behaviour is known; returns (scores, mock seconds).
 
     Forward: the prediction must equal the recorded behaviour. Inverse: the model gets the
@@ -173,23 +184,31 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None,
             exact = covered and round_trip[i] == expected
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
                              pred.familiar, agreeing[i], len(example.src) if example else None,
+                             in_grammar.get(pair.input) if in_grammar else None,
                              "" if covered else why, () if covered else unseen))
     return scored, mock_seconds
 
 
 def evaluate_inputs(mock: MockProgram, inputs: Sequence[str], workers: int | None = None,
-                    log: Callable[[str], None] = lambda message: None, other: MockProgram | None = None) -> dict:
+                    log: Callable[[str], None] = lambda message: None, other: MockProgram | None = None,
+                    split_by_grammar: bool = False) -> dict:
     """Run the real program on `inputs` for reference behaviour and score the mock against it.
 
     `other`, the model of the opposite direction, takes part in judging which answers are confident.
+    With `split_by_grammar` (real inputs), exact match is also reported for the inputs the input
+    grammar describes and for the others (`by_grammar`).
     """
+    in_grammar = None
+    if split_by_grammar:
+        log(f"parsing {len(inputs)} inputs with {mock.subject.name}'s input grammar")
+        in_grammar = grammar_membership(mock.subject, inputs)
     log(f"running {mock.subject.name} on {len(inputs)} inputs")
     with ProgramRunner(mock.subject, **({"workers": workers} if workers else {})) as runner:
         runs = runner.run_many(inputs, progress=throttled(log, f"ran {mock.subject.name} on {{}}/{len(inputs)} inputs"))
         log(f"decoding {len(inputs)} inputs with the {mock.spec.label} model")
         pairs = [Pair(text, run.behaviour) for text, run in zip(inputs, runs)]
         mock.clear_memo()  # time real decoding, not memo hits
-        scored, mock_seconds = score_pairs(mock, pairs, runner, other)
+        scored, mock_seconds = score_pairs(mock, pairs, runner, other, in_grammar)
     report = summarize(scored, mock.threshold_with(other))
     report.update(
         checked_by=other.artifact.key if other is not None else None,

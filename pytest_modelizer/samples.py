@@ -147,6 +147,46 @@ class MinedSamples:
     unparsed_examples: list = field(default_factory=list)  # the first few, as the user wrote them
 
 
+class TooLongToParse(ValueError):
+    """A text longer than Earley parsing is given (`MAX_PARSED_CHARS`)."""
+
+
+class GrammarParser:
+    """Parses texts with a BNF grammar as mining does: up to their content, with `content` (`ContentMarks`).
+
+    `parse` answers a text's derivation tree (marks where the text holds content), or None where
+    the grammar does not describe the text's shape; `TooLongToParse` past `MAX_PARSED_CHARS`.
+    """
+
+    def __init__(self, bnf: dict, start_symbol: str = "<start>", content: "ContentMarks | None" = None) -> None:
+        from fuzzingbook.Grammars import exp_string
+        from fuzzingbook.Parser import EarleyParser
+
+        # A repeated expansion is one choice here (the mined probabilities replace what repeating it
+        # meant): set_prob would find only its first copy and leave the others unweighted.
+        self.plain = {symbol: list(dict.fromkeys(exp_string(e) for e in expansions))
+                      for symbol, expansions in bnf.items()}
+        self.content = content
+        self.named = content.named_by(self.plain) if content else {}
+        if content:
+            listed = {kind for kinds in self.named.values() for kind in kinds}
+            content.stand_ins = stand_ins(self.plain, content.tokenizer, set(content.tokenizer.content) - listed,
+                                          start_symbol)
+        parsed = {symbol: [*expansions, *(mark(kind) for kind in self.named.get(symbol, {}))]
+                  for symbol, expansions in self.plain.items()}
+        # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
+        self.parser = EarleyParser({**parsed, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
+
+    def parse(self, text: str) -> Any | None:
+        abstract = self.content.abstract(text) if self.content else text
+        if len(abstract) > MAX_PARSED_CHARS:
+            raise TooLongToParse(text)
+        try:
+            return next(iter(self.parser.parse(abstract)))[1][0]
+        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
+            return None
+
+
 def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
          content: "ContentMarks | None" = None) -> MinedSamples:
     """Parse the samples with `bnf` (a BNF fuzzingbook grammar) and set its probabilities from them.
@@ -155,30 +195,19 @@ def mine(bnf: dict, samples: Sequence[str], start_symbol: str = "<start>",
     hold marks where the samples hold content, for `ContentMarks.fill`.
     """
     from fuzzingbook.Grammars import exp_string, extend_grammar
-    from fuzzingbook.Parser import EarleyParser
     from fuzzingbook.ProbabilisticGrammarFuzzer import ExpansionCountMiner, expansion_key, set_prob
 
-    # A repeated expansion is one choice here (the mined probabilities replace what repeating it
-    # meant): set_prob would find only its first copy and leave the others unweighted.
-    plain = {symbol: list(dict.fromkeys(exp_string(e) for e in expansions)) for symbol, expansions in bnf.items()}
-    named = content.named_by(plain) if content else {}
-    if content:
-        listed = {kind for kinds in named.values() for kind in kinds}
-        content.stand_ins = stand_ins(plain, content.tokenizer, set(content.tokenizer.content) - listed, start_symbol)
-    parsed = {symbol: [*expansions, *(mark(kind) for kind in named.get(symbol, {}))]
-              for symbol, expansions in plain.items()}
-    # Earley wants a start symbol with a single expansion: parse from a wrapper, mine below it.
-    parser = EarleyParser({**parsed, "<modelizer-start>": [start_symbol]}, start_symbol="<modelizer-start>")
-    counter = ExpansionCountMiner(parser)
-    mined = MinedSamples(extend_grammar(plain))
+    parser = GrammarParser(bnf, start_symbol, content)
+    named = parser.named
+    counter = ExpansionCountMiner(parser.parser)
+    mined = MinedSamples(extend_grammar(parser.plain))
     for sample in samples:
-        text = content.abstract(sample) if content else sample
-        if len(text) > MAX_PARSED_CHARS:
+        try:
+            tree = parser.parse(sample)
+        except TooLongToParse:
             mined.too_long += 1
             continue
-        try:
-            tree = next(iter(parser.parse(text)))[1][0]
-        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
+        if tree is None:
             mined.unparsed += 1
             if len(mined.unparsed_examples) < 3:
                 mined.unparsed_examples.append(sample)

@@ -117,6 +117,23 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     assert report["confident_exact"] is None or 0 <= report["confident_exact"] <= 1
 
 
+def test_eval_splits_real_inputs_by_whether_the_grammar_describes_them(conftest_file, toy_cache, tmp_path, capsys):
+    """Inside the grammar up to content (a word it never lists is still a word), outside it (digits, a
+    doubled space), or too long for the Earley parser; synthetic inputs are the grammar's own."""
+    from pytest_modelizer.samples import MAX_PARSED_CHARS
+
+    long_input = " ".join(["cat"] * (MAX_PARSED_CHARS // 4 + 1))
+    inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "!yak owl", "cat 42", "emu  bee", long_input])
+    common = ["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache)]
+    assert main([*common, "--inputs", str(inputs), "--json"]) == 0
+    by_grammar = json.loads(capsys.readouterr().out)["by_grammar"]
+    assert {name: part["n"] for name, part in by_grammar.items()} == {"inside": 2, "outside": 2, "too long to parse": 1}
+    assert main([*common, "--inputs", str(inputs)]) == 0
+    assert "  by the input grammar: inside 2 inputs, " in capsys.readouterr().out
+    assert main([*common, "--json", "--limit", "20"]) == 0
+    assert "by_grammar" not in json.loads(capsys.readouterr().out)
+
+
 def test_eval_text_report_with_limit(conftest_file, toy_cache, tmp_path, capsys):
     inputs = write_inputs(tmp_path / "inputs.jsonl", ["cat", "dog", "owl"])
     code = main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),

@@ -1,4 +1,4 @@
-"""Fidelity summaries: exact match per bucket of the query's length."""
+"""Fidelity summaries: exact match per bucket of the query's length and inside or outside the grammar."""
 from __future__ import annotations
 
 from pytest_modelizer.evaluate import Scored, length_bucket, summarize
@@ -20,6 +20,17 @@ def test_exact_match_is_reported_per_length_bucket():
 
 def test_empty_buckets_are_left_out():
     assert list(summarize([_scored(5, True)])["by_length"]) == ["<=20"]
+
+
+def test_exact_match_is_reported_inside_and_outside_the_grammar_where_it_was_checked():
+    def scored(in_grammar, exact):
+        return Scored(covered=True, exact=exact, predicted=(), reference=(), source_tokens=3, in_grammar=in_grammar)
+
+    assert "by_grammar" not in summarize([scored(None, True)])  # synthetic inputs are not checked
+    by_grammar = summarize([scored(False, False), scored(True, True), scored(None, False), scored(True, False)])["by_grammar"]
+    assert by_grammar == {"inside": {"n": 2, "exact_match": 0.5}, "outside": {"n": 1, "exact_match": 0.0},
+                          "too long to parse": {"n": 1, "exact_match": 0.0}}
+    assert list(summarize([scored(False, True)])["by_grammar"]) == ["outside"]
 
 
 def test_fresh_held_out_inputs_leave_out_the_training_inputs_without_a_cache(tmp_path):
