@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from pytest_modelizer.aspect import OK_LABEL, failure_kind, is_rejection
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.errors import UncoveredInputError
+from pytest_modelizer.samples import GrammarParser, TooLongToParse
 from pytest_modelizer.subject import Subject
 from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, draw, fuzzer_class, synthesize
 from pytest_modelizer.tokenizer import TokenizeError
@@ -100,26 +101,17 @@ class Generation:
 
 
 class GrammarChecker:
-    """Membership in the subject's input grammar (fuzzingbook's Earley parser)."""
+    """Membership in the subject's input grammar, as written: a candidate's content too (fuzzingbook's Earley parser)."""
 
     def __init__(self, subject: Subject, max_chars: int = 2000) -> None:
-        from fuzzingbook.Parser import EarleyParser
-
-        bnf = bnf_grammar(subject.grammar, subject.start_symbol)
-        plain = {k: [e[0] if isinstance(e, tuple) else e for e in v] for k, v in bnf.items()}
-        # Earley wants a start symbol with a single expansion.
-        plain["<modelizer-start>"] = [subject.start_symbol]
-        self._parser = EarleyParser(plain, start_symbol="<modelizer-start>")
-        self.max_chars = max_chars
+        self._parser = GrammarParser(bnf_grammar(subject.grammar, subject.start_symbol), subject.start_symbol,
+                                     max_chars=max_chars)
 
     def accepts(self, text: str) -> bool:
-        if len(text) > self.max_chars:
-            return False
         try:
-            next(iter(self._parser.parse(text)))
-        except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
+            return self._parser.parse(text) is not None
+        except TooLongToParse:
             return False
-        return True
 
 
 def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | None = None) -> list[str]:

@@ -148,17 +148,18 @@ class MinedSamples:
 
 
 class TooLongToParse(ValueError):
-    """A text longer than Earley parsing is given (`MAX_PARSED_CHARS`)."""
+    """A text longer than Earley parsing is given (Earley parsing is cubic at worst)."""
 
 
 class GrammarParser:
     """Parses texts with a BNF grammar as mining does: up to their content, with `content` (`ContentMarks`).
 
     `parse` answers a text's derivation tree (marks where the text holds content), or None where
-    the grammar does not describe the text's shape; `TooLongToParse` past `MAX_PARSED_CHARS`.
+    the grammar does not describe the text's shape; `TooLongToParse` past `max_chars`.
     """
 
-    def __init__(self, bnf: dict, start_symbol: str = "<start>", content: "ContentMarks | None" = None) -> None:
+    def __init__(self, bnf: dict, start_symbol: str = "<start>", content: "ContentMarks | None" = None,
+                 max_chars: int = MAX_PARSED_CHARS) -> None:
         from fuzzingbook.Grammars import exp_string
         from fuzzingbook.Parser import EarleyParser
 
@@ -167,6 +168,7 @@ class GrammarParser:
         self.plain = {symbol: list(dict.fromkeys(exp_string(e) for e in expansions))
                       for symbol, expansions in bnf.items()}
         self.content = content
+        self.max_chars = max_chars
         self.named = content.named_by(self.plain) if content else {}
         if content:
             listed = {kind for kinds in self.named.values() for kind in kinds}
@@ -179,7 +181,7 @@ class GrammarParser:
 
     def parse(self, text: str) -> Any | None:
         abstract = self.content.abstract(text) if self.content else text
-        if len(abstract) > MAX_PARSED_CHARS:
+        if len(abstract) > self.max_chars:
             raise TooLongToParse(text)
         try:
             return next(iter(self.parser.parse(abstract)))[1][0]
