@@ -99,21 +99,27 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=600, help="inputs per language at most")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="also write the sets there (markdown.jsonl, python.jsonl, sql.jsonl), to read the misses")
+                        help="also write the sets there (markdown.jsonl, python.jsonl, sql.jsonl, html.jsonl, and "
+                             "distributions.txt: how many they were collected from), to read the misses")
     parser.add_argument("--sets", type=Path, metavar="DIR",
                         help="read the sets that --keep wrote there instead of collecting them again")
     parser.add_argument("subjects", nargs="*", help="only these subjects (default: all of them)")
     args = parser.parse_args()
     site = Path(sysconfig.get_paths()["purelib"])
+    # The sets' label counts the distributions they were collected from: with --sets, those that
+    # --keep recorded then, not those installed now.
     if args.sets:
         sets = {language: [json.loads(line) for line in (args.sets / f"{language}.jsonl").read_text().splitlines()]
                 for language in SUBJECTS if (args.sets / f"{language}.jsonl").is_file()}
+        recorded = args.sets / "distributions.txt"
+        packages = int(recorded.read_text()) if recorded.is_file() else len(list(site.glob("*.dist-info")))
     else:
         sets = collect(site, args.limit, random.Random(0))
-    packages = len(list(site.glob("*.dist-info")))
+        packages = len(list(site.glob("*.dist-info")))
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or Path(tmp)
         where.mkdir(parents=True, exist_ok=True)
+        (where / "distributions.txt").write_text(f"{packages}\n")
         for language, rows in sets.items():
             path = where / f"{language}.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows))
