@@ -150,8 +150,10 @@ def cached_pairs(path: Path, log: Callable[[str], None] = lambda msg: None) -> l
 def grammar_membership(subject: Subject, inputs: Sequence[str]) -> dict[str, bool | None]:
     """Per input: does the subject's input grammar describe it, up to its content (as mining parses
     samples)? None where it is too long to parse."""
+    # No values to collect: the marks' values only fill recombined fragments, and each input is
+    # lexed once, by `parse`.
     parser = GrammarParser(bnf_grammar(subject.grammar, subject.start_symbol), subject.start_symbol,
-                           ContentMarks(subject.input_tokenizer, inputs))
+                           ContentMarks(subject.input_tokenizer, ()))
     answers: dict[str, bool | None] = {}
     for text in dict.fromkeys(inputs):
         try:

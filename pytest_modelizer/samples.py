@@ -163,8 +163,8 @@ class GrammarParser:
         from fuzzingbook.Grammars import exp_string
         from fuzzingbook.Parser import EarleyParser
 
-        # A repeated expansion is one choice here (the mined probabilities replace what repeating it
-        # meant): set_prob would find only its first copy and leave the others unweighted.
+        # A repeated expansion is one choice here: mining's probabilities replace what repeating it
+        # meant, and set_prob would find only its first copy and leave the others unweighted.
         self.plain = {symbol: list(dict.fromkeys(exp_string(e) for e in expansions))
                       for symbol, expansions in bnf.items()}
         self.content = content
