@@ -62,6 +62,26 @@ def test_failures_are_clean_behaviour(subject, expression, kind, message):
     assert kind in subject.rejections or kind != "SyntaxError"
 
 
+def test_the_grammar_describes_nearly_all_of_the_stdlib_expressions(subject):
+    # Expressions nest as Python's do; the few left out hold hex literals or digits in names' pieces.
+    from pytest_modelizer.data import grammar_membership
+
+    expressions = read_inputs(subject.corpora["stdlib-expressions"])
+    nested = ["dict(self.items()) == dict(other.items())", "self.maps[0].popitem()",
+              "(y2//4 - y1//4) - (y2//100 - y1//100)", "isinstance(x, (TypeVar, ParamSpec)) or f(x)"]
+    inside = grammar_membership(subject, expressions + nested)
+    assert sum(inside[e] is True for e in expressions) >= 0.97 * len(expressions)
+    assert all(inside[e] is True for e in nested)
+
+
+def test_a_number_before_an_attribute_is_a_number_and_a_dot(subject):
+    # `t_0.a` and latexify's `\sum 5.\mathrm{...}`: the dot is the attribute's, not the number's.
+    assert subject.input_tokenizer.tokenize("t_0.a").tokens == ("LETTER_1", "_", "NUMBER_1", ".", "LETTER_2")
+    assert subject.input_tokenizer.tokenize("x + 1.5").tokens[-1] == "NUMBER_1"
+    assert subject.output_tokenizer.tokenize(r"\sum 5.\mathrm{rate}").tokens == (
+        "\\sum ", "5", ".", "\\mathrm{", "WORD_1", "}")
+
+
 def test_corpus_tokenizers_are_lossless(subject):
     assert_outputs_tokenize(subject, read_inputs(subject.corpora["stdlib-expressions"]))
 
