@@ -163,7 +163,7 @@ def trained_summary(spec: ModelSpec, meta: dict) -> str:
 
 STOP_REASONS = {
     "perfect": "every validation pair was exact",
-    "patience": "validation exact match stopped improving (patience)",
+    "patience": "validation exact match stopped improving (patience; at a high learning rate, after lowering it)",
     "time": "the time cap was reached (TrainingConfig(max_minutes=...))",
     "max_epochs": "the last epoch was run (TrainingConfig(max_epochs=...))",
 }

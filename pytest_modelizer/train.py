@@ -33,6 +33,13 @@ PATIENCE_AFTER_EPOCHS = 3
 # before the model has learnt the rest; such a set trains to max_epochs or max_minutes instead.
 # (Three epochs of the default 20,000 pairs see more: for them nothing changes.)
 PATIENCE_AFTER_PAIRS = 50_000
+# The learning rate's last value, as a share of cfg.lr: the cosine ends here, not at zero.
+LR_FLOOR = 0.1
+# A plateau found while the learning rate is above this share of cfg.lr does not stop training at
+# once: the rate first falls to the floor over as many steps as patience waited (a cosine), and
+# training stops at the end of that fall. At a high rate, validation exact match bounces around a
+# level that a lower rate lifts; stopping there keeps a model that never had its low-rate steps.
+ANNEAL_ABOVE = 2 * LR_FLOOR
 # Training stops early at a perfect validation exact match only on this many pairs: none wrong of
 # 300 bounds the error rate near 1 % (the rule of three); 5 or 24 right of 5 or 24 say little.
 PERFECT_AFTER_PAIRS = 300
@@ -145,7 +152,7 @@ def mean_loss(model: Seq2Seq, pairs: list[Pair], batch_size: int = 64) -> float:
     return total / max(1, count)
 
 
-def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1, time_frac: float = 0.0) -> float:
+def lr_factor(step: int, warmup: int, total: int, floor: float = LR_FLOOR, time_frac: float = 0.0) -> float:
     """Linear warmup to 1, then cosine decay to `floor` at `total` steps or at the time limit, whichever comes first.
 
     `time_frac` is the share of the time limit spent. It matters only on a run headed for the limit:
@@ -157,6 +164,13 @@ def lr_factor(step: int, warmup: int, total: int, floor: float = 0.1, time_frac:
         return (step + 1) / warmup
     frac = min(1.0, max((step - warmup) / max(1, total - warmup), time_frac))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac))
+
+
+def annealed_factor(step: int, start: int, start_factor: float, length: int, floor: float = LR_FLOOR) -> float:
+    """The learning-rate factor of step `step` (counted from 0) in a final fall from `start_factor` that begins
+    after `start` steps: a cosine whose `length`-th step is at `floor`."""
+    frac = min(1.0, max(0, step + 1 - start) / max(1, length))
+    return floor + (start_factor - floor) * 0.5 * (1 + math.cos(math.pi * frac))
 
 
 def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: TrainingConfig, device: str = "cpu",
@@ -194,6 +208,11 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
     history: list[dict] = []
     stopped = "max_epochs"
     last_eval_step = 0
+    factor = 0.0  # the learning rate's share of cfg.lr at the last step
+    # Once a plateau is found at a high rate: the step and factor where the final fall begins. It
+    # lasts as many steps as patience waited, and so ends on an evaluation.
+    anneal: tuple[int, float] | None = None
+    anneal_steps = cfg.patience * eval_steps
 
     def report(val_exact: float | None) -> None:
         if progress is not None:
@@ -202,7 +221,7 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
 
     def evaluate() -> bool:
         """Evaluate, keep the best weights; True when training should stop."""
-        nonlocal best_exact, best_state, bad_evals, last_eval_step, stopped
+        nonlocal best_exact, best_state, bad_evals, last_eval_step, stopped, anneal
         last_eval_step = step
         if criterion == "loss":
             val_loss = mean_loss(model, val) if val else 0.0
@@ -212,7 +231,7 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
             exact = exact_match(model, val) if val else 0.0
             record = {"val_exact": exact}
         history.append({"epoch": epoch, "step": step, "seconds": round(time.perf_counter() - start, 2),
-                        "loss": loss_avg, **record})
+                        "loss": loss_avg, "lr_factor": round(factor, 4), **record})
         if exact > best_exact or best_state is None:
             best_exact, bad_evals = exact, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -221,7 +240,14 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
         report(exact if criterion == "exact" else None)
         if len(val) >= PERFECT_AFTER_PAIRS and criterion == "exact" and exact >= 1.0:
             stopped = "perfect"
+        elif anneal is not None:
+            if step < anneal[0] + anneal_steps:  # the fall runs its course; patience has had its say
+                return False
+            stopped = "patience"
         elif bad_evals >= cfg.patience and epoch > PATIENCE_AFTER_EPOCHS and pairs_seen >= PATIENCE_AFTER_PAIRS:
+            if factor > ANNEAL_ABOVE:
+                anneal = (step, factor)
+                return False
             stopped = "patience"
         else:
             return False
@@ -237,8 +263,11 @@ def train_model(model: Seq2Seq, train: list[Pair], val: list[Pair], cfg: Trainin
             # Only a run headed for the limit follows the clock: at this pace, would its steps outlast it?
             if step == 0 or time_frac * total / step < 1.0:
                 time_frac = 0.0
+            factor = lr_factor(step, warmup, total, time_frac=time_frac)
+            if anneal is not None:
+                factor = min(factor, annealed_factor(step, *anneal, anneal_steps))
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * lr_factor(step, warmup, total, time_frac=time_frac)
+                group["lr"] = cfg.lr * factor
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
                 logits = model(src, tgt[:, :-1])  # (B, T, V)
             loss = F.cross_entropy(logits.float().flatten(0, 1), tgt[:, 1:].flatten(),

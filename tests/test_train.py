@@ -12,7 +12,8 @@ from pytest_modelizer.config import ModelConfig, TrainingConfig
 from pytest_modelizer.model import Seq2Seq
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.tokenizer import BOS, EOS
-from pytest_modelizer.train import TrainProgress, exact_match, lr_factor, make_batches, train_model
+from pytest_modelizer.train import (ANNEAL_ABOVE, LR_FLOOR, TrainProgress, annealed_factor, exact_match, lr_factor,
+                                    make_batches, train_model)
 
 TINY = ModelConfig(d_model=48, n_heads=4, enc_layers=1, dec_layers=1, d_ff=96, dropout=0.0, max_len=16)
 
@@ -85,17 +86,41 @@ def test_same_seed_same_weights():
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
 
 
-def test_patience_stops_training(monkeypatch):
+def test_patience_at_a_low_learning_rate_stops_training(monkeypatch):
     monkeypatch.setattr("pytest_modelizer.train.PATIENCE_AFTER_PAIRS", 0)  # the epochs' rule alone
+    monkeypatch.setattr("pytest_modelizer.train.PATIENCE_AFTER_EPOCHS", 9)
     torch.manual_seed(0)
     model = Seq2Seq(TINY, 12, 12)
+    # lr 0: flat from the start. Ten epochs of 4 steps: by step 37 the cosine is near its floor.
+    cfg = TrainingConfig(batch_size=16, lr=0.0, max_epochs=10, patience=2, eval_every_pairs=16)
+    result = train_model(model, reverse_pairs(64, 5), reverse_pairs(10, 6), cfg)
+    assert result.stopped == "patience"
+    # Not before nine whole epochs (4 steps each, one evaluation a step): at the first
+    # evaluation of the tenth, long after two evaluations without improvement.
+    assert len(result.history) == 37
+    assert result.epochs == 10
+    assert result.history[-1]["lr_factor"] <= ANNEAL_ABOVE
+
+
+def test_a_plateau_at_a_high_learning_rate_lowers_it_before_stopping(monkeypatch):
+    monkeypatch.setattr("pytest_modelizer.train.PATIENCE_AFTER_PAIRS", 0)
+    torch.manual_seed(0)
+    model = Seq2Seq(TINY, 12, 12)
+    # 50 epochs: at step 13 the rate is still warming up. Patience waited 2 steps, so the rate falls
+    # to its floor over 2 steps, and training stops at the end of the fall.
     cfg = TrainingConfig(batch_size=16, lr=0.0, max_epochs=50, patience=2, eval_every_pairs=16)
     result = train_model(model, reverse_pairs(64, 5), reverse_pairs(10, 6), cfg)
     assert result.stopped == "patience"
-    # Not before three whole epochs (4 steps each, one evaluation a step): at the first
-    # evaluation of the fourth, long after two evaluations without improvement.
-    assert len(result.history) == 13
-    assert result.epochs == 4
+    factors = [h["lr_factor"] for h in result.history]
+    assert len(factors) == 15 and factors[12] > ANNEAL_ABOVE
+    assert factors[13] < factors[12] and factors[14] == pytest.approx(LR_FLOOR)
+
+
+def test_the_final_fall_is_a_cosine_to_the_floor():
+    # After 100 steps, a fall of 50: steps 100 .. 149 (counted from 0).
+    assert annealed_factor(99, 100, 0.8, 50) == pytest.approx(0.8)
+    assert annealed_factor(124, 100, 0.8, 50) == pytest.approx((0.8 + LR_FLOOR) / 2)
+    assert annealed_factor(149, 100, 0.8, 50) == annealed_factor(900, 100, 0.8, 50) == pytest.approx(LR_FLOOR)
 
 
 def test_a_small_data_set_trains_on_however_still_its_few_validation_pairs():
