@@ -74,7 +74,17 @@ def case_file_path(module: Path) -> Path:
 def case_id(kind: str, text: str) -> str:
     """A readable id that does not change when other cases come and go: kind slug plus input hash."""
     slug = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")[:48].rstrip("-") or "case"
-    return f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+    return f"{slug}-{_input_hash(text)}"
+
+
+def _input_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:6]
+
+
+def input_edited(case: Case) -> bool:
+    """Whether the case's input is not the one it was recorded for (edited or written by hand): a recorded
+    case's id ends in its input's hash, so its recorded behaviour says nothing about another input."""
+    return not case.id.endswith("-" + _input_hash(case.input))
 
 
 def _fail(path: Path, where: str, problem: str) -> CaseFileError:
@@ -152,6 +162,8 @@ class CaseReport:
     unchanged: int = 0
     changed: list[tuple[str, Behaviour, Behaviour]] = field(default_factory=list)  # id, recorded, now
     dropped: list[str] = field(default_factory=list)  # no longer shows the target (a fix?)
+    # Inputs edited by hand: id, the id an update recorded it under ("" in a plain run), behaviour now.
+    edited: list[tuple[str, str, Behaviour]] = field(default_factory=list)
     note: str = ""
 
 
@@ -182,10 +194,22 @@ def pick_cases(found: list, count: int, known_kinds: set[str] = frozenset(),
 
 def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], matches: Callable[[Behaviour], bool],
             kind_of: Callable[[Behaviour], str], report: CaseReport) -> list[Case]:
-    """Existing cases re-run on the real program: unchanged ones kept, changed ones updated or dropped."""
+    """Existing cases re-run on the real program: unchanged ones kept, changed ones updated or dropped.
+
+    A case whose input was edited by hand is recorded anew, under the id of its input: its recorded
+    behaviour was another input's, and a later update then checks it as any other.
+    """
     kept: list[Case] = []
     for case in existing.cases if existing else []:
         now = rerun(case.input)
+        if input_edited(case):
+            if not matches(now) or any(k.input == case.input for k in kept):
+                report.dropped.append(case.id)
+                continue
+            kind = kind_of(now)
+            kept.append(replace(case, id=case_id(kind, case.input), expected=now, kind=kind))
+            report.edited.append((case.id, kept[-1].id, now))
+            continue
         if now == case.expected:
             report.unchanged += 1
             kept.append(_relabelled(case, kind_of(now)))
@@ -367,7 +391,8 @@ class CaseBook:
     def reports_json(self) -> dict[str, dict]:
         """Reports as JSON (a pytest-xdist worker hands them to the controller)."""
         return {key: {"used": r.used, "new": r.new, "unchanged": r.unchanged, "dropped": r.dropped,
-                      "changed": [[i, a.to_json(), b.to_json()] for i, a, b in r.changed]}
+                      "changed": [[i, a.to_json(), b.to_json()] for i, a, b in r.changed],
+                      "edited": [[i, j, b.to_json()] for i, j, b in r.edited]}
                 for key, r in self.reports.items()}
 
     def merge_reports(self, data: dict[str, dict]) -> None:
@@ -379,20 +404,27 @@ class CaseBook:
             report.unchanged += entry["unchanged"]
             report.dropped += entry["dropped"]
             report.changed += [(i, Behaviour.from_json(a), Behaviour.from_json(b)) for i, a, b in entry["changed"]]
+            report.edited += [(i, j, Behaviour.from_json(b)) for i, j, b in entry.get("edited", [])]
 
     def summary_lines(self) -> list[str]:
         """Per test: cases used, new, unchanged, changed (both behaviours); then unused entries."""
         lines = []
         for key in sorted(self.reports):
             r = self.reports[key]
-            if not (r.used or r.new or r.unchanged or r.changed or r.dropped):
+            if not (r.used or r.new or r.unchanged or r.changed or r.dropped or r.edited):
                 continue  # collected and not run (--collect-only, deselected): nothing to say
             counts = f"{r.used} used, {r.new} new, {r.unchanged} unchanged, {len(r.changed)} changed behaviour"
+            if r.edited:
+                counts += f", {len(r.edited)} edited by hand"
             if r.dropped:
                 counts += f", {len(r.dropped)} dropped (no longer show the target)"
             lines.append(f"{key}: {counts}")
             for case_id_, before, now in r.changed:
                 lines.append(f"  changed {case_id_}: recorded {before}, now {now}")
+            for case_id_, recorded_as, now in r.edited:
+                lines.append(f"  edited {case_id_}: recorded {now} as {recorded_as}" if recorded_as else
+                             f"  edited {case_id_}: its input is not the one its behaviour was recorded for (now "
+                             f"{now}); record it with `pytest --modelizer-update-cases {key}`")
         for path, names in sorted(self.removed.items()):
             lines.append(f"removed unused entries from {path}: {', '.join(names)}")
         for path, names in sorted(self.unused().items()):

@@ -448,13 +448,15 @@ def cmd_cases(session: ModelizerSession, args: argparse.Namespace) -> int:
         write_case_file(args.file, tests)
     if args.json:
         print(json.dumps({**cases.to_json(), "new": report.new, "unchanged": report.unchanged,
-                          "changed": len(report.changed)}, ensure_ascii=False, sort_keys=True))
+                          "changed": len(report.changed), "edited": len(report.edited)}, ensure_ascii=False,
+                         sort_keys=True))
     else:
         for case in cases.cases:
             print(f"{case.id}\t{case.input!r}\t{case.expected}")
         where = f" into {args.file} ({args.test})" if args.file else ""
+        edited = f", {len(report.edited)} edited by hand" if report.edited else ""
         print(f"{len(cases.cases)} cases ({report.new} new, {report.unchanged} unchanged, "
-              f"{len(report.changed)} changed){where}", file=sys.stderr)
+              f"{len(report.changed)} changed{edited}){where}", file=sys.stderr)
     return 0
 
 

@@ -120,6 +120,56 @@ def test_changed_behaviour_is_reported_with_both_behaviours(case_pytester, faili
     ])
 
 
+def edit_first_input(pytester: pytest.Pytester, text: str) -> dict:
+    """Edit the first case's input by hand, as a user would; returns that case as it was."""
+    path = case_file(pytester)
+    data = json.loads(path.read_text())
+    case = dict(data["tests"]["test_fails_cleanly"]["cases"][0])
+    data["tests"]["test_fails_cleanly"]["cases"][0]["input"] = text
+    path.write_text(json.dumps(data, indent=2))
+    return case
+
+
+def test_an_input_edited_by_hand_is_reported_as_edited_not_as_changed_behaviour(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    before = edit_first_input(case_pytester, "fine words")  # strict-shout answers it: no failure
+    result = case_pytester.runpytest()
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines([
+        "*: 4 used, 0 new, 3 unchanged, 0 changed behaviour, 1 edited by hand*",
+        f"  edited {before['id']}: its input is not the one its behaviour was recorded for (now fine|words); "
+        "record it with `pytest --modelizer-update-cases test_demo.py::test_fails_cleanly`",
+    ])
+
+
+def test_update_records_an_input_edited_by_hand_under_its_own_id(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    before = edit_first_input(case_pytester, "one !! two")
+    result = update(case_pytester, failing_cache)
+    result.assert_outcomes(passed=4)
+    cases = json.loads(case_file(case_pytester).read_text())["tests"]["test_fails_cleanly"]["cases"]
+    edited = [c for c in cases if c["input"] == "one !! two"]
+    assert len(edited) == 1 and edited[0]["behaviour"]["failure"] == "KeyError"
+    assert edited[0]["id"].startswith("keyerror-") and edited[0]["id"] != before["id"]
+    assert before["id"] not in [c["id"] for c in cases]
+    result.stdout.fnmatch_lines([
+        "*: 4 used, 0 new, 3 unchanged, 0 changed behaviour, 1 edited by hand*",
+        f"  edited {before['id']}: recorded <failure KeyError*> as {edited[0]['id']}",
+    ])
+    # From then on it is a case like the others.
+    update(case_pytester, failing_cache).stdout.fnmatch_lines(["*: 4 used, 0 new, 4 unchanged, 0 changed behaviour*"])
+
+
+def test_update_drops_an_input_edited_into_one_that_no_longer_fails(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    edit_first_input(case_pytester, "fine words")
+    result = update(case_pytester, failing_cache)
+    result.stdout.fnmatch_lines(["*1 dropped (no longer show the target)*"])
+    cases = json.loads(case_file(case_pytester).read_text())["tests"]["test_fails_cleanly"]["cases"]
+    # The update fills up the count again (here with the case's input as it was: the models propose it anew).
+    assert "fine words" not in [c["input"] for c in cases] and len(cases) == 4
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

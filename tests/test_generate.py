@@ -143,11 +143,11 @@ def test_an_unchanged_case_is_labelled_with_the_kind_of_now():
     # A case file written before quoted values left the kinds: same behaviour, same id, kind relabelled.
     from dataclasses import replace
 
-    from pytest_modelizer.cases import Case, CaseReport, TestCases, refresh
+    from pytest_modelizer.cases import Case, CaseReport, TestCases, case_id, refresh
 
     behaviour = Behaviour.failed("KeyError", "'double bang'")
-    before = Case("keyerror-double-bang-1a2b3c", "!!cat", behaviour, "KeyError: 'double bang'", "strict-shout", "1.0",
-                  "0123456789abcdef", "inverse")
+    before = Case(case_id("KeyError: 'double bang'", "!!cat"), "!!cat", behaviour, "KeyError: 'double bang'",
+                  "strict-shout", "1.0", "0123456789abcdef", "inverse")
     report = CaseReport()
     kept = refresh(TestCases("strict-shout", "failure", "1.0", [before]), lambda text: behaviour, lambda b: True,
                    default_failure_kind, report)
