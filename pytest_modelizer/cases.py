@@ -56,14 +56,24 @@ class TestCases:
     target: str
     program_version: str
     cases: list[Case] = field(default_factory=list)
+    # Ids of cases a reviewer turned down: never run, and their inputs never proposed again (an
+    # update is seeded, so a case only deleted comes back when the models propose its input anew).
+    dismissed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "subject": self.subject,
             "target": self.target,
             "program_version": self.program_version,
             "cases": [c.to_json() for c in sorted(self.cases, key=lambda c: (c.kind, c.id))],
         }
+        if self.dismissed:
+            data["dismissed"] = sorted(set(self.dismissed))
+        return data
+
+    def is_dismissed(self, text: str) -> bool:
+        """Whether an input is one a dismissed case had (by the input hash its id ends in, whatever its kind)."""
+        return any(d.endswith("-" + _input_hash(text)) for d in self.dismissed)
 
 
 def case_file_path(module: Path) -> Path:
@@ -122,7 +132,11 @@ def _read_test(path: Path, name: str, entry: Any) -> TestCases:
             raise _fail(path, where, f"misses {key!r}")
     if not isinstance(entry["cases"], list):
         raise _fail(path, where, "\"cases\" is not a list")
-    test = TestCases(str(entry["subject"]), str(entry["target"]), str(entry["program_version"]))
+    dismissed = entry.get("dismissed", [])
+    if not isinstance(dismissed, list) or not all(isinstance(d, str) for d in dismissed):
+        raise _fail(path, where, "\"dismissed\" is not a list of case ids")
+    test = TestCases(str(entry["subject"]), str(entry["target"]), str(entry["program_version"]),
+                     dismissed=list(dismissed))
     seen: set[str] = set()
     for n, raw in enumerate(entry["cases"]):
         here = f"{where}case {n}: "
@@ -139,6 +153,8 @@ def _read_test(path: Path, name: str, entry: Any) -> TestCases:
         if raw["id"] in seen:
             raise _fail(path, here, f"repeats id {raw['id']!r}")
         seen.add(raw["id"])
+        if raw["id"] in test.dismissed:  # dismissed and not yet deleted: an update deletes it
+            continue
         test.cases.append(Case(
             id=str(raw["id"]), input=raw["input"], expected=Behaviour.from_json(behaviour), kind=str(raw["kind"]),
             subject=test.subject, program_version=test.program_version,
@@ -244,6 +260,7 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
     """
     target = Target.parse(target_text)
     report = CaseReport()
+    previous = existing if existing and existing.target == target_text else None  # another target's: none
     if target.wants_failure:
         forward = session.mock(session.spec(subject, "forward", "failure"), nodeid, UPDATE_AND_TRAIN)
         inverse = session.mock(session.spec(subject, "inverse", "failure"), nodeid, UPDATE_AND_TRAIN)
@@ -254,15 +271,15 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
         def rerun(text: str) -> Behaviour:
             return runner.run(text).behaviour
 
-        kept = refresh(existing if existing and existing.target == target_text else None, rerun,
-                       lambda b: target.matches(subject, b), lambda b: failure_kind(subject, b), report)
+        kept = refresh(previous, rerun, lambda b: target.matches(subject, b), lambda b: failure_kind(subject, b), report)
         missing = count - len(kept)
         if missing > 0:
             log(f"proposing cases for {subject.name} (target {target}, budget {budget} runs)")
             generator = CaseGenerator(subject, forward, inverse, seed=seed, log=log)
             generation = generator.generate(target, budget, runner)
             have = {c.input for c in kept}
-            fresh = [f for f in generation.found if f.input not in have]
+            turned_down = previous.is_dismissed if previous else lambda text: False
+            fresh = [f for f in generation.found if f.input not in have and not turned_down(f.input)]
             checker = GrammarChecker(subject)
             # New kinds first: a case file is most useful when each case shows something else.
             # Reduced inputs may coincide ("! cat" and "! dog" both become "!"): try a few more.
@@ -277,14 +294,14 @@ def update_cases(session, subject, target_text: str, count: int, budget: int, ex
 
                 text, _ = reduce_input(subject, found.input, same, checker) if target.wants_failure else (found.input, 0)
                 behaviour = rerun(text) if text != found.input else found.behaviour
-                if text in have:
+                if text in have or turned_down(text):
                     continue
                 have.add(text)
                 kept.append(Case(case_id(found.kind, text), text, behaviour, failure_kind(subject, behaviour),
                                  subject.name, version, inverse.artifact.key if found.source == "inverse"
                                  else (forward or inverse).artifact.key, found.source))
                 report.new += 1
-    return TestCases(subject.name, target_text, version, kept), report
+    return TestCases(subject.name, target_text, version, kept, previous.dismissed if previous else []), report
 
 
 def _shape(subject, text: str) -> tuple:

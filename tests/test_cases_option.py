@@ -170,6 +170,25 @@ def test_update_drops_an_input_edited_into_one_that_no_longer_fails(case_pyteste
     assert "fine words" not in [c["input"] for c in cases] and len(cases) == 4
 
 
+def test_a_dismissed_case_is_not_run_and_never_proposed_again(case_pytester, failing_cache):
+    update(case_pytester, failing_cache).assert_outcomes(passed=4)
+    path = case_file(case_pytester)
+    data = json.loads(path.read_text())
+    entry = data["tests"]["test_fails_cleanly"]
+    turned_down = entry["cases"][0]
+    entry["dismissed"] = [turned_down["id"]]  # listed, not yet deleted: it no longer runs
+    path.write_text(json.dumps(data, indent=2))
+    result = case_pytester.runpytest("-v")
+    result.assert_outcomes(passed=3)
+    assert turned_down["id"] not in result.stdout.str()
+    # The update deletes it and keeps the list. It fills the count with other inputs where the models
+    # find any: every input of this toy that fails as the dismissed one does reduces to that one.
+    update(case_pytester, failing_cache)
+    entry = json.loads(path.read_text())["tests"]["test_fails_cleanly"]
+    assert entry["dismissed"] == [turned_down["id"]]
+    assert turned_down["input"] not in [c["input"] for c in entry["cases"]] and len(entry["cases"]) >= 3
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
@@ -177,6 +196,9 @@ def test_update_drops_an_input_edited_into_one_that_no_longer_fails(case_pyteste
         ('{"tests": {}}', 'is not a modelizer case file of format 1*'),
         ('{"modelizer_cases": 1, "tests": {"test_fails_cleanly": {"subject": "strict-shout"}}}',
          "test 'test_fails_cleanly': misses 'target'*"),
+        ('{"modelizer_cases": 1, "tests": {"test_fails_cleanly": {"subject": "strict-shout", "target": "failure", '
+         '"program_version": "1", "cases": [], "dismissed": "all"}}}',
+         "test 'test_fails_cleanly': \"dismissed\" is not a list of case ids*"),
     ],
 )
 def test_corrupt_case_file_is_a_clear_error(case_pytester, content, message):
