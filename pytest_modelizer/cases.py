@@ -424,7 +424,7 @@ class CaseBook:
             report.edited += [(i, j, Behaviour.from_json(b)) for i, j, b in entry.get("edited", [])]
 
     def summary_lines(self) -> list[str]:
-        """Per test: cases used, new, unchanged, changed (both behaviours); then unused entries."""
+        """Per test: cases used, new, unchanged, changed (both behaviours), edited by hand; then unused entries."""
         lines = []
         for key in sorted(self.reports):
             r = self.reports[key]
