@@ -73,7 +73,7 @@ class TestCases:
 
     def is_dismissed(self, text: str) -> bool:
         """Whether an input is one a dismissed case had (by the input hash its id ends in, whatever its kind)."""
-        return any(d.endswith("-" + _input_hash(text)) for d in self.dismissed)
+        return any(_names_input(d, text) for d in self.dismissed)
 
 
 def case_file_path(module: Path) -> Path:
@@ -91,10 +91,15 @@ def _input_hash(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:6]
 
 
+def _names_input(id_: str, text: str) -> bool:
+    """Whether a case id was made for this input (it ends in the input's hash), whatever kind it names."""
+    return id_.endswith("-" + _input_hash(text))
+
+
 def input_edited(case: Case) -> bool:
     """Whether the case's input is not the one it was recorded for (edited or written by hand): a recorded
     case's id ends in its input's hash, so its recorded behaviour says nothing about another input."""
-    return not case.id.endswith("-" + _input_hash(case.input))
+    return not _names_input(case.id, case.input)
 
 
 def _fail(path: Path, where: str, problem: str) -> CaseFileError:
@@ -216,15 +221,19 @@ def refresh(existing: TestCases | None, rerun: Callable[[str], Behaviour], match
     behaviour was another input's, and a later update then checks it as any other.
     """
     kept: list[Case] = []
-    for case in existing.cases if existing else []:
+    # Edited cases last: one edited into another case's input finds that case kept.
+    for case in sorted(existing.cases, key=input_edited) if existing else []:
         now = rerun(case.input)
         if input_edited(case):
-            if not matches(now) or any(k.input == case.input for k in kept):
+            twin = next((k for k in kept if k.input == case.input), None)
+            if twin is not None:  # edited into another case's input: that case records it already
+                report.edited.append((case.id, twin.id, now))
+            elif matches(now):
+                kind = kind_of(now)
+                kept.append(replace(case, id=case_id(kind, case.input), expected=now, kind=kind))
+                report.edited.append((case.id, kept[-1].id, now))
+            else:
                 report.dropped.append(case.id)
-                continue
-            kind = kind_of(now)
-            kept.append(replace(case, id=case_id(kind, case.input), expected=now, kind=kind))
-            report.edited.append((case.id, kept[-1].id, now))
             continue
         if now == case.expected:
             report.unchanged += 1

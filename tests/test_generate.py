@@ -154,6 +154,20 @@ def test_an_unchanged_case_is_labelled_with_the_kind_of_now():
     assert report.unchanged == 1 and not report.changed and kept == [replace(before, kind="KeyError: 'S'")]
 
 
+def test_a_case_edited_into_another_cases_input_is_not_kept_twice():
+    from pytest_modelizer.cases import Case, CaseReport, TestCases, case_id, refresh
+
+    behaviour = Behaviour.failed("KeyError", "'double bang'")
+    kind = "KeyError: 'S'"
+    recorded = Case(case_id(kind, "!!cat"), "!!cat", behaviour, kind, "strict-shout", "1.0", "k", "inverse")
+    edited = Case(case_id(kind, "!!dog"), "!!cat", behaviour, kind, "strict-shout", "1.0", "k", "inverse")
+    report = CaseReport()
+    kept = refresh(TestCases("strict-shout", "failure", "1.0", [edited, recorded]), lambda text: behaviour,
+                   lambda b: True, default_failure_kind, report)
+    assert kept == [recorded] and report.unchanged == 1 and not report.dropped
+    assert report.edited == [(edited.id, recorded.id, behaviour)]
+
+
 def test_a_case_keeps_its_id_when_its_kind_changes():
     # The id is what --deselect, --lf and CI history know: a new message relabels the case, not the test.
     from pytest_modelizer.cases import Case, CaseReport, TestCases, case_id, refresh
