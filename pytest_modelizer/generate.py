@@ -256,7 +256,7 @@ def context_pools(subject: Subject, inputs: Sequence[str], size: int = 64) -> di
                 counts.setdefault((kind, previous), Counter())[value] += 1
                 previous = f"{kind}_"  # a placeholder: the next value's context is "after content"
             else:
-                previous = tokenizer.vocabulary_token(kind, value)
+                previous = tokenizer.spelled(kind, value)
     return {key: [v for v, _ in c.most_common(size)] for key, c in counts.items()}
 
 

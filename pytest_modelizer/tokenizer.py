@@ -66,7 +66,10 @@ class LarkTokenizer:
     `case_insensitive` names terminals whose tokens the program reads without regard to case
     (SQL's reserved words): they are written upper-case, so `select ` and `Select ` are the
     token `SELECT ` the grammar writes, not tokens the model never saw. Declare only words that
-    cannot also be names the program copies as written (SQL's `date` or `end`).
+    cannot also be names the program copies as written (SQL's `date` or `end`). A content
+    terminal declared so holds its value upper-cased, for content the program copies in upper
+    case (a SQL function it does not know, `my_udf(` written `MY_UDF(`): the placeholder then
+    stands for the spelling the output holds, whatever the case the input wrote.
 
     `verbatim` regions (`Verbatim`) are copied text, such as code blocks, that become a few
     placeholders instead of many tokens. Where the other side of a pair does not hold a run
@@ -179,6 +182,7 @@ class LarkTokenizer:
         counts: dict[str, int] = {}
         for kind, value in self.lex(text):
             if kind in self.content:
+                value = self.spelled(kind, value)
                 placeholder = seen.get((kind, value))
                 if placeholder is None:
                     counts[kind] = counts.get(kind, 0) + 1
@@ -187,11 +191,14 @@ class LarkTokenizer:
                     mapping[placeholder] = value
                 tokens.append(placeholder)
             else:
-                tokens.append(self.vocabulary_token(kind, value))
+                tokens.append(self.spelled(kind, value))
         return Tokenized(tuple(tokens), mapping)
 
-    def vocabulary_token(self, kind: str, value: str) -> str:
-        """The token a lexed value that is not content stands for."""
+    def spelled(self, kind: str, value: str) -> str:
+        """A lexed value as it is held: the token it stands for, or a placeholder's value.
+
+        Upper-cased where its terminal is case-insensitive.
+        """
         return value.upper() if kind in self.case_insensitive else value
 
     def tokenize_with(self, text: str, mapping: dict[str, str], fresh_as_words: bool = False) -> Tokenized:
@@ -221,12 +228,13 @@ class LarkTokenizer:
                      for part in (self._lex(value) if kind in verbatim and value not in inverse else [(kind, value)])]
         for kind, value in lexed:
             if kind not in self.content:
-                tokens.append(self.vocabulary_token(kind, value))
+                tokens.append(self.spelled(kind, value))
                 continue
+            value = self.spelled(kind, value)
             # Else by value alone: the other side may call the same content by another type.
             placeholder = typed.get((kind, value)) or inverse.get(value)
             if placeholder is None and fresh_as_words:
-                tokens.append(self.vocabulary_token(kind, value))
+                tokens.append(self.spelled(kind, value))
                 continue
             if placeholder is None:
                 counts[kind] = counts.get(kind, 0) + 1

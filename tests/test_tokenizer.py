@@ -103,6 +103,18 @@ def test_case_insensitive_terminals_are_upper_case_tokens():
         LarkTokenizer('WORD: /[a-z]+/', case_insensitive=("KW",)).tokenize("a")
 
 
+def test_case_insensitive_content_is_held_upper_case():
+    # A program that copies a name upper-cased (sqlglot writes `my_udf(` as `MY_UDF(`): the input's
+    # placeholder stands for the output's spelling, whatever the case the input wrote.
+    calls = LarkTokenizer('CALL.2: /[a-z_]+\\(/i\nWORD: /[a-z]+/i\nOTHER.-1: /./s', content=("CALL", "WORD"),
+                          case_insensitive=("CALL",))
+    src = calls.tokenize("my_udf(a) + My_Udf(B)")
+    assert src.tokens == ("CALL_1", "WORD_1", ")", " ", "+", " ", "CALL_1", "WORD_2", ")")
+    assert src.mapping == {"CALL_1": "MY_UDF(", "WORD_1": "a", "WORD_2": "B"}
+    assert calls.tokenize_with("MY_UDF(a)", src.mapping).tokens == ("CALL_1", "WORD_1", ")")
+    assert calls.detokenize(("CALL_1", "WORD_2", ")"), src.mapping) == "MY_UDF(B)"
+
+
 def test_tokenize_without_catch_all_reports_the_offset():
     strict = LarkTokenizer('WORD: /[a-z]+/\nSP: " "', content=("WORD",))
     with pytest.raises(TokenizeError, match="offset 4"):
