@@ -321,6 +321,11 @@ class Familiarity:
     # How many tokens in a row `seen`, and `answers` and `placed`, hold (`checked_grams`).
     order: int = GRAM
     answer_order: int = GRAM
+    # The tags and brackets every training source nests; None: not checked (a model calibrated before
+    # the check existed). A query that leaves one open or closes one never opened (`SELECT a FROM t)`,
+    # a fragment cut out of a longer text) is no input the grammar makes; a model may answer it as the
+    # balanced query it resembles, and surely.
+    source_nested: frozenset[str] | None = None
 
     @classmethod
     def learn(cls, sources: Iterable[Sequence[str]], content: dict[str, Iterable[str]] | None = None,
@@ -347,7 +352,7 @@ class Familiarity:
             placed = (frozenset(g for tokens in targets for g in placed_grams(tokens, tags, answer_order))
                       if tags else None)
         return cls(seen, _frozen(content), answers, _frozen_words(words), nested, _frozen(runs),
-                   _frozen_copies(copies), dict(deepest), placed, order, answer_order)
+                   _frozen_copies(copies), dict(deepest), placed, order, answer_order, nested_kinds(sources))
 
     @classmethod
     def from_meta(cls, meta: dict) -> "Familiarity | None":
@@ -364,7 +369,8 @@ class Familiarity:
                    calibration.get("source_depths"),
                    None if calibration.get("placed_target_trigrams") is None
                    else frozenset(tuple(g) for g in calibration["placed_target_trigrams"]),
-                   calibration.get("source_gram_order", GRAM), calibration.get("target_gram_order", GRAM))
+                   calibration.get("source_gram_order", GRAM), calibration.get("target_gram_order", GRAM),
+                   None if calibration.get("source_nested") is None else frozenset(calibration["source_nested"]))
 
     def to_meta(self) -> dict:
         """The `calibration` entries that store this."""
@@ -382,6 +388,8 @@ class Familiarity:
             meta["placed_target_trigrams"] = [list(g) for g in sorted(self.placed)]
         if self.depth is not None:
             meta["source_depths"] = dict(sorted(self.depth.items()))
+        if self.source_nested is not None:
+            meta["source_nested"] = sorted(self.source_nested)
         if self.copies is not None:
             meta["copies"] = {kind: {before: sorted(rules) for before, rules in sorted(by_before.items())}
                               for kind, by_before in sorted(self.copies.items())}
@@ -397,6 +405,10 @@ class Familiarity:
                 if kind in self.depth and deepest > self.depth[kind]:
                     return (f"{_describe(kind)} nested {deepest} deep, where no training input nested it more "
                             f"than {self.depth[kind]} deep")
+        if self.source_nested:
+            unnested = _unnested(tokens, self.source_nested, "a query", "input")
+            if unnested:
+                return unnested
         if self.content is not None:
             for placeholder, value in sorted((mapping or {}).items()):
                 allowed = self.content.get(placeholder_kind(placeholder), frozenset())
@@ -432,16 +444,24 @@ class Familiarity:
                 if gram not in self.answers:
                     return f"an answer holding a token sequence no training output held: {' '.join(gram)!r}"
         if self.nested:
-            bad = sorted(nesting(tokens)[1] & self.nested)
-            if bad:
-                return (f"an answer that does not nest {' '.join(map(_describe, bad))} (closed before opened, or "
-                        f"left open), where every training output did")
+            unnested = _unnested(tokens, self.nested, "an answer", "output")
+            if unnested:
+                return unnested
         if self.placed is not None and self.nested:
             for tag, *gram in (g for g in placed_grams(tokens, _tags(self.nested), self.answer_order)
                                if g not in self.placed):
                 where = f"inside <{tag}>" if tag else "outside every tag"
                 return f"an answer holding a token sequence no training output held {where}: {' '.join(gram)!r}"
         return None
+
+
+def _unnested(tokens: Sequence[str], kinds: frozenset[str], what: str, side: str) -> str | None:
+    """Why `tokens` (`what`: a query, an answer) are unfamiliar for not nesting one of `kinds`; None if they nest them all."""
+    bad = sorted(nesting(tokens)[1] & kinds)
+    if not bad:
+        return None
+    return (f"{what} that does not nest {' '.join(map(_describe, bad))} (closed before opened, or left open), "
+            f"where every training {side} did")
 
 
 def _tags(kinds: Iterable[str]) -> frozenset[str]:

@@ -208,6 +208,25 @@ def test_an_answer_must_nest_the_tags_and_brackets_every_training_target_nests()
     assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
 
 
+def test_a_query_must_nest_the_brackets_every_training_source_nests():
+    from pytest_modelizer.calibration import NESTING_SUPPORT
+
+    # A fragment cut out of longer SQL: a model answers it as the balanced query it resembles.
+    queries = [("SELECT ", "IDENT_1", " FROM ", "(", "SELECT ", "IDENT_2", ")")] * NESTING_SUPPORT
+    unmatched = [("T_1", "[", "T_2")] + [("[", "T_1", "]")] * NESTING_SUPPORT  # one source leaves [ open
+    familiarity = Familiarity.learn(queries + unmatched)
+    assert familiarity.source_nested == {"("}
+    open_bracket = ("SELECT ", "IDENT_1", " FROM ", "IDENT_2", "[")
+    closed_paren = ("SELECT ", "IDENT_1", " FROM ", "IDENT_2", ")")
+    every_gram = frozenset(grams(open_bracket)) | frozenset(grams(closed_paren))  # (trigrams aside)
+    checked = Familiarity(every_gram, source_nested=familiarity.source_nested)
+    assert checked.unfamiliar(open_bracket) is None
+    assert "a query that does not nest ( (closed before opened" in checked.unfamiliar(closed_paren)
+    assert Familiarity.from_meta({"calibration": familiarity.to_meta()}) == familiarity
+    # A model calibrated before the check has none.
+    assert Familiarity.from_meta({"calibration": {"source_trigrams": []}}).source_nested is None
+
+
 def test_an_answer_must_close_the_quotes_every_training_target_closes():
     from pytest_modelizer.calibration import NESTING_SUPPORT, nesting
 
