@@ -84,6 +84,9 @@ FEATURES = {
     "subquery and CTE": [r"\(SELECT ", "^WITH "],
     "sqlite surface": [" GLOB ", "iif\\(", r" \|\| ", "strftime\\(", "json_extract\\(", " ->> ", "date", " OVER \\("],
     "compound": [" UNION ", " INTERSECT ", " EXCEPT "],
+    "an application's own functions": [r"\b(?:my_udf|fn_score|to_cents|calcTotal|Slugify|haversine|f|UDF1)\("],
+    "named parameters": [r" = :\w", r"@\w", r"\$\w"],
+    "comments": [" -- ", r"/\* "],
 }
 
 
@@ -152,3 +155,66 @@ def test_a_query_with_an_unmodelled_keyword_is_left_to_the_program(subject, tmp_
     prediction = mock.predict("SELECT x.a FROM x WHERE x.b ILIKE y")
     assert not prediction.covered and not prediction.confident, prediction
     assert mock.predict("SELECT x.a FROM x JOIN y ON x.a = y.a").covered
+
+
+def _known_functions() -> list[str]:
+    """The names sqlglot's SQLite or T-SQL reader does not take for an unknown function's."""
+    import re
+
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.dialects.sqlite import SQLite
+    from sqlglot.dialects.tsql import TSQL
+
+    known = set()
+    for dialect, read in ((SQLite, "sqlite"), (TSQL, "tsql")):
+        names = {*dialect.Parser.FUNCTIONS, *dialect.Parser.FUNCTION_PARSERS}
+        names |= {word for word in dialect.Tokenizer.KEYWORDS if re.fullmatch(r"[A-Za-z_]\w*", word)}
+        for name in names:
+            try:
+                selected = sqlglot.parse_one(f"SELECT {name}(x)", read=read).expressions[0]
+            except Exception:  # not a call at all (a keyword, a function wanting more arguments)
+                known.add(name)
+                continue
+            if not isinstance(selected, exp.Anonymous):
+                known.add(name)
+    return sorted(known)
+
+
+def test_known_functions_are_those_sqlglot_knows():
+    from pytest_modelizer.subjects.sqlglot_tsql import KNOWN_FUNCTIONS, UDFS
+
+    assert KNOWN_FUNCTIONS == _known_functions()
+    assert not {name.upper() for name in UDFS} & set(KNOWN_FUNCTIONS)
+
+
+@pytest.mark.parametrize(
+    ("sql", "copied"),
+    [
+        # sqlglot copies an unknown function upper-cased, whatever the case it was written in.
+        ("SELECT myFunc(a, 1) FROM t WHERE other_udf(b) > 2", ["CALL_1", "CALL_2"]),
+        ("SELECT * FROM generate_rows(5)", ["CALL_1"]),
+        ("SELECT a FROM t -- the rows", ["LINE_COMMENT_1"]),  # written /* the rows */
+        ("SELECT a FROM t --why? it's slow", ["LINE_COMMENT_1"]),
+        ("/* lead */ SELECT a /* x y */ FROM t", ["BLOCK_COMMENT_1", "BLOCK_COMMENT_2"]),
+    ],
+)
+def test_unknown_functions_and_comments_are_content_the_output_holds(subject, sql, copied):
+    inp, out = subject.input_tokenizer, subject.output_tokenizer
+    source = inp.tokenize(sql)
+    target = out.tokenize_with(subject.program(sql), source.mapping)
+    assert [t for t in source.tokens if t in source.mapping and not t.startswith("IDENT")] == copied
+    assert set(copied) <= set(target.tokens) and target.mapping == source.mapping  # nothing fresh
+    # A call's placeholder is its name: its parentheses are tokens that nest.
+    assert all(source.tokens[i + 1] == "(" for i, t in enumerate(source.tokens) if t.startswith("CALL_"))
+
+
+def test_known_functions_and_column_lists_stay_vocabulary(subject):
+    inp = subject.input_tokenizer
+    # Known functions read alike in any case; sqlglot may rename them (ceil is CEILING).
+    assert inp.tokenize("SELECT Count(*), ceil(a) FROM t").tokens[:6] == ("SELECT ", "COUNT(", "*", ")", ", ", "CEIL(")
+    # Column lists are names sqlglot copies as written: no calls, case kept.
+    for sql, name in [("SELECT * FROM (VALUES (1, 2)) AS tab(a, b)", "tab("),
+                      ("WITH a AS (SELECT 1), cte2(x) AS (SELECT 1) SELECT x FROM cte2", "cte2(")]:
+        tokens = inp.tokenize(sql).tokens
+        assert name in tokens and not any(t.startswith("CALL_") for t in tokens), tokens
