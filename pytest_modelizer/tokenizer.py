@@ -68,8 +68,8 @@ class LarkTokenizer:
     token `SELECT ` the grammar writes, not tokens the model never saw. Declare only words that
     cannot also be names the program copies as written (SQL's `date` or `end`). A content
     terminal declared so holds its value upper-cased, for content the program copies in upper
-    case (a SQL function it does not know, `my_udf(` written `MY_UDF(`): the placeholder then
-    stands for the spelling the output holds, whatever the case the input wrote.
+    case (the name of a SQL function it does not know, `my_udf` written `MY_UDF`): the
+    placeholder then stands for the spelling the output holds, whatever the case the input wrote.
 
     `verbatim` regions (`Verbatim`) are copied text, such as code blocks, that become a few
     placeholders instead of many tokens. Where the other side of a pair does not hold a run
