@@ -555,8 +555,10 @@ def _alternatives(words: list[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-# Words that are vocabulary where a call would be read (`EXISTS(`, `CAST(`, `VARCHAR(`).
-_NOT_CALLS = sorted({*KNOWN_FUNCTIONS, *(w for w in _KEYWORDS + _SOFT_KEYWORDS + _UNMODELLED if " " not in w)})
+# The words that are vocabulary where a call would be read (`EXISTS(`, `CAST(`, `VARCHAR(`), as
+# alternatives of a regular expression (sorted first, so that the terminals, and keys, are stable).
+_NOT_CALLS = _alternatives(sorted({*KNOWN_FUNCTIONS,
+                                   *(w for w in _KEYWORDS + _SOFT_KEYWORDS + _UNMODELLED if " " not in w)}))
 
 
 # A call is not a list of column names (`AS t(a, b)`, `WITH t(a, b) AS (`: NAME_LIST), which sqlglot
@@ -564,8 +566,8 @@ _NOT_CALLS = sorted({*KNOWN_FUNCTIONS, *(w for w in _KEYWORDS + _SOFT_KEYWORDS +
 # nests, as the answers' checks expect (calibration.nesting). A comment's text is what follows its opening and its spaces, up to the end of the line or the
 # closing (a `--` comment is written `/* ... */`, the text kept).
 _COMMON = rf"""
-CALL.6: /(?<![\w$.])(?<![Aa][Ss] )(?!(?i:{_alternatives(_NOT_CALLS)})\()[A-Za-z_][A-Za-z0-9_]*(?=\((?![\w\s,"]*\)\s*(?i:AS)\s*\())/
-FUNC.6: /(?<![\w$.])(?i:{_alternatives(_NOT_CALLS)})\(/
+CALL.6: /(?<![\w$.])(?<![Aa][Ss] )(?!(?i:{_NOT_CALLS})\()[A-Za-z_][A-Za-z0-9_]*(?=\((?![\w\s,"]*\)\s*(?i:AS)\s*\())/
+FUNC.6: /(?<![\w$.])(?i:{_NOT_CALLS})\(/
 NAME_LIST.5: /(?<![\w$.])[A-Za-z_][A-Za-z0-9_]*\(/
 COMMENT_OPEN.6: / ?(?:--|\/\*)[ \t]*/
 COMMENT_CLOSE.6: /[ \t]*\*\//
