@@ -2,17 +2,23 @@
 
     python benchmarks/user_defaults.py                      # every subject, defaults, 2 threads
     python benchmarks/user_defaults.py date-format --set lr=2e-3 --set model.dropout=0.0
+    python benchmarks/user_defaults.py shell-words --cache-dir /tmp/pairs --busy 120
 
 Prints, per subject, the held-out exact match (also by input length in tokens), the share
 answered confidently, training time and epochs; with `--out`, writes them as JSON (BENCHMARKS.md renders results/user-defaults.json).
 `--set` overrides a field of the configuration (a `model.` prefix: of the model's shape), to
-compare a candidate default against the current one side by side.
+compare a candidate default against the current one side by side. `--busy SECONDS` runs one
+busy process per core beside the first seconds of each subject's run, as another job on a
+shared CI machine would (with `--cache-dir` holding the pairs of an earlier run, those seconds
+are training, not synthesis).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +52,20 @@ def configured(training, settings: list[str]):
     return replace(training, model=replace(training.model, **model_changes), **changes)
 
 
-def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None = None) -> dict:
+@contextlib.contextmanager
+def busy_machine(seconds: float):
+    """One process per core, each spinning for `seconds` (stopped early when the block ends)."""
+    spin = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(os.cpu_count() or 1) if seconds > 0]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None = None, busy_s: float = 0.0) -> dict:
     import torch
 
     from pytest_modelizer.learn import learn
@@ -62,7 +81,8 @@ def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None
             # A model is never reused from `cache_dir`: training always runs (its pairs are reused).
             store = ModelStore(Path(cache_dir or scratch))
             spec = ModelSpec(subject, "forward", training=training)
-            artifact = learn(spec, store, log=lambda msg: print(f"  {msg}", flush=True))
+            with busy_machine(busy_s):
+                artifact = learn(spec, store, log=lambda msg: print(f"  {msg}", flush=True))
     finally:
         torch.set_num_threads(before)
     meta = artifact.meta
@@ -79,6 +99,7 @@ def train_one(subject, settings: list[str], threads: int, cache_dir: Path | None
         "epochs": meta["epochs"],
         "stopped": meta["stopped"],
         "curve": [(h["seconds"], h.get("val_exact")) for h in meta["history"]],
+        "lr_curve": [(h["seconds"], h["lr_factor"]) for h in meta["history"]],
         "train_pairs": meta["train_pairs"],
         "parameters": meta["parameters"],
         "threads": threads,
@@ -92,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache-dir", type=Path, help="keep the synthesized pairs here for the next run")
+    parser.add_argument("--busy", type=float, default=0.0, metavar="SECONDS",
+                        help="run one busy process per core beside the first SECONDS of each run")
     args = parser.parse_args(argv)
     subjects = [s for s in user_subjects() if not args.subjects or s.name in args.subjects]
     load = os.getloadavg()[0]  # other work on the machine slows training within its time limit
@@ -99,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     for subject in subjects:
         print(f"{subject.name}: training with the defaults{' and ' + ', '.join(args.set) if args.set else ''}",
               flush=True)
-        result = train_one(subject, args.set, args.threads, args.cache_dir)
+        result = train_one(subject, args.set, args.threads, args.cache_dir, args.busy)
         results.append(result)
         among = result["confident_exact"]
         print(f"{subject.name}: held-out exact {result['exact_match']:.1%}, confident {result['confident']:.1%} "
@@ -112,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.common import machine
 
         label = "defaults" + (" with " + ", ".join(args.set) if args.set else "")
-        runs = [{**r, "config": label, "load": f"load average {load:.1f} at the start"} for r in results]
+        busy = f", {os.cpu_count()} busy processes beside its first {args.busy:g} s" if args.busy else ""
+        runs = [{**r, "config": label, "load": f"load average {load:.1f} at the start{busy}"} for r in results]
         report = {"command": "python benchmarks/user_defaults.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                   "machine": machine(), "runs": runs}
         args.out.write_text(json.dumps(report, indent=1) + "\n")
