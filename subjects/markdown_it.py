@@ -2,9 +2,10 @@
 
 Each synthesized input is one top-level Markdown block (possibly with nested children) built
 from a small word list, so that a small model can learn the mapping. Text runs, URLs, e-mail
-addresses, the text of code spans and the lines of code blocks are content: they become `TEXT_n`,
-`URL_n`, `EMAIL_n`, `CODE_n` and `CODELINE_n` placeholders, spelled the same in the Markdown and in
-the HTML, so the output reuses the input's placeholders. The sample part of the package-docs
+addresses, links' other targets (paths, anchors), the text of code spans, the lines of code blocks
+and their language are content: they become `TEXT_n`, `URL_n`, `EMAIL_n`, `LINK_n`, `CODE_n`,
+`CODELINE_n` and `LANG_n` placeholders, spelled the same in the Markdown and in the HTML, so the
+output reuses the input's placeholders. The sample part of the package-docs
 corpus steers synthesis. Markup and whitespace are folded into few tokens (`"## "`, `"- "`,
 `"</p>\\n"`, `'<a href="'`, ...).
 
@@ -81,9 +82,15 @@ grammar: dict[str, list] = with_escape_rules({
     "<fenced>": [
         option("```\n<codelines>```\n", 0.45),
         option("```<info>\n<codelines>```\n", 0.4),
+        # Documentation sites' fences say more than the language (mkdocs: a title, lines to
+        # highlight); the HTML keeps the language alone.
+        "```<info> <attributes>\n<codelines>```\n",
         "~~~\n<codelines>~~~\n",
     ],
-    "<info>": ["python", "bash", "json", "text"],
+    "<info>": ["python", "bash", "json", "text", "pycon", "console", "yaml", "toml", "sh", "ini", "html", "js"],
+    "<attributes>": ['title="<word>.<word>"', 'title="<word>/<word>.<word>"', 'hl_lines="<digit>"',
+                     'hl_lines="<digit>-<digit>"', 'linenums="1"', 'title="<word>.<word>" hl_lines="<digit> <digit>"'],
+    "<digit>": ["1", "2", "3", "4", "7", "8", "12"],
     "<codelines>": [option("<codeline>", 0.55), "<codeline><codelines>"],
     "<codeline>": [
         option("<codetext>\n", 0.7), "    <codetext>\n", "  <codetext>\n", "        <codetext>\n", "\n",
@@ -211,13 +218,20 @@ grammar: dict[str, list] = with_escape_rules({
         "<word>/<word>.<word>", "$ <word> <word>", "@<word>",
     ],
     "<link>": [
-        option("[<text>]<lp><url><rp>", 0.45),
-        option('[<text>]<lp><url> "<text>"<rp>', 0.25),
-        "[<code>]<lp><url><rp>",
-        "[<emph>]<lp><url><rp>",
-        "[<tagged>]<lp><url><rp>",
+        option("[<text>]<lp><target><rp>", 0.45),
+        option('[<text>]<lp><target> "<text>"<rp>', 0.25),
+        "[<code>]<lp><target><rp>",
+        "[<emph>]<lp><target><rp>",
+        "[<tagged>]<lp><target><rp>",
     ],
-    "<image>": [option("![<text>]<lp><url><rp>", 0.6), '![<text>]<lp><url> "<text>"<rp>'],
+    "<image>": [option("![<text>]<lp><target><rp>", 0.6), '![<text>]<lp><target> "<text>"<rp>'],
+    # A link's target: a URL, or (as documentation sites link their own pages) a path or an anchor.
+    "<target>": [option("<url>", 0.75), option("<path>", 0.15), "#<anchor>"],
+    "<path>": [
+        "<word>.md", "<word>/<word>.md", "<word>/", "<word>/<word>/", "../<word>.md", "<word>.md#<anchor>",
+        "<word>.html", "<word>/<anchor>", "<word>/index.md", "<word>/<word>.png", "./<word>.svg",
+    ],
+    "<anchor>": [option("<word>", 0.4), "<word>-<word>", "<word>-<word>-<word>", "<word>_<word>"],
     "<autolink>": [option("<lt><url><gt>", 0.7), "<lt><email><gt>"],
     "<escape>": ["\\*", "\\_", "\\#", "\\[", "\\`", "\\<lt>", "\\&", "\\\\", "\\<gt>"],
     "<entity>": ["&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&nbsp;", "&#35;", "&#42;", "&#x26;", "&"],
@@ -262,8 +276,19 @@ ANY.-1: /[\s\S]/
 # a space on either side of it ("`a` and `b`", the usual case) keeps it text.
 _CODE = r"""[^`\s&<>"](?:[^`\n&<>"]*[^`\s&<>"])?"""
 
+# A link's target that is no URL (a path, an anchor: `docs/index.md`, `#usage`) is one placeholder,
+# LINK_n, spelled alike in the Markdown's "](...)" and the HTML's href (or src): characters that
+# markdown-it percent-encodes, or HTML escapes ("&"), are left to the other terminals (pandoc's
+# subjects call theirs PATH; pandoc percent-encodes less).
+_LINK = r"""(?![A-Za-z][A-Za-z0-9+.-]*:)(?:[A-Za-z0-9;\/?:@=+$,_.!~*'#-]|%[0-9A-Fa-f]{2})+"""
+# A fenced code block's language (the info string's first word, the HTML's "language-..." class)
+# is one placeholder, LANG_n, whatever follows it on the fence line.
+_LANG = r"""[^\s`"&<>]+"""
+
 INPUT_TERMINALS = _CONTENT + rf"""
-CODE.6: /(?<=`){_CODE}(?=`)/""" + r"""
+CODE.6: /(?<=`){_CODE}(?=`)/
+LINK.5: /(?<=\]\(){_LINK}(?=\)| ")/
+LANG.6: /(?<=```|~~~){_LANG}/""" + r"""
 HARDBREAK.5: /[ ]{2,}\n/ | /\\\n/
 ESCAPE.4: /\\[!-\/:-@\[-`{-~]/
 ENTITY.4: /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/
@@ -283,7 +308,9 @@ TITLE_CLOSE.4: "\")"
 """
 
 OUTPUT_TERMINALS = _CONTENT + rf"""
-CODE.6: /(?<=<code>){_CODE}(?=<\/code>)/""" + r"""
+CODE.6: /(?<=<code>){_CODE}(?=<\/code>)/
+LINK.5: /(?:(?<=<a href=")|(?<=<img src=")){_LINK}(?=")/
+LANG.6: /(?<=class="language-){_LANG}(?=")/""" + r"""
 PRE_OPEN.5: /<pre><code(?: class="language-|>)/
 PRE_CLOSE.5: "</code></pre>\n"
 OL_START.5: /<ol start="[0-9]+">\n/
@@ -298,7 +325,7 @@ MAILTO.4: "mailto:"
 HTML_ESCAPE.4: /&(?:amp|lt|gt|quot);/
 """
 
-CONTENT = ("TEXT", "URL", "EMAIL", "CODE", "CODELINE")
+CONTENT = ("TEXT", "URL", "EMAIL", "CODE", "CODELINE", "LINK", "LANG")
 
 # A code block's lines: CODELINE placeholders (bundled.markdown_code_blocks says where).
 CODE_BLOCKS = markdown_code_blocks(FENCE + r"[^\n`]*\n", '&<>"')

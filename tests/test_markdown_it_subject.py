@@ -68,6 +68,15 @@ def test_tokenizers_are_lossless_on_corpora(subject, corpus):
     # one text run, copied as it is (`bundled.WORD_CHAR`); © is no word character (from `&copy;`).
     ("Fast ✨ and हिन्दी → done 👍🏽 ™ ± 3°\n", "TEXT", ["Fast ✨ and हिन्दी → done 👍🏽 ™ ± 3°"]),
     ("Plain &copy; 2024 Acme\n", "TEXT", ["Plain", "2024 Acme"]),
+    # A link's target that is no URL: one placeholder, and the text after the link is text again.
+    ("See [the policy](labels/stability-policy), then [usage](#usage \"How\").\n", "LINK",
+     ["labels/stability-policy", "#usage"]),
+    ("![logo](img/logo_2.png)\n", "LINK", ["img/logo_2.png"]),
+    ("[a](https://a.io/b) and [b](docs/a b.md)\n", "LINK", []),  # a URL is a URL; a space is no target
+    ("[x](docs/caf%C3%A9.md)\n", "LINK", ["docs/caf%C3%A9.md"]),
+    # A fence's language is one placeholder, whatever else its line holds.
+    ('```python title="app/main.py" hl_lines="2"\nx = 1\n```\n', "LANG", ["python"]),
+    ("~~~pycon\n>>> 1\n~~~\n", "LANG", ["pycon"]),
 ])
 def test_copied_code_is_one_placeholder_the_html_reuses(subject, markdown, kind, values):
     inp, out = subject.input_tokenizer, subject.output_tokenizer
@@ -99,6 +108,7 @@ FEATURES = {
     "strong": ["<strong>"],
     "inline code": ["<p><code>", " <code>"],
     "link": ['<a href="http'],
+    "link to a path or an anchor": ['<a href="#', '.md">'],
     "link title": ['" title="'],
     "image": ["<img src="],
     "autolink": ['<a href="mailto:'],
@@ -124,6 +134,7 @@ def test_fuzzed_inputs_cover_markdown_features(subject, fuzzed):
     assert any("\\" in t and "<br />" in subject.program(t) for t in fuzzed), "no backslash hard break"
     assert any(re.search(r"&[a-z#0-9]+;", t) for t in fuzzed), "no entity in the input"
     assert any(re.search(r"\\[*_#`]", t) for t in fuzzed), "no backslash escape in the input"
+    assert any(re.search(r'^```\w+ \w+="', t, re.M) for t in fuzzed), "no fence line with more than the language"
 
 
 def test_fuzzed_inputs_hold_delimiters_without_a_partner(subject, fuzzed):

@@ -70,6 +70,17 @@ def test_however_many_samples_parse_the_grammars_probabilities_keep_their_share(
     assert probabilities["?"] == pytest.approx(DECLARED_SHARE * 0.5)
 
 
+def test_the_grammars_probabilities_do_not_shorten_what_the_samples_make_long():
+    from pytest_modelizer.grammar import option
+
+    # The grammar declares short lists; every sample is five words long (four recursions, one end).
+    grammar = {"<start>": ["<list>"], "<list>": [option("<w>", 0.8), "<w> <list>"], "<w>": ["a", "b"]}
+    mined = mine(bnf_grammar(grammar), ["a b a b a"] * 40)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<list>"])
+    # The samples' counts with one sample per alternative of prior: (160 + 2 * 0.2) / 202.
+    assert probabilities["<w> <list>"] == pytest.approx(160.4 / 202)
+
+
 def test_a_repeated_expansion_is_mined_as_one():
     """A grammar may repeat an expansion to make it likelier; the mined grammar must still fuzz."""
     from fuzzingbook.ProbabilisticGrammarFuzzer import ProbabilisticGrammarFuzzer, exp_probabilities
@@ -167,6 +178,22 @@ def test_content_that_only_its_context_makes_still_parses():
     assert (len(mined.trees), mined.unparsed) == (3, 0)
     probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
     assert probabilities["<w> `<w>`"] > probabilities["<w> <w>"]
+
+
+def test_content_that_only_its_context_makes_is_written_as_a_word_of_the_grammar():
+    """Text between two code spans ("`cat`-`dog`") lexes as code too: "-" is the grammar's shortest
+    code, but no code span of the grammar holds it. Samples' code is written as a word the grammar
+    writes there, so their code spans still parse."""
+    from pytest_modelizer import LarkTokenizer
+    from pytest_modelizer.samples import ContentMarks
+
+    grammar = {"<start>": ["<w> `<w>`", "<w> <w>", "`<w>`-`<w>`"], "<w>": ["cat", "dog"]}
+    tokenizer = LarkTokenizer('CODE.2: /(?<=`)[^`]+(?=`)/\nWORD: /[a-z]+/\nOTHER.-1: /./s', content=("CODE", "WORD"))
+    samples = ["owl `snake_case()`", "emu `--flag`", "yak bee"]
+    content = ContentMarks(tokenizer, samples)
+    mined = mine(bnf_grammar(grammar), samples, content=content)
+    assert content.stand_ins["CODE"] in ("cat", "dog")
+    assert (len(mined.trees), mined.unparsed) == (3, 0)
 
 
 def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
