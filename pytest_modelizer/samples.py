@@ -39,8 +39,8 @@ FRAGMENT_SHARE = 0.2
 # the samples steer synthesis toward their constructs without erasing the ones they happen to lack
 # (a test corpus without the `?` parameters that applications' SQLite queries are full of). A floor,
 # not a blend: blending a fifth of the declared probabilities into every choice also pulled each
-# recursive rule toward the grammar's short declared defaults, and markdown-it's synthesized blocks
-# over 40 tokens fell from 3.1 % to 1.3 % of its inputs (its samples: 8.9 %).
+# recursive rule toward the grammar's short declared defaults, and synthesized inputs came out
+# shorter than the samples (docs/model-history.md, markdown-it's models of today).
 DECLARED_SHARE = 0.2
 # Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
 MAX_PARSED_CHARS = 400
