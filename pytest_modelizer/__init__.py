@@ -15,11 +15,12 @@ from pytest_modelizer.errors import (
 )
 from pytest_modelizer.samples import CorpusSamples
 from pytest_modelizer.subject import Subject, TrainingConfig, command_version, package_version
-from pytest_modelizer.tokenizer import LarkTokenizer, Verbatim
+from pytest_modelizer.tokenizer import Escaped, LarkTokenizer, Verbatim
 
 __all__ = [
     "Behaviour",
     "CorpusSamples",
+    "Escaped",
     "LarkTokenizer",
     "ModelConfig",
     "ModelizerRefusal",

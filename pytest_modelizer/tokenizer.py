@@ -54,6 +54,66 @@ class Verbatim:
         return None
 
 
+HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"))
+
+
+@dataclass(frozen=True)
+class Escaped:
+    """Content this side writes escaped where the other side writes it plain, as HTML writes a
+    code line's `"` as `&quot;`.
+
+    A placeholder of one of the `content` terminals holds the plain value: `x = "a"` in the
+    Markdown and `x = &quot;a&quot;` in the HTML are one placeholder, where without it each would
+    be five tokens and the model would have to learn the escaping. `entities` pairs each escaped
+    character with how this side writes it. A value that holds such a character raw (which the
+    program would not write) has that character lexed apart, as a token of its own, so that
+    writing the plain value back escaped gives the text exactly.
+    """
+
+    content: tuple[str, ...]
+    entities: tuple[tuple[str, str], ...] = HTML_ESCAPES
+
+    @cached_property
+    def _entity(self) -> re.Pattern:
+        return re.compile("|".join(re.escape(entity) for _, entity in self.entities))
+
+    @cached_property
+    def _apart(self) -> re.Pattern:
+        """An entity (kept), or an escaped character written raw (apart)."""
+        raw = "".join(re.escape(char) for char, _ in self.entities)
+        return re.compile(f"({self._entity.pattern})|[{raw}]")
+
+    def plain(self, text: str) -> str:
+        to_char = {entity: char for char, entity in self.entities}
+        return self._entity.sub(lambda m: to_char[m.group()], text)
+
+    def written(self, value: str) -> str:
+        to_entity = dict(self.entities)
+        return "".join(to_entity.get(char, char) for char in value)
+
+    def pieces(self, kind: str, value: str) -> list[tuple[str, str]]:
+        """`value` as runs of `kind` and, apart, the escaped characters it holds raw (of kind "")."""
+        pieces: list[tuple[str, str]] = []
+        done = 0
+        for m in self._apart.finditer(value):
+            if m.group(1) is None:  # raw
+                if m.start() > done:
+                    pieces.append((kind, value[done:m.start()]))
+                pieces.append(("", m.group()))
+                done = m.end()
+        if done < len(value):
+            pieces.append((kind, value[done:]))
+        return pieces
+
+    def problem(self, content: tuple[str, ...]) -> str | None:
+        unknown = [name for name in self.content if name not in content]
+        if unknown:
+            return f"escaped terminals {', '.join(map(repr, unknown))} are not content terminals {list(content)}"
+        if any(len(char) != 1 or not entity for char, entity in self.entities):
+            return f"escaped entities {self.entities!r} must pair single characters with their spelling"
+        return None
+
+
 @dataclass(frozen=True)
 class LarkTokenizer:
     """A lexer given as lark terminal definitions; `content` terminals become placeholders.
@@ -75,12 +135,16 @@ class LarkTokenizer:
     placeholders instead of many tokens. Where the other side of a pair does not hold a run
     as it is (a code block nested where the regions do not reach), that run is lexed by the
     terminals instead, as if there were no region.
+
+    `escaped` (`Escaped`) names content this side writes escaped (HTML's `&quot;`) that the other
+    side writes plain: its placeholders hold the plain value, and are written back escaped.
     """
 
     terminals: str
     content: tuple[str, ...] = ()
     case_insensitive: tuple[str, ...] = ()
     verbatim: tuple[Verbatim, ...] = ()
+    escaped: Escaped | None = None
 
     def definition_problem(self) -> str | None:
         """What is wrong with the terminal definitions before lark sees them (None: nothing).
@@ -95,7 +159,8 @@ class LarkTokenizer:
             unknown = [name for name in declared if name not in names and (role != "content" or name not in regions)]
             if unknown:
                 return f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(names)}"
-        return next((problem for region in self.verbatim if (problem := region.problem(self.content))), None)
+        problem = next((problem for region in self.verbatim if (problem := region.problem(self.content))), None)
+        return problem or (self.escaped.problem(self.content) if self.escaped else None)
 
     @cached_property
     def _lark(self):
@@ -116,6 +181,8 @@ class LarkTokenizer:
             text += "\0" + ",".join(self.case_insensitive)
         for region in self.verbatim:  # likewise
             text += "\0" + "\1".join((region.start, region.end, region.content, region.apart))
+        if self.escaped:  # likewise
+            text += "\0" + ",".join(self.escaped.content) + "\1" + repr(self.escaped.entities)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def lex(self, text: str) -> list[tuple[str, str]]:
@@ -162,14 +229,22 @@ class LarkTokenizer:
             done = max(done, m.end())
         if done < len(body):
             lexed.append((region.content, body[done:]))
-        return lexed
+        return self._raw_apart(lexed)
+
+    def _raw_apart(self, lexed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """`lexed` with the escaped characters that escaped content holds raw lexed apart (`Escaped.pieces`)."""
+        if not self.escaped:
+            return lexed
+        escaped = self.escaped
+        return [piece for kind, value in lexed
+                for piece in (escaped.pieces(kind, value) if kind in escaped.content else ((kind, value),))]
 
     def _lex(self, text: str, offset: int = 0) -> list[tuple[str, str]]:
         """The terminals' tokens of `text`, a part of the input starting at `offset` (for the error)."""
         from lark.exceptions import UnexpectedCharacters
 
         try:
-            return [(tok.type, str(tok)) for tok in self._lark.lex(text)]
+            return self._raw_apart([(tok.type, str(tok)) for tok in self._lark.lex(text)])
         except UnexpectedCharacters as exc:
             at = exc.pos_in_stream
             raise TokenizeError(f"no terminal matches {text[at:at + 20]!r} at offset {offset + at}") from None
@@ -197,9 +272,16 @@ class LarkTokenizer:
     def spelled(self, kind: str, value: str) -> str:
         """A lexed value as it is held: the token it stands for, or a placeholder's value.
 
-        Upper-cased where its terminal is case-insensitive.
+        Upper-cased where its terminal is case-insensitive, plain where it is escaped.
         """
+        if self.escaped and kind in self.escaped.content:
+            value = self.escaped.plain(value)
         return value.upper() if kind in self.case_insensitive else value
+
+    def _written(self, placeholder: str, value: str) -> str:
+        """A placeholder's value as this side writes it (escaped where its terminal is)."""
+        escaped = self.escaped
+        return escaped.written(value) if escaped and placeholder.rpartition("_")[0] in escaped.content else value
 
     def tokenize_with(self, text: str, mapping: dict[str, str], fresh_as_words: bool = False) -> Tokenized:
         """Tokens of `text` using placeholders from an existing `mapping` (the other side's).
@@ -221,20 +303,29 @@ class LarkTokenizer:
             kind, _, n = ph.rpartition("_")
             counts[kind] = max(counts.get(kind, 0), int(n))
         tokens: list[str] = []
+
+        def held(kind: str, value: str) -> str | None:
+            """The other side's placeholder for a held `value` lexed as `kind`: by type first,
+            else by value alone (the other side may call the same content by another type) where
+            this side writes it alike, so that writing it back gives the text."""
+            placeholder = typed.get((kind, value))
+            if placeholder is None and (alone := inverse.get(value)) is not None:
+                placeholder = alone if self._written(alone, value) == self._written(f"{kind}_", value) else None
+            return placeholder
+
         verbatim = {region.content for region in self.verbatim}
         lexed = self.lex(text)
         if verbatim:  # a run the other side does not hold as it is: lexed as if there were no region
-            lexed = [part for kind, value in lexed
-                     for part in (self._lex(value) if kind in verbatim and value not in inverse else [(kind, value)])]
-        for kind, value in lexed:
+            lexed = [part for kind, value in lexed for part in
+                     (self._lex(value) if kind in verbatim and not held(kind, self.spelled(kind, value)) else [(kind, value)])]
+        for kind, written in lexed:
             if kind not in self.content:
-                tokens.append(self.spelled(kind, value))
+                tokens.append(self.spelled(kind, written))
                 continue
-            value = self.spelled(kind, value)
-            # Else by value alone: the other side may call the same content by another type.
-            placeholder = typed.get((kind, value)) or inverse.get(value)
+            value = self.spelled(kind, written)
+            placeholder = held(kind, value)
             if placeholder is None and fresh_as_words:
-                tokens.append(self.spelled(kind, value))
+                tokens.append(written.upper() if kind in self.case_insensitive else written)
                 continue
             if placeholder is None:
                 counts[kind] = counts.get(kind, 0) + 1
@@ -246,7 +337,9 @@ class LarkTokenizer:
 
     def detokenize(self, tokens: Iterable[str], mapping: dict[str, str]) -> str:
         """Join tokens, restoring placeholders from `mapping` (unknown ones stay as written)."""
-        return "".join(mapping.get(tok, tok) for tok in tokens)
+        if not self.escaped:
+            return "".join(mapping.get(tok, tok) for tok in tokens)
+        return "".join(self._written(tok, mapping[tok]) if tok in mapping else tok for tok in tokens)
 
 
 def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str],

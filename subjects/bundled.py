@@ -67,25 +67,28 @@ def bundled_subject(name: str, corpora: Mapping[str, str] | None = None, **field
 # A Markdown code block's lines are copied into <pre><code> with the characters HTML escapes
 # escaped and an indented block's indentation removed: each run between those is one CODELINE
 # placeholder on both sides, so a block is a few tokens per line, as long as real code makes it.
+# Where the HTML tokenizer reads CODELINE as escaped (`Escaped`), a line is one run, escaped
+# characters and all (`escaped` and `entities` empty).
 # The regions reach fenced blocks at the start of a line or inside a block quote, and a block
 # that is indented code as a whole; elsewhere (a fence inside a list item) the lines are lexed
 # by the terminals, on both sides.
 FENCE = r"(?:```|~~~)"
 
 
-def markdown_code_blocks(fence_open: str, escaped: str) -> tuple[Verbatim, ...]:
+def markdown_code_blocks(fence_open: str, escaped: str = "") -> tuple[Verbatim, ...]:
     """The Markdown side's regions: `fence_open` matches a fence line as the program takes it
-    (without "^"), `escaped` lists the characters its HTML escapes."""
+    (without "^"), `escaped` lists the characters its HTML escapes, that end a run."""
     return (
         Verbatim(start=rf"(?m)^{fence_open}", end=rf"(?m)^{FENCE}", content="CODELINE", apart=rf"[{escaped}\n]"),
         Verbatim(start=rf"(?m)^> ?{fence_open}", end=rf"(?m)^> ?{FENCE}|^(?!>)", content="CODELINE",
                  apart=rf"(?m)^> ?|[{escaped}\n]"),
         Verbatim(start=r"\A(?= {4})", end=r"(?m)^(?=[^ \n])", content="CODELINE",
-                 apart=r"\A {4}|\n {0,4}|" + f"[{escaped}]"),
+                 apart=r"\A {4}|\n {0,4}" + (f"|[{escaped}]" if escaped else "")),
     )
 
 
-def html_code_blocks(pre_open: str, entities: str) -> tuple[Verbatim, ...]:
+def html_code_blocks(pre_open: str, entities: str = "") -> tuple[Verbatim, ...]:
     """The HTML side's region: the body of a code block opened by `pre_open`, its escaped
-    characters the `entities` (an alternation, "amp|lt|gt")."""
-    return (Verbatim(start=pre_open, end="</code></pre>", content="CODELINE", apart=rf"&(?:{entities});|\n"),)
+    characters the `entities` (an alternation, "amp|lt|gt"), that end a run."""
+    apart = rf"&(?:{entities});|\n" if entities else r"\n"
+    return (Verbatim(start=pre_open, end="</code></pre>", content="CODELINE", apart=apart),)

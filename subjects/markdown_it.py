@@ -14,7 +14,7 @@ Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 from __future__ import annotations
 
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, package_version
+from pytest_modelizer import CorpusSamples, Escaped, LarkTokenizer, package_version
 from pytest_modelizer.grammar import option, with_escape_rules
 from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR, bundled_subject,
                                                html_code_blocks, markdown_code_blocks, with_rotary)
@@ -268,13 +268,15 @@ IMAGE_OPEN.4: "!["
 ANY.-1: /[\s\S]/
 """
 
-# A code span's text is copied into <code>...</code> as it is: one placeholder stands for it,
+# A code span's text is copied into <code>...</code> escaped: one placeholder stands for it,
 # whatever it holds (`snake_case`, `--flag`, `f(x)`, `[extra]`, which as words and markup would
-# read as emphasis, links and punctuation). Where HTML escaping changes it (& < > ") or it starts
-# or ends with a space (which CommonMark may strip) it is left to the other terminals. The
-# lexer has no state: a text between two spans on one line ("`a`/`b`") is taken for code too;
-# a space on either side of it ("`a` and `b`", the usual case) keeps it text.
-_CODE = r"""[^`\s&<>"](?:[^`\n&<>"]*[^`\s&<>"])?"""
+# read as emphasis, links and punctuation; `d["k"]`, which the HTML writes `d[&quot;k&quot;]`:
+# the output tokenizer reads CODE and CODELINE as escaped). Where it starts or ends with a space
+# (which CommonMark may strip) it is left to the other terminals. The lexer has no state: a
+# text between two spans on one line ("`a`/`b`") is taken for code too; a space on either side
+# of it ("`a` and `b`", the usual case) keeps it text.
+_CODE = r"""[^`\s](?:[^`\n]*[^`\s])?"""
+_HTML_CODE = r"""[^`\s<](?:[^`\n<]*[^`\s<])?"""
 
 # A link's target that is no URL (a path, an anchor: `docs/index.md`, `#usage`) is one placeholder,
 # LINK_n, spelled alike in the Markdown's "](...)" and the HTML's href (or src): characters that
@@ -308,7 +310,7 @@ TITLE_CLOSE.4: "\")"
 """
 
 OUTPUT_TERMINALS = _CONTENT + rf"""
-CODE.6: /(?<=<code>){_CODE}(?=<\/code>)/
+CODE.6: /(?<=<code>){_HTML_CODE}(?=<\/code>)/
 LINK.5: /(?:(?<=<a href=")|(?<=<img src=")){_LINK}(?=")/
 LANG.6: /(?<=class="language-){_LANG}(?=")/""" + r"""
 PRE_OPEN.5: /<pre><code(?: class="language-|>)/
@@ -327,12 +329,14 @@ HTML_ESCAPE.4: /&(?:amp|lt|gt|quot);/
 
 CONTENT = ("TEXT", "URL", "EMAIL", "CODE", "CODELINE", "LINK", "LANG")
 
-# A code block's lines: CODELINE placeholders (bundled.markdown_code_blocks says where).
-CODE_BLOCKS = markdown_code_blocks(FENCE + r"[^\n`]*\n", '&<>"')
-HTML_CODE_BLOCKS = html_code_blocks(r'<pre><code(?: class="[^"]*")?>', "amp|lt|gt|quot")
+# A code block's lines: CODELINE placeholders (bundled.markdown_code_blocks says where), a line
+# one placeholder, its escaped characters and all.
+CODE_BLOCKS = markdown_code_blocks(FENCE + r"[^\n`]*\n")
+HTML_CODE_BLOCKS = html_code_blocks(r'<pre><code(?: class="[^"]*")?>')
 
 input_tokenizer = LarkTokenizer(terminals=INPUT_TERMINALS, content=CONTENT, verbatim=CODE_BLOCKS)
-output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT, verbatim=HTML_CODE_BLOCKS)
+output_tokenizer = LarkTokenizer(terminals=OUTPUT_TERMINALS, content=CONTENT, verbatim=HTML_CODE_BLOCKS,
+                                 escaped=Escaped(("CODE", "CODELINE")))
 
 subject = bundled_subject(
     "markdown-it",

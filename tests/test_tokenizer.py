@@ -6,7 +6,7 @@ import random
 import pytest
 
 import toy
-from pytest_modelizer import Behaviour, LarkTokenizer, Verbatim
+from pytest_modelizer import Behaviour, Escaped, LarkTokenizer, Verbatim
 from pytest_modelizer.tokenizer import (
     BOS,
     EOS,
@@ -180,6 +180,53 @@ def test_verbatim_regions_are_checked_and_enter_the_fingerprint():
     assert "CODE" in LarkTokenizer(FENCED.terminals, content=("WORD",), verbatim=(unknown,)).definition_problem()
     broken = Verbatim(start="(", end="b", content="WORD", apart="c")
     assert "not a regular expression" in LarkTokenizer(FENCED.terminals, content=("WORD",), verbatim=(broken,)).definition_problem()
+
+
+# The same toy program's code lines, as a side that writes them escaped (HTML's "&lt;", "&quot;").
+WHOLE_LINES = LarkTokenizer(FENCED.terminals, content=FENCED.content,
+                            verbatim=(Verbatim(start=r"(?m)^```\n", end=r"(?m)^```", content="LINE", apart=r"\n"),))
+HTML_LINES = LarkTokenizer(ESCAPED.terminals, content=ESCAPED.content, escaped=Escaped(("LINE",)),
+                           verbatim=(Verbatim(start="<pre>", end="</pre>", content="LINE", apart=r"\n"),))
+
+
+def test_escaped_content_is_one_placeholder_holding_the_plain_value():
+    source = WHOLE_LINES.tokenize('```\nif a<b: d["k"] & c\n```\n')
+    assert source.mapping == {"LINE_1": 'if a<b: d["k"] & c'}
+    html_text = "<pre>if a&lt;b: d[&quot;k&quot;] &amp; c\n</pre>"
+    html = HTML_LINES.tokenize_with(html_text, source.mapping)
+    assert html.tokens == ("<pre>", "LINE_1", "\n", "</pre>") and html.mapping == source.mapping
+    assert HTML_LINES.detokenize(html.tokens, html.mapping) == html_text  # written back escaped
+    # The other way round (the HTML as the input), the plain value is what the other side writes.
+    assert HTML_LINES.tokenize(html_text).mapping == source.mapping
+    assert WHOLE_LINES.detokenize(source.tokens, HTML_LINES.tokenize(html_text).mapping).startswith("```\nif a<b")
+
+
+def test_an_escaped_character_written_raw_is_lexed_apart_so_writing_back_is_exact():
+    text = '<pre>a "b" &amp; &lt;c & d&gt;</pre>'
+    tok = HTML_LINES.tokenize(text)
+    assert tok.tokens == ("<pre>", "LINE_1", '"', "LINE_2", '"', "LINE_3", "&", "LINE_4", "</pre>")
+    assert tok.mapping == {"LINE_1": "a ", "LINE_2": "b", "LINE_3": " & <c ", "LINE_4": " d>"}
+    assert HTML_LINES.detokenize(tok.tokens, tok.mapping) == text
+
+
+def test_a_value_matched_under_another_type_only_where_both_write_it_alike():
+    # The source calls "a<b" and "x" WORDs. The escaped line "a&lt;b" would be written back as
+    # "a<b" under WORD_1, so it is a run the source does not hold, lexed by the terminals; "x" is
+    # written alike either way.
+    words = LarkTokenizer('WORD: /[a-z<]+/\nSP: " "', content=("WORD",)).tokenize("a<b x")
+    html = HTML_LINES.tokenize_with("<pre>a&lt;b\nx</pre>", words.mapping)
+    assert html.tokens == ("<pre>", "WORD_3", "&lt;", "WORD_4", "\n", "WORD_2", "</pre>")
+    assert HTML_LINES.detokenize(html.tokens, html.mapping) == "<pre>a&lt;b\nx</pre>"
+
+
+def test_escaped_content_is_checked_and_enters_the_fingerprint():
+    assert HTML_LINES.definition_problem() is None
+    assert HTML_LINES.fingerprint != LarkTokenizer(HTML_LINES.terminals, content=HTML_LINES.content,
+                                                   verbatim=HTML_LINES.verbatim).fingerprint
+    unknown = LarkTokenizer(ESCAPED.terminals, content=("WORD",), escaped=Escaped(("CODE",)))
+    assert "'CODE'" in unknown.definition_problem()
+    two_chars = LarkTokenizer(ESCAPED.terminals, content=("WORD",), escaped=Escaped(("WORD",), (("<<", "&ll;"),)))
+    assert "single characters" in two_chars.definition_problem()
 
 
 def test_vocabulary_encode_decode_covers():
