@@ -4,8 +4,8 @@ Each synthesized input is one top-level Markdown block (possibly with nested chi
 from a small word list, so that a small model can learn the mapping. Text runs, URLs, e-mail
 addresses, links' other targets (paths, anchors), the text of code spans, the lines of code blocks
 and their language are content: they become `TEXT_n`, `URL_n`, `EMAIL_n`, `LINK_n`, `CODE_n`,
-`CODELINE_n` and `LANG_n` placeholders, spelled the same in the Markdown and in the HTML, so the
-output reuses the input's placeholders. The sample part of the package-docs
+`CODELINE_n` and `LANG_n` placeholders, the same in the Markdown and in the HTML (which writes
+code escaped: its tokenizer reads it so), so the output reuses the input's placeholders. The sample part of the package-docs
 corpus steers synthesis. Markup and whitespace are folded into few tokens (`"## "`, `"- "`,
 `"</p>\\n"`, `'<a href="'`, ...).
 
