@@ -40,7 +40,7 @@ FRAGMENT_SHARE = 0.2
 # (a test corpus without the `?` parameters that applications' SQLite queries are full of). A floor,
 # not a blend: blending a fifth of the declared probabilities into every choice also pulled each
 # recursive rule toward the grammar's short declared defaults, and synthesized inputs came out
-# shorter than the samples (docs/model-history.md, markdown-it's models of today).
+# shorter than the samples (docs/model-history.md, markdown-it's LINK and LANG placeholders).
 DECLARED_SHARE = 0.2
 # Earley parsing is cubic at worst: longer samples join the inputs without being parsed.
 MAX_PARSED_CHARS = 400
