@@ -7,7 +7,8 @@ and their language are content: they become `TEXT_n`, `URL_n`, `EMAIL_n`, `LINK_
 `CODELINE_n` and `LANG_n` placeholders, the same in the Markdown and in the HTML (which writes
 code escaped: its tokenizer reads it so), so the output reuses the input's placeholders. The sample part of the package-docs
 corpus steers synthesis. Markup and whitespace are folded into few tokens (`"## "`, `"- "`,
-`"</p>\\n"`, `'<a href="'`, ...).
+`"</p>\\n"`, `'<a href="'`, ...); inline HTML, which markdown-it passes as written, is markup too:
+its tags' names and their usual attributes' names (`"<a"`, `'href="'`).
 
 Importing this module imports neither markdown_it nor torch nor fuzzingbook.
 """
@@ -66,6 +67,10 @@ grammar: dict[str, list] = with_escape_rules({
         # Documentation lines often end in a space, which the HTML drops.
         option("<line> \n<line>\n", 0.02),
         option("<line> \n", 0.01),
+        # Indented lines continue a paragraph (mkdocs' admonitions are such paragraphs here).
+        "<line>\n    <line>\n",
+        "!!! <word>\n    <line>\n",
+        "!!! <word>\n    <line>\n    <line>\n",
     ],
     # Samples' paragraphs, lists and lines run as long as their authors make them: the recursive
     # rules let them parse, so that their fragments and their mined probabilities carry their lengths.
@@ -88,8 +93,9 @@ grammar: dict[str, list] = with_escape_rules({
         "~~~\n<codelines>~~~\n",
     ],
     "<info>": ["python", "bash", "json", "text", "pycon", "console", "yaml", "toml", "sh", "ini", "html", "js"],
-    "<attributes>": ['title="<word>.<word>"', 'title="<word>/<word>.<word>"', 'hl_lines="<digit>"',
-                     'hl_lines="<digit>-<digit>"', 'linenums="1"', 'title="<word>.<word>" hl_lines="<digit> <digit>"'],
+    # Their keys and values are words to the tokenizer, as in the samples (`title="app.py"`).
+    "<attributes>": ['<word>="<word>"', '<word>="<word> <word>"', 'title="<word>.<word>"', 'hl_lines="<digit>-<digit>"', 'linenums="1"',
+                     '<word>="<word>" hl_lines="<digit> <digit>"', "<word>"],
     "<digit>": ["1", "2", "3", "4", "7", "8", "12"],
     "<codelines>": [option("<codeline>", 0.55), "<codeline><codelines>"],
     "<codeline>": [
@@ -148,6 +154,10 @@ grammar: dict[str, list] = with_escape_rules({
         "<line>\n  - <line>\n    - <line>\n",
         "<line>\n  1. <line>\n",
         "<line>\n\n  <line>\n",  # second paragraph
+        # An item's text runs on over lines indented to it (or not: lazy continuation).
+        option("<line>\n  <line>\n", 0.08),
+        "<line>\n  <line>\n  <line>\n",
+        "<line>\n<line>\n",
         "<hashes> <line>\n",
         "> <line>\n",
     ],
@@ -166,6 +176,7 @@ grammar: dict[str, list] = with_escape_rules({
         "<line>\n   - <line>\n",
         "<line>\n   1. <line>\n",
         "<line>\n\n   <line>\n",
+        "<line>\n   <line>\n",
     ],
     # ---- inlines
     "<line>": [
@@ -179,6 +190,15 @@ grammar: dict[str, list] = with_escape_rules({
         "<text> <span><punct> <text>",
         "<text> <span> <line>",
         "<text> <span><punct> <line>",
+        "<span> <line>",
+        "<span><punct> <line>",
+        "<span><punct>",
+        "<text> / <line>",
+        # "`key` - what it is", as lists of options and fields write it
+        "<span> - <line>",
+        # "!" ends no text run (it could open an image)
+        "<text>!",
+        "<text>! <line>",
     ],
     "<punct>": [".", ",", ":", ";", "!", "?", "<rp>"],
     "<text>": [option("<word>", 0.4), option("<word> <word>", 0.35), "<word> <word> <word>"],
@@ -196,10 +216,29 @@ grammar: dict[str, list] = with_escape_rules({
         "<lp><text><rp>",
         "<tagged>",
         "<lp><text>: <autolink><rp>",
+        "<lp><tagged><rp>",
+        # Quotes, which the HTML writes `&quot;`.
+        '"<text>"',
+        '"<text> <span> <text>"',
+        "<rawhtml>",
+    ],
+    # Inline HTML stays as written (the commonmark preset passes it), quotes and all.
+    # Tags and attribute names are markup to the tokenizers (HTML_TAG, HTML_ATTR), their values content.
+    "<rawhtml>": [
+        '<lt>a href="<url>"<gt><text><lt>/a<gt>',
+        '<lt>a href="<url>" target="_<word>"<gt><text><lt>/a<gt>',
+        '<lt>img src="<url>" alt="<word>"<gt>',
+        '<lt>img src="<url>" width="<digit>0"<gt>',
+        '<lt>span class="<word>"<gt><text><lt>/span<gt>',
+        "<lt>kbd<gt><word><lt>/kbd<gt>",
+        "<lt>sup<gt><word><lt>/sup<gt>",
+        "<lt>br<gt>",
     ],
     # A delimiter without a partner stays as written ("`foo", "a * b", "[note"): without these a
     # model takes every backtick for a code span and every star for emphasis.
-    "<unmatched>": ["`<text>", "<text>`", "<st><text>", "<text> <st> <text>", "_<text>", "[<text>", "<text>]"],
+    "<unmatched>": ["`<text>", "<text>`", "<st><text>", "<text> <st> <text>", "_<text>", "[<text>", "<text>]",
+                    # a reference link whose definition is in another block
+                    "[<text>][<word>]"],
     # Issue and user references as in changelogs: "#270", "@name".
     "<tagged>": ["#<word>", "@<word>"],
     "<emph>": [option("*<text><st>", 0.5), "_<text>_", "*<text> <st><st><text><st><st> <text><st>"],
@@ -223,6 +262,7 @@ grammar: dict[str, list] = with_escape_rules({
         "[<code>]<lp><target><rp>",
         "[<emph>]<lp><target><rp>",
         "[<tagged>]<lp><target><rp>",
+        "[<url>]<lp><url><rp>",
     ],
     "<image>": [option("![<text>]<lp><target><rp>", 0.6), '![<text>]<lp><target> "<text>"<rp>'],
     # A link's target: a URL, or (as documentation sites link their own pages) a path or an anchor.
@@ -287,10 +327,25 @@ _LINK = r"""(?![A-Za-z][A-Za-z0-9+.-]*:)(?:[A-Za-z0-9;\/?:@=+$,_.!~*'#-]|%[0-9A-
 # is one placeholder, LANG_n, whatever follows it on the fence line.
 _LANG = r"""[^\s`"&<>]+"""
 
+# Inline HTML, which markdown-it passes as written: a tag's name and its usual attributes' names
+# are markup (`<a`, `href="`), on both sides, so that a tag never hides in a TEXT run ("a href")
+# whose words the model cannot see. A tag's name ends at a space, "/" or ">" (an autolink's
+# "<http:" is no tag). The lexer does not check that an open tag's rest follows, as CommonMark
+# does: "x <y z" (text to markdown-it, `&lt;y` in the HTML) takes "<y" for a tag too.
+
+
+def _html_markup(tag_priority: int, attr_priority: int) -> str:
+    """Terminals for inline HTML's tags and attribute names. In the HTML a tag's name ranks below
+    the program's own markup, which takes `<a href="` whole, and an attribute's name above TEXT."""
+    return rf"""
+HTML_TAG.{tag_priority}: /<\/?[A-Za-z][A-Za-z0-9]*(?=[\s\/>])/
+HTML_ATTR.{attr_priority}: /(?<=[ \n])(?:href|src|alt|title|target|width|height|align|class|id|rel|style)="/"""
+
+
 INPUT_TERMINALS = _CONTENT + rf"""
 CODE.6: /(?<=`){_CODE}(?=`)/
 LINK.5: /(?<=\]\(){_LINK}(?=\)| ")/
-LANG.6: /(?<=```|~~~){_LANG}/""" + r"""
+LANG.6: /(?<=```|~~~){_LANG}/""" + _html_markup(5, 5) + r"""
 HARDBREAK.5: /[ ]{2,}\n/ | /\\\n/
 ESCAPE.4: /\\[!-\/:-@\[-`{-~]/
 ENTITY.4: /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/
@@ -312,7 +367,7 @@ TITLE_CLOSE.4: "\")"
 OUTPUT_TERMINALS = _CONTENT + rf"""
 CODE.6: /(?<=<code>){_HTML_CODE}(?=<\/code>)/
 LINK.5: /(?:(?<=<a href=")|(?<=<img src=")){_LINK}(?=")/
-LANG.6: /(?<=class="language-){_LANG}(?=")/""" + r"""
+LANG.6: /(?<=class="language-){_LANG}(?=")/""" + _html_markup(3, 4) + r"""
 PRE_OPEN.5: /<pre><code(?: class="language-|>)/
 PRE_CLOSE.5: "</code></pre>\n"
 OL_START.5: /<ol start="[0-9]+">\n/
@@ -346,7 +401,9 @@ subject = bundled_subject(
     grammar=grammar,
     input_tokenizer=input_tokenizer,
     output_tokenizer=output_tokenizer,
-    training=with_rotary(MARKDOWN_TRAINING),
+    # 24 epochs end in about 13 minutes here: 32 use the 20 minutes a shipped model may take, for
+    # the long blocks (docs/model-history.md).
+    training=with_rotary(MARKDOWN_TRAINING).replace(max_epochs=32),
     # The sample part of the package-docs corpus steers synthesis and joins training; its
     # evaluation part and the CommonMark spec are for evaluation only.
     samples=CorpusSamples(CORPORA / "docs.jsonl"),

@@ -89,6 +89,26 @@ def test_copied_code_is_one_placeholder_the_html_reuses(subject, markdown, kind,
     assert [t for t in html.tokens if t.startswith(f"{kind}_")] == placeholders
 
 
+@pytest.mark.parametrize("markdown, markup", [
+    # Inline HTML passes as written: a tag's name and its attributes' names are markup on both
+    # sides (in the HTML `<a href="` is the program's own token), the values content.
+    ('<a href="https://github.com/o/r" target="_blank">GitHub</a>\n', ["<a", "href=\"", "target=\"", "</a"]),
+    ('<p align="center">\n<img src="https://a.io/l.png" width="60">\n</p>\n', ["<p", "align=\"", "<img", "src=\"", "width=\""]),
+    ("press <kbd>Ctrl</kbd> now\n", ["<kbd", "</kbd"]),
+])
+def test_inline_html_tags_are_markup(subject, markdown, markup):
+    tokens = subject.input_tokenizer.tokenize(markdown)
+    assert [t for t in tokens.tokens if t in markup] == markup
+    assert not any(" " in value for value in tokens.mapping.values())  # no "a href" text run
+    html = subject.output_tokenizer.tokenize_with(subject.program(markdown), tokens.mapping)
+    assert html.mapping == tokens.mapping
+
+
+def test_autolinks_and_comparisons_are_no_tags(subject):
+    tokens = subject.input_tokenizer.tokenize("see <https://a.io/x> or <me@a.io>, if a < b and c > d\n").tokens
+    assert not any(t.startswith("<") and t[1:2].isalpha() for t in tokens)
+
+
 def test_fuzzed_inputs_are_single_short_blocks(subject, fuzzed):
     for text in fuzzed[:200]:
         html = subject.program(text)
@@ -136,6 +156,11 @@ def test_fuzzed_inputs_cover_markdown_features(subject, fuzzed):
     assert any(re.search(r"&[a-z#0-9]+;", t) for t in fuzzed), "no entity in the input"
     assert any(re.search(r"\\[*_#`]", t) for t in fuzzed), "no backslash escape in the input"
     assert any(re.search(r'^```\w+ \w+="', t, re.M) for t in fuzzed), "no fence line with more than the language"
+    # Constructs of real documentation that single-line spans between words leave out.
+    assert any(re.search(r"<li>[^<\n]+\n[^<\n]+</li>", h) for h in html), "no list item running over lines"
+    assert any(re.search(r'<[a-z0-9]+ [a-z0-9]+="http', t) and re.search(r'<[a-z0-9]+ [a-z0-9]+="http', subject.program(t))
+               for t in fuzzed), "no inline HTML passed through"
+    assert any(re.search(r"</(?:code|em|strong|a)> - ", h) for h in html), "no span before a dash (\"`key` - what it is\")"
 
 
 def test_fuzzed_inputs_hold_delimiters_without_a_partner(subject, fuzzed):
