@@ -94,8 +94,9 @@ grammar: dict[str, list] = with_escape_rules({
     ],
     "<info>": ["python", "bash", "json", "text", "pycon", "console", "yaml", "toml", "sh", "ini", "html", "js"],
     # Their keys and values are words to the tokenizer, as in the samples (`title="app.py"`).
-    "<attributes>": ['<word>="<word>"', '<word>="<word> <word>"', 'title="<word>.<word>"', 'hl_lines="<digit>-<digit>"', 'linenums="1"',
-                     '<word>="<word>" hl_lines="<digit> <digit>"', "<word>"],
+    "<attributes>": ['<word>="<word>"', '<word>="<word> <word>"', 'title="<word>.<word>"',
+                     'hl_lines="<digit>-<digit>"', 'linenums="1"', '<word>="<word>" hl_lines="<digit> <digit>"',
+                     "<word>"],
     "<digit>": ["1", "2", "3", "4", "7", "8", "12"],
     "<codelines>": [option("<codeline>", 0.55), "<codeline><codelines>"],
     "<codeline>": [

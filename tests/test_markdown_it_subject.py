@@ -93,7 +93,8 @@ def test_copied_code_is_one_placeholder_the_html_reuses(subject, markdown, kind,
     # Inline HTML passes as written: a tag's name and its attributes' names are markup on both
     # sides (in the HTML `<a href="` is the program's own token), the values content.
     ('<a href="https://github.com/o/r" target="_blank">GitHub</a>\n', ["<a", "href=\"", "target=\"", "</a"]),
-    ('<p align="center">\n<img src="https://a.io/l.png" width="60">\n</p>\n', ["<p", "align=\"", "<img", "src=\"", "width=\""]),
+    ('<p align="center">\n<img src="https://a.io/l.png" width="60">\n</p>\n',
+     ["<p", "align=\"", "<img", "src=\"", "width=\""]),
     ("press <kbd>Ctrl</kbd> now\n", ["<kbd", "</kbd"]),
 ])
 def test_inline_html_tags_are_markup(subject, markdown, markup):
@@ -160,7 +161,8 @@ def test_fuzzed_inputs_cover_markdown_features(subject, fuzzed):
     assert any(re.search(r"<li>[^<\n]+\n[^<\n]+</li>", h) for h in html), "no list item running over lines"
     tags = [(t, m.group(0)) for t in fuzzed for m in [re.search(r'<[a-z]+ [a-z]+="http[^>]*>', t)] if m]
     assert any(tag in subject.program(t) for t, tag in tags), "no inline HTML passed through as written"
-    assert any(re.search(r"</(?:code|em|strong|a)> - ", h) for h in html), "no span before a dash (\"`key` - what it is\")"
+    assert any(re.search(r"</(?:code|em|strong|a)> - ", h) for h in html), \
+        "no span before a dash (\"`key` - what it is\")"
 
 
 def test_fuzzed_inputs_hold_delimiters_without_a_partner(subject, fuzzed):
