@@ -177,6 +177,9 @@ MARKDOWN_RULES: dict[str, list] = {
         option("⟨line⟩⟨hardbreak⟩⟨line⟩\n", 0.13),
         "⟨text⟩[^1]\n",  # a note reference without its note stays text
         "[⟨text⟩] ⟨text⟩\n",  # a reference link without a definition stays text
+        # Indented lines continue a paragraph (mkdocs' admonitions are such paragraphs here).
+        "⟨line⟩\n    ⟨line⟩\n",
+        "!!! ⟨word⟩\n    ⟨line⟩\n",
     ],
     # Samples' paragraphs, lists and lines run as long as their authors make them: the recursive
     # rules let them parse, so that their fragments and their mined probabilities carry their lengths.
@@ -254,6 +257,10 @@ MARKDOWN_RULES: dict[str, list] = {
         "⟨line⟩\n  - ⟨line⟩\n  - ⟨line⟩\n",
         "⟨line⟩\n    - ⟨line⟩\n",
         "⟨line⟩\n\n  ⟨line⟩\n",  # a second paragraph
+        # An item's text runs on over lines indented to it (or not: lazy continuation).
+        option("⟨line⟩\n  ⟨line⟩\n", 0.08),
+        "⟨line⟩\n  ⟨line⟩\n  ⟨line⟩\n",
+        "⟨line⟩\n⟨line⟩\n",
         "⟨hashes⟩ ⟨line⟩\n",
         "> ⟨line⟩\n",
     ],
@@ -269,7 +276,7 @@ MARKDOWN_RULES: dict[str, list] = {
     "letter_items": ["a. ⟨oitem⟩b. ⟨oitem⟩", "i. ⟨oitem⟩ii. ⟨oitem⟩", "A.  ⟨oitem⟩"],
     "hash_items": ["#. ⟨oitem⟩#. ⟨oitem⟩"],
     "onum": [option("1", 0.6), "2", "3", "5", "9"],
-    "oitem": [option("⟨line⟩\n", 0.7), "⟨line⟩\n    - ⟨line⟩\n", "⟨line⟩\n\n    ⟨line⟩\n"],
+    "oitem": [option("⟨line⟩\n", 0.7), "⟨line⟩\n    - ⟨line⟩\n", "⟨line⟩\n\n    ⟨line⟩\n", "⟨line⟩\n   ⟨line⟩\n"],
     # ---- inlines
     "line": [
         option("⟨text⟩", 0.3),
@@ -282,6 +289,14 @@ MARKDOWN_RULES: dict[str, list] = {
         "⟨text⟩ ⟨span⟩⟨punct⟩ ⟨text⟩",
         "⟨text⟩ ⟨span⟩ ⟨line⟩",
         "⟨text⟩ ⟨span⟩⟨punct⟩ ⟨line⟩",
+        # As the HTML grammar's lines: any run of text and spans, a span first or before punctuation.
+        "⟨span⟩ ⟨line⟩",
+        "⟨span⟩⟨punct⟩ ⟨line⟩",
+        "⟨span⟩⟨punct⟩",
+        "⟨span⟩ - ⟨line⟩",
+        "⟨text⟩⟨punct⟩ ⟨line⟩",
+        "⟨text⟩⟨punct⟩",
+        "⟨text⟩ / ⟨line⟩",
     ],
     "punct": [".", ",", ":", ";", "!", "?", ")"],
     "span": [
@@ -317,6 +332,9 @@ MARKDOWN_RULES: dict[str, list] = {
         "[⟨emph⟩](⟨url⟩)",
         "[⟨text⟩](⟨url⟩){.⟨word⟩}",
         "[⟨text⟩](⟨path⟩)",
+        # Changelogs link issues and people: "[#270](...)", "[@name](...)".
+        "[#⟨word⟩](⟨url⟩)",
+        "[@⟨word⟩](⟨url⟩)",
     ],
     "image": [option("![⟨text⟩](⟨url⟩)", 0.6), '![⟨text⟩](⟨url⟩ "⟨text⟩")', "![⟨text⟩](⟨path⟩)"],
     "autolink": [option("<⟨url⟩>", 0.7), "<⟨email⟩>"],
@@ -328,6 +346,8 @@ MARKDOWN_RULES: dict[str, list] = {
         option('"⟨text⟩"', 0.25),
         option("'⟨text⟩'", 0.1),
         option("⟨word⟩'s", 0.1),
+        # An apostrophe inside a run of words ("don't", "Black's"): the words on either side are text.
+        option("⟨text⟩'⟨text⟩", 0.1),
         option("⟨abbreviated⟩", 0.15),
         "⟨word⟩ -- ⟨word⟩",
         "⟨word⟩---⟨word⟩",
@@ -348,6 +368,7 @@ MARKDOWN_RULES: dict[str, list] = {
         "@⟨word⟩",
         "[@⟨word⟩]",
         "[⟨text⟩]",
+        "[⟨text⟩][⟨word⟩]",  # a reference link whose definition is in another block stays text
     ],
     "raw": ["<span>⟨text⟩</span>", "<kbd>⟨word⟩</kbd>", "<b>⟨text⟩</b>", "<sup>⟨word⟩</sup>"],
     "codesym": CODESYMS,
@@ -654,7 +675,9 @@ html_subject = pandoc_subject(
     grammar=markdown_grammar,
     input_tokenizer=code_markdown_tokenizer,
     output_tokenizer=code_html_tokenizer,
-    training=with_rotary(MARKDOWN_TRAINING),
+    # 24 epochs end well inside the 20 minutes a shipped model may take: 32 use them, for the long
+    # blocks (docs/model-history.md).
+    training=with_rotary(MARKDOWN_TRAINING).replace(max_epochs=32),
     # Failure models need fewer pairs, and every failing one costs the full timeout: 6,000 pairs
     # keep their synthesis to minutes.
     failure_training=failure_training_for(
