@@ -24,6 +24,7 @@ def test_the_model_knows_when_it_is_sure(mock_program):
     assert sure.confident and sure.confidence >= mock_program.info.threshold
     # Keywords in any case read alike: this is the query above.
     assert mock_program.predict("select name from users").confident
-    # A construct neither the grammar nor the samples made (two natural joins): not to be trusted.
-    unsure = mock_program.predict("SELECT name FROM users NATURAL JOIN orders NATURAL JOIN items")
+    # Deeper than any training input went (a subquery three levels down): not to be trusted.
+    unsure = mock_program.predict("SELECT name FROM users WHERE name IN (SELECT name FROM (SELECT name FROM "
+                                  "(SELECT name FROM users)))")
     assert not unsure.confident and not unsure.familiar

@@ -209,12 +209,33 @@ def test_unknown_functions_and_comments_are_content_the_output_holds(subject, sq
     assert all(source.tokens[i + 1] == "(" for i, t in enumerate(source.tokens) if t.startswith("CALL_"))
 
 
-def test_known_functions_and_column_lists_stay_vocabulary(subject):
+def test_known_functions_are_vocabulary_and_named_column_lists_are_names(subject):
     inp = subject.input_tokenizer
     # Known functions read alike in any case; sqlglot may rename them (ceil is CEILING).
     assert inp.tokenize("SELECT Count(*), ceil(a) FROM t").tokens[:6] == ("SELECT ", "COUNT(", "*", ")", ", ", "CEIL(")
-    # Column lists are names sqlglot copies as written: no calls, case kept.
-    for sql, name in [("SELECT * FROM (VALUES (1, 2)) AS tab(a, b)", "tab("),
-                      ("WITH a AS (SELECT 1), cte2(x) AS (SELECT 1) SELECT x FROM cte2", "cte2(")]:
-        tokens = inp.tokenize(sql).tokens
-        assert name in tokens and not any(t.startswith("CALL_") for t in tokens), tokens
+    # The name before a column list is a name sqlglot copies as written (any name: content), no call.
+    for sql, name in [("SELECT * FROM (VALUES (1, 2)) AS tab(a, b)", "tab"),
+                      ("WITH a AS (SELECT 1), cte2(x) AS (SELECT 1) SELECT x FROM cte2", "cte2")]:
+        source = inp.tokenize(sql)
+        placeholder = next(p for p, value in source.mapping.items() if value == name)
+        assert placeholder.startswith("IDENT_") and not any(t.startswith("CALL_") for t in source.tokens)
+        assert source.tokens[source.tokens.index(placeholder) + 1] == "(", source.tokens
+        target = subject.output_tokenizer.tokenize_with(subject.program(sql), source.mapping)
+        assert placeholder in target.tokens and target.mapping == source.mapping
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT a FROM t WHERE my_f(a) > 1",  # any application's function, wherever a call may be
+    'SELECT "_t0"."a" AS "a" FROM "c"."db"."x" AS "_t0"',
+    "SELECT 6 AS a FROM t GROUP BY 1 ORDER BY 2, 4",
+    "SELECT x WHERE TRUE",
+    "SELECT a FROM t JOIN u USING (b) JOIN v USING (b)",
+    "SELECT * FROM t AS y(a, b)",
+    "SELECT CAST(a AS BIGINT), CAST(b AS TIMESTAMP) FROM t",
+    "SELECT a > 1 AND b < 2 AS r FROM t",
+    "WITH s AS (SELECT 1), r(c) AS (SELECT 2) SELECT c FROM r",
+])
+def test_the_grammar_describes_queries_as_applications_write_them(subject, sql):
+    from pytest_modelizer.data import grammar_membership
+
+    assert grammar_membership(subject, [sql]) == {sql: True}
