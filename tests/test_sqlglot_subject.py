@@ -213,6 +213,9 @@ def test_known_functions_are_vocabulary_and_named_column_lists_are_names(subject
     inp = subject.input_tokenizer
     # Known functions read alike in any case; sqlglot may rename them (ceil is CEILING).
     assert inp.tokenize("SELECT Count(*), ceil(a) FROM t").tokens[:6] == ("SELECT ", "COUNT(", "*", ")", ", ", "CEIL(")
+    # So are types, which sqlglot renames (INT is INTEGER, TIMESTAMP is DATETIME2): no name placeholders.
+    cast = inp.tokenize("SELECT CAST(a AS INT), CAST(b AS TIMESTAMP) FROM t")
+    assert {"INT", "TIMESTAMP"} <= set(cast.tokens) and "TIMESTAMP" not in cast.mapping.values()
     # The name before a column list is a name sqlglot copies as written (any name: content), no call.
     for sql, name in [("SELECT * FROM (VALUES (1, 2)) AS tab(a, b)", "tab"),
                       ("WITH a AS (SELECT 1), cte2(x) AS (SELECT 1) SELECT x FROM cte2", "cte2")]:
