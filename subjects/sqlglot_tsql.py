@@ -102,7 +102,7 @@ PATHS = ["'$.a'", "'$.b'", "'$.tags[0]'", "'$.a.b'", "'$[1]'"]
 BAD_PATHS = ["'$.a[*]'", "'$.*'", "'$.a[1:2]'", "'$..a'", "'$.a[?(@.b > 1)]'"]
 
 
-def either_case(names: list[str]) -> list[str]:
+def _either_case(names: list[str]) -> list[str]:
     """The names as written, then upper-cased."""
     return [*names, *(name.upper() for name in names if name.upper() not in names)]
 
@@ -190,8 +190,8 @@ grammar: dict[str, list] = with_escape_rules({
                 "INTERSECT ALL", "EXCEPT ALL"],
     "<simple>": [option("SELECT <cols> FROM <table_ref>", 0.5), "SELECT <cols> FROM <table_ref> WHERE <cond>",
                  "SELECT <cols>"],
-    # A subquery: a select of its own, less often ordered or limited.
-    # (Alternatives that describe the same text make parsing the samples explode: one each.)
+    # A subquery: a select of its own, or a compound. (Alternatives that describe the same text
+    # make parsing the samples explode: one alternative per shape.)
     "<subquery>": [
         option("<select>", 0.88),
         option("<simple> <setop> <simple>", 0.08),
@@ -409,12 +409,12 @@ grammar: dict[str, list] = with_escape_rules({
     "<max>": [option("max", 0.7), "MAX"],
     "<coalesce>": [option("coalesce", 0.7), "COALESCE"],
     # Either case (one token to the model): samples that write `ROUND(` parse too.
-    "<strfunc>": either_case(["lower", "upper", "trim", "ltrim", "rtrim", "hex", "unicode", "quote"]),
-    "<mathfunc>": either_case(["abs", "sqrt", "ceil", "floor", "ln", "log", "log10", "log2", "exp", "sign", "trunc",
-                               "radians", "degrees", "sin", "cos", "tan", "asin", "acos", "atan"]),
-    "<math2func>": either_case(["pow", "power", "mod", "log", "round", "atan2"]),
+    "<strfunc>": _either_case(["lower", "upper", "trim", "ltrim", "rtrim", "hex", "unicode", "quote"]),
+    "<mathfunc>": _either_case(["abs", "sqrt", "ceil", "floor", "ln", "log", "log10", "log2", "exp", "sign", "trunc",
+                                "radians", "degrees", "sin", "cos", "tan", "asin", "acos", "atan"]),
+    "<math2func>": _either_case(["pow", "power", "mod", "log", "round", "atan2"]),
     "<variadic>": ["max", "min", "<udf>"],
-    "<datefunc>": either_case(["date", "time", "datetime", "julianday", "unixepoch"]),
+    "<datefunc>": _either_case(["date", "time", "datetime", "julianday", "unixepoch"]),
     "<fmt>": FORMATS,
     "<path>": PATHS,
     "<bad_path>": BAD_PATHS,
