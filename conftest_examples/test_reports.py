@@ -24,7 +24,8 @@ def test_the_model_knows_when_it_is_sure(mock_program):
     assert sure.confident and sure.confidence >= mock_program.info.threshold
     # Keywords in any case read alike: this is the query above.
     assert mock_program.predict("select name from users").confident
-    # Deeper than any training input went (a subquery three levels down): not to be trusted.
+    # Deeper than training inputs go (a subquery three levels down): the model's confidence falls
+    # below the threshold calibrated for 99 % exact, so the answer is not trusted, right or not.
     unsure = mock_program.predict("SELECT name FROM users WHERE name IN (SELECT name FROM (SELECT name FROM "
                                   "(SELECT name FROM users)))")
-    assert not unsure.confident and not unsure.familiar
+    assert not unsure.confident and unsure.confidence < mock_program.info.threshold
