@@ -180,6 +180,7 @@ MARKDOWN_RULES: dict[str, list] = {
         # Indented lines continue a paragraph (mkdocs' admonitions are such paragraphs here).
         "⟨line⟩\n    ⟨line⟩\n",
         "!!! ⟨word⟩\n    ⟨line⟩\n",
+        "⟨text⟩=\n",  # a MyST target, `(name)=`: the parentheses are part of the text run
     ],
     # Samples' paragraphs, lists and lines run as long as their authors make them: the recursive
     # rules let them parse, so that their fragments and their mined probabilities carry their lengths.
@@ -210,9 +211,10 @@ MARKDOWN_RULES: dict[str, list] = {
         "    ⟨codetext⟩\n    ⟨codetext⟩\n",
         "    ⟨codetext⟩\n      ⟨codetext⟩\n",
     ],
+    # Code lines also end in a symbol (`run -m "msg"`, `print('x')`) or are only symbols (`"""`).
     "codetext": [
         option("⟨text⟩", 0.6), "⟨text⟩ ⟨codesym⟩ ⟨text⟩", "⟨codesym⟩⟨text⟩",
-        "⟨text⟩⟨codesym⟩⟨codetext⟩", "⟨codesym⟩⟨codetext⟩",
+        "⟨text⟩⟨codesym⟩⟨codetext⟩", "⟨codesym⟩⟨codetext⟩", "⟨text⟩⟨codesym⟩", "⟨codesym⟩",
     ],
     "hr": ["***\n", "---\n", "___\n", "* * *\n", "- - -\n", "----------\n"],
     "table": [
@@ -313,9 +315,19 @@ MARKDOWN_RULES: dict[str, list] = {
         option("⟨raw⟩", 0.04),
         "(⟨text⟩)",
         "#⟨word⟩",
+        # Changelogs' "(#123)": the closing parenthesis is part of the number's text run.
+        "(#⟨word⟩",
+        "⟨word⟩_⟨word⟩",  # an identifier outside a code span: pandoc keeps intraword underscores
+        "{⟨word⟩}⟨code⟩",  # a MyST role (Sphinx docs): {doc}`usage`
     ],
-    "emph": [option("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*"],
-    "strong": [option("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**"],
+    "emph": [option("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*", "*⟨inner⟩*", "_⟨inner⟩_"],
+    "strong": [option("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**", "**⟨inner⟩**", "__⟨inner⟩__"],
+    # What emphasis and a link's text hold besides a run of words (never that run alone: one
+    # derivation per text keeps parsing the samples cheap).
+    "inner": [
+        "⟨text⟩⟨punct⟩", "⟨text⟩'⟨text⟩", "⟨text⟩'⟨text⟩⟨punct⟩", "⟨text⟩ ⟨code⟩ ⟨text⟩", "⟨text⟩ ⟨code⟩",
+        "⟨code⟩ ⟨text⟩", "⟨text⟩ ⟨emph⟩ ⟨text⟩", "⟨link⟩",
+    ],
     # Code as documentation writes it: identifiers, options, calls, settings, paths.
     "code": [
         option("`⟨text⟩`", 0.3),
@@ -332,9 +344,16 @@ MARKDOWN_RULES: dict[str, list] = {
         "[⟨emph⟩](⟨url⟩)",
         "[⟨text⟩](⟨url⟩){.⟨word⟩}",
         "[⟨text⟩](⟨path⟩)",
+        "[⟨linktext⟩](⟨url⟩)",
+        "[⟨linktext⟩](⟨path⟩)",
+        "[⟨url⟩](⟨url⟩)",
+        option("[⟨image⟩](⟨url⟩)", 0.04),  # a README's badge
         # Changelogs link issues and people: "[#270](...)", "[@name](...)".
         "[#⟨word⟩](⟨url⟩)",
         "[@⟨word⟩](⟨url⟩)",
+    ],
+    "linktext": [
+        "⟨text⟩⟨punct⟩", "⟨text⟩'⟨text⟩", "⟨word⟩_⟨word⟩", "⟨text⟩ ⟨code⟩", "⟨text⟩ ⟨code⟩ ⟨text⟩", "⟨text⟩ ⟨emph⟩ ⟨text⟩",
     ],
     "image": [option("![⟨text⟩](⟨url⟩)", 0.6), '![⟨text⟩](⟨url⟩ "⟨text⟩")', "![⟨text⟩](⟨path⟩)"],
     "autolink": [option("<⟨url⟩>", 0.7), "<⟨email⟩>"],
@@ -348,6 +367,11 @@ MARKDOWN_RULES: dict[str, list] = {
         option("⟨word⟩'s", 0.1),
         # An apostrophe inside a run of words ("don't", "Black's"): the words on either side are text.
         option("⟨text⟩'⟨text⟩", 0.1),
+        "⟨text⟩'⟨text⟩'⟨text⟩",
+        "⟨emph⟩'⟨text⟩",
+        # Typographic characters written as such: curly quotes, the em dash.
+        "“⟨text⟩”",
+        "⟨text⟩ — ⟨text⟩",
         option("⟨abbreviated⟩", 0.15),
         "⟨word⟩ -- ⟨word⟩",
         "⟨word⟩---⟨word⟩",
@@ -369,8 +393,15 @@ MARKDOWN_RULES: dict[str, list] = {
         "[@⟨word⟩]",
         "[⟨text⟩]",
         "[⟨text⟩][⟨word⟩]",  # a reference link whose definition is in another block stays text
+        "[⟨code⟩][⟨word⟩]",
+        "[![⟨text⟩][⟨word⟩]][⟨word⟩]",
     ],
-    "raw": ["<span>⟨text⟩</span>", "<kbd>⟨word⟩</kbd>", "<b>⟨text⟩</b>", "<sup>⟨word⟩</sup>"],
+    # Raw HTML, which pandoc copies: tags, and tags with attributes (a link that opens a new tab).
+    "raw": [
+        option("<span>⟨text⟩</span>", 0.15), option("<kbd>⟨word⟩</kbd>", 0.15), option("<b>⟨text⟩</b>", 0.15),
+        option("<sup>⟨word⟩</sup>", 0.1), '<a href="⟨url⟩">⟨text⟩</a>', '<a href="⟨url⟩" target="_⟨word⟩">⟨text⟩</a>',
+        '<img src="⟨url⟩" alt="⟨text⟩">', '<img src="⟨url⟩" width="⟨word⟩">', '<span class="⟨word⟩">⟨text⟩</span>',
+    ],
     "codesym": CODESYMS,
     "email": ["⟨word⟩@⟨host⟩"],
     **COMMON,
@@ -650,8 +681,18 @@ _HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
 # bare language or an attribute block after it (```python title="x" is a paragraph).
 CODE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n", "&<>\"'")
 HTML_CODE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>', "amp|lt|gt|quot|#39")
-code_markdown_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _MARKDOWN_CODE,
-                                        content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
+# pandoc-html's input holds raw HTML tags with attributes, which pandoc copies: their tags and
+# attribute names are markup, as in the HTML tokenizer (an `<a href="` hidden in a text run was
+# content the model could not write as HTML). pandoc-markdown's Markdown tokenizer keeps its
+# terminals: its models were trained with them.
+_RAW_HTML_ATTRS = r"""
+RAW_TAG_ATTR.5: /<[a-z][a-z0-9]* [a-z-]+="/
+RAW_ATTR.5: /" [a-z-]+="/
+RAW_ATTR_END.5: /" ?\/?>/
+"""
+code_markdown_tokenizer = LarkTokenizer(
+    terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _RAW_HTML_ATTRS + _MARKDOWN_CODE,
+    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
 code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_CODE,
                                     content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=HTML_CODE_BLOCKS)
 # pandoc-markdown's: code spans and code blocks as pandoc-html's (its Markdown writer copies a

@@ -234,6 +234,39 @@ def test_an_abbreviation_before_a_space_is_a_placeholder_followed_by_a_no_break_
     assert "\u00a0" not in "".join(t for t in output.tokens if not t.startswith("ABBR_") and t != "\u00a0")
 
 
+# Shapes of the blocks documentation writes, each outside the Markdown grammar once (docs/model-history.md).
+@pytest.mark.parametrize("markdown", [
+    '```shell\nalembic revision -m "Create notes table"\n```\n',  # a code line ending in a quote
+    "```python\ns = \"\"\"\n```\n",  # a code line of symbols only
+    "[![PyPI](https://img.shields.io/pypi/v/x)](https://pypi.org/project/x) [![CI](https://a.io/b.svg)](https://a.io)\n",
+    '<a href="https://github.com/a/b" target="_blank">GitHub</a>\n',  # raw HTML with attributes
+    "**[Read the documentation!](https://a.io/docs)**\n",
+    "- [The _Black_ style](https://a.io/style) and [the `ls` command](https://a.io/ls)\n",
+    "It's not much harder to add bars. Here's an example:\n",
+    "* Support for Python 3.10. (#1687)\n",
+    "- {doc}`introducing_black` and hook_name\n",  # a MyST role, an identifier outside code
+    "(labels/why-no-backslashes)=\n",  # a MyST target
+])
+def test_the_markdown_grammar_describes_blocks_as_docs_write_them(html_subject, markdown):
+    from pytest_modelizer.data import grammar_membership
+
+    assert grammar_membership(html_subject, [markdown]) == {markdown: True}
+
+
+@needs_pandoc
+@pytest.mark.parametrize("markdown", [
+    'Have in mind that <a href="https://a.io/b" target="_blank">file-like</a> objects\n',
+    '<img src="https://a.io/logo.png" width="200">\n',
+])
+def test_raw_html_tags_with_attributes_are_markup_copied_into_the_html(html_subject, markdown):
+    # The tag and its attribute names are tokens both sides, not content hidden in a text run.
+    tokens = html_subject.input_tokenizer.tokenize(markdown)
+    assert not any(value.startswith(("a href", "img src")) for value in tokens.mapping.values())
+    output = html_subject.output_tokenizer.tokenize_with(run_sample(html_subject, [markdown])[0].output,
+                                                         tokens.mapping)
+    assert output.mapping == tokens.mapping
+
+
 @needs_pandoc
 def test_html_corpus_is_what_pandoc_writes(html_subject):
     """A spread sample of the HTML corpora, rendered again (extract_pandoc.py made them)."""
