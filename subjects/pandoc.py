@@ -322,8 +322,9 @@ MARKDOWN_RULES: dict[str, list] = {
     ],
     "emph": [option("*⟨text⟩*", 0.5), "_⟨text⟩_", "*⟨text⟩ **⟨text⟩** ⟨text⟩*", "*⟨inner⟩*", "_⟨inner⟩_"],
     "strong": [option("**⟨text⟩**", 0.5), "__⟨text⟩__", "**⟨text⟩ *⟨text⟩* ⟨text⟩**", "**⟨inner⟩**", "__⟨inner⟩__"],
-    # What emphasis and a link's text hold besides a run of words (never that run alone: one
-    # derivation per text keeps parsing the samples cheap).
+    # What emphasis and a link's text hold besides a run of words (never that run alone, which the
+    # alternatives above write: fewer derivations per text keep parsing the samples cheap; one
+    # overlap remains, `**a *b* c**`, which strong's third alternative writes too).
     "inner": [
         "⟨text⟩⟨punct⟩", "⟨text⟩'⟨text⟩", "⟨text⟩'⟨text⟩⟨punct⟩", "⟨text⟩ ⟨code⟩ ⟨text⟩", "⟨text⟩ ⟨code⟩",
         "⟨code⟩ ⟨text⟩", "⟨text⟩ ⟨emph⟩ ⟨text⟩", "⟨link⟩",
@@ -648,6 +649,10 @@ RAW_TAG.4: /<\/?[a-z][a-z0-9]*>/
 """
 MARKDOWN_TERMINALS = _CONTENT + _MARKDOWN_MARKUP
 
+# A tag with its first attribute (`<a href="`), and each attribute after it (`" target="`): markup
+# in HTML, and in the raw HTML that pandoc-html's Markdown holds.
+_TAG_WITH_ATTR = r'<[a-z][a-z0-9]* [a-z-]+="'
+_NEXT_ATTR = r'" [a-z-]+="'
 _HTML_MARKUP = r"""
 LIST_OPEN.5: /<ol(?: start="[0-9]+")?(?: type="[1aAiI]")?>\n/ | /<ul(?: class="task-list")?>\n/
 CELL_OPEN.5: /<t[hd](?: style="text-align: (?:left|right|center);")?>/
@@ -658,9 +663,9 @@ FOOTNOTES.5: /<section id="footnotes" class="footnotes footnotes-end-of-document
 FOOTNOTE_BACK.5: /<a href="#fnref[0-9]+" class="footnote-back" role="doc-backlink">\u21a9\ufe0e<\/a>/
 TAG.4: /<\/?[a-z][a-z0-9]*>\n?/
 VOID.4: /<(?:hr|br) \/>\n?/
-TAG_ATTR.4: /<[a-z][a-z0-9]* [a-z-]+="/
-ATTR.4: /" [a-z-]+="/
-ATTR_END.4: /">\n?/ | /" \/>\n?/
+""" + f"""TAG_ATTR.4: /{_TAG_WITH_ATTR}/
+ATTR.4: /{_NEXT_ATTR}/
+""" + r"""ATTR_END.4: /">\n?/ | /" \/>\n?/
 """
 HTML_TERMINALS = _CONTENT + _HTML_MARKUP
 
@@ -685,10 +690,10 @@ HTML_CODE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>', "amp|lt|g
 # attribute names are markup, as in the HTML tokenizer (an `<a href="` hidden in a text run was
 # content the model could not write as HTML). pandoc-markdown's Markdown tokenizer keeps its
 # terminals: its models were trained with them.
-_RAW_HTML_ATTRS = r"""
-RAW_TAG_ATTR.5: /<[a-z][a-z0-9]* [a-z-]+="/
-RAW_ATTR.5: /" [a-z-]+="/
-RAW_ATTR_END.5: /" ?\/?>/
+_RAW_HTML_ATTRS = f"""
+RAW_TAG_ATTR.5: /{_TAG_WITH_ATTR}/
+RAW_ATTR.5: /{_NEXT_ATTR}/
+""" + r"""RAW_ATTR_END.5: /" ?\/?>/
 """
 code_markdown_tokenizer = LarkTokenizer(
     terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _RAW_HTML_ATTRS + _MARKDOWN_CODE,

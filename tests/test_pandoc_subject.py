@@ -261,6 +261,7 @@ def test_the_markdown_grammar_describes_blocks_as_docs_write_them(html_subject, 
 def test_raw_html_tags_with_attributes_are_markup_copied_into_the_html(html_subject, markdown):
     # The tag and its attribute names are tokens both sides, not content hidden in a text run.
     tokens = html_subject.input_tokenizer.tokenize(markdown)
+    assert {'<a href="', '<img src="'} & set(tokens.tokens) and {'" target="', '" width="'} & set(tokens.tokens)
     assert not any(value.startswith(("a href", "img src")) for value in tokens.mapping.values())
     output = html_subject.output_tokenizer.tokenize_with(run_sample(html_subject, [markdown])[0].output,
                                                          tokens.mapping)
