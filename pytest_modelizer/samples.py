@@ -186,8 +186,17 @@ class GrammarParser:
         abstract = self.content.abstract(text) if self.content else text
         if len(abstract) > self.max_chars:
             raise TooLongToParse(text)
+        parser = self.parser
         try:
-            return next(iter(self.parser.parse(abstract)))[1][0]
+            cursor, states = parser.parse_prefix(abstract)
+            start = next((state for state in states if state.finished()), None)
+            if cursor < len(abstract) or start is None:
+                return None
+            # The first derivation only. `EarleyParser.parse` yields the same tree first, but its
+            # `extract_trees` builds every derivation of each child before that (itertools.product
+            # takes in all it multiplies): seconds on a long list whose items parse several ways.
+            tree = parser.extract_a_tree(parser.parse_forest(parser.table, start))
+            return parser.prune_tree(tree)[1][0]
         except (SyntaxError, StopIteration, IndexError, KeyError, RecursionError):
             return None
 
@@ -320,10 +329,20 @@ class ContentMarks:
             for expansion in expansions:
                 if "<" in expansion or not expansion:
                     continue
-                tokens = self._lex(expansion)
-                if tokens and len(tokens) == 1 and tokens[0][0] in self.tokenizer.content:
-                    named.setdefault(symbol, {}).setdefault(tokens[0][0], []).append(expansion)
+                for kind in self._content_kinds(expansion):
+                    named.setdefault(symbol, {}).setdefault(kind, []).append(expansion)
         return named
+
+    def _content_kinds(self, value: str) -> list[str]:
+        """The content terminals that lex `value` as one token, alone or before a space: pandoc's
+        abbreviations are one only there ("e.g." alone is text, in "e.g. x" an abbreviation)."""
+        kinds = []
+        for text in (value, value + " "):
+            tokens = self._lex(text)
+            if tokens and tokens[0][1] == value and tokens[0][0] in self.tokenizer.content \
+                    and "".join(v for _, v in tokens[1:]) == text[len(value):] and tokens[0][0] not in kinds:
+                kinds.append(tokens[0][0])
+        return kinds
 
     def abstract(self, text: str) -> str:
         tokens = self._lex(text)

@@ -196,6 +196,39 @@ def test_content_that_only_its_context_makes_is_written_as_a_word_of_the_grammar
     assert (len(mined.trees), mined.unparsed) == (3, 0)
 
 
+def test_content_that_is_content_only_before_a_space_still_parses():
+    """pandoc's abbreviations: "e.g." alone lexes as a word, "e.g. x" as an abbreviation and a
+    word. The grammar lists "e.g." alone; samples' abbreviations still parse as that symbol."""
+    from pytest_modelizer import LarkTokenizer
+    from pytest_modelizer.samples import ContentMarks
+
+    grammar = {"<start>": ["<w>", "<abbr> <w>"], "<abbr>": ["e.g.", "i.e."], "<w>": ["cat", "dog"]}
+    tokenizer = LarkTokenizer('ABBR.3: /(?:e\\.g|i\\.e)\\.(?= )/\nWORD: /[a-z.]+/\nSP: " "\nOTHER.-1: /./s',
+                              content=("ABBR", "WORD"))
+    samples = ["e.g. owl", "i.e. yak", "emu", "e.g. bee"]
+    mined = mine(bnf_grammar(grammar), samples, content=ContentMarks(tokenizer, samples))
+    assert (len(mined.trees), mined.unparsed) == (4, 0)
+    probabilities = dict((e, opts["prob"]) for e, opts in mined.grammar["<start>"])
+    assert probabilities["<abbr> <w>"] > probabilities["<w>"]
+
+
+def test_an_ambiguous_sample_parses_to_the_first_derivation_without_building_the_others():
+    """Each "a" is an <x> two ways, so a sample of n of them has 2**n derivations; parsing takes
+    the first (fuzzingbook's first tree), never building the others: 60 of them parse at once."""
+    from pytest_modelizer.samples import GrammarParser
+    from fuzzingbook.Parser import EarleyParser
+
+    grammar = {"<start>": ["<xs>"], "<xs>": ["<x>", "<x><xs>"], "<x>": ["<y>", "<z>"], "<y>": ["a"], "<z>": ["a"]}
+    parser = GrammarParser(grammar)
+    assert parser.parse("aaa") == next(EarleyParser(grammar).parse("aaa"))
+
+    def every_derivation(forest):
+        raise AssertionError("built every derivation")
+
+    parser.parser.extract_trees = every_derivation
+    assert parser.parse("a" * 60) is not None and parser.parse("ab") is None
+
+
 def test_samples_with_words_the_grammar_never_names_still_steer_it(tmp_path):
     """The grammar names six animals; real inputs name others. Parsed with their words written as
     the grammar's, they still count; recombined fragments get real words back."""
