@@ -487,6 +487,28 @@ def render(results: dict[str, dict]) -> str:
         out += _table(["subject", "configuration", "machine load", "training pairs", "epochs", "training",
                        "held-out exact", "by input tokens (" + " / ".join(buckets) + ")", "confident",
                        "exact among confident"], rows) + [""]
+    lengths = results.get("sample-lengths")
+    if lengths:
+        out += ["## Lengths and placeholders the samples decide", "",
+                f"`{lengths['command']}`: each bundled subject with samples, its `max_nonterminals` and "
+                "`placeholder_limit` left to them, as a user's subject leaves them by default. *tried*: each "
+                "limit of open nonterminals tried, with the mean length in tokens of the longest tenth of its "
+                "500 inputs; *samples' tokens*: the same of the samples that fit the model; *taken*: the limit nearest "
+                "the samples' (a doubling that lengthens the inputs by less than a tenth ends the trial; never "
+                "below 12, the limit without samples, though latexify's grammar makes longer expressions than "
+                "the stdlib's); "
+                "*placeholders*: the most placeholders of one kind that 99 % of the samples hold, which "
+                "training renumbers up to. *configured*: what the subject's own configuration sets (hand-chosen "
+                "before the samples decided it).", ""]
+        rows = [[r["subject"], _f(r["samples"]),
+                 ", ".join(f"{limit}: {tail:.0f}" for limit, tail in sorted(r["tails"].items(), key=lambda t: int(t[0]))),
+                 f"{r['samples_tail']:.0f}", _f(r["max_nonterminals"]), _f(r["placeholder_limit"]),
+                 " / ".join("left to the samples" if v is None else str(v)
+                            for v in (r["configured"]["max_nonterminals"], r["configured"]["placeholder_limit"])),
+                 _f(r["seconds"], 0, " s")]
+                for r in lengths["subjects"]]
+        out += _table(["subject", "samples", "tried (limit: tokens)", "samples' tokens", "taken", "placeholders",
+                       "configured (limit / placeholders)", "time"], rows) + [""]
     hidden = results.get("hidden-content")
     if hidden:
         out += ["## Content hidden in placeholders", "",

@@ -50,7 +50,10 @@ class TrainingConfig:
     # hundreds of times; the program runs once per pair, and the pairs are cached.
     pairs: int = 20000
     seed: int = 0
-    max_nonterminals: int = 12
+    # How many nonterminals the fuzzer keeps open before it closes its derivation the shortest way:
+    # what makes long inputs. None: 12, or for a subject with samples, as many as make its inputs
+    # about as long as the samples (`from_samples.fitted_nonterminals`).
+    max_nonterminals: int | None = None
     coverage_share: float = 0.1
     max_input_chars: int = 400
     val_fraction: float = 0.05
@@ -68,8 +71,10 @@ class TrainingConfig:
     eval_every_pairs: int = 8000  # evaluate at least this often (and every epoch)
     eval_max: int = 500  # validation pairs decoded per evaluation (0: all)
     # Real inputs hold more placeholders than synthetic ones: renumber those of half the training
-    # pairs to random increasing indices up to this limit, so that every index gets learned.
-    placeholder_limit: int = 0
+    # pairs to random increasing indices up to this limit, so that every index gets learned. None:
+    # 0 (no renumbering), or for a subject with samples, as many as its samples hold
+    # (`from_samples.fitted_placeholder_limit`).
+    placeholder_limit: int | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def replace(self, **changes: Any) -> "TrainingConfig":
@@ -77,10 +82,20 @@ class TrainingConfig:
 
         return replace(self, **changes)
 
+    def without_samples(self) -> "TrainingConfig":
+        """This configuration for a subject without samples: the fields they would decide, settled."""
+        return self.replace(**{name: value for name, value in WITHOUT_SAMPLES.items() if getattr(self, name) is None})
 
-def keyed_fields(training: TrainingConfig) -> dict[str, Any]:
-    """The training configuration as a model key holds it: a model field added later is absent at its earlier value."""
-    fields = asdict(training)
+
+# The fields a subject's samples decide where they are left None, and their value without samples:
+# the value they always had before samples decided them (so a subject without samples keeps its key).
+WITHOUT_SAMPLES: dict[str, Any] = {"max_nonterminals": 12, "placeholder_limit": 0}
+
+
+def keyed_fields(training: TrainingConfig, samples: bool = False) -> dict[str, Any]:
+    """The training configuration as a model key holds it: a model field added later is absent at its
+    earlier value, and without `samples` the fields they would decide hold their value without them."""
+    fields = asdict(training if samples else training.without_samples())
     for name, before in MODEL_FIELDS_BEFORE.items():
         if fields["model"].get(name) == before:
             del fields["model"][name]

@@ -13,7 +13,8 @@ from typing import Any, Callable, Sequence
 
 from pytest_modelizer.aspect import behaviour_side
 from pytest_modelizer.behaviour import Behaviour
-from pytest_modelizer.config import TrainingConfig
+from pytest_modelizer.config import TrainingConfig, keyed_fields
+from pytest_modelizer.from_samples import fitted_nonterminals, fitted_placeholder_limit
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.samples import (FRAGMENT_SHARE, ContentMarks, GrammarParser, MinedSamples, TooLongToParse, mine,
                                       recombine, samples_fingerprint)
@@ -94,7 +95,8 @@ def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
         "grammar": subject.grammar_fingerprint(),
         "pairs": training.pairs,
         "seed": training.seed,
-        "max_nonterminals": training.max_nonterminals,
+        # None with samples: they decide it (`from_samples`), and they are keyed below.
+        "max_nonterminals": keyed_fields(training, subject.samples is not None)["max_nonterminals"],
         "coverage_share": training.coverage_share,
         "max_input_chars": training.max_input_chars,
         **timeout_component(subject),
@@ -278,25 +280,47 @@ def training_inputs(subject: Subject, training: TrainingConfig, log: Callable[[s
     """The inputs of the subject's training pairs (deterministic for the configuration's seed), not yet run.
 
     `mined`: what `mined_samples` gave for them, where the caller has it already."""
+    grammar, real = subject.grammar, []
+    if subject.samples is not None:
+        mined = mined or mined_samples(subject, training)
+        grammar, real = steered_by_samples(subject, training, log, mined)
     plan = SynthesisPlan(
-        count=training.pairs,
+        count=max(1, training.pairs - len(real)),
         seed=training.seed,
-        max_nonterminals=training.max_nonterminals,
+        max_nonterminals=settled_nonterminals(subject, training, mined, log),
         coverage_share=training.coverage_share,
         max_chars=training.max_input_chars,
         start_symbol=subject.start_symbol,
     )
     log(f"synthesizing {plan.count} inputs for {subject.name}")
-    grammar, real = subject.grammar, []
-    if subject.samples is not None:
-        grammar, real = steered_by_samples(subject, training, log, mined)
-        plan = replace(plan, count=max(1, plan.count - len(real)))
     inputs = synthesize(grammar, plan, progress=lambda n: log(f"synthesized {n}/{plan.count} inputs"))
     if len(inputs) < plan.count:
         log(f"the grammar of {subject.name} made {len(inputs):,} distinct inputs where {plan.count:,} were asked "
             f"for (it makes few: fuzzing stopped finding new ones); training goes on with those, some of them "
             f"held out to measure the model (TrainingConfig(val_fraction=...))")
     return list(dict.fromkeys([*real, *inputs]))
+
+
+def settled_nonterminals(subject: Subject, training: TrainingConfig, mined: Mined | None = None,
+                         log: Callable[[str], None] = lambda msg: None) -> int:
+    """The fuzzer's `max_nonterminals` for the subject's training inputs: the configuration's, or
+    where it leaves that to the samples, what makes inputs as long as theirs (`from_samples`)."""
+    if training.max_nonterminals is not None:
+        return training.max_nonterminals
+    if subject.samples is None:
+        return training.without_samples().max_nonterminals  # type: ignore[return-value]
+    samples, _, parsed = mined or mined_samples(subject, training)
+    return fitted_nonterminals(subject, training, samples, parsed.grammar, log)
+
+
+def settled_placeholder_limit(subject: Subject, training: TrainingConfig) -> int:
+    """How far training renumbers placeholders: the configuration's, or where it leaves that to the
+    samples, as many as they hold (`from_samples`)."""
+    if training.placeholder_limit is not None:
+        return training.placeholder_limit
+    if subject.samples is None:
+        return training.without_samples().placeholder_limit  # type: ignore[return-value]
+    return fitted_placeholder_limit(subject, training, subject.loaded_samples()[: training.pairs // 2])
 
 
 def held_out_inputs(
@@ -314,7 +338,7 @@ def held_out_inputs(
     cached = cached_pairs(pairs_path(subject, training, cache_dir)) if cache_dir is not None else None
     seen = {p.input for p in cached} if cached is not None else set(training_inputs(subject, training, mined=mined))
     seed = training.seed + seed_offset
-    plan = SynthesisPlan(count * 2, seed, training.max_nonterminals, training.coverage_share,
+    plan = SynthesisPlan(count * 2, seed, settled_nonterminals(subject, training, mined), training.coverage_share,
                          training.max_input_chars, subject.start_symbol)
     grammar = mined[2].grammar if mined is not None else subject.grammar
     inputs = [x for x in synthesize(grammar, plan) if x not in seen]

@@ -117,7 +117,8 @@ class GrammarChecker:
 def fuzz(subject: Subject, fuzzer: str, count: int, seed: int, max_chars: int | None = None) -> list[str]:
     """Up to `count` distinct inputs from one fuzzingbook fuzzer ("coverage" or "probabilistic"),
     memoized as synthesis's are (`fuzzer_class`)."""
-    training = subject.training
+    # The grammar as written, not weighted by samples: the limit it has without them.
+    training = subject.training.without_samples()
     cls = fuzzer_class(fuzzer)
     random.seed(seed)
     engine = cls(bnf_grammar(subject.grammar, subject.start_symbol), start_symbol=subject.start_symbol,
@@ -185,7 +186,7 @@ class CaseGenerator:
     def propose(self, target: Target, budget: int) -> list[Candidate]:
         """Up to `budget` candidates to run, most failure-likely first, spread over predicted kinds."""
         start = time.perf_counter()
-        training = self.forward.spec.training if self.forward is not None else self.subject.training
+        training = (self.forward.spec.training if self.forward is not None else self.subject.training).without_samples()
         plan = SynthesisPlan(SCREEN_FACTOR * budget, self.seed + 104729, training.max_nonterminals,
                              training.coverage_share, training.max_input_chars, self.subject.start_symbol)
         fuzzed = synthesize(self.subject.grammar, plan)

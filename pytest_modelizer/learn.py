@@ -13,7 +13,9 @@ from pytest_modelizer.calibration import (CALIBRATION_TARGET, Familiarity, Spell
                                           content_meta, copy_rules, min_answers, nested_kinds)
 from pytest_modelizer.content_check import (check_hidden_content, check_repeatable, probe_content, probe_runs,
                                             probe_words, rare_tokens, vocabulary_words)
-from pytest_modelizer.data import Example, Pair, encode_pair, renumber_placeholders, split, synthesize_pairs
+from pytest_modelizer.data import (Example, Pair, encode_pair, renumber_placeholders, settled_placeholder_limit, split,
+                                   synthesize_pairs)
+from pytest_modelizer.from_samples import PLACEHOLDER_QUANTILE
 from pytest_modelizer.runner import ProgramRunner
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import SUFFIX, ModelArtifact, ModelStore, load_artifact, save_artifact, stored_dtype
@@ -53,6 +55,9 @@ def learn(
     synthesis_seconds = time.time() - started
     data = prepare(spec, pairs)
     train, val, test, src_vocab, tgt_vocab = data.train, data.val, data.test, data.src_vocab, data.tgt_vocab
+    if training.placeholder_limit is None and data.placeholder_limit:
+        log(f"renumbering placeholders up to {data.placeholder_limit}, as many of one kind as "
+            f"{PLACEHOLDER_QUANTILE:.0%} of the samples hold (TrainingConfig(placeholder_limit=...) sets it)")
     torch.manual_seed(training.seed)
     model = Seq2Seq(training.model, len(src_vocab), len(tgt_vocab))
     log(
@@ -90,7 +95,8 @@ def learn(
         "direction": direction,
         "aspect": spec.aspect,
         "model": asdict(training.model),
-        "training": asdict(training),
+        # What the samples decided of it (the placeholder limit; the fuzzer's limit made the pairs, and is logged).
+        "training": asdict(training.replace(placeholder_limit=data.placeholder_limit)),
         "src_vocab": src_vocab.itos,
         "tgt_vocab": tgt_vocab.itos,
         "parameters": model.num_parameters(),
@@ -369,6 +375,7 @@ class Prepared:
     tgt_vocab: Vocabulary
     too_long: int = 0  # pairs left out: longer than the model's max_len in tokens
     untokenizable: list[tuple[Pair, str]] = field(default_factory=list)  # pairs left out, and why
+    placeholder_limit: int = 0  # how far the training pairs' placeholders were renumbered
 
     def ids(self, examples: list[Example]) -> list[tuple[list[int], list[int]]]:
         return [(self.src_vocab.encode(e.src), self.tgt_vocab.encode(e.tgt)) for e in examples]
@@ -405,15 +412,15 @@ def prepare(spec: ModelSpec, pairs: list[Pair]) -> Prepared:
     if spec.is_failure:
         train = oversample_failures(train, training.seed)
     extra: list[tuple[str, ...]] = []
-    if training.placeholder_limit:
+    limit = settled_placeholder_limit(subject, training)
+    if limit:
         content = set(subject.input_tokenizer.content) | set(subject.output_tokenizer.content)
         rng = random.Random(training.seed)
-        train = [renumber_placeholders(e, content, training.placeholder_limit, rng) if rng.random() < 0.5 else e
-                 for e in train]
-        extra = [tuple(f"{kind}_{n}" for kind in sorted(content) for n in range(1, training.placeholder_limit + 1))]
+        train = [renumber_placeholders(e, content, limit, rng) if rng.random() < 0.5 else e for e in train]
+        extra = [tuple(f"{kind}_{n}" for kind in sorted(content) for n in range(1, limit + 1))]
     if training.model.shared_vocab:
         src_vocab = tgt_vocab = Vocabulary.build([*(e.src for e in train), *(e.tgt for e in train), *extra])
     else:
         src_vocab = Vocabulary.build([*(e.src for e in train), *extra])
         tgt_vocab = Vocabulary.build([*(e.tgt for e in train), *extra])
-    return Prepared(train, val, test, src_vocab, tgt_vocab, len(encoded) - len(examples), untokenizable)
+    return Prepared(train, val, test, src_vocab, tgt_vocab, len(encoded) - len(examples), untokenizable, limit)

@@ -123,7 +123,7 @@ class ModelSpec:
             "grammar": subject.grammar_fingerprint(),
             "input tokenizer": subject.input_tokenizer.fingerprint,
             "output tokenizer": subject.output_tokenizer.fingerprint,
-            "training": json.dumps(keyed_fields(self.training), sort_keys=True),
+            "training": json.dumps(keyed_fields(self.training, subject.samples is not None), sort_keys=True),
             "format": f"{FORMAT_VERSION}",
             "plugin": __version__.split(".")[0],
         }

@@ -777,7 +777,8 @@ markdown_subject = pandoc_subject(
     grammar=html_grammar,
     input_tokenizer=html_tokenizer,
     output_tokenizer=markdown_tokenizer,
-    training=with_rotary(MARKDOWN_TRAINING.replace(max_input_chars=400)),
+    # Its lengths and placeholder indices are left to its samples (`from_samples`), as a user's are.
+    training=with_rotary(MARKDOWN_TRAINING.replace(max_input_chars=400, max_nonterminals=None, placeholder_limit=None)),
     corpora={"commonmark-spec-html": "pandoc-html-commonmark.jsonl", "package-docs-html": "pandoc-html-docs.jsonl"},
     samples=CorpusSamples(CORPORA / "pandoc-html-docs.jsonl"),
     description="HTML block (as pandoc writes it) -> pandoc Markdown (pandoc 3.9 from pypandoc-binary)",

@@ -8,7 +8,7 @@ import pytest
 
 import toy
 from benchmarks import latency as latency_bench
-from benchmarks import run, startup, training
+from benchmarks import run, sample_lengths, startup, training
 from benchmarks.bench import main as bench_main
 from pytest_modelizer import ModelConfig
 from pytest_modelizer.cli import main
@@ -137,6 +137,22 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
     assert "## Latency" in text and "## Training" in text and "## Machines" in text
     assert f"{latency['mock_batched_ms_per_call']:.2f}" in text
     assert f"{ours['pairs_per_s']:.0f}" in text
+
+
+def test_sample_lengths_report_and_markdown(tmp_path):
+    subject = toy.make_subject(samples=["!cat dog", "owl !bee emu", "ant"] * 20, training=toy.QUICK_TRAINING)
+    row = sample_lengths.measure(subject)
+    assert row["configured"] == {"max_nonterminals": 5, "placeholder_limit": None}
+    assert row["max_nonterminals"] == 12 and row["tails"]["12"] > 0 and row["samples_tail"] > 0
+    assert row["placeholder_limit"] == 3  # three different words in a sample
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "sample-lengths.json").write_text(json.dumps({"command": "c", "machine": "m", "subjects": [row]}))
+    markdown = tmp_path / "BENCHMARKS.md"
+    assert run.main(["--render-only", "--results", str(results), "--markdown", str(markdown)]) == 0
+    text = markdown.read_text()
+    assert "## Lengths and placeholders the samples decide" in text
+    assert "| shout | 3 | 12: " in text and "| 5 / left to the samples |" in text  # the samples are read distinct
 
 
 def test_run_finds_the_directions_with_a_current_model(registry, toy_cache, tmp_path):
