@@ -90,13 +90,25 @@ def label_tokens(label: str) -> tuple[str, ...]:
     return (OK_TOKEN,) if label == OK_LABEL else (FAILURE_TOKEN, label)
 
 
-def behaviour_side(spec: "ModelSpec", behaviour: Behaviour, mapping: dict[str, str],
+def behaviour_side(spec: "ModelSpec", behaviour: Behaviour, mapping: dict[str, str] | None,
                    fresh_as_words: bool = False) -> Tokenized:
     """Tokens of the behaviour side of a pair under the model's aspect (`fresh_as_words`: as a target,
-    see `LarkTokenizer.tokenize_with`)."""
+    see `LarkTokenizer.tokenize_with`; `mapping` None: as a query, see `behaviour_tokens`)."""
     if not spec.is_failure:
         return behaviour_tokens(spec.subject.output_tokenizer, behaviour, mapping, fresh_as_words)
-    return Tokenized(label_tokens(failure_kind(spec.subject, behaviour)), dict(mapping))
+    return Tokenized(label_tokens(failure_kind(spec.subject, behaviour)), dict(mapping or {}))
+
+
+# A model's meta says how its queries were tokenized: with `QUERY_REGIONS` true, an inverse
+# model's query is tokenized on its own as an input is, so a code block's lines are placeholders
+# (`LarkTokenizer.verbatim`). Models trained before it read them as an empty mapping's other side,
+# where no region applies (a code block word by word), and keep reading them so.
+QUERY_REGIONS = "query_regions"
+
+
+def query_mapping(query_regions: bool) -> dict[str, str] | None:
+    """The `mapping` that tokenizes an inverse model's query as the model was trained to read it."""
+    return None if query_regions else {}
 
 
 def side_behaviour(spec: "ModelSpec", tokens: Sequence[str], mapping: dict[str, str]) -> Behaviour:

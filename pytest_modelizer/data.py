@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from pytest_modelizer.aspect import behaviour_side
+from pytest_modelizer.aspect import behaviour_side, query_mapping
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.config import TrainingConfig, keyed_fields
 from pytest_modelizer.from_samples import fitted_nonterminals, fitted_placeholder_limit
@@ -346,15 +346,16 @@ def held_out_inputs(
     return inputs[:count]
 
 
-def encode_pair(spec: ModelSpec, pair: Pair, errors: list[tuple[Pair, str]] | None = None) -> Example | None:
+def encode_pair(spec: ModelSpec, pair: Pair, errors: list[tuple[Pair, str]] | None = None,
+                query_regions: bool = True) -> Example | None:
     """Tokens of a pair for the model `spec` (its direction and aspect), or None when a side cannot be
-    tokenized (the pair and why appended to `errors`)."""
+    tokenized (the pair and why appended to `errors`). `query_regions`: see `aspect.QUERY_REGIONS`."""
     try:
         if spec.is_forward:
             src = spec.subject.input_tokenizer.tokenize(pair.input)
             tgt = behaviour_side(spec, pair.behaviour, src.mapping, fresh_as_words=True)
         else:
-            src = behaviour_side(spec, pair.behaviour, {})
+            src = behaviour_side(spec, pair.behaviour, query_mapping(query_regions))
             tgt = spec.subject.input_tokenizer.tokenize_with(pair.input, src.mapping, fresh_as_words=True)
     except TokenizeError as exc:
         if errors is not None:

@@ -165,7 +165,7 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None, other: Mo
             round_trip[i] = project(spec, run.behaviour)
     scored = []
     for i, (pair, pred) in enumerate(zip(kept, predictions)):
-        example = encode_pair(spec, pair)
+        example = encode_pair(spec, pair, query_regions=mock.query_regions)
         reference = example.tgt if example else ()
         # A forward answer is compared with the program's, which the model must be able to write. An
         # inverse answer is right when it round-trips, whichever input it writes: only its query must

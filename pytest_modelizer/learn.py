@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from pytest_modelizer import __version__
-from pytest_modelizer.aspect import failure_kind
+from pytest_modelizer.aspect import QUERY_REGIONS, failure_kind
 from pytest_modelizer.calibration import (CALIBRATION_TARGET, Familiarity, Spellings, calibrate, calibrate_paired,
                                           content_meta, copy_rules, min_answers, nested_kinds)
 from pytest_modelizer.content_check import (check_hidden_content, check_repeatable, probe_content, probe_runs,
@@ -111,6 +111,7 @@ def learn(
         "plugin_version": __version__,
         "program_source": program_source,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        QUERY_REGIONS: True,  # encode_pair's default, which prepare used
     }
     if hidden is not None:
         meta["hidden_content"] = hidden.to_meta()

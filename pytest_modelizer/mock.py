@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
-from pytest_modelizer.aspect import OK_LABEL, behaviour_side, label_tokens, side_behaviour
+from pytest_modelizer.aspect import OK_LABEL, QUERY_REGIONS, behaviour_side, label_tokens, query_mapping, side_behaviour
 from pytest_modelizer.behaviour import Behaviour
 from pytest_modelizer.calibration import Familiarity, Spellings, is_placeholder
 from pytest_modelizer.config import ModelConfig
@@ -111,6 +111,7 @@ class MockProgram:
         self._memo: dict[str, Prediction] = {}
         self.familiarity = Familiarity.from_meta(meta)
         self.spellings = Spellings.from_meta(meta)  # none for a model calibrated before they were learned
+        self.query_regions = bool(meta.get(QUERY_REGIONS))  # how its queries were tokenized in training
 
     @property
     def torch_decoder(self) -> TorchDecoder:
@@ -170,7 +171,7 @@ class MockProgram:
             elif self.spec.is_failure:
                 tok = Tokenized(label_tokens(text))
             else:
-                tok = behaviour_side(self.spec, Behaviour.success(text), {})
+                tok = behaviour_side(self.spec, Behaviour.success(text), query_mapping(self.query_regions))
         except TokenizeError as exc:
             raise UncoveredInputError(f"cannot tokenize: {exc}", "untokenizable") from None
         tokens = tok.tokens

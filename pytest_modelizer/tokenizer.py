@@ -54,6 +54,8 @@ class Verbatim:
         return None
 
 
+_SPACES = re.compile(" {2,}")
+
 HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"))
 
 
@@ -138,6 +140,11 @@ class LarkTokenizer:
 
     `escaped` (`Escaped`) names content this side writes escaped (HTML's `&quot;`) that the other
     side writes plain: its placeholders hold the plain value, and are written back escaped.
+
+    `spaces_collapsed` names content terminals whose runs of spaces this side writes as one
+    space, as pandoc's HTML writes Markdown's `it.  Then` as `it. Then`: a placeholder of the
+    other side is matched with its spaces collapsed, and written back so. The program's rewriting
+    is then the tokenizer's, not something hidden inside a placeholder that no model could learn.
     """
 
     terminals: str
@@ -145,6 +152,7 @@ class LarkTokenizer:
     case_insensitive: tuple[str, ...] = ()
     verbatim: tuple[Verbatim, ...] = ()
     escaped: Escaped | None = None
+    spaces_collapsed: tuple[str, ...] = ()
 
     def definition_problem(self) -> str | None:
         """What is wrong with the terminal definitions before lark sees them (None: nothing).
@@ -159,6 +167,9 @@ class LarkTokenizer:
             unknown = [name for name in declared if name not in names and (role != "content" or name not in regions)]
             if unknown:
                 return f"{role} terminals {', '.join(map(repr, unknown))} are not defined; defined: {', '.join(names)}"
+        unknown = [name for name in self.spaces_collapsed if name not in self.content]
+        if unknown:
+            return f"spaces-collapsed terminals {', '.join(map(repr, unknown))} are not content terminals {list(self.content)}"
         problem = next((problem for region in self.verbatim if (problem := region.problem(self.content))), None)
         return problem or (self.escaped.problem(self.content) if self.escaped else None)
 
@@ -183,6 +194,8 @@ class LarkTokenizer:
             text += "\0" + "\1".join((region.start, region.end, region.content, region.apart))
         if self.escaped:  # likewise
             text += "\0" + ",".join(self.escaped.content) + "\1" + repr(self.escaped.entities)
+        if self.spaces_collapsed:  # likewise
+            text += "\0collapsed\1" + ",".join(self.spaces_collapsed)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def lex(self, text: str) -> list[tuple[str, str]]:
@@ -279,9 +292,12 @@ class LarkTokenizer:
         return value.upper() if kind in self.case_insensitive else value
 
     def _written(self, placeholder: str, value: str) -> str:
-        """A placeholder's value as this side writes it (escaped where its terminal is)."""
+        """A placeholder's value as this side writes it (escaped, or its spaces collapsed, where its terminal is)."""
+        kind = placeholder.rpartition("_")[0]
+        if kind in self.spaces_collapsed:
+            value = _SPACES.sub(" ", value)
         escaped = self.escaped
-        return escaped.written(value) if escaped and placeholder.rpartition("_")[0] in escaped.content else value
+        return escaped.written(value) if escaped and kind in escaped.content else value
 
     def tokenize_with(self, text: str, mapping: dict[str, str], fresh_as_words: bool = False) -> Tokenized:
         """Tokens of `text` using placeholders from an existing `mapping` (the other side's).
@@ -297,6 +313,10 @@ class LarkTokenizer:
         # A value the other side holds under several types ("bar" as code and as text) is matched
         # by its type first: by value alone, both would read as whichever came last.
         typed = {(ph.rpartition("_")[0], value): ph for ph, value in mapping.items()}
+        # Where this side collapses spaces, the other side's value with its spaces collapsed (its
+        # value as it is wins: `typed` is looked up first).
+        collapsed = {(kind, _SPACES.sub(" ", value)): ph for ph, value in mapping.items()
+                     if (kind := ph.rpartition("_")[0]) in self.spaces_collapsed}
         merged = dict(mapping)
         counts: dict[str, int] = {}
         for ph in mapping:
@@ -308,7 +328,7 @@ class LarkTokenizer:
             """The other side's placeholder for a held `value` lexed as `kind`: by type first,
             else by value alone (the other side may call the same content by another type) where
             this side writes it alike, so that writing it back gives the text."""
-            placeholder = typed.get((kind, value))
+            placeholder = typed.get((kind, value)) or collapsed.get((kind, value))
             if placeholder is None and (alone := inverse.get(value)) is not None:
                 placeholder = alone if self._written(alone, value) == self._written(f"{kind}_", value) else None
             return placeholder
@@ -337,16 +357,22 @@ class LarkTokenizer:
 
     def detokenize(self, tokens: Iterable[str], mapping: dict[str, str]) -> str:
         """Join tokens, restoring placeholders from `mapping` (unknown ones stay as written)."""
-        if not self.escaped:
+        if not self.escaped and not self.spaces_collapsed:
             return "".join(mapping.get(tok, tok) for tok in tokens)
         return "".join(self._written(tok, mapping[tok]) if tok in mapping else tok for tok in tokens)
 
 
-def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str],
+def behaviour_tokens(tokenizer: LarkTokenizer, behaviour: Behaviour, mapping: dict[str, str] | None,
                      fresh_as_words: bool = False) -> Tokenized:
-    """Tokens of a behaviour: the output's tokens, or the failure marker and the failure kind."""
+    """Tokens of a behaviour: the output's tokens, or the failure marker and the failure kind.
+
+    `mapping` is the input's (the output as a target), or None for the output on its own (an
+    inverse model's query): then it is tokenized as an input is, its verbatim regions included.
+    """
     if not behaviour.ok:
-        return Tokenized((FAILURE_TOKEN, str(behaviour.failure)), dict(mapping))
+        return Tokenized((FAILURE_TOKEN, str(behaviour.failure)), dict(mapping or {}))
+    if mapping is None:
+        return tokenizer.tokenize(behaviour.output or "")
     return tokenizer.tokenize_with(behaviour.output or "", mapping, fresh_as_words)
 
 

@@ -27,8 +27,10 @@ fail on the inputs of the HTML grammar.
 Text runs, URLs, e-mail addresses, relative link targets and citation keys are content
 (`TEXT_n`, `URL_n`, `EMAIL_n`, `PATH_n`, `KEY_n`) spelled the same on both sides; a code
 span's text is one more (`CODE_n`), as in the markdown-it subject, and so is each run of a code
-block's line between the characters HTML escapes (`CODELINE_n`); for pandoc-html so is an
-abbreviation before a space (`ABBR_n`: "e.g.", after which pandoc writes a no-break space).
+block's line between the characters HTML escapes (`CODELINE_n`; for pandoc-html a whole line,
+written escaped in its HTML); for pandoc-html so is an abbreviation before a space (`ABBR_n`:
+"e.g.", after which pandoc writes a no-break space), and a text run may hold several spaces
+between words (its HTML has one).
 pandoc-html trains on the sample part of the package-docs corpus as `samples`, pandoc-markdown
 on the sample part of pandoc's HTML of it (the CommonMark spec's HTML is evaluation-only, as
 the spec is for pandoc-html). What pandoc
@@ -51,7 +53,8 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_modelizer import CorpusSamples, LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer import CorpusSamples, Escaped, LarkTokenizer, Subject, TrainingConfig, package_version
+from pytest_modelizer.tokenizer import HTML_ESCAPES
 from pytest_modelizer.grammar import grammar_from_templates, option
 from pytest_modelizer.subjects.bundled import (CORPORA, FENCE, MARKDOWN_TRAINING, WORD_CHAR,
                                                bundled_subject, html_code_blocks, markdown_code_blocks, with_rotary)
@@ -618,10 +621,22 @@ _NOT_ABBREVIATION = "".join(
 # acts, which a run ending in "e.g." hid (the run joined before it: "see e.g." `x`).
 _ABBREVIATION = "(?:" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + ")"
 _ABBREVIATION_AHEAD = rf"\(?{_ABBREVIATION}[ \u00a0]"
-_ABBR_TEXT = rf"""
-TEXT.3: /(?!{_ABBREVIATION_AHEAD}){_WORD}(?:{_NOT_ABBREVIATION} (?!{_ABBREVIATION_AHEAD})(?:- )?{_WORD})*/
+
+
+def _abbr_text(join: str) -> str:
+    """TEXT runs whose words `join` (a regular expression of spaces) joins, and ABBR."""
+    return rf"""
+TEXT.3: /(?!{_ABBREVIATION_AHEAD}){_WORD}(?:{_NOT_ABBREVIATION}{join}(?!{_ABBREVIATION_AHEAD})(?:- )?{_WORD})*/
 ABBR.4: /(?<![^\W_]){_ABBREVIATION}(?=[ \u00a0])/
 """
+
+
+_ABBR_TEXT = _abbr_text(" ")
+# pandoc-html's Markdown runs also join words over several spaces (`it.  Then`, two after a full
+# stop as many authors type): pandoc writes one, which its HTML tokenizer's `spaces_collapsed`
+# matches, so such a line is one placeholder as any other (a run of its own on each side of the
+# spaces, its HTML would join them: content the model could not write).
+_SPACED_ABBR_TEXT = _abbr_text(" +")
 _SCHEMELESS = r"(?![A-Za-z][A-Za-z0-9+.-]*:)"
 # PATH: a relative link target ("../a.md", "#anchor"): in Markdown inline or in a reference
 # definition, in HTML an attribute; both tokenizers know every form (code shows the other's).
@@ -710,6 +725,12 @@ _HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
 # bare language or an attribute block after it (```python title="x" is a paragraph).
 CODE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n", "&<>\"'")
 HTML_CODE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>', "amp|lt|gt|quot|#39")
+# pandoc-html's own: a code line is one placeholder whatever it holds, written back escaped
+# (`Escaped`), where pandoc-markdown's (above) end a run at each escaped character: a line of
+# Python was three to nine placeholders and entities, and long blocks ran out of placeholders.
+_PANDOC_HTML_ESCAPES = Escaped(("CODELINE",), (*HTML_ESCAPES, ("'", "&#39;")))
+LINE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n")
+HTML_LINE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>')
 # pandoc-html's input holds raw HTML tags with attributes, which pandoc copies: their tags and
 # attribute names are markup, as in the HTML tokenizer (an `<a href="` hidden in a text run was
 # content the model could not write as HTML). pandoc-markdown's Markdown tokenizer keeps its
@@ -731,10 +752,11 @@ _QUOTED_CODE = _CODE.replace('"', "")
 _SPAN_CODE = f"CODE.6: /(?<=`)(?<![\\w)\\]\"']`){_QUOTED_CODE}(?=`)/\n"
 _HTML_SPAN_CODE = f"CODE.6: /(?<=<code>){_QUOTED_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
 code_markdown_tokenizer = LarkTokenizer(
-    terminals=_ABBR_CONTENT + _MARKDOWN_MARKUP + _RAW_HTML_ATTRS + _SPAN_CODE,
-    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=CODE_BLOCKS)
+    terminals=_SPACED_ABBR_TEXT + _OTHER_CONTENT + _MARKDOWN_MARKUP + _RAW_HTML_ATTRS + _SPAN_CODE,
+    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=LINE_BLOCKS)
 code_html_tokenizer = LarkTokenizer(terminals=_ABBR_CONTENT + _HTML_MARKUP + _HTML_SPAN_CODE,
-                                    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=HTML_CODE_BLOCKS)
+                                    content=(*CONTENT, "CODE", "ABBR", "CODELINE"), verbatim=HTML_LINE_BLOCKS,
+                                    escaped=_PANDOC_HTML_ESCAPES, spaces_collapsed=("TEXT",))
 # pandoc-markdown's: code spans and code blocks as pandoc-html's (its Markdown writer copies a
 # block's code as it is, in a fence or indented), abbreviations in text runs (its grammar makes
 # none, and the HTML already holds the no-break space that pandoc-html's ABBR placeholders mark).

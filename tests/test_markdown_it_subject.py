@@ -171,3 +171,36 @@ def test_fuzzed_inputs_hold_delimiters_without_a_partner(subject, fuzzed):
     assert any("`" in h and "<code>" not in h for _, h in html), "no literal backtick"
     assert any(re.search(r"<p>[^<]*\*", h) and "<em>" not in h for _, h in html), "no literal star"
     assert subject.program("`foo bar\n") == "<p>`foo bar</p>\n"
+
+
+def test_an_inverse_query_reads_a_code_block_line_as_one_placeholder(subject):
+    from pytest_modelizer import Behaviour
+    from pytest_modelizer.data import Pair, encode_pair
+    from pytest_modelizer.spec import ModelSpec
+
+    markdown = '```python\nx = f(a, "b")\n```\n'
+    pair = Pair(markdown, Behaviour.success(subject.program(markdown)))
+    inverse = ModelSpec(subject, "inverse")
+    example = encode_pair(inverse, pair)
+    assert example.mapping["CODELINE_1"] == 'x = f(a, "b")'  # the HTML's &quot; read plain
+    assert "CODELINE_1" in example.src and "CODELINE_1" in example.tgt  # copied, not spelled word by word
+    # As models trained before read it (their meta has no QUERY_REGIONS): no region in the query.
+    before = encode_pair(inverse, pair, query_regions=False)
+    assert not any(t.startswith("CODELINE_") for t in before.src + before.tgt) and len(before.src) > len(example.src)
+
+
+def test_a_model_reads_its_queries_as_it_was_trained_to(subject):
+    from pytest_modelizer.aspect import QUERY_REGIONS
+    from pytest_modelizer.mock import MockProgram
+    from pytest_modelizer.spec import ModelSpec
+    from pytest_modelizer.store import load_artifact
+
+    shipped = next((Path(__file__).parent.parent / "subjects" / "models" / "markdown-it").glob("inverse-*.npz"))
+    artifact = load_artifact(shipped)
+    html = "<pre><code>x = 1\n</code></pre>\n"
+    assert artifact.meta[QUERY_REGIONS] is True
+    assert MockProgram(ModelSpec(subject, "inverse"), artifact).encode(html)[0][:2] == ("<pre><code>", "CODELINE_1")
+    del artifact.meta[QUERY_REGIONS]  # as a model trained before it was recorded
+    trained_before = MockProgram(ModelSpec(subject, "inverse"), artifact)
+    assert not trained_before.query_regions
+    assert not any(t.startswith("CODELINE_") for t in trained_before.encode(html)[0])

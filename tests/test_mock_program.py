@@ -203,3 +203,12 @@ def test_the_model_info_prints_its_figures_not_its_calibration_lists():
     assert repr(info) == ("ModelInfo(subject='s', direction='forward', key='abc', parameters=1,000, exact_match=0.980, "
                           "answered_confidently=0.880, threshold=0.610, path='/m.npz')")
     assert info.calibration["source_trigrams"]  # still there for whoever reads it
+
+
+def test_a_trained_model_records_how_it_reads_its_queries(toy_cache):
+    from pytest_modelizer.aspect import QUERY_REGIONS
+    from pytest_modelizer.store import load_artifact
+
+    # So that a mock reads them alike (test_markdown_it_subject.py: a model trained before does not).
+    artifact = load_artifact(toy_cache / "shout" / f"forward-{ModelSpec(toy.SUBJECT, 'forward').key}.npz")
+    assert artifact.meta[QUERY_REGIONS] is True

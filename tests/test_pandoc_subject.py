@@ -183,12 +183,23 @@ def _assert_code_spans_copied(subject, text: str, codes: list[str], kind: str = 
 @needs_pandoc
 @pytest.mark.parametrize("markdown, lines", [
     ("```python\nfrom lib.bars import bar\n    x = f(a, b)\n```\n", ["from lib.bars import bar", "    x = f(a, b)"]),
-    ("``` {.python}\nenviron['DEBUG'] = 1\n```\n", ["environ[", "DEBUG", "] = 1"]),  # ' is escaped in HTML
+    # Escaped in the HTML (&#39;, &quot;, &lt;), still one placeholder: written back escaped.
+    ("``` {.python}\nenviron['DEBUG'] = 1\n```\n", ["environ['DEBUG'] = 1"]),
+    ('```\nif a < b and c == "x": print(\'&\')\n```\n', ['if a < b and c == "x": print(\'&\')']),
     ("    $ pip install -e .\n\n      --flag\n", ["$ pip install -e .", "  --flag"]),  # indented code
     ("> ```\n> x = 1\n> ```\n", ["x = 1"]),  # inside a quote
 ])
 def test_a_code_block_line_is_one_placeholder_copied_into_the_html(html_subject, markdown, lines):
     _assert_code_spans_copied(html_subject, markdown, lines, kind="CODELINE")
+
+
+@needs_pandoc
+@pytest.mark.parametrize("markdown, runs", [
+    ("It ends here.  Then it goes on.\n", ["It ends here.  Then it goes on."]),  # pandoc writes one space
+    ("- an  item\n  runs  on\n", ["an  item", "runs  on"]),
+])
+def test_a_text_run_over_several_spaces_is_one_placeholder_written_with_one(html_subject, markdown, runs):
+    _assert_code_spans_copied(html_subject, markdown, runs, kind="TEXT")
 
 
 @needs_pandoc

@@ -229,6 +229,32 @@ def test_escaped_content_is_checked_and_enters_the_fingerprint():
     assert "single characters" in two_chars.definition_problem()
 
 
+# A toy renderer's two sides: the source joins words over any spaces, the output writes one.
+SPACED_TEXT = LarkTokenizer('TEXT: /[a-z.]+(?: +[a-z.]+)*/\nSP: / +/\nOTHER.-1: /./s', content=("TEXT",))
+ONE_SPACE_TEXT = LarkTokenizer('TEXT: /[a-z.]+(?: [a-z.]+)*/\nSP: / +/\nOTHER.-1: /./s', content=("TEXT",),
+                               spaces_collapsed=("TEXT",))
+
+
+def test_content_whose_spaces_the_output_collapses_is_one_placeholder_written_collapsed():
+    source = SPACED_TEXT.tokenize("it ends.  then  more|x")
+    assert source.tokens == ("TEXT_1", "|", "TEXT_2") and source.mapping["TEXT_1"] == "it ends.  then  more"
+    output = ONE_SPACE_TEXT.tokenize_with("<it ends. then more|x>", source.mapping)
+    assert output.tokens == ("<", "TEXT_1", "|", "TEXT_2", ">") and output.mapping == source.mapping
+    assert ONE_SPACE_TEXT.detokenize(output.tokens, output.mapping) == "<it ends. then more|x>"
+    # A value the output writes as it is still matches as it is (a single-spaced one is both).
+    assert ONE_SPACE_TEXT.tokenize_with("a b", {"TEXT_1": "a b"}).tokens == ("TEXT_1",)
+    # Without the declaration, the collapsed text is content the source does not hold.
+    plain = LarkTokenizer(ONE_SPACE_TEXT.terminals, content=("TEXT",))
+    assert plain.tokenize_with("<it ends. then more|x>", source.mapping).tokens[1] == "TEXT_3"
+
+
+def test_spaces_collapsed_is_checked_and_enters_the_fingerprint():
+    assert ONE_SPACE_TEXT.definition_problem() is None
+    assert ONE_SPACE_TEXT.fingerprint != LarkTokenizer(ONE_SPACE_TEXT.terminals, content=("TEXT",)).fingerprint
+    not_content = LarkTokenizer(ONE_SPACE_TEXT.terminals, content=("TEXT",), spaces_collapsed=("SP",))
+    assert "'SP'" in not_content.definition_problem() and "content" in not_content.definition_problem()
+
+
 def test_vocabulary_encode_decode_covers():
     vocab = Vocabulary.build([("WORD_1", " ", "WORD_2"), ("!", "WORD_1")])
     assert vocab.itos[:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
