@@ -316,7 +316,7 @@ class LarkTokenizer:
         # Where this side collapses spaces, the other side's value with its spaces collapsed (its
         # value as it is wins: `typed` is looked up first).
         collapsed = {(kind, _SPACES.sub(" ", value)): ph for ph, value in mapping.items()
-                     if (kind := ph.rpartition("_")[0]) in self.spaces_collapsed}
+                     if (kind := ph.rpartition("_")[0]) in self.spaces_collapsed} if self.spaces_collapsed else {}
         merged = dict(mapping)
         counts: dict[str, int] = {}
         for ph in mapping:

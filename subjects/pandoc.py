@@ -720,17 +720,20 @@ _CODE = r"""[^`\s&<>"\]](?:[^`\n&<>"]*[^`\s&<>"\[])?"""
 _ABBR_CONTENT = _ABBR_TEXT + _OTHER_CONTENT
 _MARKDOWN_CODE = f"CODE.6: /(?<=`){_CODE}(?=`)/\n"
 _HTML_CODE = f"CODE.6: /(?<=<code>){_CODE}(?=<\\/code>(?!<\\/pre>))/\n"
-# pandoc-html's: a code block's lines are CODELINE placeholders, as in the markdown-it subject
-# (bundled.markdown_code_blocks); pandoc also escapes "'", and takes a fence for one only with a
-# bare language or an attribute block after it (```python title="x" is a paragraph).
-CODE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n", "&<>\"'")
-HTML_CODE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>', "amp|lt|gt|quot|#39")
-# pandoc-html's own: a code line is one placeholder whatever it holds, written back escaped
-# (`Escaped`), where pandoc-markdown's (above) end a run at each escaped character: a line of
-# Python was three to nine placeholders and entities, and long blocks ran out of placeholders.
+# A code block's lines are CODELINE placeholders, as in the markdown-it subject
+# (bundled.markdown_code_blocks). pandoc takes a fence for one only with a bare language or an
+# attribute block after it (```python title="x" is a paragraph), and also escapes "'".
+_FENCE_OPEN = FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n"
+_PRE_OPEN = r'<pre(?: class="[^"]*")?><code>'
+# pandoc-markdown's: a run ends at each character HTML escapes.
+CODE_BLOCKS = markdown_code_blocks(_FENCE_OPEN, "&<>\"'")
+HTML_CODE_BLOCKS = html_code_blocks(_PRE_OPEN, "amp|lt|gt|quot|#39")
+# pandoc-html's: a code line is one placeholder whatever it holds, written back escaped
+# (`Escaped`): as runs, a line of Python was three to nine placeholders and entities, and long
+# blocks ran out of placeholders.
 _PANDOC_HTML_ESCAPES = Escaped(("CODELINE",), (*HTML_ESCAPES, ("'", "&#39;")))
-LINE_BLOCKS = markdown_code_blocks(FENCE + r"(?: ?[\w+#.-]+| ?\{[^\n}]*\})? *\n")
-HTML_LINE_BLOCKS = html_code_blocks(r'<pre(?: class="[^"]*")?><code>')
+LINE_BLOCKS = markdown_code_blocks(_FENCE_OPEN)
+HTML_LINE_BLOCKS = html_code_blocks(_PRE_OPEN)
 # pandoc-html's input holds raw HTML tags with attributes, which pandoc copies: their tags and
 # attribute names are markup, as in the HTML tokenizer (an `<a href="` hidden in a text run was
 # content the model could not write as HTML). pandoc-markdown's Markdown tokenizer keeps its
