@@ -201,6 +201,19 @@ def _changed_example(example: list[str]) -> str:
                      for text, does in ((before, before_does), (after, after_does)))
 
 
+# Why an input's answer is beyond the model while the input itself is read (evaluate.score_pairs).
+ANSWER_SIDE = ("unseen output tokens", "untokenizable reference")
+
+
+def inputs_read(report: dict) -> float:
+    """The share of inputs the model represents whatever the program answered; for reports made before
+    it was recorded, coverage plus the inputs left uncovered by the answer alone."""
+    if "query_coverage" in report:
+        return report["query_coverage"]
+    why = (report.get("uncovered") or {}).get("why", {})
+    return report["coverage"] + sum(why.get(reason, 0) for reason in ANSWER_SIDE) / max(1, report["n"])
+
+
 def render(results: dict[str, dict]) -> str:
     """Markdown tables of the result files (name -> JSON)."""
     by_kind: dict[str, list[tuple[str, dict]]] = {k: [] for k in BENCHES}
@@ -222,9 +235,13 @@ def render(results: dict[str, dict]) -> str:
                 "the program's (uncovered inputs count as misses); for an inverse model, the share of the "
                 "program's successful outputs for which the real program, run on the predicted input, gives that "
                 "output again (round trip). *BLEU*: mean sentence BLEU on token sequences (sacrebleu) with its "
-                "standard error; *coverage*: share of inputs the tokenizers and vocabulary can represent (a token never seen "
+                "standard error; *coverage*: share of inputs the tokenizers and vocabulary can represent, with the "
+                "program's answer (a token never seen "
                 "whole counts where known tokens spell it; for an inverse model, the share of queries it can "
-                "represent: its answer is judged by the round trip, whichever input it writes); times in "
+                "represent: its answer is judged by the round trip, whichever input it writes); *inputs read*: "
+                "share of inputs the model represents whatever the program answered (a forward answer holding "
+                "words that no input placeholder holds and no training output did is beyond any model's reach, "
+                "though the model reads the input); times in "
                 "milliseconds per call (mock batched; program inside its worker process). *stands in*: whether the "
                 "model is exact enough to stand in for the program on such inputs: forward on real-world inputs, "
                 "as exact as the paper's best for the Markdown subjects (exact >= 95.4 % and BLEU >= 0.98), >= 90 % "
@@ -233,11 +250,12 @@ def render(results: dict[str, dict]) -> str:
         for _, d in by_kind["fidelity"]:
             for r in d["reports"]:
                 rows.append([r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]),
-                             _pct(r["exact_match"]), f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}",
+                             _pct(inputs_read(r)), _pct(r["exact_match"]), f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}",
                              _pct(r["token_accuracy"]), f"{r['parameters']:,}", _f(r.get("train_pairs")),
                              _training_time(r), _f(r["mock_ms_per_call"]),
                              _f(r["program_ms_per_call"], 3), stands_in(r)])
-        out += _table(["subject", "direction", "inputs", "n", "coverage", "exact", "BLEU", "token accuracy",
+        out += _table(["subject", "direction", "inputs", "n", "coverage", "inputs read", "exact", "BLEU",
+                       "token accuracy",
                        "parameters", "training pairs", "training time", "mock ms", "program ms", "stands in"], rows)
         out += [""]
         buckets = ["<=20", "21-40", "41-80", ">80", "untokenized"]
@@ -261,15 +279,21 @@ def render(results: dict[str, dict]) -> str:
                            "inside the grammar", "outside", "too long to parse"], rows) + [""]
         rows = [[r["subject"], r["direction"], r["set"], _f(r["uncovered"]["n"]),
                  ", ".join(f"{why} {n}" for why, n in r["uncovered"]["why"].items()),
-                 ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–"]
+                 ", ".join(f"`{_token(t)}` {n}" for t, n in r["uncovered"]["unseen_tokens"][:6]) or "–",
+                 f"{r['spelled']['n']} ({_pct(r['spelled']['exact_match'])})" if r.get("spelled") else
+                 ("0" if "query_coverage" in r else "–")]
                 for _, d in [*by_kind["fidelity"], *outside] for r in d["reports"] if r.get("uncovered")]
         if rows:
             out += ["### Why inputs are uncovered", "",
                     "The same runs, and those on inputs from outside this repository (below): the inputs a model "
                     "cannot represent, by reason, and the tokens never seen in "
                     "training that leave the most of them uncovered (inputs each; `modelizer eval` prints them). "
+                    "*read through spelled tokens*: the inputs the model did read only by spelling a token it never "
+                    "saw whole with tokens it knows, and their exact match (– for runs made before it was "
+                    "recorded): how far representing what training never showed takes an answer. "
                     "Runs made before the reasons were recorded are left out.", ""]
-            out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen"], rows) + [""]
+            out += _table(["subject", "direction", "inputs", "uncovered", "why", "tokens never seen",
+                           "read through spelled tokens (exact)"], rows) + [""]
         out += ["## Confidence: which answers to trust", "",
                 "The same runs. A model answers *confidently* when the input is covered, familiar (every source "
                 "trigram seen in training, or every pair of tokens where the training sample holds too few of the "
@@ -328,11 +352,12 @@ def render(results: dict[str, dict]) -> str:
                 "their sources (none written for this project; what is installed decides the sets). An inverse "
                 "model is asked for the program's outputs of those inputs and scored by the round trip. Columns "
                 "as above; exact match by length and the uncovered inputs are in the fidelity tables.", ""]
-        rows = [[r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]), _f(r.get("threshold"), 3),
+        rows = [[r["subject"], r["direction"], r["set"], _f(r["n"]), _pct(r["coverage"]), _pct(inputs_read(r)),
+                 _f(r.get("threshold"), 3),
                  _pct(r.get("confident")), _pct(r.get("confident_exact")), _pct(r["exact_match"]),
                  f"{r['bleu']:.3f} ± {r['bleu_se']:.3f}"]
                 for _, d in outside for r in d["reports"]]
-        out += _table(["subject", "direction", "inputs", "n", "coverage", "threshold", "confident",
+        out += _table(["subject", "direction", "inputs", "n", "coverage", "inputs read", "threshold", "confident",
                        "exact among confident", "exact overall", "BLEU"], rows)
         out += [""]
     if by_kind["latency"]:

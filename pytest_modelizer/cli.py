@@ -363,7 +363,8 @@ def cmd_eval(session: ModelizerSession, args: argparse.Namespace) -> int:
         print(
             f"{spec.subject.name} {spec.label} on {source} (n={report['n']}): exact match {report['exact_match']:.1%}, "
             f"BLEU {report['bleu']:.3f} ± {report['bleu_se']:.3f}, token accuracy {report['token_accuracy']:.1%}, "
-            f"coverage {report['coverage']:.1%}; mock {report['mock_ms_per_call']:.3g} ms/call, "
+            f"coverage {report['coverage']:.1%} (inputs read {report['query_coverage']:.1%}); "
+            f"mock {report['mock_ms_per_call']:.3g} ms/call, "
             f"program {report['program_ms_per_call']:.3g} ms/call"
         )
         if "by_grammar" in report:

@@ -56,6 +56,10 @@ class TrainingConfig:
     max_nonterminals: int | None = None
     coverage_share: float = 0.1
     max_input_chars: int = 400
+    # The share of synthesized inputs replaced by a piece cut from their beginning or end
+    # (`synthesis.cut_short`): for a program whose real inputs arrive cut short, as queries quoted
+    # in documentation do. 0: none (the default: most programs' inputs arrive whole).
+    cut_share: float = 0.0
     val_fraction: float = 0.05
     # Small batches: on 2 CPU threads a batch of 32 trains at nearly the pace of 64 pairs per
     # second and takes twice the steps, which a time-capped run needs (BENCHMARKS.md, user subjects).
@@ -92,10 +96,18 @@ class TrainingConfig:
 WITHOUT_SAMPLES: dict[str, Any] = {"max_nonterminals": 12, "placeholder_limit": 0}
 
 
+# Training fields added after models were shipped, with the value every model made before them
+# has: left out of the key at that value, as MODEL_FIELDS_BEFORE are.
+TRAINING_FIELDS_BEFORE: dict[str, Any] = {"cut_share": 0.0}
+
+
 def keyed_fields(training: TrainingConfig, samples: bool = False) -> dict[str, Any]:
-    """The training configuration as a model key holds it: a model field added later is absent at its
+    """The training configuration as a model key holds it: a field added later is absent at its
     earlier value, and without `samples` the fields they would decide hold their value without them."""
     fields = asdict(training if samples else training.without_samples())
+    for name, before in TRAINING_FIELDS_BEFORE.items():
+        if fields.get(name) == before:
+            del fields[name]
     for name, before in MODEL_FIELDS_BEFORE.items():
         if fields["model"].get(name) == before:
             del fields["model"][name]

@@ -21,7 +21,7 @@ from pytest_modelizer.samples import (FRAGMENT_SHARE, ContentMarks, GrammarParse
 from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import atomic_write_text, ensure_cache_dir
 from pytest_modelizer.subject import Subject, timeout_component
-from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, synthesize
+from pytest_modelizer.synthesis import SynthesisPlan, bnf_grammar, cut_short, synthesize
 from pytest_modelizer.tokenizer import TokenizeError
 
 
@@ -101,6 +101,8 @@ def synthesis_key(subject: Subject, training: TrainingConfig) -> str:
         "max_input_chars": training.max_input_chars,
         **timeout_component(subject),
     }
+    if training.cut_share:  # absent at 0, so pairs synthesized before it stay valid
+        parts["cut_share"] = training.cut_share
     if subject.samples is not None:
         parts["samples"] = samples_fingerprint(subject.loaded_samples())
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
@@ -298,6 +300,9 @@ def training_inputs(subject: Subject, training: TrainingConfig, log: Callable[[s
         log(f"the grammar of {subject.name} made {len(inputs):,} distinct inputs where {plan.count:,} were asked "
             f"for (it makes few: fuzzing stopped finding new ones); training goes on with those, some of them "
             f"held out to measure the model (TrainingConfig(val_fraction=...))")
+    if training.cut_share:
+        inputs = cut_short(inputs, training.cut_share, training.seed)
+        log(f"{round(training.cut_share * len(inputs)):,} of them cut short (TrainingConfig(cut_share=...))")
     return list(dict.fromkeys([*real, *inputs]))
 
 

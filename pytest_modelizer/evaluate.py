@@ -19,7 +19,7 @@ from pytest_modelizer.runner import ProgramRunner
 class Scored:
     """One evaluated input: covered or not, exact or not, and the two token sequences."""
 
-    covered: bool
+    covered: bool  # the query represented, and (forward) the program's answer one the model can write
     exact: bool
     predicted: Sequence[str]
     reference: Sequence[str]
@@ -33,6 +33,10 @@ class Scored:
     # where the reference holds tokens the model cannot write; `unseen` lists the tokens.
     uncovered: str = ""
     unseen: tuple[str, ...] = ()
+    # Whether the model represents the query at all, whatever the program answered: an input the
+    # model reads, though the program's answer holds words it cannot write, is not `covered`.
+    query_covered: bool = True
+    spelled: bool = False  # read through tokens never seen whole, spelled by known ones (MockProgram.pieces)
 
 
 # How many of the tokens that make inputs uncovered a report lists.
@@ -101,6 +105,7 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
         "bleu_se": bleu_se,
         "token_accuracy": sum(_token_accuracy(s) for s in scored) / n if n else 0.0,
         "coverage": sum(s.covered for s in scored) / n if n else 0.0,
+        "query_coverage": sum(s.query_covered for s in scored) / n if n else 0.0,
     }
     buckets: dict[str, list[Scored]] = {}
     for s in scored:
@@ -112,6 +117,9 @@ def summarize(scored: Sequence[Scored], threshold: float | None = None) -> dict:
         report["by_grammar"] = {name: {"n": len(part), "exact_match": sum(s.exact for s in part) / len(part)}
                                 for value, name in GRAMMAR_SPLIT
                                 for part in [[s for s in scored if s.in_grammar is value]] if part}
+    spelled = [s for s in scored if s.spelled]
+    if spelled:  # how far representing what training never showed takes an answer
+        report["spelled"] = {"n": len(spelled), "exact_match": sum(s.exact for s in spelled) / len(spelled)}
     missed = [s for s in scored if not s.covered]
     if missed:
         tokens = Counter(t for s in missed for t in s.unseen)
@@ -185,7 +193,8 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None, other: Mo
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
                              pred.familiar, agreeing[i], len(example.src) if example else None,
                              in_grammar.get(pair.input) if in_grammar else None,
-                             "" if covered else why, () if covered else unseen))
+                             "" if covered else why, () if covered else unseen, pred.covered,
+                             bool(pred.spelled)))
     return scored, mock_seconds
 
 

@@ -38,6 +38,8 @@ class Prediction:
     # Why an uncovered input is: "unseen tokens" (listed in `unseen`), "too long" or "untokenizable".
     uncovered: str = ""
     unseen: tuple[str, ...] = ()
+    # The query's tokens never seen in training that known tokens spelled (`MockProgram.pieces`).
+    spelled: tuple[str, ...] = ()
 
     @property
     def covered(self) -> bool:
@@ -260,7 +262,7 @@ class MockProgram:
                               or self.familiarity.unfamiliar_answer(predicted, tokens) if self.familiarity else None)
                 confident = threshold is not None and unfamiliar is None and confidence >= threshold
                 self._memo[text] = Prediction(behaviour, predicted, tokens, unfamiliar or "", confidence,
-                                              unfamiliar is None, confident)
+                                              unfamiliar is None, confident, spelled=spelled)
             self.stats.predicted += len(todo)
         self.stats.calls += len(texts) if count else 0
         self.stats.seconds += time.perf_counter() - start

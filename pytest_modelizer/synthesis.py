@@ -5,6 +5,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -224,3 +225,33 @@ def _synthesize(bnf: dict, plan: SynthesisPlan, workers: int, method: str,
             if progress:
                 progress(len(seen))
     return list(seen)
+
+
+# Where an input may be cut: at a word's edge, or where a run of spaces ends.
+_CUT_POINTS = re.compile(r"\b|(?<=\s)(?=\S)")
+
+
+def cut_short(inputs: Sequence[str], share: float, seed: int) -> list[str]:
+    """`inputs` with a `share` of them (drawn with `seed`) replaced by a piece cut from each: its
+    beginning or its end, cut at a word's edge, the spaces at the cut dropped.
+
+    Real inputs arrive cut short where the grammar never cuts them: a query quoted in prose up to
+    the line's end, or from the middle of a larger one (`FROM t) SELECT ...`). Run through the
+    program, such pieces teach a model how it answers them (often a parse error) instead of its
+    guessing that they mean what the whole input would. A piece that is empty, or an input already
+    among `inputs`, leaves the input as it was; the order is kept.
+    """
+    rng = random.Random(f"cut {seed}")
+    chosen = set(rng.sample(range(len(inputs)), round(share * len(inputs)))) if share > 0 else set()
+    whole = set(inputs)
+    out: dict[str, None] = {}
+    for i, text in enumerate(inputs):
+        if i in chosen:
+            points = [m.start() for m in _CUT_POINTS.finditer(text) if 0 < m.start() < len(text)]
+            if points:
+                at = rng.choice(points)
+                piece = text[:at].rstrip() if rng.random() < 0.5 else text[at:].lstrip()
+                if piece and piece not in whole and piece not in out:
+                    text = piece
+        out.setdefault(text, None)
+    return list(out)

@@ -139,6 +139,13 @@ def test_training_report_and_markdown(registry, toy_cache, conftest_file, latenc
     assert f"{ours['pairs_per_s']:.0f}" in text
 
 
+def test_inputs_read_are_derived_for_reports_made_before_they_were_recorded():
+    report = {"n": 10, "coverage": 0.7, "uncovered": {"n": 3, "why": {"unseen output tokens": 2, "unseen tokens": 1}}}
+    assert run.inputs_read(report) == pytest.approx(0.9)
+    assert run.inputs_read({**report, "query_coverage": 0.8}) == 0.8
+    assert run.inputs_read({"n": 5, "coverage": 1.0}) == 1.0
+
+
 def test_sample_lengths_report_and_markdown(tmp_path):
     subject = toy.make_subject(samples=["!cat dog", "owl !bee emu", "ant"] * 20, training=toy.QUICK_TRAINING)
     row = sample_lengths.measure(subject)

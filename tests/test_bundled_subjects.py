@@ -216,7 +216,8 @@ def test_a_token_never_seen_whole_is_spelled_by_known_ones_and_never_vouched_for
     assert parts and "".join(parts) == "---------" and all(p in mock.src_vocab.stoi for p in parts)
     prediction = mock.predict("Title\n---------\n")
     assert prediction.covered and not prediction.familiar and not prediction.confident
-    assert "spelled by known ones: ['---------']" in prediction.reason
+    assert "spelled by known ones: ['---------']" in prediction.reason and prediction.spelled == ("---------",)
+    assert mock.predict("Title\n-----\n").spelled == ()
     # A placeholder's number is what is unseen: it is not spelled, and the input stays uncovered.
     assert mock.pieces("CODELINE_999") is None
     assert mock.pieces("\u2603") is None  # a character no token holds

@@ -15,7 +15,7 @@ from pytest_modelizer.spec import ModelSpec
 from pytest_modelizer.store import load_artifact
 
 EVAL_KEYS = {
-    "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage",
+    "subject", "direction", "n", "exact_match", "bleu", "bleu_se", "token_accuracy", "coverage", "query_coverage",
     "mock_ms_per_call", "program_ms_per_call",
 }
 
@@ -105,7 +105,7 @@ def test_eval_json_on_an_inputs_file(conftest_file, toy_cache, tmp_path, capsys)
     assert EVAL_KEYS <= set(report)
     assert report["subject"] == "shout" and report["direction"] == "forward"
     assert report["n"] == 4
-    assert report["coverage"] == 0.75  # "cat 42" has digits, which no training input had
+    assert report["coverage"] == report["query_coverage"] == 0.75  # "cat 42" has digits, which no training input had
     # What to add to the grammar: the tokens that made inputs uncovered.
     assert report["uncovered"] == {"n": 1, "why": {"unseen tokens": 1}, "unseen_tokens": [["2", 1], ["4", 1]]}
     for name in ("exact_match", "bleu", "token_accuracy"):
@@ -461,7 +461,7 @@ def test_eval_text_report_names_the_tokens_that_leave_inputs_uncovered(conftest_
     assert main(["eval", "shout", "--conftest", str(conftest_file), "--cache-dir", str(toy_cache),
                  "--inputs", str(inputs)]) == 0
     out = capsys.readouterr().out
-    assert "coverage 25.0%" in out
+    assert "coverage 25.0% (inputs read 25.0%)" in out
     assert "  uncovered: 3 inputs (3 unseen tokens); tokens never seen in training, by the inputs they leave " \
            "uncovered: '4' (2), " in out and "'O' (1)" in out
 

@@ -72,3 +72,21 @@ def test_an_inverse_answer_that_round_trips_is_exact_whatever_input_it_writes(to
         (forward,), _ = score_pairs(mocks["forward"], [pair], runner)
     assert inverse.covered and inverse.exact
     assert not forward.covered and not forward.exact and forward.uncovered == "unseen output tokens"
+    assert forward.query_covered and inverse.query_covered  # the model reads the input all the same
+
+
+def test_inputs_read_count_those_whose_answer_alone_is_beyond_the_model():
+    def scored(covered, query_covered):
+        return Scored(covered=covered, exact=False, predicted=(), reference=(), query_covered=query_covered)
+
+    report = summarize([scored(True, True), scored(False, True), scored(False, False), scored(False, False)])
+    assert report["coverage"] == 0.25 and report["query_coverage"] == 0.5
+    assert "spelled" not in report
+
+
+def test_inputs_read_through_spelled_tokens_are_reported_apart():
+    def scored(exact, spelled):
+        return Scored(covered=True, exact=exact, predicted=(), reference=(), spelled=spelled)
+
+    report = summarize([scored(True, False), scored(False, True), scored(True, True), scored(False, True)])
+    assert report["spelled"] == {"n": 3, "exact_match": 1 / 3}

@@ -42,6 +42,7 @@ CHANGES = {
     "rotary positions": dict(training=toy.TRAINING.replace(model=replace(toy.TINY_MODEL, rotary=not toy.TINY_MODEL.rotary))),
     # Which inputs time out is behaviour the model learns.
     "timeout": dict(timeout=1.0),
+    "inputs cut short": dict(training=toy.TRAINING.replace(cut_share=0.1)),
 }
 
 
@@ -79,6 +80,14 @@ def test_a_model_field_added_later_is_keyed_only_away_from_its_earlier_value():
     fields = {k: v for k, v in toy.TINY_MODEL.__dict__.items() if k != "rotary"}
     assert ModelConfig.from_meta(fields) == replace(toy.TINY_MODEL, rotary=False)
     assert ModelConfig.from_meta({**fields, "rotary": True}).rotary
+
+
+def test_a_training_field_added_later_is_keyed_only_away_from_its_earlier_value():
+    # Models and pairs made before inputs could be cut short had none cut: their keys stay valid.
+    assert '"cut_share"' not in ModelSpec(BASE, "forward").key_components["training"]
+    cut = toy.make_subject(training=toy.TRAINING.replace(cut_share=0.1))
+    assert '"cut_share": 0.1' in ModelSpec(cut, "forward").key_components["training"]
+    assert synthesis_key(cut, cut.training) != synthesis_key(BASE, BASE.training)
 
 
 def test_key_components_are_readable():

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import toy
-from pytest_modelizer.synthesis import GrammarError, SynthesisPlan, bnf_grammar, synthesize
+from pytest_modelizer.synthesis import GrammarError, SynthesisPlan, bnf_grammar, cut_short, synthesize
 
 SHOUT = re.compile(r"!?(cat|dog|owl|bee|ant|emu)( !?(cat|dog|owl|bee|ant|emu))*")
 
@@ -124,3 +124,38 @@ def test_a_program_that_fails_on_every_input_is_a_warning_with_the_first_failure
     assert ("warning: printing-shout failed on every one of the 50 inputs (bad-output 50; the first: <failure "
             "bad-output: program returned NoneType, not str>)") in logged[-1]
     assert "returns its output as a str" in logged[-1]
+
+
+def test_inputs_cut_short_are_a_share_of_pieces_cut_at_word_edges():
+    inputs = [f"SELECT a{i}, b FROM t{i} WHERE (x = {i})" for i in range(200)]
+    cut = cut_short(inputs, 0.25, seed=3)
+    assert cut == cut_short(inputs, 0.25, seed=3) and cut != cut_short(inputs, 0.25, seed=4)
+    pieces = [(whole, piece) for whole, piece in zip(inputs, cut) if piece != whole]
+    assert len(cut) == len(inputs) and 40 <= len(pieces) <= 50  # a piece never repeats an input here
+    heads = [piece for whole, piece in pieces if whole.startswith(piece)]
+    tails = [piece for whole, piece in pieces if whole.endswith(piece)]
+    assert heads and tails and len(heads) + len(tails) == len(pieces)
+    for whole, piece in pieces:
+        assert piece == piece.strip() and piece
+        at = whole.index(piece) if piece in tails else len(piece)
+        edge = whole[at - 1:at + 1] if piece in tails else whole[len(piece) - 1:len(piece) + 1]
+        # Cut where a word meets what is not one, or where spaces end: never inside a word.
+        assert not re.fullmatch(r"\w\w", edge), (whole, piece)
+    assert cut_short(inputs, 0.0, seed=3) == inputs
+
+
+def test_a_piece_that_repeats_an_input_leaves_the_input_whole():
+    # Every cut of "a b" is "a" or "b", already inputs: nothing is lost, nothing repeats.
+    assert cut_short(["a b", "a", "b"], 1.0, seed=0) == ["a b", "a", "b"]
+
+
+def test_training_inputs_hold_pieces_cut_short_where_the_configuration_asks():
+    from pytest_modelizer.data import training_inputs
+
+    whole = training_inputs(toy.SUBJECT, toy.TRAINING)
+    assert all(SHOUT.fullmatch(text) for text in whole)
+    logged: list[str] = []
+    cut = training_inputs(toy.SUBJECT, toy.TRAINING.replace(cut_share=0.3), logged.append)
+    pieces = [text for text in cut if text not in whole]
+    assert pieces and all(any(w.startswith(p) or w.endswith(p) for w in whole) for p in pieces)
+    assert any("cut short (TrainingConfig(cut_share=...))" in line for line in logged)
