@@ -227,13 +227,15 @@ def _synthesize(bnf: dict, plan: SynthesisPlan, workers: int, method: str,
     return list(seen)
 
 
-# Where an input may be cut: at a word's edge, or where a run of spaces ends.
-_CUT_POINTS = re.compile(r"\b|(?<=\s)(?=\S)")
+# Where an input may be cut: where a run of spaces (a line's end among them) begins or ends, as
+# prose quoting an input cuts it; never inside a word or a quoted string without spaces, which
+# would make pieces that fail for the cut alone (an unterminated quote).
+_CUT_POINTS = re.compile(r"(?<=\S)(?=\s)|(?<=\s)(?=\S)")
 
 
 def cut_short(inputs: Sequence[str], share: float, seed: int) -> list[str]:
     """`inputs` with a `share` of them (drawn with `seed`) replaced by a piece cut from each: its
-    beginning or its end, cut at a word's edge, the spaces at the cut dropped.
+    beginning or its end, cut where spaces are, the spaces at the cut dropped.
 
     Real inputs arrive cut short where the grammar never cuts them: a query quoted in prose up to
     the line's end, or from the middle of a larger one (`FROM t) SELECT ...`). Run through the
