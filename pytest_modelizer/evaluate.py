@@ -193,8 +193,8 @@ def score_pairs(mock: MockProgram, pairs: Sequence[Pair], runner=None, other: Mo
         scored.append(Scored(covered, bool(exact), pred.tokens, reference, pred.confidence if covered else 0.0,
                              pred.familiar, agreeing[i], len(example.src) if example else None,
                              in_grammar.get(pair.input) if in_grammar else None,
-                             "" if covered else why, () if covered else unseen, pred.covered,
-                             bool(pred.spelled)))
+                             "" if covered else why, () if covered else unseen,
+                             query_covered=pred.covered, spelled=bool(pred.spelled)))
     return scored, mock_seconds
 
 
